@@ -1,0 +1,1 @@
+"""Adapters connect the platform-neutral host to a chat platform."""

@@ -1,0 +1,244 @@
+"""Commands: definitions derived from annotated callbacks, and argument parsing."""
+
+from __future__ import annotations
+
+import difflib
+import enum
+import inspect
+import types
+import typing
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
+
+import attrs
+
+from botkit.models import Attachment, Message, Reply
+
+Callback = Callable[..., Awaitable[Reply | str | None]]
+
+_TRUE = {"true", "yes", "y", "1", "on", "positive", "+"}
+_FALSE = {"false", "no", "n", "0", "off", "negative", "-"}
+
+
+class Permission(enum.IntEnum):
+    """Who may run a command."""
+
+    EVERYONE = 0
+    ADMIN = 1
+    OWNER = 2
+
+
+class UsageError(Exception):
+    """The arguments do not fit the command; the message says why."""
+
+
+@attrs.frozen
+class Parameter:
+    """One argument of a command."""
+
+    name: str
+    type: type  # str, int, float, bool or Attachment
+    required: bool = True
+    default: Any = None
+    rest: bool = False  # keyword-only: takes the rest of the line
+    help: str = ""
+
+    def usage(self) -> str:
+        label = self.name + ("…" if self.rest else "")
+        if self.type is Attachment:
+            label = f"{self.name}: attachment"
+        return f"<{label}>" if self.required else f"[{label}]"
+
+
+@attrs.frozen
+class Command:
+    """A command a plugin offers: ``!name args`` and, on Discord, ``/name``."""
+
+    name: str
+    callback: Callback = attrs.field(repr=False)
+    help: str = ""
+    aliases: tuple[str, ...] = ()
+    permission: Permission = Permission.EVERYONE
+    parameters: tuple[Parameter, ...] = ()
+    plugin: str = ""
+
+    def usage(self, prefix: str = "!") -> str:
+        return " ".join([prefix + self.name, *(p.usage() for p in self.parameters)])
+
+
+def command(
+    callback: Callback,
+    *,
+    name: str | None = None,
+    help: str | None = None,
+    aliases: Iterable[str] = (),
+    permission: Permission = Permission.EVERYONE,
+    param_help: dict[str, str] | None = None,
+) -> Command:
+    """Build a :class:`Command` from an ``async def cb(ctx, ...)`` with annotated parameters.
+
+    Positional parameters take one word (quotes group words); a keyword-only parameter
+    (after ``*``) takes the rest of the line; an ``Attachment`` parameter takes an attached
+    file; a parameter with a default is optional.
+    """
+    if not inspect.iscoroutinefunction(callback):
+        raise TypeError(f"command callback {callback.__qualname__} must be async def")
+    doc = inspect.getdoc(callback) or ""
+    return Command(
+        name=(name or callback.__name__).lower(),
+        callback=callback,
+        help=help if help is not None else doc.split("\n\n")[0].replace("\n", " "),
+        aliases=tuple(a.lower() for a in aliases),
+        permission=permission,
+        parameters=_parameters(callback, param_help or {}),
+    )
+
+
+def _parameters(callback: Callback, param_help: dict[str, str]) -> tuple[Parameter, ...]:
+    hints = typing.get_type_hints(callback)
+    params = list(inspect.signature(callback).parameters.values())[1:]  # skip ctx
+    result = []
+    for p in params:
+        kind, optional = _unwrap(hints.get(p.name, str))
+        if kind not in (str, int, float, bool, Attachment):
+            raise TypeError(f"{callback.__qualname__}: parameter {p.name!r} has type {kind!r}")
+        has_default = p.default is not inspect.Parameter.empty
+        result.append(
+            Parameter(
+                name=p.name,
+                type=kind,
+                required=not (has_default or optional),
+                default=p.default if has_default else None,
+                rest=p.kind is inspect.Parameter.KEYWORD_ONLY,
+                help=param_help.get(p.name, ""),
+            )
+        )
+    return tuple(result)
+
+
+def _unwrap(annotation: Any) -> tuple[type, bool]:
+    """``int | None`` -> (int, True)."""
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        return args[0], len(args) < len(typing.get_args(annotation))
+    return annotation, False
+
+
+def tokenize(text: str) -> list[tuple[str, int]]:
+    """Split on whitespace, honouring double and single quotes; return (word, end offset)."""
+    words: list[tuple[str, int]] = []
+    i, n = 0, len(text)
+    while i < n:
+        if text[i].isspace():
+            i += 1
+            continue
+        if text[i] in "\"'":
+            quote, start = text[i], i + 1
+            end = text.find(quote, start)
+            if end < 0:
+                raise UsageError(f"unclosed quote {quote} in the arguments")
+            words.append((text[start:end], end + 1))
+            i = end + 1
+            continue
+        start = i
+        while i < n and not text[i].isspace():
+            i += 1
+        words.append((text[start:i], i))
+    return words
+
+
+def convert(param: Parameter, word: str) -> Any:
+    """Turn one word into the parameter's type, or raise UsageError."""
+    if param.type is bool:
+        if word.lower() in _TRUE:
+            return True
+        if word.lower() in _FALSE:
+            return False
+        raise UsageError(f"{param.name} must be yes or no, not {word!r}")
+    try:
+        return param.type(word)
+    except ValueError:
+        kind = {int: "a whole number", float: "a number"}.get(param.type, param.type.__name__)
+        raise UsageError(f"{param.name} must be {kind}, not {word!r}") from None
+
+
+def bind(cmd: Command, args: str, message: Message) -> dict[str, Any]:
+    """Match the text after the command name (and the attachments) to its parameters."""
+    words = tokenize(args)
+    attachments = list(message.attachments)
+    values: dict[str, Any] = {}
+    used = 0
+    for param in cmd.parameters:
+        if param.type is Attachment:
+            if attachments:
+                values[param.name] = attachments.pop(0)
+            elif param.required:
+                raise UsageError(f"attach a file for {param.name}")
+            else:
+                values[param.name] = param.default
+        elif param.rest:
+            start = words[used - 1][1] if used else 0
+            text = args[start:].strip()
+            if not text and param.required:
+                raise UsageError(f"{param.name} is missing")
+            values[param.name] = _strip_quotes(text) if text else param.default
+            used = len(words)
+        elif used < len(words):
+            values[param.name] = convert(param, words[used][0])
+            used += 1
+        elif param.required:
+            raise UsageError(f"{param.name} is missing")
+        else:
+            values[param.name] = param.default
+    if used < len(words):
+        extra = " ".join(w for w, _ in words[used:])
+        raise UsageError(f"unexpected extra argument(s): {extra}")
+    return values
+
+
+def _strip_quotes(text: str) -> str:
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
+        return text[1:-1]
+    return text
+
+
+@attrs.define
+class CommandTable:
+    """All commands by name and alias; refuses two plugins claiming one name."""
+
+    by_name: dict[str, Command] = attrs.Factory(dict)
+
+    def add(self, cmd: Command) -> None:
+        for key in (cmd.name, *cmd.aliases):
+            other = self.by_name.get(key)
+            if other is not None:
+                raise ValueError(
+                    f"command {key!r} is claimed by both plugin {other.plugin!r} and plugin "
+                    f"{cmd.plugin!r}; disable one of them in [plugins] disabled"
+                )
+        for key in (cmd.name, *cmd.aliases):
+            self.by_name[key] = cmd
+
+    def remove_plugin(self, plugin: str) -> None:
+        self.by_name = {k: c for k, c in self.by_name.items() if c.plugin != plugin}
+
+    def unique(self) -> list[Command]:
+        seen: dict[str, Command] = {c.name: c for c in self.by_name.values()}
+        return sorted(seen.values(), key=lambda c: c.name)
+
+    def find(self, text: str) -> tuple[Command | None, str, str]:
+        """Split ``name args`` into (command, name as typed, args); longest name wins."""
+        parts = text.split(None, 2)
+        if not parts:
+            return None, "", ""
+        if len(parts) >= 2:
+            two = f"{parts[0]} {parts[1]}".lower()
+            if two in self.by_name:
+                rest = text.split(None, 2)[2] if len(parts) == 3 else ""
+                return self.by_name[two], two, rest
+        name = parts[0].lower()
+        rest = text[len(text) - len(text.lstrip()) + len(parts[0]) :].strip()
+        return self.by_name.get(name), name, rest
+
+    def suggest(self, name: str) -> list[str]:
+        return difflib.get_close_matches(name, list(self.by_name), n=3, cutoff=0.6)

@@ -1,0 +1,205 @@
+"""The TOML configuration: host sections, plugin sections validated against attrs classes."""
+
+from __future__ import annotations
+
+import enum
+import json
+import os
+import tomllib
+import types
+import typing
+from pathlib import Path
+from typing import Any, Literal
+
+import attrs
+
+DEFAULT_CONFIG = "botkit.toml"
+
+
+class ConfigError(Exception):
+    """The configuration file is wrong; the message names file, section and key."""
+
+
+def setting(default: Any, help: str = "") -> Any:
+    """An attrs field with a default and a one-line help text (shown by ``botkit init``)."""
+    if isinstance(default, list | dict | set):
+        return attrs.field(factory=lambda: type(default)(default), metadata={"help": help})
+    return attrs.field(default=default, metadata={"help": help})
+
+
+@attrs.define
+class BotSettings:
+    """The ``[bot]`` section."""
+
+    prefix: str = setting("!", "command prefix")
+    data_dir: str = setting("botkit-data", "where the bot writes everything (BOTKIT_DATA_DIR)")
+    files_dir: str = setting("files", "inside data_dir: the only files !getfile may send")
+    triggers: list[Literal["dm", "mention", "reply", "thread", "all"]] = setting(
+        ["dm", "mention", "reply", "thread"],
+        "plain messages answered: dm, mention, reply (to the bot), thread (the bot's), all",
+    )
+    allowed_channels: list[str] = setting([], "channel ids where every message is answered")
+    owner_ids: list[str] = setting([], "user ids allowed to run owner-only commands")
+    hook_timeout: float = setting(120.0, "seconds a plugin hook may take before it is cut off")
+    instruction_file: str = setting("", "Markdown file for !instruction (empty: generated)")
+    max_attachment_mb: float = setting(25.0, "attachments larger than this are refused")
+
+
+@attrs.define
+class StorageSettings:
+    """The ``[storage]`` section."""
+
+    url: str = setting("", "SQLAlchemy async URL; empty: SQLite in data_dir")
+
+
+@attrs.define
+class PluginsSettings:
+    """The ``[plugins]`` section."""
+
+    disabled: list[str] = setting([], "plugin names not to load")
+
+
+@attrs.define
+class Config:
+    """The loaded configuration file."""
+
+    path: Path | None
+    raw: dict[str, Any]
+    bot: BotSettings
+    storage: StorageSettings
+    plugins: PluginsSettings
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str] | None = None) -> Config:
+        """Read ``path``, else ``$BOTKIT_CONFIG``, else ``./botkit.toml`` when it exists."""
+        chosen = path or os.environ.get("BOTKIT_CONFIG")
+        if chosen is None and Path(DEFAULT_CONFIG).is_file():
+            chosen = DEFAULT_CONFIG
+        raw: dict[str, Any] = {}
+        file = Path(chosen) if chosen else None
+        if file is not None:
+            try:
+                raw = tomllib.loads(file.read_text(encoding="utf-8"))
+            except FileNotFoundError:
+                raise ConfigError(f"{file}: no such configuration file") from None
+            except tomllib.TOMLDecodeError as exc:
+                raise ConfigError(f"{file}: not valid TOML: {exc}") from None
+        return cls.from_dict(raw, file)
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any], path: Path | None = None) -> Config:
+        where = str(path) if path else "configuration"
+        return cls(
+            path=path,
+            raw=raw,
+            bot=build_settings(BotSettings, raw.get("bot", {}), where, "bot"),
+            storage=build_settings(StorageSettings, raw.get("storage", {}), where, "storage"),
+            plugins=build_settings(PluginsSettings, raw.get("plugins", {}), where, "plugins"),
+        )
+
+    @property
+    def data_dir(self) -> Path:
+        base = self.path.parent if self.path else Path.cwd()
+        chosen = os.environ.get("BOTKIT_DATA_DIR") or self.bot.data_dir
+        return (base / chosen).resolve()
+
+    @property
+    def files_dir(self) -> Path:
+        return (self.data_dir / self.bot.files_dir).resolve()
+
+    def section(self, name: str, cls: type[Any]) -> Any:
+        """Build a plugin's settings from its ``[name]`` section."""
+        return build_settings(cls, self.raw.get(name, {}), str(self.path or "configuration"), name)
+
+
+def build_settings(cls: type[Any], table: Any, where: str, section: str) -> Any:
+    """Validate a TOML table against an attrs class; raise ConfigError naming the key."""
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where}: [{section}] must be a table")
+    fields = {f.name: f for f in attrs.fields(cls)}
+    hints = typing.get_type_hints(cls)
+    values = {}
+    for key, value in table.items():
+        if key not in fields:
+            known = ", ".join(fields) or "none"
+            raise ConfigError(f"{where}: [{section}] has unknown key {key!r} (known: {known})")
+        try:
+            values[key] = _check(hints[key], value)
+        except TypeError as exc:
+            raise ConfigError(f"{where}: [{section}] {key}: {exc}") from None
+    try:
+        return cls(**values)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{where}: [{section}]: {exc}") from None
+
+
+def _check(kind: Any, value: Any) -> Any:
+    origin, args = typing.get_origin(kind), typing.get_args(kind)
+    if origin in (typing.Union, types.UnionType):
+        for arg in args:
+            try:
+                return _check(arg, value)
+            except TypeError:
+                continue
+        raise TypeError(f"expected {type_name(kind)}, got {json.dumps(value, default=str)}")
+    if origin is typing.Literal:
+        if value in args:
+            return value
+        raise TypeError(f"expected one of {', '.join(map(repr, args))}, got {value!r}")
+    if origin in (list, tuple):
+        if not isinstance(value, list):
+            raise TypeError(f"expected a list, got {value!r}")
+        return origin(_check(args[0], v) for v in value)
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise TypeError(f"expected a table, got {value!r}")
+        return {str(k): _check(args[1], v) for k, v in value.items()}
+    if kind is type(None):
+        if value is None:
+            return None
+        raise TypeError("expected nothing")
+    if isinstance(kind, type) and issubclass(kind, enum.Enum):
+        try:
+            return kind(value)
+        except ValueError:
+            options = ", ".join(repr(m.value) for m in kind)
+            raise TypeError(f"expected one of {options}, got {value!r}") from None
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if kind is int and isinstance(value, bool):
+        raise TypeError(f"expected an integer, got {value!r}")
+    if isinstance(kind, type) and isinstance(value, kind):
+        return value
+    raise TypeError(f"expected {type_name(kind)}, got {value!r}")
+
+
+def type_name(kind: Any) -> str:
+    names = {str: "a string", int: "an integer", float: "a number", bool: "true or false"}
+    if kind in names:
+        return names[kind]
+    return getattr(kind, "__name__", str(kind))
+
+
+def render_section(name: str, cls: type[Any]) -> str:
+    """A commented TOML section with every setting at its default."""
+    lines = [f"[{name}]"]
+    for field, value in zip(attrs.fields(cls), attrs.astuple(cls()), strict=True):
+        help_text = field.metadata.get("help", "")
+        if help_text:
+            lines.append(f"# {help_text}")
+        lines.append(f"{field.name} = {toml_value(value)}")
+    return "\n".join(lines)
+
+
+def toml_value(value: Any) -> str:
+    if isinstance(value, enum.Enum):
+        value = value.value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k} = {toml_value(v)}" for k, v in value.items()) + "}"
+    return json.dumps(str(value), ensure_ascii=False)

@@ -1,0 +1,148 @@
+"""Platform-neutral objects that flow between adapters, the host and plugins."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+
+import attrs
+
+
+class ChannelKind(enum.Enum):
+    """Where a message was sent."""
+
+    GUILD_TEXT = "guild_text"
+    THREAD = "thread"
+    DM = "dm"
+    VOICE = "voice"
+
+
+@attrs.frozen
+class User:
+    """The author of a message, as the adapter saw it."""
+
+    id: str
+    name: str
+    is_bot: bool = False
+    is_admin: bool = False
+    is_owner: bool = False
+    voice_channel: Channel | None = None
+
+    @property
+    def mention(self) -> str:
+        return f"<@{self.id}>"
+
+
+@attrs.frozen
+class Channel:
+    """A text channel, thread, DM or voice channel."""
+
+    id: str
+    name: str = ""
+    kind: ChannelKind = ChannelKind.GUILD_TEXT
+    guild_id: str | None = None
+    parent_id: str | None = None
+    owner_id: str | None = None
+
+    @property
+    def is_dm(self) -> bool:
+        return self.kind is ChannelKind.DM
+
+
+@attrs.frozen
+class Attachment:
+    """A file attached to a message; its bytes are read only when asked for."""
+
+    filename: str
+    size: int
+    content_type: str = "application/octet-stream"
+    is_voice_message: bool = False
+    url: str = ""
+    duration: float | None = None
+    reader: Callable[[], Awaitable[bytes]] | None = attrs.field(default=None, repr=False)
+
+    @property
+    def is_audio(self) -> bool:
+        return self.is_voice_message or self.content_type.split(";")[0].startswith("audio/")
+
+    async def read(self) -> bytes:
+        """Download or read the attachment's bytes."""
+        if self.reader is None:
+            raise ValueError(f"attachment {self.filename!r} has no content")
+        return await self.reader()
+
+
+@attrs.frozen
+class ReferencedMessage:
+    """The message a user replied to."""
+
+    id: str
+    author: User
+    content: str
+
+
+@attrs.frozen
+class Message:
+    """An incoming message, whatever the platform."""
+
+    id: str
+    content: str
+    author: User
+    channel: Channel
+    mentions_bot: bool = False
+    reference: ReferencedMessage | None = None
+    attachments: tuple[Attachment, ...] = ()
+    created_at: float = 0.0
+
+    @property
+    def guild_id(self) -> str | None:
+        return self.channel.guild_id
+
+
+@attrs.frozen
+class File:
+    """A file to send: from a path or from bytes."""
+
+    filename: str
+    data: bytes | None = attrs.field(default=None, repr=False)
+    path: Path | None = None
+
+    def read_bytes(self) -> bytes:
+        if self.data is not None:
+            return self.data
+        if self.path is None:
+            raise ValueError(f"file {self.filename!r} has neither data nor path")
+        return self.path.read_bytes()
+
+
+@attrs.frozen
+class Reply:
+    """What the bot sends back: text, files, or a stream of text chunks.
+
+    ``speak`` says whether a deliver hook (e.g. voice) may speak it.
+    """
+
+    text: str = ""
+    files: tuple[File, ...] = ()
+    speak: bool = False
+    stream: AsyncIterator[str] | None = attrs.field(default=None, repr=False)
+
+
+@attrs.frozen
+class Sent:
+    """A message the bot has sent, as the adapter reports it."""
+
+    id: str
+    channel_id: str
+    text: str = ""
+    files: tuple[File, ...] = ()
+
+
+@attrs.frozen
+class Audio:
+    """Synthesised speech, stored as a file."""
+
+    path: Path
+    format: str = "wav"
+    duration: float | None = None

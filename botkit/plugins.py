@@ -1,0 +1,178 @@
+"""Plugin discovery, per-plugin isolation, statuses, and async hook calls."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.metadata
+import inspect
+import logging
+import os
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import attrs
+import pluggy
+
+from botkit import hookspecs
+
+log = logging.getLogger("botkit.plugins")
+
+ENTRY_POINT_GROUP = "botkit.plugins"
+REGISTRATION_HOOKS = ("botkit_commands", "botkit_settings", "botkit_tables")
+
+
+@attrs.define
+class PluginStatus:
+    """What ``botkit plugins list`` and ``!plugins`` show about one plugin."""
+
+    name: str
+    distribution: str = ""
+    version: str = ""
+    state: str = "ok"  # ok, disabled, error
+    error: str = ""
+    hooks: list[str] = attrs.Factory(list)
+    commands: list[str] = attrs.Factory(list)
+    failures: int = 0
+    timeouts: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return attrs.asdict(self)
+
+
+class PluginError(Exception):
+    """A plugin failed to load (raised only in strict mode)."""
+
+
+class Plugins:
+    """Loads plugins one by one, so one broken plugin never stops the others."""
+
+    def __init__(self, *, strict: bool | None = None, timeout: float = 120.0) -> None:
+        self.pm = pluggy.PluginManager("botkit")
+        self.pm.add_hookspecs(hookspecs)
+        self.statuses: dict[str, PluginStatus] = {}
+        self.strict = os.environ.get("BOTKIT_STRICT_PLUGINS") == "1" if strict is None else strict
+        self.timeout = timeout
+
+    # --- loading ---
+
+    def load_entry_points(self, disabled: Iterable[str] = ()) -> None:
+        """Register every installed plugin of the ``botkit.plugins`` group that is enabled.
+
+        ``$BOTKIT_PLUGINS`` (comma-separated names) is an allowlist; an empty value loads
+        none. Disabled plugins are listed but never imported.
+        """
+        allow_env = os.environ.get("BOTKIT_PLUGINS")
+        allow = None if allow_env is None else {n.strip() for n in allow_env.split(",") if n}
+        disabled = set(disabled)
+        for ep in sorted(importlib.metadata.entry_points(group=ENTRY_POINT_GROUP), key=_ep_key):
+            dist = ep.dist.name if ep.dist else ""
+            version = ep.dist.version if ep.dist else ""
+            if ep.name in self.statuses:
+                log.warning("plugin %s from %s ignored: name already taken", ep.name, dist)
+                continue
+            if ep.name in disabled or (allow is not None and ep.name not in allow):
+                self.statuses[ep.name] = PluginStatus(ep.name, dist, version, state="disabled")
+                continue
+            self.register(ep.load, ep.name, dist, version)
+
+    def register(
+        self, load: Callable[[], object] | object, name: str, dist: str = "", version: str = ""
+    ) -> bool:
+        """Import (if ``load`` is callable) and register one plugin; isolate its failure."""
+        status = PluginStatus(name, dist, version)
+        self.statuses[name] = status
+        try:
+            plugin = load() if callable(load) and not inspect.ismodule(load) else load
+            self.pm.register(plugin, name=name)
+            unknown = [h.name for h in self.pm.get_hookcallers(plugin) or () if not h.spec]
+            if unknown:
+                raise pluggy.PluginValidationError(plugin, f"unknown hook(s): {unknown}")
+        except Exception as exc:
+            self.fail(name, exc, "could not be loaded")
+            return False
+        status.hooks = sorted(h.name for h in self.pm.get_hookcallers(plugin) or ())
+        log.info("plugin %s %s loaded (%s)", name, version, ", ".join(status.hooks) or "no hooks")
+        return True
+
+    def fail(self, name: str, exc: BaseException, what: str) -> None:
+        """Mark a plugin as broken, unregister it, and re-raise in strict mode."""
+        status = self.statuses[name]
+        status.state, status.error = "error", f"{type(exc).__name__}: {exc}"
+        log.error("plugin %s %s: %s", name, what, status.error, exc_info=exc)
+        plugin = self.pm.get_plugin(name)
+        if plugin is not None:
+            self.pm.unregister(plugin)
+        if self.strict:
+            raise PluginError(f"plugin {name} {what}: {status.error}") from exc
+
+    def collect(self, hook: str) -> dict[str, Any]:
+        """Call a registration hook on each plugin alone; a plugin that raises is dropped."""
+        results: dict[str, Any] = {}
+        for impl in reversed(getattr(self.pm.hook, hook).get_hookimpls()):
+            try:
+                value = impl.function()
+            except Exception as exc:
+                self.fail(impl.plugin_name, exc, f"failed in {hook}")
+                continue
+            if value is not None:
+                results[impl.plugin_name] = value
+        return results
+
+    def ok(self) -> list[str]:
+        return [n for n, s in self.statuses.items() if s.state == "ok"]
+
+    # --- runtime calls ---
+
+    async def call_all(
+        self, hook: str, *, skip: Iterable[str] = (), **kwargs: Any
+    ) -> list[tuple[str, Any]]:
+        """Await every implementation in pluggy's order; failures are logged and counted."""
+        results = []
+        for name, impl in self._impls(hook, skip):
+            ok, value = await self._call(name, hook, impl, kwargs)
+            if ok and value is not None:
+                results.append((name, value))
+        return results
+
+    async def call_first(self, hook: str, *, skip: Iterable[str] = (), **kwargs: Any) -> Any:
+        """Await implementations in order until one returns something other than None."""
+        for name, impl in self._impls(hook, skip):
+            ok, value = await self._call(name, hook, impl, kwargs)
+            if ok and value is not None:
+                return value
+        return None
+
+    def implements(self, hook: str) -> list[str]:
+        return [name for name, _ in self._impls(hook, ())]
+
+    def _impls(self, hook: str, skip: Iterable[str]) -> list[tuple[str, pluggy.HookImpl]]:
+        skipped = set(skip)
+        return [
+            (impl.plugin_name, impl)
+            for impl in reversed(getattr(self.pm.hook, hook).get_hookimpls())
+            if impl.plugin_name not in skipped and not (impl.hookwrapper or impl.wrapper)
+        ]
+
+    async def _call(
+        self, name: str, hook: str, impl: pluggy.HookImpl, kwargs: dict[str, Any]
+    ) -> tuple[bool, Any]:
+        status = self.statuses[name]
+        ctx = kwargs.get("ctx")
+        if ctx is not None:  # each plugin sees its own settings through ctx
+            kwargs = {**kwargs, "ctx": ctx.for_plugin(name)}
+        try:
+            value = impl.function(*(kwargs[arg] for arg in impl.argnames))
+            if inspect.isawaitable(value):
+                value = await asyncio.wait_for(value, self.timeout)
+            return True, value
+        except TimeoutError:
+            status.timeouts += 1
+            log.error("plugin %s: %s took longer than %.0f s, cut off", name, hook, self.timeout)
+        except Exception:
+            status.failures += 1
+            log.exception("plugin %s: %s failed", name, hook)
+        return False, None
+
+
+def _ep_key(ep: importlib.metadata.EntryPoint) -> str:
+    return ep.name

@@ -1,0 +1,89 @@
+"""Storage through SQLAlchemy 2 async: SQLite in the data directory, or PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Column, MetaData, String, Table, Text, event, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+host_metadata = MetaData()
+
+guild_settings = Table(
+    "botkit_guild_settings",
+    host_metadata,
+    Column("plugin", String(100), primary_key=True),
+    Column("guild_id", String(32), primary_key=True),
+    Column("key", String(100), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+
+def default_url(data_dir: Path) -> str:
+    return f"sqlite+aiosqlite:///{data_dir / 'botkit.db'}"
+
+
+class Storage:
+    """The bot's database: one engine, tables created in plugin order, per-guild settings."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine: AsyncEngine = create_async_engine(url, **_engine_options(url))
+        if self.dialect == "sqlite":
+            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+        self.session = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    async def create_tables(self, metadatas: list[MetaData]) -> None:
+        """Create the host's tables, then each plugin's, in registration order."""
+        async with self.engine.begin() as conn:
+            for metadata in [host_metadata, *metadatas]:
+                await conn.run_sync(metadata.create_all)
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+    async def get_setting(self, plugin: str, guild_id: str | None, key: str, default: Any) -> Any:
+        """A per-guild value a command stored, or ``default``."""
+        query = select(guild_settings.c.value).where(
+            guild_settings.c.plugin == plugin,
+            guild_settings.c.guild_id == (guild_id or ""),
+            guild_settings.c.key == key,
+        )
+        async with self.session() as session:
+            value = (await session.execute(query)).scalar_one_or_none()
+        return default if value is None else json.loads(value)
+
+    async def set_setting(self, plugin: str, guild_id: str | None, key: str, value: Any) -> None:
+        """Store a per-guild value (any JSON value); concurrent writers never collide."""
+        insert = (postgresql if self.dialect == "postgresql" else sqlite).insert
+        row = {"plugin": plugin, "guild_id": guild_id or "", "key": key, "value": json.dumps(value)}
+        stmt = insert(guild_settings).values(**row)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["plugin", "guild_id", "key"], set_={"value": stmt.excluded.value}
+        )
+        async with self.session.begin() as session:
+            await session.execute(stmt)
+
+
+def _engine_options(url: str) -> dict[str, Any]:
+    if url.startswith("sqlite"):
+        return {"connect_args": {"timeout": 30}}
+    return {"pool_size": 10, "max_overflow": 10, "pool_pre_ping": True}
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+__all__ = ["AsyncSession", "Storage", "default_url", "host_metadata"]

@@ -1,0 +1,209 @@
+"""botkit's test kit, a pytest plugin: run a bot with chosen plugins and see what it sends.
+
+    async def test_hi(botkit_harness):
+        async with botkit_harness(plugins={"mine": my_plugin}) as bot:
+            replies = await bot.send("!hi")
+            assert replies.text == "HI!"
+"""
+
+from __future__ import annotations
+
+import itertools
+import mimetypes
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from contextlib import asynccontextmanager, nullcontext
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pytest
+
+from botkit.bot import Bot
+from botkit.config import Config
+from botkit.models import Attachment, Channel, ChannelKind, File, Message, ReferencedMessage, Sent, User
+
+BOT_USER = User(id="1000", name="botkit", is_bot=True)
+OWNER = User(id="1", name="owner", is_owner=True, is_admin=True)
+ADMIN = User(id="2", name="admin", is_admin=True)
+MEMBER = User(id="3", name="member")
+GUILD = "500"
+CHANNEL = Channel(id="600", name="general", guild_id=GUILD)
+
+
+class Replies(list[Sent]):
+    """What the bot sent while handling one message."""
+
+    @property
+    def text(self) -> str:
+        return "\n".join(s.text for s in self)
+
+    @property
+    def files(self) -> list[File]:
+        return [f for s in self for f in s.files]
+
+
+@attrs.define
+class RecordingVoice:
+    """A voice stand-in that records joins and plays; ``play`` returns at once."""
+
+    connected: dict[str, Channel] = attrs.Factory(dict)
+    played: list[tuple[str, Path]] = attrs.Factory(list)
+
+    async def join(self, channel: Channel) -> None:
+        self.connected[channel.guild_id or ""] = channel
+
+    async def leave(self, guild_id: str) -> bool:
+        return self.connected.pop(guild_id, None) is not None
+
+    def is_connected(self, guild_id: str) -> bool:
+        return guild_id in self.connected
+
+    def channel(self, guild_id: str) -> Channel | None:
+        return self.connected.get(guild_id)
+
+    async def play(self, guild_id: str, audio: Path) -> Path | None:
+        self.played.append((guild_id, audio))
+        return audio
+
+
+@attrs.define
+class RecordingAdapter:
+    """An adapter that keeps everything the bot sends, in order."""
+
+    name: str = "test"
+    text_limit: int = 2000
+    bot_user_id: str = BOT_USER.id
+    voice: RecordingVoice | None = attrs.Factory(RecordingVoice)
+    sent: list[Sent] = attrs.Factory(list)
+    edits: list[Sent] = attrs.Factory(list)
+    messages: dict[str, ReferencedMessage] = attrs.Factory(dict)
+    _ids: Iterable[int] = attrs.Factory(lambda: itertools.count(10_000))
+
+    def next_id(self) -> str:
+        return str(next(self._ids))  # type: ignore[call-overload]
+
+    async def send(
+        self, channel: Channel, text: str, files: tuple[File, ...], reply_to: str | None
+    ) -> Sent:
+        sent = Sent(id=self.next_id(), channel_id=channel.id, text=text, files=files)
+        self.sent.append(sent)
+        self.messages[sent.id] = ReferencedMessage(sent.id, BOT_USER, text)
+        return sent
+
+    async def edit(self, sent: Sent, text: str) -> Sent:
+        edited = attrs.evolve(sent, text=text)
+        self.edits.append(edited)
+        self.sent = [edited if s.id == sent.id else s for s in self.sent]
+        self.messages[sent.id] = ReferencedMessage(sent.id, BOT_USER, text)
+        return edited
+
+    async def fetch_message(self, channel: Channel, message_id: str) -> ReferencedMessage | None:
+        return self.messages.get(message_id)
+
+    def typing(self, channel: Channel) -> nullcontext[None]:
+        return nullcontext()
+
+    async def run(self, bot: Bot) -> None:
+        raise RuntimeError("the recording adapter is driven by BotHarness.send")
+
+
+class BotHarness:
+    """A started bot on a recording adapter; ``send`` plays a user's message."""
+
+    def __init__(self, bot: Bot, adapter: RecordingAdapter) -> None:
+        self.bot = bot
+        self.adapter = adapter
+        self.owner, self.admin, self.member = OWNER, ADMIN, MEMBER
+        self.channel = CHANNEL
+
+    @property
+    def data_dir(self) -> Path:
+        return self.bot.config.data_dir
+
+    async def send(
+        self,
+        content: str = "",
+        *,
+        user: User = OWNER,
+        channel: Channel = CHANNEL,
+        attachments: Iterable[Attachment] = (),
+        reply_to: str | None = None,
+        mention: bool = False,
+    ) -> Replies:
+        """Handle a message and return what the bot sent (edits applied)."""
+        reference = self.adapter.messages.get(reply_to) if reply_to else None
+        if reply_to and reference is None:
+            raise KeyError(f"no message {reply_to} to reply to")
+        message = Message(
+            id=self.adapter.next_id(),
+            content=content,
+            author=user,
+            channel=channel,
+            mentions_bot=mention,
+            reference=reference,
+            attachments=tuple(attachments),
+        )
+        self.adapter.messages[message.id] = ReferencedMessage(message.id, user, content)
+        before = len(self.adapter.sent)
+        await self.bot.handle(message)
+        ids = [s.id for s in self.adapter.sent[before:]]
+        return Replies(s for s in self.adapter.sent if s.id in ids)
+
+    async def dm(self, content: str, *, user: User = OWNER, **kwargs: Any) -> Replies:
+        """Send a direct message (answered by the chat plugin under the default triggers)."""
+        channel = Channel(id=f"dm-{user.id}", name=user.name, kind=ChannelKind.DM)
+        return await self.send(content, user=user, channel=channel, **kwargs)
+
+    async def react(self, message_id: str, emoji: str, *, user: User = MEMBER) -> None:
+        await self.bot.handle_reaction(self.channel, message_id, user, emoji, added=True)
+
+    @staticmethod
+    def attachment(
+        filename: str, data: bytes, content_type: str | None = None, *, voice: bool = False
+    ) -> Attachment:
+        """An attachment whose bytes are ``data``."""
+        guessed = content_type or mimetypes.guess_type(filename)[0] or "application/octet-stream"
+
+        async def read() -> bytes:
+            return data
+
+        return Attachment(filename, len(data), guessed, is_voice_message=voice, reader=read)
+
+
+@asynccontextmanager
+async def start_harness(
+    plugins: Mapping[str, object] = {},  # noqa: B006 - read only
+    *,
+    config: Mapping[str, Any] | None = None,
+    data_dir: Path,
+    entry_points: bool = False,
+    clock: Callable[[], float] | None = None,
+    adapter: RecordingAdapter | None = None,
+) -> AsyncIterator[BotHarness]:
+    """Build and start a bot with the built-in plugin plus ``plugins`` (name to module)."""
+    raw = {k: dict(v) for k, v in (config or {}).items()}
+    raw.setdefault("bot", {}).setdefault("data_dir", str(data_dir))
+    bot = Bot.build(
+        Config.from_dict(raw),
+        extra_plugins=plugins.items(),
+        entry_points=entry_points,
+        strict=True,
+        **({"clock": clock} if clock else {}),
+    )
+    adapter = adapter or RecordingAdapter()
+    await bot.start(adapter)
+    try:
+        yield BotHarness(bot, adapter)
+    finally:
+        await bot.stop()
+
+
+@pytest.fixture
+def botkit_harness(tmp_path: Path) -> Callable[..., Any]:
+    """Factory: ``async with botkit_harness(plugins={...}, config={...}) as bot: ...``."""
+
+    def factory(plugins: Mapping[str, object] = {}, **kwargs: Any) -> Any:  # noqa: B006
+        kwargs.setdefault("data_dir", tmp_path / "data")
+        return start_harness(plugins, **kwargs)
+
+    return factory

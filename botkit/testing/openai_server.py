@@ -1,0 +1,575 @@
+"""A local fake of the OpenAI HTTP API for tests and benchmarks.
+
+``FakeOpenAI`` serves the OpenAI wire protocol on 127.0.0.1 with ``aiohttp.web`` so that the real
+``openai.AsyncOpenAI(base_url=server.base_url, ...)`` client can be used against it. It covers
+models, chat completions (plain and streamed), files, fine-tuning jobs and audio, records every
+request, and can inject errors and hangs. Token counts are whitespace-split word counts.
+
+Run ``python -m botkit.testing.openai_server --port 0`` to serve from a separate process; it
+prints ``READY <base_url>`` once listening and stops on SIGTERM/SIGINT.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import inspect
+import io
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import uuid
+import wave
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Self
+
+import attrs
+from aiohttp import web
+from aiohttp.typedefs import Handler
+
+JOB_STATUSES = ("validating_files", "queued", "running", "succeeded", "failed", "cancelled")
+FINISHED_STATUSES = ("succeeded", "failed", "cancelled")
+HANG_SECONDS = 3600.0
+WORDS_PER_CHUNK = 3
+SPEECH_CONTENT_TYPES = {
+    "mp3": "audio/mpeg",
+    "opus": "audio/ogg",
+    "aac": "audio/aac",
+    "flac": "audio/flac",
+    "wav": "audio/wav",
+    "pcm": "audio/pcm",
+}
+
+ChatHandler = Callable[[dict[str, Any]], str | Awaitable[str]]
+
+
+@attrs.define
+class RecordedRequest:
+    """One request as received; ``path`` has no ``/v1`` prefix and headers omit the API key."""
+
+    method: str
+    path: str
+    json: Any = None
+    form: dict[str, str] = attrs.field(factory=dict)
+    files: dict[str, bytes] = attrs.field(factory=dict)
+    headers: dict[str, str] = attrs.field(factory=dict)
+
+
+@attrs.define
+class StoredFile:
+    """An uploaded file; ``bytes`` is its content."""
+
+    id: str
+    filename: str
+    purpose: str
+    bytes: bytes
+    created_at: int = attrs.field(factory=lambda: int(time.time()))
+
+    def to_json(self) -> dict[str, Any]:
+        """The OpenAI ``file`` object."""
+        return {
+            "id": self.id,
+            "object": "file",
+            "bytes": len(self.bytes),
+            "created_at": self.created_at,
+            "filename": self.filename,
+            "purpose": self.purpose,
+            "status": "processed",
+        }
+
+
+@attrs.define
+class _Fault:
+    path: str
+    times: int
+    status: int | None  # None: hang
+    message: str = ""
+    code: str | None = None
+
+
+def silent_wav(seconds: float = 0.2, rate: int = 16000) -> bytes:
+    """A mono 16-bit WAV file of silence."""
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(rate)
+        wav.writeframes(b"\0\0" * int(seconds * rate))
+    return buffer.getvalue()
+
+
+def content_text(content: Any) -> str:
+    """The text of a message content: a string or a list of parts (text parts only)."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return " ".join(p.get("text", "") for p in content if isinstance(p, dict))
+    return ""
+
+
+def echo_handler(body: dict[str, Any]) -> str:
+    """Default chat handler: ``echo: <last user message content>``."""
+    users = [m for m in body.get("messages", []) if m.get("role") == "user"]
+    return "echo: " + (content_text(users[-1].get("content")) if users else "")
+
+
+def error_response(
+    status: int,
+    message: str,
+    code: str | None = None,
+    param: str | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> web.Response:
+    """A JSON response with an OpenAI-shaped error body."""
+    kind = "server_error" if status >= 500 else "requests" if status == 429 else None
+    error = {
+        "message": message,
+        "type": kind or "invalid_request_error",
+        "code": code,
+        "param": param,
+    }
+    return web.json_response({"error": error}, status=status, headers=headers)
+
+
+def _missing(body: Any, *names: str) -> web.Response | None:
+    """A 400 response if the JSON body lacks one of ``names``."""
+    if not isinstance(body, dict):
+        return error_response(400, "The request body must be a JSON object.")
+    for name in names:
+        if body.get(name) in (None, ""):
+            return error_response(400, f"Missing required parameter: '{name}'.", param=name)
+    return None
+
+
+def _page(items: Sequence[dict[str, Any]], query: Mapping[str, str]) -> dict[str, Any]:
+    """A cursor page of ``items`` honouring the ``after`` and ``limit`` query parameters."""
+    ids = [item["id"] for item in items]
+    start = ids.index(query["after"]) + 1 if query.get("after") in ids else 0
+    limit = int(query.get("limit", 20))
+    data = list(items[start : start + limit])
+    return {"object": "list", "data": data, "has_more": start + limit < len(items)}
+
+
+def _sse(payload: dict[str, Any]) -> bytes:
+    return f"data: {json.dumps(payload)}\n\n".encode()
+
+
+def _new_id(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:24]}"
+
+
+@attrs.define
+class FakeOpenAI:
+    """The fake server; use ``async with FakeOpenAI() as server`` or ``start()``/``stop()``."""
+
+    api_key: str | None = "sk-test"
+    delay: float = 0.0
+    port: int = 0
+    models: set[str] = attrs.field(factory=lambda: {"gpt-4o-mini", "gpt-4o"})
+    chat_handler: ChatHandler = echo_handler
+    speech_audio: bytes = attrs.field(factory=silent_wav)
+    transcript: str = "hello world"
+    requests: list[RecordedRequest] = attrs.field(init=False, factory=list)
+    files: dict[str, StoredFile] = attrs.field(init=False, factory=dict)
+    jobs: dict[str, dict[str, Any]] = attrs.field(init=False, factory=dict)
+    job_events: dict[str, list[dict[str, Any]]] = attrs.field(init=False, factory=dict)
+    _faults: list[_Fault] = attrs.field(init=False, factory=list)
+    _runner: web.AppRunner | None = attrs.field(init=False, default=None)
+    _stopping: asyncio.Event = attrs.field(init=False, factory=asyncio.Event)
+
+    @property
+    def base_url(self) -> str:
+        """``http://127.0.0.1:PORT/v1`` of the running server."""
+        if self._runner is None:
+            raise RuntimeError("FakeOpenAI is not running")
+        return f"http://127.0.0.1:{self._runner.addresses[0][1]}/v1"
+
+    async def start(self) -> None:
+        """Listen on 127.0.0.1 (``port`` 0 picks a free port) in the running event loop."""
+        app = web.Application(middlewares=[self._middleware], client_max_size=256 * 2**20)
+        app.router.add_routes(
+            [
+                web.get("/v1/models", self._list_models),
+                web.get("/v1/models/{id}", self._get_model),
+                web.post("/v1/chat/completions", self._chat),
+                web.post("/v1/files", self._upload_file),
+                web.get("/v1/files", self._list_files),
+                web.get("/v1/files/{id}", self._get_file),
+                web.delete("/v1/files/{id}", self._delete_file),
+                web.get("/v1/files/{id}/content", self._file_content),
+                web.post("/v1/fine_tuning/jobs", self._create_job),
+                web.get("/v1/fine_tuning/jobs", self._list_jobs),
+                web.get("/v1/fine_tuning/jobs/{id}", self._get_job),
+                web.post("/v1/fine_tuning/jobs/{id}/cancel", self._cancel_job),
+                web.get("/v1/fine_tuning/jobs/{id}/events", self._list_events),
+                web.post("/v1/audio/speech", self._speech),
+                web.post("/v1/audio/transcriptions", self._transcribe),
+            ]
+        )
+        self._stopping = asyncio.Event()
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
+
+    async def stop(self) -> None:
+        """Release hanging requests and shut the server down."""
+        self._stopping.set()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.stop()
+
+    def fail_next(
+        self,
+        status: int,
+        message: str = "Injected failure",
+        code: str | None = None,
+        path: str = "/chat/completions",
+        times: int = 1,
+    ) -> None:
+        """Fail the next ``times`` requests to ``path`` (exact, without ``/v1``) with ``status``."""
+        if code is None and status == 429:
+            code = "rate_limit_exceeded"
+        self._faults.append(_Fault(path, times, status, message, code))
+
+    def hang_next(self, path: str = "/chat/completions", times: int = 1) -> None:
+        """Make the next ``times`` requests to ``path`` hang until the server stops."""
+        self._faults.append(_Fault(path, times, None))
+
+    def set_job_status(
+        self,
+        job_id: str,
+        status: str,
+        *,
+        fine_tuned_model: str | None = None,
+        error: str | None = None,
+    ) -> None:
+        """Move a fine-tuning job to ``status`` and log an event.
+
+        On success the fine-tuned model (default ``ft:<model>:fake-org:<suffix>:<id>``) is added
+        to ``models``; ``error`` is the failure message of a failed job.
+        """
+        if status not in JOB_STATUSES:
+            raise ValueError(f"unknown fine-tuning job status {status!r}")
+        job = self.jobs[job_id]
+        job["status"] = status
+        if status in FINISHED_STATUSES:
+            job["finished_at"] = int(time.time())
+        if status == "succeeded":
+            suffix = job["user_provided_suffix"] or "custom"
+            job["fine_tuned_model"] = (
+                fine_tuned_model or f"ft:{job['model']}:fake-org:{suffix}:{job_id[-8:]}"
+            )
+            job["trained_tokens"] = len(self.files[job["training_file"]].bytes.split())
+            self.models.add(job["fine_tuned_model"])
+        if status == "failed":
+            message = error or "Fine-tuning job failed."
+            job["error"] = {"code": "job_failed", "message": message, "param": None}
+        level = "error" if status == "failed" else "info"
+        self._add_event(job_id, f"Job status changed to {status}", level)
+
+    def _add_event(self, job_id: str, message: str, level: str = "info") -> None:
+        event = {
+            "id": _new_id("ftevent"),
+            "object": "fine_tuning.job.event",
+            "created_at": int(time.time()),
+            "level": level,
+            "message": message,
+            "type": "message",
+            "data": {},
+        }
+        self.job_events.setdefault(job_id, []).append(event)
+
+    @web.middleware
+    async def _middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        """Record, authenticate, delay and inject faults before routing to ``handler``."""
+        record = RecordedRequest(request.method, request.path.removeprefix("/v1"))
+        record.headers = {
+            name: value
+            for name, value in request.headers.items()
+            if name.lower() != "authorization" and not (self.api_key and self.api_key in value)
+        }
+        self.requests.append(record)
+        try:
+            if request.content_type == "application/json" and request.can_read_body:
+                record.json = await request.json()
+            elif request.content_type == "multipart/form-data":
+                for name, value in (await request.post()).items():
+                    if isinstance(value, web.FileField):
+                        record.files[name] = value.file.read()
+                    else:
+                        record.form[name] = str(value)
+        except ValueError:
+            return error_response(400, "We could not parse the body of your request.")
+        request["record"] = record
+        if self.api_key and request.headers.get("Authorization") != f"Bearer {self.api_key}":
+            message = "Incorrect API key provided."
+            return error_response(401, message, code="invalid_api_key")
+        if self.delay > 0:
+            await asyncio.sleep(self.delay)
+        fault = next((f for f in self._faults if f.path == record.path), None)
+        if fault is not None:
+            fault.times -= 1
+            if fault.times <= 0:
+                self._faults.remove(fault)
+            if fault.status is None:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stopping.wait(), HANG_SECONDS)
+                return error_response(503, "The server is shutting down.")
+            headers = {"retry-after": "0"} if fault.status == 429 else None
+            return error_response(fault.status, fault.message, fault.code, headers=headers)
+        try:
+            return await handler(request)
+        except web.HTTPException as exc:
+            return error_response(exc.status, f"{exc.reason}: {request.method} {request.path}")
+
+    async def _list_models(self, request: web.Request) -> web.Response:
+        data = [self._model(name) for name in sorted(self.models)]
+        return web.json_response({"object": "list", "data": data})
+
+    async def _get_model(self, request: web.Request) -> web.Response:
+        name = request.match_info["id"]
+        if name not in self.models:
+            return self._model_not_found(name)
+        return web.json_response(self._model(name))
+
+    @staticmethod
+    def _model(name: str) -> dict[str, Any]:
+        return {"id": name, "object": "model", "created": 1700000000, "owned_by": "openai"}
+
+    @staticmethod
+    def _model_not_found(name: str) -> web.Response:
+        message = f"The model `{name}` does not exist or you do not have access to it."
+        return error_response(404, message, code="model_not_found")
+
+    async def _chat(self, request: web.Request) -> web.StreamResponse:
+        body = request["record"].json
+        if (problem := _missing(body, "model", "messages")) is not None:
+            return problem
+        if body["model"] not in self.models:
+            return self._model_not_found(body["model"])
+        text = self.chat_handler(body)
+        if inspect.isawaitable(text):
+            text = await text
+        prompt = sum(len(content_text(m.get("content")).split()) for m in body["messages"])
+        completion = len(text.split())
+        usage = {
+            "prompt_tokens": prompt,
+            "completion_tokens": completion,
+            "total_tokens": prompt + completion,
+        }
+        head = {"id": _new_id("chatcmpl"), "created": int(time.time()), "model": body["model"]}
+        if body.get("stream"):
+            include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+            return await self._stream_chat(request, head, text, usage if include_usage else None)
+        message = {"role": "assistant", "content": text, "refusal": None}
+        choice = {"index": 0, "message": message, "finish_reason": "stop", "logprobs": None}
+        return web.json_response(
+            {**head, "object": "chat.completion", "choices": [choice], "usage": usage}
+        )
+
+    async def _stream_chat(
+        self,
+        request: web.Request,
+        head: dict[str, Any],
+        text: str,
+        usage: dict[str, int] | None,
+    ) -> web.StreamResponse:
+        """Send ``text`` as ``chat.completion.chunk`` server-sent events of a few words each."""
+        response = web.StreamResponse(headers={"Cache-Control": "no-cache"})
+        response.content_type = "text/event-stream"
+        await response.prepare(request)
+        head = {**head, "object": "chat.completion.chunk"}
+        words = re.split(r"(?<=\s)(?=\S)", text)
+        pieces = [
+            "".join(words[i : i + WORDS_PER_CHUNK]) for i in range(0, len(words), WORDS_PER_CHUNK)
+        ]
+        deltas = [{"role": "assistant", "content": ""}] + [{"content": p} for p in pieces if p]
+        for delta in deltas:
+            choice = {"index": 0, "delta": delta, "finish_reason": None}
+            await response.write(_sse({**head, "choices": [choice]}))
+        final = {"index": 0, "delta": {}, "finish_reason": "stop"}
+        await response.write(_sse({**head, "choices": [final]}))
+        if usage is not None:
+            await response.write(_sse({**head, "choices": [], "usage": usage}))
+        await response.write(b"data: [DONE]\n\n")
+        await response.write_eof()
+        return response
+
+    async def _upload_file(self, request: web.Request) -> web.Response:
+        record: RecordedRequest = request["record"]
+        if "file" not in record.files or not record.form.get("purpose"):
+            return error_response(400, "Both 'file' and 'purpose' are required.")
+        filename = (await request.post())["file"].filename
+        stored = StoredFile(_new_id("file"), filename, record.form["purpose"], record.files["file"])
+        self.files[stored.id] = stored
+        return web.json_response(stored.to_json())
+
+    async def _list_files(self, request: web.Request) -> web.Response:
+        purpose = request.query.get("purpose")
+        files = [f.to_json() for f in reversed(self.files.values()) if purpose in (None, f.purpose)]
+        return web.json_response(_page(files, request.query))
+
+    def _find_file(self, request: web.Request) -> StoredFile:
+        file_id = request.match_info["id"]
+        if file_id not in self.files:
+            raise web.HTTPNotFound(reason=f"No such File object: {file_id}")
+        return self.files[file_id]
+
+    async def _get_file(self, request: web.Request) -> web.Response:
+        return web.json_response(self._find_file(request).to_json())
+
+    async def _delete_file(self, request: web.Request) -> web.Response:
+        stored = self.files.pop(self._find_file(request).id)
+        return web.json_response({"id": stored.id, "object": "file", "deleted": True})
+
+    async def _file_content(self, request: web.Request) -> web.Response:
+        stored = self._find_file(request)
+        return web.Response(body=stored.bytes, content_type="application/octet-stream")
+
+    async def _create_job(self, request: web.Request) -> web.Response:
+        body = request["record"].json
+        if (problem := _missing(body, "model", "training_file")) is not None:
+            return problem
+        for param in ("training_file", "validation_file"):
+            if body.get(param) is not None and body[param] not in self.files:
+                return error_response(400, f"invalid {param}: {body[param]}", param=param)
+        if body["model"] not in self.models:
+            message = f"Model {body['model']} is not available for fine-tuning."
+            return error_response(400, message, code="model_not_available", param="model")
+        hyperparameters = {"batch_size": "auto", "learning_rate_multiplier": "auto", "n_epochs": 3}
+        job = {
+            "id": _new_id("ftjob"),
+            "object": "fine_tuning.job",
+            "created_at": int(time.time()),
+            "model": body["model"],
+            "training_file": body["training_file"],
+            "validation_file": body.get("validation_file"),
+            "status": "validating_files",
+            "fine_tuned_model": None,
+            "finished_at": None,
+            "error": None,
+            "hyperparameters": {**hyperparameters, **(body.get("hyperparameters") or {})},
+            "method": body.get("method") or {"type": "supervised"},
+            "user_provided_suffix": body.get("suffix"),
+            "organization_id": "org-fake",
+            "result_files": [],
+            "seed": body.get("seed", 42),
+            "trained_tokens": None,
+            "estimated_finish": None,
+            "integrations": [],
+            "metadata": body.get("metadata"),
+        }
+        self.jobs[job["id"]] = job
+        self._add_event(job["id"], f"Created fine-tuning job: {job['id']}")
+        return web.json_response(job)
+
+    def _find_job(self, request: web.Request) -> dict[str, Any]:
+        job_id = request.match_info["id"]
+        if job_id not in self.jobs:
+            raise web.HTTPNotFound(reason=f"No such fine-tuning job: {job_id}")
+        return self.jobs[job_id]
+
+    async def _list_jobs(self, request: web.Request) -> web.Response:
+        return web.json_response(_page(list(reversed(self.jobs.values())), request.query))
+
+    async def _get_job(self, request: web.Request) -> web.Response:
+        return web.json_response(self._find_job(request))
+
+    async def _cancel_job(self, request: web.Request) -> web.Response:
+        job = self._find_job(request)
+        if job["status"] in FINISHED_STATUSES:
+            return error_response(400, f"Job {job['id']} has already finished.")
+        self.set_job_status(job["id"], "cancelled")
+        return web.json_response(job)
+
+    async def _list_events(self, request: web.Request) -> web.Response:
+        events = self.job_events[self._find_job(request)["id"]]
+        return web.json_response(_page(list(reversed(events)), request.query))
+
+    async def _speech(self, request: web.Request) -> web.Response:
+        body = request["record"].json
+        if (problem := _missing(body, "model", "input", "voice")) is not None:
+            return problem
+        content_type = SPEECH_CONTENT_TYPES.get(body.get("response_format", "mp3"))
+        if content_type is None:
+            return error_response(400, "Unsupported response_format.", param="response_format")
+        return web.Response(body=self.speech_audio, content_type=content_type)
+
+    async def _transcribe(self, request: web.Request) -> web.Response:
+        record: RecordedRequest = request["record"]
+        if "file" not in record.files or not record.form.get("model"):
+            return error_response(400, "Both 'file' and 'model' are required.")
+        response_format = record.form.get("response_format", "json")
+        if response_format == "text":
+            return web.Response(text=self.transcript)
+        if response_format != "json":
+            return error_response(400, "Unsupported response_format.", param="response_format")
+        return web.json_response({"text": self.transcript})
+
+
+@contextlib.contextmanager
+def start_in_subprocess(
+    delay: float = 0.0, api_key: str = "sk-test"
+) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """Run the server in a child process; yields ``(process, base_url)``, terminates on exit."""
+    root = str(Path(__file__).resolve().parents[2])
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])),
+    }
+    command = [sys.executable, "-m", "botkit.testing.openai_server"]
+    command += ["--port", "0", "--delay", str(delay), "--api-key", api_key]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        if not line.startswith("READY "):
+            raise RuntimeError(f"fake OpenAI server did not start: {line!r}")
+        yield process, line.split()[1]
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
+
+
+async def _serve(port: int, delay: float, api_key: str | None) -> None:
+    """Serve until SIGTERM or SIGINT."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    async with FakeOpenAI(api_key=api_key, delay=delay, port=port) as server:
+        print(f"READY {server.base_url}", flush=True)
+        await stop.wait()
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Command-line entry point."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    parser.add_argument("--delay", type=float, default=0.0, help="seconds before each answer")
+    parser.add_argument("--api-key", default="sk-test", help="empty string disables auth")
+    args = parser.parse_args(argv)
+    asyncio.run(_serve(args.port, args.delay, args.api_key or None))
+
+
+if __name__ == "__main__":
+    main()
