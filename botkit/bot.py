@@ -166,7 +166,9 @@ class Bot:
             return
         refusal = permission_refusal(cmd, ctx.message.author)
         if refusal:
-            log.info("refused %s%s to user %s: %s", prefix, cmd.name, ctx.message.author.id, refusal)
+            log.info(
+                "refused %s%s to user %s: %s", prefix, cmd.name, ctx.message.author.id, refusal
+            )
             await ctx.reply(refusal)
             return
         try:
@@ -212,9 +214,11 @@ class Bot:
                 await ctx.reply("I can read text and audio; this attachment has neither.")
             return
         snippets = [
-            s for _, found in await self.plugins.call_all(
+            s
+            for _, found in await self.plugins.call_all(
                 "botkit_context", ctx=ctx, text=text, skip=skip
-            ) for s in found
+            )
+            for s in found
         ]
         async with self.adapter.typing(message.channel):
             result = await self.plugins.call_first(
@@ -230,7 +234,9 @@ class Bot:
     async def transcribe(self, ctx: Context, audio: Attachment, skip: frozenset[str]) -> str | None:
         limit = self.config.bot.max_attachment_mb * 1024 * 1024
         if audio.size > limit:
-            await ctx.reply(f"That audio is too large (limit {self.config.bot.max_attachment_mb:g} MB).")
+            await ctx.reply(
+                f"That audio is too large (limit {self.config.bot.max_attachment_mb:g} MB)."
+            )
             return None
         if not self.plugins.implements("botkit_transcribe"):
             await ctx.reply("No speech-to-text plugin is installed, so I cannot hear audio.")
@@ -268,7 +274,9 @@ class Bot:
             if not chunk and not (last and reply.files):
                 continue
             files = reply.files if last else ()
-            sent.append(await self.adapter.send(channel, chunk, files, reply_to if i == 0 else None))
+            sent.append(
+                await self.adapter.send(channel, chunk, files, reply_to if i == 0 else None)
+            )
         return sent
 
     async def stream(self, channel: Channel, reply: Reply, reply_to: str | None) -> str:
@@ -278,7 +286,7 @@ class Bot:
         text, shown, first, last_edit = "", "", None, 0.0
         async for piece in reply.stream:
             text += piece
-            if not text.strip():
+            if not text.strip() or not self.adapter.can_edit:
                 continue
             if first is None:
                 first = await self.adapter.send(channel, text[:limit], (), reply_to)
@@ -335,6 +343,7 @@ class _NoAdapter:
 
     name = "none"
     text_limit = 2000
+    can_edit = False
     bot_user_id = ""
     voice = None
 

@@ -40,6 +40,7 @@ class Adapter(Protocol):
 
     name: str
     text_limit: int
+    can_edit: bool  # False: streamed replies are sent once, complete
     bot_user_id: str
     voice: Voice | None
 

@@ -1,9 +1,9 @@
 """botkit's test kit, a pytest plugin: run a bot with chosen plugins and see what it sends.
 
-    async def test_hi(botkit_harness):
-        async with botkit_harness(plugins={"mine": my_plugin}) as bot:
-            replies = await bot.send("!hi")
-            assert replies.text == "HI!"
+async def test_hi(botkit_harness):
+    async with botkit_harness(plugins={"mine": my_plugin}) as bot:
+        replies = await bot.send("!hi")
+        assert replies.text == "HI!"
 """
 
 from __future__ import annotations
@@ -20,7 +20,16 @@ import pytest
 
 from botkit.bot import Bot
 from botkit.config import Config
-from botkit.models import Attachment, Channel, ChannelKind, File, Message, ReferencedMessage, Sent, User
+from botkit.models import (
+    Attachment,
+    Channel,
+    ChannelKind,
+    File,
+    Message,
+    ReferencedMessage,
+    Sent,
+    User,
+)
 
 BOT_USER = User(id="1000", name="botkit", is_bot=True)
 OWNER = User(id="1", name="owner", is_owner=True, is_admin=True)
@@ -72,6 +81,7 @@ class RecordingAdapter:
 
     name: str = "test"
     text_limit: int = 2000
+    can_edit: bool = True
     bot_user_id: str = BOT_USER.id
     voice: RecordingVoice | None = attrs.Factory(RecordingVoice)
     sent: list[Sent] = attrs.Factory(list)
@@ -172,7 +182,7 @@ class BotHarness:
 
 @asynccontextmanager
 async def start_harness(
-    plugins: Mapping[str, object] = {},  # noqa: B006 - read only
+    plugins: Mapping[str, object] = {},
     *,
     config: Mapping[str, Any] | None = None,
     data_dir: Path,
@@ -202,7 +212,7 @@ async def start_harness(
 def botkit_harness(tmp_path: Path) -> Callable[..., Any]:
     """Factory: ``async with botkit_harness(plugins={...}, config={...}) as bot: ...``."""
 
-    def factory(plugins: Mapping[str, object] = {}, **kwargs: Any) -> Any:  # noqa: B006
+    def factory(plugins: Mapping[str, object] = {}, **kwargs: Any) -> Any:
         kwargs.setdefault("data_dir", tmp_path / "data")
         return start_harness(plugins, **kwargs)
 

@@ -1,0 +1,190 @@
+"""The console adapter: the bot in a terminal or a pipe, one line per message.
+
+Every line is a direct message from the local user, who is the bot's owner. A word
+``@file:PATH`` (or ``@file:"PATH WITH SPACES"``) attaches a local file to the message.
+Spoken replies are saved as audio files under the data directory; their paths are printed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import mimetypes
+import re
+import shutil
+import sys
+from contextlib import nullcontext
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+import attrs
+
+from botkit.config import setting
+from botkit.models import (
+    Attachment,
+    Channel,
+    ChannelKind,
+    File,
+    Message,
+    ReferencedMessage,
+    Sent,
+    User,
+)
+from botkit.paths import safe_filename
+
+if TYPE_CHECKING:
+    from botkit.bot import Bot
+
+ATTACH = re.compile(r'@file:(?:"([^"]+)"|(\S+))')
+BOT_ID = "0"
+
+
+@attrs.define
+class ConsoleSettings:
+    """The ``[console]`` section."""
+
+    in_voice: bool = setting(False, "act as if you were in a voice channel (spoken replies)")
+    prompt: str = setting("you> ", "prompt shown on a terminal")
+
+
+class ConsoleVoice:
+    """Voice for the console: 'playing' saves the audio file and prints where it is."""
+
+    def __init__(self, out: TextIO, directory: Path) -> None:
+        self.out = out
+        self.directory = directory
+        self.connected: dict[str, Channel] = {}
+        self._count = itertools.count(1)
+
+    async def join(self, channel: Channel) -> None:
+        self.connected[channel.guild_id or ""] = channel
+
+    async def leave(self, guild_id: str) -> bool:
+        return self.connected.pop(guild_id, None) is not None
+
+    def is_connected(self, guild_id: str) -> bool:
+        return guild_id in self.connected
+
+    def channel(self, guild_id: str) -> Channel | None:
+        return self.connected.get(guild_id)
+
+    async def play(self, guild_id: str, audio: Path) -> Path:
+        target = self.directory / f"spoken-{next(self._count):04d}{audio.suffix}"
+        await asyncio.to_thread(_copy, audio, target)
+        print(f"[spoken reply saved to {target}]", file=self.out, flush=True)
+        return target
+
+
+def _copy(source: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, target)
+
+
+class ConsoleAdapter:
+    """Reads stdin, prints replies to stdout."""
+
+    name = "console"
+    text_limit = 2000
+    can_edit = False  # streamed replies are printed once, complete
+    bot_user_id = BOT_ID
+
+    def __init__(
+        self,
+        data_dir: Path,
+        settings: ConsoleSettings | None = None,
+        stdin: TextIO | None = None,
+        stdout: TextIO | None = None,
+    ) -> None:
+        self.settings = settings or ConsoleSettings()
+        self.stdin = stdin or sys.stdin
+        self.out = stdout or sys.stdout
+        self.data_dir = data_dir
+        self.voice = ConsoleVoice(self.out, data_dir / "console")
+        self.channel = Channel(id="console", name="console", kind=ChannelKind.DM)
+        voice_channel = Channel(id="console-voice", name="console voice", kind=ChannelKind.VOICE)
+        self.user = User(
+            id="console-user",
+            name="you",
+            is_owner=True,
+            is_admin=True,
+            voice_channel=voice_channel if self.settings.in_voice else None,
+        )
+        self._history: dict[str, ReferencedMessage] = {}
+        self._ids = itertools.count(1)
+
+    async def run(self, bot: Bot) -> None:
+        interactive = self.stdin.isatty()
+        while True:
+            if interactive:
+                print(self.settings.prompt, end="", file=self.out, flush=True)
+            line = await asyncio.to_thread(self.stdin.readline)
+            if not line:
+                return
+            message = self.message(line.rstrip("\n"))
+            if message is not None:
+                await bot.handle(message)
+
+    def message(self, line: str) -> Message | None:
+        """Turn one input line into a Message; None for a blank line or a bad attachment."""
+        attachments = []
+        for match in ATTACH.finditer(line):
+            path = Path(match.group(1) or match.group(2)).expanduser()
+            if not path.is_file():
+                print(f"[no such file to attach: {path}]", file=self.out, flush=True)
+                return None
+            attachments.append(local_attachment(path))
+        content = ATTACH.sub("", line).strip()
+        if not content and not attachments:
+            return None
+        message_id = str(next(self._ids))
+        self._history[message_id] = ReferencedMessage(message_id, self.user, content)
+        return Message(
+            id=message_id,
+            content=content,
+            author=self.user,
+            channel=self.channel,
+            attachments=tuple(attachments),
+        )
+
+    async def send(
+        self, channel: Channel, text: str, files: tuple[File, ...], reply_to: str | None
+    ) -> Sent:
+        if text:
+            print(text, file=self.out, flush=True)
+        for file in files:
+            where = file.path or await asyncio.to_thread(self._save, file)
+            print(f"[file {file.filename}: {where}]", file=self.out, flush=True)
+        sent = Sent(id=str(next(self._ids)), channel_id=channel.id, text=text, files=files)
+        self._history[sent.id] = ReferencedMessage(sent.id, _BOT, text)
+        return sent
+
+    async def edit(self, sent: Sent, text: str) -> Sent:
+        """A terminal cannot edit what it printed: print the new text."""
+        print(text, file=self.out, flush=True)
+        self._history[sent.id] = ReferencedMessage(sent.id, _BOT, text)
+        return attrs.evolve(sent, text=text)
+
+    async def fetch_message(self, channel: Channel, message_id: str) -> ReferencedMessage | None:
+        return self._history.get(message_id)
+
+    def typing(self, channel: Channel) -> nullcontext[None]:
+        return nullcontext()
+
+    def _save(self, file: File) -> Path:
+        target = self.data_dir / "console" / safe_filename(file.filename)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(file.read_bytes())
+        return target
+
+
+_BOT = User(id=BOT_ID, name="botkit", is_bot=True)
+
+
+def local_attachment(path: Path) -> Attachment:
+    """An attachment read from a local file when the bot asks for its bytes."""
+    content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+
+    async def read() -> bytes:
+        return await asyncio.to_thread(path.read_bytes)
+
+    return Attachment(path.name, path.stat().st_size, content_type, reader=read)

@@ -1,0 +1,46 @@
+"""Sessions over the host and every plugin distribution under plugins/."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nox
+
+nox.options.default_venv_backend = "uv|virtualenv"
+nox.options.sessions = ["lint", "tests"]
+nox.options.reuse_existing_virtualenvs = False
+
+ROOT = Path(__file__).parent
+PLUGINS = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "plugins").glob("*/pyproject.toml"))
+PLUGIN_DIRS = [str(Path(p).parent) for p in PLUGINS]
+
+
+def install_all(session: nox.Session) -> None:
+    """Install the host and every plugin as real distributions, in one resolution."""
+    session.install(".[test]", *(f"./{d}" for d in PLUGIN_DIRS))
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """The host's tests and every plugin's tests, against installed distributions."""
+    install_all(session)
+    tests_dirs = ["tests", *(f"{d}/tests" for d in PLUGIN_DIRS)]
+    session.run(
+        "pytest", "--import-mode=importlib", "-p", "no:cacheprovider", *tests_dirs, *session.posargs
+    )
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff check and ruff format --check over the whole tree."""
+    session.install("ruff>=0.6")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Every benchmark under bench/, each printing its figures and ratios."""
+    install_all(session)
+    for script in sorted((ROOT / "bench").glob("*.py")):
+        session.run("python", str(script.relative_to(ROOT)), *session.posargs)
