@@ -155,11 +155,11 @@ class Bot:
         prefix = self.config.bot.prefix
         cmd, name, args = self.commands.find(text)
         if cmd is None:
-            if not name:
-                return
-            near = self.commands.suggest(name)
-            hint = f" Did you mean {', '.join(prefix + n for n in near)}?" if near else ""
-            await ctx.reply(f"Unknown command {prefix}{name}.{hint} See {prefix}help.")
+            # "!wow" in a busy channel is not for the bot: answer only a likely typo or a DM
+            near = self.commands.suggest(name) if name else []
+            if near or (name and ctx.message.channel.is_dm):
+                hint = f" Did you mean {', '.join(prefix + n for n in near)}?" if near else ""
+                await ctx.reply(f"Unknown command {prefix}{name}.{hint} See {prefix}help.")
             return
         if cmd.plugin in skip:
             await ctx.reply(f"{prefix}{cmd.name} is disabled in this server.")
@@ -200,6 +200,14 @@ class Bot:
             await ctx.reply(result)
 
     async def answer(self, ctx: Context, skip: frozenset[str]) -> None:
+        """Answer a plain message; a hook raising CommandError is answered with its text."""
+        try:
+            await self._answer(ctx, skip)
+        except CommandError as exc:
+            log.info("answer to message %s refused: %s", ctx.message.id, exc)
+            await ctx.reply(str(exc))
+
+    async def _answer(self, ctx: Context, skip: frozenset[str]) -> None:
         """Transcribe audio, gather context, ask the respond hook, deliver or send the answer."""
         message = ctx.message
         text = message.content.strip()
@@ -229,7 +237,15 @@ class Bot:
                 await ctx.reply(f"No chat plugin is installed. See {ctx.prefix}help.")
             return
         reply = Reply(text=result, speak=True) if isinstance(result, str) else result
-        await self.deliver(ctx, reply, skip)
+        try:
+            await self.deliver(ctx, reply, skip)
+        except CommandError:
+            raise
+        except Exception:  # e.g. a plugin's reply stream broke part-way
+            log.exception("delivering the answer to message %s failed", message.id)
+            await ctx.reply(
+                "Something went wrong while answering; the details are in the bot's log."
+            )
 
     async def transcribe(self, ctx: Context, audio: Attachment, skip: frozenset[str]) -> str | None:
         limit = self.config.bot.max_attachment_mb * 1024 * 1024
@@ -284,16 +300,17 @@ class Bot:
         assert reply.stream is not None
         limit = self.adapter.text_limit
         text, shown, first, last_edit = "", "", None, 0.0
-        async for piece in reply.stream:
-            text += piece
-            if not text.strip() or not self.adapter.can_edit:
-                continue
-            if first is None:
-                first = await self.adapter.send(channel, text[:limit], (), reply_to)
-                shown, last_edit = text[:limit], self.clock()
-            elif self.clock() - last_edit >= STREAM_EDIT_INTERVAL and text[:limit] != shown:
-                first = await self.adapter.edit(first, text[:limit])
-                shown, last_edit = text[:limit], self.clock()
+        async with asyncio.timeout(self.plugins.timeout):  # a stream may not hang forever
+            async for piece in reply.stream:
+                text += piece
+                if not text.strip() or not self.adapter.can_edit:
+                    continue
+                if first is None:
+                    first = await self.adapter.send(channel, text[:limit], (), reply_to)
+                    shown, last_edit = text[:limit], self.clock()
+                elif self.clock() - last_edit >= STREAM_EDIT_INTERVAL and text[:limit] != shown:
+                    first = await self.adapter.edit(first, text[:limit])
+                    shown, last_edit = text[:limit], self.clock()
         chunks = split_text(text, limit)
         if first is None:
             if chunks or reply.files:

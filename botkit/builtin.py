@@ -25,7 +25,7 @@ async def hi(ctx: Context) -> str:
     return "HI!"
 
 
-async def help(ctx: Context, command: str | None = None) -> str:
+async def help(ctx: Context, *, command: str | None = None) -> str:
     """List the commands, or explain one."""
     prefix, table = ctx.prefix, ctx.bot.commands
     if command is not None:

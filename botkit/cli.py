@@ -28,6 +28,7 @@ from botkit.doctor import diagnose
 from botkit.logs import setup_logging
 
 log = logging.getLogger("botkit.cli")
+LOG_LEVELS = ["DEBUG", "INFO", "WARNING", "ERROR"]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -53,7 +54,9 @@ def parser() -> argparse.ArgumentParser:
     common.add_argument(
         "--config", help=f"configuration file (default: $BOTKIT_CONFIG or ./{DEFAULT_CONFIG})"
     )
-    common.add_argument("--log-level", help="DEBUG, INFO, WARNING or ERROR")
+    common.add_argument(
+        "--log-level", type=str.upper, choices=LOG_LEVELS, help="DEBUG, INFO, WARNING or ERROR"
+    )
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     run = sub.add_parser("run", parents=[common], help="run the bot")

@@ -124,11 +124,14 @@ def _unwrap(annotation: Any) -> tuple[type, bool]:
     return annotation, False
 
 
-def tokenize(text: str) -> list[tuple[str, int]]:
-    """Split on whitespace, honouring double and single quotes; return (word, end offset)."""
+def tokenize(text: str, limit: int | None = None) -> list[tuple[str, int]]:
+    """Split on whitespace, honouring double and single quotes; return (word, end offset).
+
+    With ``limit``, stop after that many words (the rest of the line is left as typed).
+    """
     words: list[tuple[str, int]] = []
     i, n = 0, len(text)
-    while i < n:
+    while i < n and (limit is None or len(words) < limit):
         if text[i].isspace():
             i += 1
             continue
@@ -164,7 +167,9 @@ def convert(param: Parameter, word: str) -> Any:
 
 def bind(cmd: Command, args: str, message: Message) -> dict[str, Any]:
     """Match the text after the command name (and the attachments) to its parameters."""
-    words = tokenize(args)
+    word_params = [p for p in cmd.parameters if p.type is not Attachment]
+    rest_at = next((i for i, p in enumerate(word_params) if p.rest), None)
+    words = tokenize(args, rest_at)
     attachments = list(message.attachments)
     values: dict[str, Any] = {}
     used = 0
@@ -197,7 +202,7 @@ def bind(cmd: Command, args: str, message: Message) -> dict[str, Any]:
 
 
 def _strip_quotes(text: str) -> str:
-    if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'" and text[0] not in text[1:-1]:
         return text[1:-1]
     return text
 

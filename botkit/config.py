@@ -187,7 +187,10 @@ def render_section(name: str, cls: type[Any]) -> str:
         help_text = field.metadata.get("help", "")
         if help_text:
             lines.append(f"# {help_text}")
-        lines.append(f"{field.name} = {toml_value(value)}")
+        if value is None:  # TOML has no null: leave the key out, commented
+            lines.append(f"# {field.name} = (not set)")
+        else:
+            lines.append(f"{field.name} = {toml_value(value)}")
     return "\n".join(lines)
 
 

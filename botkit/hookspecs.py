@@ -1,8 +1,10 @@
 """Every hook a botkit plugin can implement.
 
 Registration hooks are called once at start-up, synchronously. Runtime hooks may be
-``def`` or ``async def``; the host awaits them one by one through ``botkit.plugins.Hooks``
-("call all" or "call first", as noted on each).
+``def`` or ``async def``; the host awaits them one by one through ``botkit.plugins.Plugins``
+("call all" or "call first", as noted on each). A runtime hook that raises
+``botkit.CommandError`` stops the message's handling and the user gets its text; any other
+exception is logged and counted, and the other plugins still run.
 """
 
 from __future__ import annotations

@@ -24,7 +24,10 @@ class RedactingFormatter(logging.Formatter):
         self.secrets = sorted(set(secrets), key=len, reverse=True)
 
     def format(self, record: logging.LogRecord) -> str:
-        text = super().format(record)
+        try:
+            text = super().format(record)
+        except Exception:  # a bad format string: logging would print the raw arguments
+            text = f"{record.levelname} {record.name}: unformattable log message {record.msg!r}"
         for secret in self.secrets:
             text = text.replace(secret, "***")
         return text

@@ -80,6 +80,7 @@ class ReferencedMessage:
     id: str
     author: User
     content: str
+    reply_to: str | None = None  # the id of the message this one answered, if the platform says
 
 
 @attrs.frozen

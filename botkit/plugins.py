@@ -14,6 +14,7 @@ import attrs
 import pluggy
 
 from botkit import hookspecs
+from botkit.context import CommandError
 
 log = logging.getLogger("botkit.plugins")
 
@@ -64,7 +65,10 @@ class Plugins:
         allow_env = os.environ.get("BOTKIT_PLUGINS")
         allow = None if allow_env is None else {n.strip() for n in allow_env.split(",") if n}
         disabled = set(disabled)
-        for ep in sorted(importlib.metadata.entry_points(group=ENTRY_POINT_GROUP), key=_ep_key):
+        found = sorted(importlib.metadata.entry_points(group=ENTRY_POINT_GROUP), key=_ep_key)
+        for name in sorted((allow or set()) - {ep.name for ep in found}):
+            log.warning("BOTKIT_PLUGINS names %r, but no such plugin is installed", name)
+        for ep in found:
             dist = ep.dist.name if ep.dist else ""
             version = ep.dist.version if ep.dist else ""
             if ep.name in self.statuses:
@@ -126,7 +130,10 @@ class Plugins:
     async def call_all(
         self, hook: str, *, skip: Iterable[str] = (), **kwargs: Any
     ) -> list[tuple[str, Any]]:
-        """Await every implementation in pluggy's order; failures are logged and counted."""
+        """Await every implementation in pluggy's order; failures are logged and counted.
+
+        ``CommandError`` is not a failure: it propagates, and the host answers with its text.
+        """
         results = []
         for name, impl in self._impls(hook, skip):
             ok, value = await self._call(name, hook, impl, kwargs)
@@ -165,6 +172,8 @@ class Plugins:
             if inspect.isawaitable(value):
                 value = await asyncio.wait_for(value, self.timeout)
             return True, value
+        except CommandError:
+            raise  # a deliberate refusal for the user, not a failure of the plugin
         except TimeoutError:
             status.timeouts += 1
             log.error("plugin %s: %s took longer than %.0f s, cut off", name, hook, self.timeout)

@@ -8,7 +8,12 @@ from typing import Any
 
 from sqlalchemy import Column, MetaData, String, Table, Text, event, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 host_metadata = MetaData()
 

@@ -18,7 +18,11 @@ def should_answer(message: Message, settings: BotSettings, bot_user_id: str) -> 
         or ("dm" in on and channel.kind is ChannelKind.DM)
         or ("mention" in on and message.mentions_bot)
         or ("reply" in on and reference is not None and reference.author.id == bot_user_id)
-        or ("thread" in on and channel.kind is ChannelKind.THREAD and channel.owner_id == bot_user_id)
+        or (
+            "thread" in on
+            and channel.kind is ChannelKind.THREAD
+            and channel.owner_id == bot_user_id
+        )
         or channel.id in settings.allowed_channels
         or (channel.parent_id is not None and channel.parent_id in settings.allowed_channels)
     )

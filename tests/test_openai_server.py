@@ -48,7 +48,9 @@ async def test_stream_chunks_reassemble(server: FakeOpenAI, client: openai.Async
     server.chat_handler = lambda body: "one two three four five six seven eight"
     stream = await client.chat.completions.create(model="gpt-4o", messages=HELLO, stream=True)
     chunks = [chunk async for chunk in stream]
-    pieces = [c.choices[0].delta.content for c in chunks if c.choices and c.choices[0].delta.content]
+    pieces = [
+        c.choices[0].delta.content for c in chunks if c.choices and c.choices[0].delta.content
+    ]
     assert len(pieces) >= 3
     assert "".join(pieces) == "one two three four five six seven eight"
     assert chunks[-1].choices[0].finish_reason == "stop"
@@ -143,7 +145,11 @@ async def test_files_upload_list_content_delete(
 ) -> None:
     data = b'{"messages": []}\n'
     uploaded = await client.files.create(file=("train.jsonl", data), purpose="fine-tune")
-    assert (uploaded.filename, uploaded.bytes, uploaded.status) == ("train.jsonl", len(data), "processed")
+    assert (uploaded.filename, uploaded.bytes, uploaded.status) == (
+        "train.jsonl",
+        len(data),
+        "processed",
+    )
     assert uploaded.id.startswith("file-")
     assert server.files[uploaded.id].bytes == data
     assert server.requests[-1].form == {"purpose": "fine-tune"}
@@ -161,7 +167,11 @@ async def test_fine_tuning_job_lifecycle(server: FakeOpenAI, client: openai.Asyn
     job = await client.fine_tuning.jobs.create(
         model="gpt-4o-mini", training_file=training.id, suffix="bot", method=method
     )
-    assert (job.status, job.training_file, job.fine_tuned_model) == ("validating_files", training.id, None)
+    assert (job.status, job.training_file, job.fine_tuned_model) == (
+        "validating_files",
+        training.id,
+        None,
+    )
     assert job.method is not None and job.method.type == "supervised"
     assert [j.id async for j in client.fine_tuning.jobs.list(limit=10)] == [job.id]
 
@@ -170,6 +180,8 @@ async def test_fine_tuning_job_lifecycle(server: FakeOpenAI, client: openai.Asyn
     done = await client.fine_tuning.jobs.retrieve(job.id)
     assert (done.status, done.fine_tuned_model) == ("succeeded", "ft:gpt-4o-mini:org:bot:1")
     assert done.finished_at is not None
+    tuned = await client.chat.completions.create(model=done.fine_tuned_model, messages=HELLO)
+    assert tuned.model == "ft:gpt-4o-mini:org:bot:1"
     events = [e async for e in client.fine_tuning.jobs.list_events(job.id)]
     assert [e.message for e in events][:2] == [
         "Job status changed to succeeded",

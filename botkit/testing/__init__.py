@@ -97,14 +97,14 @@ class RecordingAdapter:
     ) -> Sent:
         sent = Sent(id=self.next_id(), channel_id=channel.id, text=text, files=files)
         self.sent.append(sent)
-        self.messages[sent.id] = ReferencedMessage(sent.id, BOT_USER, text)
+        self.messages[sent.id] = ReferencedMessage(sent.id, BOT_USER, text, reply_to)
         return sent
 
     async def edit(self, sent: Sent, text: str) -> Sent:
         edited = attrs.evolve(sent, text=text)
         self.edits.append(edited)
         self.sent = [edited if s.id == sent.id else s for s in self.sent]
-        self.messages[sent.id] = ReferencedMessage(sent.id, BOT_USER, text)
+        self.messages[sent.id] = attrs.evolve(self.messages[sent.id], content=text)
         return edited
 
     async def fetch_message(self, channel: Channel, message_id: str) -> ReferencedMessage | None:

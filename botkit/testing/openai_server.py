@@ -27,7 +27,7 @@ import uuid
 import wave
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 import attrs
 from aiohttp import web
@@ -47,6 +47,7 @@ SPEECH_CONTENT_TYPES = {
 }
 
 ChatHandler = Callable[[dict[str, Any]], str | Awaitable[str]]
+T = TypeVar("T")
 
 
 @attrs.define
@@ -59,6 +60,9 @@ class RecordedRequest:
     form: dict[str, str] = attrs.field(factory=dict)
     files: dict[str, bytes] = attrs.field(factory=dict)
     headers: dict[str, str] = attrs.field(factory=dict)
+
+
+RECORD = web.RequestKey("record", RecordedRequest)
 
 
 @attrs.define
@@ -127,13 +131,8 @@ def error_response(
     headers: Mapping[str, str] | None = None,
 ) -> web.Response:
     """A JSON response with an OpenAI-shaped error body."""
-    kind = "server_error" if status >= 500 else "requests" if status == 429 else None
-    error = {
-        "message": message,
-        "type": kind or "invalid_request_error",
-        "code": code,
-        "param": param,
-    }
+    kind = "server_error" if status >= 500 else "invalid_request_error"
+    error = {"message": message, "type": kind, "code": code, "param": param}
     return web.json_response({"error": error}, status=status, headers=headers)
 
 
@@ -162,6 +161,14 @@ def _sse(payload: dict[str, Any]) -> bytes:
 
 def _new_id(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:24]}"
+
+
+def _lookup(table: Mapping[str, T], request: web.Request, kind: str) -> T:
+    """The ``table`` entry named by the ``id`` path parameter, else a 404."""
+    key = request.match_info["id"]
+    if key not in table:
+        raise web.HTTPNotFound(reason=f"No such {kind}: {key}")
+    return table[key]
 
 
 @attrs.define
@@ -272,7 +279,8 @@ class FakeOpenAI:
             job["fine_tuned_model"] = (
                 fine_tuned_model or f"ft:{job['model']}:fake-org:{suffix}:{job_id[-8:]}"
             )
-            job["trained_tokens"] = len(self.files[job["training_file"]].bytes.split())
+            training = self.files.get(job["training_file"])
+            job["trained_tokens"] = len(training.bytes.split()) if training else 0
             self.models.add(job["fine_tuned_model"])
         if status == "failed":
             message = error or "Fine-tuning job failed."
@@ -294,7 +302,7 @@ class FakeOpenAI:
 
     @web.middleware
     async def _middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        """Record, authenticate, delay and inject faults before routing to ``handler``."""
+        """Record, delay, authenticate, parse and inject faults before calling ``handler``."""
         record = RecordedRequest(request.method, request.path.removeprefix("/v1"))
         record.headers = {
             name: value
@@ -302,6 +310,11 @@ class FakeOpenAI:
             if name.lower() != "authorization" and not (self.api_key and self.api_key in value)
         }
         self.requests.append(record)
+        if self.delay > 0:
+            await asyncio.sleep(self.delay)
+        if self.api_key and request.headers.get("Authorization") != f"Bearer {self.api_key}":
+            message = "Incorrect API key provided."
+            return error_response(401, message, code="invalid_api_key")
         try:
             if request.content_type == "application/json" and request.can_read_body:
                 record.json = await request.json()
@@ -313,12 +326,7 @@ class FakeOpenAI:
                         record.form[name] = str(value)
         except ValueError:
             return error_response(400, "We could not parse the body of your request.")
-        request["record"] = record
-        if self.api_key and request.headers.get("Authorization") != f"Bearer {self.api_key}":
-            message = "Incorrect API key provided."
-            return error_response(401, message, code="invalid_api_key")
-        if self.delay > 0:
-            await asyncio.sleep(self.delay)
+        request[RECORD] = record
         fault = next((f for f in self._faults if f.path == record.path), None)
         if fault is not None:
             fault.times -= 1
@@ -333,7 +341,7 @@ class FakeOpenAI:
         try:
             return await handler(request)
         except web.HTTPException as exc:
-            return error_response(exc.status, f"{exc.reason}: {request.method} {request.path}")
+            return error_response(exc.status, exc.reason)
 
     async def _list_models(self, request: web.Request) -> web.Response:
         data = [self._model(name) for name in sorted(self.models)]
@@ -355,7 +363,7 @@ class FakeOpenAI:
         return error_response(404, message, code="model_not_found")
 
     async def _chat(self, request: web.Request) -> web.StreamResponse:
-        body = request["record"].json
+        body = request[RECORD].json
         if (problem := _missing(body, "model", "messages")) is not None:
             return problem
         if body["model"] not in self.models:
@@ -363,13 +371,9 @@ class FakeOpenAI:
         text = self.chat_handler(body)
         if inspect.isawaitable(text):
             text = await text
-        prompt = sum(len(content_text(m.get("content")).split()) for m in body["messages"])
-        completion = len(text.split())
-        usage = {
-            "prompt_tokens": prompt,
-            "completion_tokens": completion,
-            "total_tokens": prompt + completion,
-        }
+        n_in = sum(len(content_text(m.get("content")).split()) for m in body["messages"])
+        n_out = len(text.split())
+        usage = {"prompt_tokens": n_in, "completion_tokens": n_out, "total_tokens": n_in + n_out}
         head = {"id": _new_id("chatcmpl"), "created": int(time.time()), "model": body["model"]}
         if body.get("stream"):
             include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
@@ -409,7 +413,7 @@ class FakeOpenAI:
         return response
 
     async def _upload_file(self, request: web.Request) -> web.Response:
-        record: RecordedRequest = request["record"]
+        record = request[RECORD]
         if "file" not in record.files or not record.form.get("purpose"):
             return error_response(400, "Both 'file' and 'purpose' are required.")
         filename = (await request.post())["file"].filename
@@ -422,25 +426,19 @@ class FakeOpenAI:
         files = [f.to_json() for f in reversed(self.files.values()) if purpose in (None, f.purpose)]
         return web.json_response(_page(files, request.query))
 
-    def _find_file(self, request: web.Request) -> StoredFile:
-        file_id = request.match_info["id"]
-        if file_id not in self.files:
-            raise web.HTTPNotFound(reason=f"No such File object: {file_id}")
-        return self.files[file_id]
-
     async def _get_file(self, request: web.Request) -> web.Response:
-        return web.json_response(self._find_file(request).to_json())
+        return web.json_response(_lookup(self.files, request, "File object").to_json())
 
     async def _delete_file(self, request: web.Request) -> web.Response:
-        stored = self.files.pop(self._find_file(request).id)
+        stored = self.files.pop(_lookup(self.files, request, "File object").id)
         return web.json_response({"id": stored.id, "object": "file", "deleted": True})
 
     async def _file_content(self, request: web.Request) -> web.Response:
-        stored = self._find_file(request)
+        stored = _lookup(self.files, request, "File object")
         return web.Response(body=stored.bytes, content_type="application/octet-stream")
 
     async def _create_job(self, request: web.Request) -> web.Response:
-        body = request["record"].json
+        body = request[RECORD].json
         if (problem := _missing(body, "model", "training_file")) is not None:
             return problem
         for param in ("training_file", "validation_file"):
@@ -458,17 +456,13 @@ class FakeOpenAI:
             "training_file": body["training_file"],
             "validation_file": body.get("validation_file"),
             "status": "validating_files",
-            "fine_tuned_model": None,
-            "finished_at": None,
-            "error": None,
+            **dict.fromkeys(["fine_tuned_model", "finished_at", "error", "trained_tokens"]),
             "hyperparameters": {**hyperparameters, **(body.get("hyperparameters") or {})},
             "method": body.get("method") or {"type": "supervised"},
             "user_provided_suffix": body.get("suffix"),
             "organization_id": "org-fake",
             "result_files": [],
             "seed": body.get("seed", 42),
-            "trained_tokens": None,
-            "estimated_finish": None,
             "integrations": [],
             "metadata": body.get("metadata"),
         }
@@ -476,31 +470,25 @@ class FakeOpenAI:
         self._add_event(job["id"], f"Created fine-tuning job: {job['id']}")
         return web.json_response(job)
 
-    def _find_job(self, request: web.Request) -> dict[str, Any]:
-        job_id = request.match_info["id"]
-        if job_id not in self.jobs:
-            raise web.HTTPNotFound(reason=f"No such fine-tuning job: {job_id}")
-        return self.jobs[job_id]
-
     async def _list_jobs(self, request: web.Request) -> web.Response:
         return web.json_response(_page(list(reversed(self.jobs.values())), request.query))
 
     async def _get_job(self, request: web.Request) -> web.Response:
-        return web.json_response(self._find_job(request))
+        return web.json_response(_lookup(self.jobs, request, "fine-tuning job"))
 
     async def _cancel_job(self, request: web.Request) -> web.Response:
-        job = self._find_job(request)
+        job = _lookup(self.jobs, request, "fine-tuning job")
         if job["status"] in FINISHED_STATUSES:
             return error_response(400, f"Job {job['id']} has already finished.")
         self.set_job_status(job["id"], "cancelled")
         return web.json_response(job)
 
     async def _list_events(self, request: web.Request) -> web.Response:
-        events = self.job_events[self._find_job(request)["id"]]
+        events = self.job_events[_lookup(self.jobs, request, "fine-tuning job")["id"]]
         return web.json_response(_page(list(reversed(events)), request.query))
 
     async def _speech(self, request: web.Request) -> web.Response:
-        body = request["record"].json
+        body = request[RECORD].json
         if (problem := _missing(body, "model", "input", "voice")) is not None:
             return problem
         content_type = SPEECH_CONTENT_TYPES.get(body.get("response_format", "mp3"))
@@ -509,7 +497,7 @@ class FakeOpenAI:
         return web.Response(body=self.speech_audio, content_type=content_type)
 
     async def _transcribe(self, request: web.Request) -> web.Response:
-        record: RecordedRequest = request["record"]
+        record = request[RECORD]
         if "file" not in record.files or not record.form.get("model"):
             return error_response(400, "Both 'file' and 'model' are required.")
         response_format = record.form.get("response_format", "json")

@@ -1,0 +1,163 @@
+"""!join, !leave, !say and !voice."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from botkit import Command, CommandError, Context, Permission, command
+from botkit.adapters.base import Voice, VoiceError
+from botkit_voice import engines, tts
+from botkit_voice.settings import VoiceSettings
+from botkit_voice.speaker import (
+    ENGINE_KEY,
+    LANGUAGE_KEY,
+    Utterance,
+    guild_voice,
+    speakers,
+)
+from botkit_voice.speech_text import cut, speakable
+
+log = logging.getLogger("botkit.voice")
+
+PROBE_TEXT = "test"
+SPEAK_WHEN = {
+    "in_voice": "when you are in a voice channel",
+    "always": "when you are in a voice channel or I already am",
+    "never": "never (only !say)",
+}
+
+
+def guild_key(ctx: Context) -> str:
+    """The guild id the voice connection is kept under ("" outside servers)."""
+    return ctx.guild_id or ""
+
+
+def require_voice(ctx: Context) -> Voice:
+    voice = ctx.adapter.voice
+    if voice is None:
+        raise CommandError("This chat platform has no voice channels, so I cannot speak here.")
+    return voice
+
+
+async def join(ctx: Context) -> str:
+    """Join your voice channel."""
+    voice = require_voice(ctx)
+    settings: VoiceSettings = ctx.settings
+    channel = ctx.message.author.voice_channel
+    if channel is None:
+        raise CommandError("You are not in a voice channel. Join one, then try again.")
+    try:
+        await asyncio.wait_for(voice.join(channel), settings.join_timeout)
+    except VoiceError as exc:
+        raise CommandError(f"I cannot join voice channels: {exc}") from None
+    except TimeoutError:
+        raise CommandError("Joining the voice channel timed out; try again.") from None
+    speakers(ctx.bot, settings).get(guild_key(ctx), voice).start()
+    return f"Joined {channel.name or 'your voice channel'}."
+
+
+async def leave(ctx: Context) -> str:
+    """Leave the voice channel (and forget what was still to be said)."""
+    voice = require_voice(ctx)
+    speaker = speakers(ctx.bot, ctx.settings).guilds.get(guild_key(ctx))
+    if speaker is not None:
+        await speaker.stop()
+    if await voice.leave(guild_key(ctx)):
+        return "Disconnected from the voice channel."
+    return "I am not in a voice channel."
+
+
+async def say(ctx: Context, *, text: str) -> str:
+    """Say something aloud in your voice channel."""
+    voice = require_voice(ctx)
+    settings: VoiceSettings = ctx.settings
+    channel = ctx.message.author.voice_channel or voice.channel(guild_key(ctx))
+    if channel is None:
+        raise CommandError(f"Join a voice channel first (or use {ctx.prefix}join), then try again.")
+    spoken, was_cut = cut(speakable(text), settings.max_speech_chars)
+    if not spoken:
+        raise CommandError("There are no words to say in that text.")
+    queue = speakers(ctx.bot, settings).get(guild_key(ctx), voice)
+    if queue.full:
+        raise CommandError("I have too much to say already; try again in a moment.")
+    queue.put(Utterance(ctx, spoken, channel, text_posted=True))
+    note = f" (cut to {settings.max_speech_chars} characters)" if was_cut else ""
+    return f"🔊 Saying it in {channel.name or 'the voice channel'}{note}."
+
+
+async def voice(ctx: Context) -> str:
+    """Show the voice engine and language used here."""
+    settings: VoiceSettings = ctx.settings
+    engine, language = await guild_voice(ctx)
+    p = ctx.prefix
+    return "\n".join(
+        [
+            f"Voice here: engine **{engine}**, language **{language}**.",
+            f"Replies are spoken {SPEAK_WHEN[settings.speak_when]}; "
+            f"speech-to-text uses {settings.stt_engine}.",
+            f"Engines: {', '.join(tts.ENGINES)} (plugins may add more).",
+            f"Admins can change them: `{p}voice engine <name>`, `{p}voice language <code>`.",
+        ]
+    )
+
+
+async def voice_engine(ctx: Context, name: str) -> str:
+    """Choose the text-to-speech engine for this server."""
+    name = name.lower()
+    problem = await engine_problem(ctx, name)
+    if problem is not None:
+        raise CommandError(problem)
+    await ctx.set_setting(ENGINE_KEY, name)
+    log.info("voice engine of guild %s set to %s", ctx.guild_id, name)
+    return f"Voice engine set to {name}."
+
+
+async def engine_problem(ctx: Context, name: str) -> str | None:
+    """Why ``name`` cannot speak here, or None; engines of other plugins are tried out."""
+    if name in tts.ENGINES:
+        problem = (await asyncio.to_thread(engines.tts_problems, ctx.settings))[name]
+        if name == "gtts" or problem is None:
+            return None
+        return f"The {name} engine cannot work here: {problem.reason}."
+    _, language = await guild_voice(ctx)
+    skip = await ctx.bot.disabled_plugins(ctx.guild_id)
+    audio = await ctx.bot.plugins.call_first(
+        "botkit_synthesize", ctx=ctx, text=PROBE_TEXT, engine=name, language=language, skip=skip
+    )
+    if audio is None:
+        known = ", ".join(tts.ENGINES)
+        return f"No installed plugin speaks with an engine called {name!r}. Try one of: {known}."
+    await tts.remove(audio.path)
+    return None
+
+
+async def voice_language(ctx: Context, code: str) -> str:
+    """Choose the speech language for this server (a code like en, ru, pt-BR)."""
+    problem = await asyncio.to_thread(engines.language_problem, code)
+    if problem is not None:
+        raise CommandError(problem)
+    await ctx.set_setting(LANGUAGE_KEY, code)
+    log.info("voice language of guild %s set to %s", ctx.guild_id, code)
+    return f"Voice language set to {code}."
+
+
+def all_commands() -> list[Command]:
+    return [
+        command(join),
+        command(leave),
+        command(say, param_help={"text": "what to say"}),
+        command(voice),
+        command(
+            voice_engine,
+            name="voice engine",
+            permission=Permission.ADMIN,
+            param_help={"name": f"{', '.join(tts.ENGINES)} or one a plugin adds"},
+        ),
+        command(
+            voice_language,
+            name="voice language",
+            permission=Permission.ADMIN,
+            param_help={"code": "a language code like en, ru, de, pt-BR"},
+        ),
+    ]

@@ -1,0 +1,7 @@
+"""The one exception the plugin shows to users."""
+
+from __future__ import annotations
+
+
+class VoiceProblem(Exception):
+    """Speech could not be made or heard; the message is a short, clear reply for the user."""

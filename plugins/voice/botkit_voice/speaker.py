@@ -1,0 +1,238 @@
+"""Per-guild speech queues: replies are spoken in order, one at a time, then the bot idles out.
+
+Each guild has a worker task consuming an ``asyncio.Queue``. After ``idle_seconds`` without
+anything to say it leaves the voice channel. Time is read from ``bot.clock``; when that clock
+also has an ``async sleep(seconds)`` (as test clocks do) the idle timer sleeps through it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import weakref
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
+import attrs
+
+from botkit import Audio, Channel, Context
+from botkit.adapters.base import Voice, VoiceError
+from botkit_voice import tts
+from botkit_voice.settings import VoiceSettings
+
+if TYPE_CHECKING:
+    from botkit.bot import Bot
+
+log = logging.getLogger("botkit.voice")
+
+SHUTDOWN_GRACE = 10.0  # seconds queued speech may still take when the bot stops
+ENGINE_KEY = "engine"
+LANGUAGE_KEY = "language"
+
+
+@attrs.frozen
+class Utterance:
+    """Something to say in a guild's voice channel."""
+
+    ctx: Context
+    text: str
+    channel: Channel | None  # where to speak; None: where the bot already is
+    text_posted: bool  # the text is in the chat already, so a failure needs only a note
+
+
+async def guild_voice(ctx: Context) -> tuple[str, str]:
+    """The engine and language chosen for the context's guild (or the configured defaults)."""
+    settings: VoiceSettings = ctx.settings
+    engine = await ctx.get_setting(ENGINE_KEY, settings.tts_engine)
+    language = await ctx.get_setting(LANGUAGE_KEY, settings.language)
+    return engine, language
+
+
+async def synthesize(ctx: Context, text: str) -> Audio | None:
+    """Speech for ``text`` from whichever plugin implements the guild's engine."""
+    engine, language = await guild_voice(ctx)
+    skip = await ctx.bot.disabled_plugins(ctx.guild_id)
+    return await ctx.bot.plugins.call_first(
+        "botkit_synthesize", ctx=ctx, text=text, engine=engine, language=language, skip=skip
+    )
+
+
+class GuildSpeaker:
+    """One guild's queue and the worker that speaks it."""
+
+    def __init__(
+        self,
+        guild_id: str,
+        voice: Voice,
+        settings: VoiceSettings,
+        clock: Callable[[], float],
+        sleep: Callable[[float], Awaitable[None]],
+    ) -> None:
+        self.guild_id = guild_id
+        self.voice = voice
+        self.settings = settings
+        self.clock = clock
+        self.sleep = sleep
+        self.queue: asyncio.Queue[Utterance] = asyncio.Queue()
+        self.last_active = clock()
+        self.task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        """Run the worker (again) and restart the idle timer."""
+        self.last_active = self.clock()
+        if self.task is None or self.task.done():
+            self.task = asyncio.create_task(self._work(), name=f"voice-{self.guild_id}")
+
+    @property
+    def full(self) -> bool:
+        return self.queue.qsize() >= self.settings.max_queue
+
+    def put(self, utterance: Utterance) -> None:
+        self.queue.put_nowait(utterance)
+        self.start()
+
+    async def drain(self) -> None:
+        """Wait until everything queued has been spoken (or has failed)."""
+        await self.queue.join()
+
+    async def stop(self) -> None:
+        """Forget what is queued and stop the worker (speech in progress is cut off)."""
+        while not self.queue.empty():
+            self.queue.get_nowait()
+            self.queue.task_done()
+        if self.task is not None:
+            self.task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.task
+            self.task = None
+
+    async def _work(self) -> None:
+        while True:
+            utterance = await self._next()
+            if utterance is None:
+                if await self.voice.leave(self.guild_id):
+                    idle = self.settings.idle_seconds
+                    log.info("left voice in guild %s after %g s of silence", self.guild_id, idle)
+                if self.queue.empty():
+                    return
+                continue
+            try:
+                await self._speak(utterance)
+            except Exception:
+                log.exception("speaking in guild %s failed", self.guild_id)
+                await self._report(utterance, "speaking failed; the details are in the log")
+            finally:
+                self.last_active = self.clock()
+                self.queue.task_done()
+
+    async def _next(self) -> Utterance | None:
+        """The next utterance, or None once the bot has been silent for ``idle_seconds``."""
+        if not self.queue.empty():
+            return self.queue.get_nowait()
+        if self.settings.idle_seconds <= 0:
+            return await self.queue.get()
+        getter = asyncio.ensure_future(self.queue.get())
+        try:
+            while not getter.done():
+                remaining = self.last_active + self.settings.idle_seconds - self.clock()
+                if remaining <= 0:
+                    return None
+                timer = asyncio.ensure_future(self.sleep(remaining))
+                try:
+                    await asyncio.wait({getter, timer}, return_when=asyncio.FIRST_COMPLETED)
+                finally:
+                    timer.cancel()
+            return getter.result()
+        finally:
+            if not getter.done():
+                getter.cancel()
+
+    async def _speak(self, utterance: Utterance) -> None:
+        settings = self.settings
+        channel = utterance.channel or self.voice.channel(self.guild_id)
+        if channel is None:
+            await self._report(utterance, "I am not in a voice channel any more")
+            return
+        current = self.voice.channel(self.guild_id)
+        if current is None or current.id != channel.id:
+            try:
+                await asyncio.wait_for(self.voice.join(channel), settings.join_timeout)
+            except VoiceError as exc:
+                await self._report(utterance, str(exc))
+                return
+            except TimeoutError:
+                await self._report(utterance, f"joining {channel.name or 'the channel'} timed out")
+                return
+        audio = await synthesize(utterance.ctx, utterance.text)
+        if audio is None:
+            await self._report(utterance, "no text-to-speech engine could speak it")
+            return
+        try:
+            await asyncio.wait_for(
+                self.voice.play(self.guild_id, audio.path), settings.play_timeout
+            )
+        except VoiceError as exc:
+            await self._report(utterance, str(exc))
+        except TimeoutError:
+            log.warning("playing in guild %s took over %g s", self.guild_id, settings.play_timeout)
+        finally:
+            await tts.remove(audio.path)
+
+    async def _report(self, utterance: Utterance, reason: str) -> None:
+        """Tell the channel speaking failed; post the text when it is not there yet."""
+        log.warning("could not speak in guild %s: %s", self.guild_id, reason)
+        if utterance.text_posted:
+            note = f"(I could not say that aloud: {reason}.)"
+        else:
+            note = f"(I could not say this aloud: {reason}.)\n{utterance.text}"
+        try:
+            await utterance.ctx.send(note)
+        except Exception:
+            log.exception("could not post to channel %s either", utterance.ctx.message.channel.id)
+
+
+class Speakers:
+    """All guild speakers of one bot."""
+
+    def __init__(self, bot: Bot, settings: VoiceSettings) -> None:
+        self.bot = bot
+        self.settings = settings
+        self.guilds: dict[str, GuildSpeaker] = {}
+
+    def get(self, guild_id: str, voice: Voice) -> GuildSpeaker:
+        speaker = self.guilds.get(guild_id)
+        if speaker is None:
+            sleep = getattr(self.bot.clock, "sleep", asyncio.sleep)
+            speaker = GuildSpeaker(guild_id, voice, self.settings, self.bot.clock, sleep)
+            self.guilds[guild_id] = speaker
+        return speaker
+
+    async def close(self) -> None:
+        """Finish what is queued (for a few seconds at most), then stop and leave everywhere."""
+        drains = [speaker.drain() for speaker in self.guilds.values()]
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.gather(*drains), SHUTDOWN_GRACE)
+        for guild_id, speaker in list(self.guilds.items()):
+            await speaker.stop()
+            with contextlib.suppress(Exception):
+                await speaker.voice.leave(guild_id)
+        self.guilds.clear()
+
+
+_speakers: weakref.WeakKeyDictionary[Bot, Speakers] = weakref.WeakKeyDictionary()
+
+
+def speakers(bot: Bot, settings: VoiceSettings) -> Speakers:
+    """The bot's speakers, created on first use."""
+    found = _speakers.get(bot)
+    if found is None:
+        found = _speakers[bot] = Speakers(bot, settings)
+    return found
+
+
+async def close(bot: Bot) -> None:
+    """Stop the bot's speakers, if it has any."""
+    found = _speakers.pop(bot, None)
+    if found is not None:
+        await found.close()

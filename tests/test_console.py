@@ -1,0 +1,112 @@
+"""The console adapter: the real CLI in a pipe, and local files attached with ``@file:``."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import botkit
+from botkit import Attachment, Context
+from botkit.adapters.console import ConsoleAdapter
+from botkit.bot import Bot
+from botkit.cli import run_console
+from botkit.config import Config
+
+
+@pytest.fixture(scope="module")
+def piped_run(tmp_path_factory) -> subprocess.CompletedProcess[str]:
+    """``printf '!hi\\n!help\\n' | botkit run`` with the built-in plugin only."""
+    tmp = tmp_path_factory.mktemp("console")
+    env = {k: v for k, v in os.environ.items() if k not in ("DISCORD_TOKEN", "BOTKIT_CONFIG")}
+    env.update(BOTKIT_DATA_DIR=str(tmp / "data"), BOTKIT_PLUGINS="")
+    return subprocess.run(
+        [sys.executable, "-m", "botkit.cli", "run"],
+        input="!hi\n!help\n",
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp,
+        timeout=60,
+    )
+
+
+def test_piped_run_answers_hi(piped_run) -> None:
+    assert piped_run.stdout.splitlines()[0] == "HI!"
+
+
+def test_piped_run_lists_the_commands(piped_run) -> None:
+    assert "**builtin**\n`!getfile` Send a file from the bot's files directory.\n" in (
+        piped_run.stdout
+    )
+
+
+def test_piped_run_exits_0_at_end_of_input(piped_run) -> None:
+    assert (piped_run.returncode, piped_run.stderr) == (0, "")
+
+
+async def size(ctx: Context, file: Attachment) -> str:
+    """Measure an attached file."""
+    return f"{file.filename}: {len(await file.read())} bytes of {file.content_type}"
+
+
+class Tools:
+    def __init__(self, audio: Path) -> None:
+        self.audio = audio
+
+    @botkit.hookimpl
+    def botkit_commands(self) -> list[botkit.Command]:
+        async def speak(ctx: Context) -> None:
+            """Speak."""
+            await ctx.adapter.voice.play("", self.audio)
+
+        return [botkit.command(size), botkit.command(speak)]
+
+    @botkit.hookimpl
+    def botkit_respond(self, ctx: Context, text: str, snippets: list[str]) -> str:
+        return f"echo: {text}"
+
+
+async def converse(tmp_path: Path, lines: str) -> str:
+    """Run a console bot over ``lines`` and return everything it printed."""
+    audio = tmp_path / "tts-output.wav"
+    audio.write_bytes(b"RIFF fake wave")
+    config = Config.from_dict({"bot": {"data_dir": str(tmp_path / "data")}})
+    bot = Bot.build(config, extra_plugins=[("tools", Tools(audio))], entry_points=False)
+    out = io.StringIO()
+    adapter = ConsoleAdapter(config.data_dir, stdin=io.StringIO(lines), stdout=out)
+    assert await run_console(bot, adapter) == 0
+    return out.getvalue()
+
+
+async def test_plain_line_is_a_direct_message(tmp_path) -> None:
+    assert await converse(tmp_path, "hello there\n") == "echo: hello there\n"
+
+
+async def test_file_word_attaches_a_local_file(tmp_path) -> None:
+    (tmp_path / "notes.txt").write_bytes(b"12345")
+    out = await converse(tmp_path, f"!size @file:{tmp_path / 'notes.txt'}\n")
+    assert out == "notes.txt: 5 bytes of text/plain\n"
+
+
+async def test_quoted_file_word_attaches_a_path_with_spaces(tmp_path) -> None:
+    (tmp_path / "my notes.txt").write_bytes(b"123")
+    out = await converse(tmp_path, f'!size @file:"{tmp_path / "my notes.txt"}"\n')
+    assert out == "my notes.txt: 3 bytes of text/plain\n"
+
+
+async def test_missing_attached_file_is_reported_and_the_bot_goes_on(tmp_path) -> None:
+    missing = tmp_path / "nowhere.txt"
+    out = await converse(tmp_path, f"!size @file:{missing}\n!hi\n")
+    assert out == f"[no such file to attach: {missing}]\nHI!\n"
+
+
+async def test_voice_play_saves_the_audio_and_prints_its_path(tmp_path) -> None:
+    out = await converse(tmp_path, "!speak\n")
+    saved = tmp_path / "data" / "console" / "spoken-0001.wav"
+    assert out == f"[spoken reply saved to {saved}]\n"
+    assert saved.read_bytes() == b"RIFF fake wave"
