@@ -1,0 +1,100 @@
+"""botkit-trainer: datasets, fine-tuning jobs, scored tests and a local document store."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING
+
+from sqlalchemy import MetaData
+
+from botkit import Command, Context, Problem, hookimpl
+from botkit_trainer import search, store
+from botkit_trainer.commands import all_commands
+from botkit_trainer.jobs import Poller
+from botkit_trainer.settings import TrainerSettings
+from botkit_trainer.state import api_key, forget, settings_of, state_of
+from botkit_trainer.tables import metadata
+
+if TYPE_CHECKING:
+    from botkit.bot import Bot
+
+log = logging.getLogger("botkit.trainer")
+
+
+@hookimpl
+def botkit_commands() -> list[Command]:
+    return all_commands()
+
+
+@hookimpl
+def botkit_settings() -> type:
+    return TrainerSettings
+
+
+@hookimpl
+def botkit_tables() -> MetaData:
+    return metadata
+
+
+@hookimpl
+async def botkit_startup(bot: Bot) -> None:
+    """Create the search index, then follow unfinished jobs (also those from before a restart)."""
+    await search.ensure_index(bot.storage)
+    poller = Poller(bot)
+    state_of(bot).poller = poller
+    poller.start()
+
+
+@hookimpl
+async def botkit_shutdown(bot: Bot) -> None:
+    state = state_of(bot)
+    if state.poller is not None:
+        await state.poller.stop()
+    await forget(bot)
+
+
+@hookimpl
+async def botkit_context(ctx: Context, text: str) -> list[str]:
+    """The document passages most relevant to the message."""
+    limit = ctx.settings.context_passages
+    found = await search.search(ctx.storage, ctx.guild_id, text, limit)
+    return [passage.snippet() for passage in found]
+
+
+@hookimpl
+async def botkit_models(bot: Bot, guild_id: str | None) -> list[str]:
+    """Models fine-tuned for this guild, for the chat plugin's !model."""
+    return await store.fine_tuned_models(bot.storage, guild_id)
+
+
+@hookimpl
+async def botkit_delete_user_data(bot: Bot, user_id: str) -> int:
+    """Forget the user's examples and the files they uploaded."""
+    count, names = await store.delete_user_examples(bot.storage, user_id)
+    root = bot.config.data_dir.resolve()
+
+    def remove() -> None:
+        for name in names:
+            path = (root / name).resolve()
+            if path.is_relative_to(root):
+                path.unlink(missing_ok=True)
+
+    await asyncio.wait_for(asyncio.to_thread(remove), settings_of(bot).work_timeout)
+    log.info("deleted %d examples and %d files of user %s", count, len(names), user_id)
+    return count
+
+
+@hookimpl
+def botkit_health(bot: Bot) -> list[Problem]:
+    settings = settings_of(bot)
+    if api_key(settings):
+        return []
+    return [
+        Problem(
+            f"trainer: {settings.api_key_env} is not set, so fine-tuning (!train start) is "
+            "unavailable; documents, !train and !test still work.",
+            fix=f"export {settings.api_key_env}=... (or change [trainer] api_key_env)",
+            severity="warning",
+        )
+    ]

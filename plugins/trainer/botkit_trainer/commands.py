@@ -1,0 +1,497 @@
+"""The trainer's chat commands."""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+
+from botkit import Attachment, Command, CommandError, Context, File, Permission, Reply, command
+from botkit_trainer import jobs, store
+from botkit_trainer.archive import Made, make_zip
+from botkit_trainer.dataset import DPO, SUPERVISED, Built, build, to_jsonl, validate
+from botkit_trainer.ingest import QA, Parsed, add_record, parse_inline
+from botkit_trainer.intake import (
+    Batch,
+    dataset_folder,
+    in_thread,
+    read_attachments,
+    read_directory,
+    save_uploads,
+    store_batches,
+)
+from botkit_trainer.sandbox import Refused, relative, resolve_dir
+from botkit_trainer.scoring import EXAMPLE, BadCases, parse_cases, score
+from botkit_trainer.settings import DATASET_NAME
+from botkit_trainer.sizes import human, megabytes
+from botkit_trainer.state import NoApiKey, client_of
+
+log = logging.getLogger("botkit.trainer")
+
+LABELS = ("positive", "negative")
+METHODS = {"auto": None, "sft": SUPERVISED, "supervised": SUPERVISED, "dpo": DPO}
+CURRENT_DATASET = "dataset"
+JOBS_SHOWN = 10
+SHOWN_CHARS = 80
+
+
+# --- helpers ---
+
+
+async def current_dataset(ctx: Context) -> str:
+    return await ctx.get_setting(CURRENT_DATASET, ctx.settings.default_dataset)
+
+
+def check_dataset_name(name: str) -> str:
+    if not DATASET_NAME.match(name):
+        raise CommandError(f"{name!r} is not a dataset name: use up to 64 letters, digits, - or _.")
+    return name
+
+
+def check_label(word: str) -> str:
+    label = word.lower()
+    if label not in LABELS:
+        raise CommandError(f"Say positive or negative, not {word!r}.")
+    return label
+
+
+def data_dir(ctx: Context) -> Path:
+    return ctx.bot.config.data_dir.resolve()
+
+
+def directory(ctx: Context, path: str) -> Path:
+    """The directory ``path`` inside the data directory, or a clear refusal."""
+    try:
+        return resolve_dir(data_dir(ctx), path)
+    except Refused as exc:
+        log.warning("refused directory %r from user %s: %s", path, ctx.message.author.id, exc)
+        raise CommandError(str(exc)) from None
+
+
+def no_key(ctx: Context) -> CommandError:
+    return CommandError(
+        f"Fine-tuning needs an API key: the bot's owner must set the environment variable "
+        f"{ctx.settings.api_key_env}. Documents and {ctx.prefix}test work without it."
+    )
+
+
+def shorten(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 1] + "…"
+
+
+async def ingest_directory(ctx: Context, root: Path, dataset: str, label: str) -> str:
+    settings = ctx.settings
+    try:
+        batches = await in_thread(
+            read_directory, root, data_dir(ctx), settings, seconds=settings.work_timeout
+        )
+    except Refused as exc:
+        raise CommandError(str(exc)) from None
+    tally = await store_batches(
+        ctx.bot,
+        ctx.guild_id,
+        dataset,
+        batches,
+        label=label,
+        author_id="",  # the files belong to the bot's owner, not to a chat user
+        passage_chars=settings.passage_chars,
+    )
+    return tally.summary(dataset)
+
+
+async def zip_directory(ctx: Context, root: Path) -> Made:
+    """Zip ``root`` into the archives directory in a worker thread (stopped on time-out)."""
+    settings = ctx.settings
+    base = data_dir(ctx)
+    archives = base / settings.archives_dir
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    name = re.sub(r"[^A-Za-z0-9_-]", "_", root.name if root != base else "data")
+    target = archives / f"{name}-{stamp}.zip"
+    counter = 1
+    while target.exists():
+        target = archives / f"{name}-{stamp}-{counter}.zip"
+        counter += 1
+    stop = threading.Event()
+    try:
+        return await in_thread(
+            lambda: make_zip(
+                root,
+                target,
+                data_dir=base,
+                exclude=archives,
+                max_files=settings.max_files,
+                max_bytes=megabytes(settings.max_archive_mb),
+                stop=stop,
+            ),
+            seconds=settings.work_timeout,
+        )
+    except TimeoutError:
+        stop.set()
+        raise CommandError(
+            f"Archiving {relative(base, root)} took longer than {settings.work_timeout:g} s "
+            "and was stopped."
+        ) from None
+    except Refused as exc:
+        raise CommandError(str(exc)) from None
+
+
+def archive_reply(ctx: Context, made: Made, text: str) -> Reply:
+    where = relative(data_dir(ctx), made.path)
+    text += f"\nArchived {made.files} file(s) into `{where}` ({human(made.size)})."
+    if made.size <= megabytes(ctx.settings.attach_max_mb):
+        return Reply(text=text, files=(File(made.path.name, path=made.path),))
+    return Reply(text=text + " It is too large to attach; the bot's owner can fetch it.")
+
+
+# --- !train ---
+
+
+async def train(ctx: Context, file: Attachment | None = None, *, text: str | None = None) -> str:
+    """Learn from text or attached files: [positive|negative] question => answer, or prose."""
+    label, text = "positive", (text or "").strip()
+    first, _, rest = text.partition(" ")
+    if first.lower() in LABELS:
+        label, text = first.lower(), rest.strip()
+    attachments = list(ctx.message.attachments) or ([file] if file else [])
+    if not text and not attachments:
+        raise CommandError(
+            f"Give text or attach files. Examples: `{ctx.prefix}train What is botkit? => "
+            f"A bot framework`, `{ctx.prefix}train negative 2+2? => 5`, or attach a "
+            ".txt .md .jsonl .csv (or .zip) file."
+        )
+    settings = ctx.settings
+    dataset = await current_dataset(ctx)
+    try:
+        uploads = await read_attachments(attachments, settings)
+    except Refused as exc:
+        log.warning("!train refused an attachment from user %s: %s", ctx.message.author.id, exc)
+        raise CommandError(f"{exc} Nothing was stored.") from None
+    batches = [Batch("inline", "", parse_inline(text))] if text else []
+    folder = dataset_folder(data_dir(ctx), settings, ctx.guild_id, dataset)
+    try:
+        batches += await in_thread(
+            save_uploads, uploads, folder, data_dir(ctx), seconds=settings.work_timeout
+        )
+    except Refused as exc:
+        raise CommandError(str(exc)) from None
+    tally = await store_batches(
+        ctx.bot,
+        ctx.guild_id,
+        dataset,
+        batches,
+        label=label,
+        author_id=ctx.message.author.id,
+        passage_chars=settings.passage_chars,
+    )
+    return tally.summary(dataset)
+
+
+async def train_dir(ctx: Context, path: str, label: str = "positive") -> str:
+    """Learn from every .txt .md .jsonl .csv file of a directory inside the data directory."""
+    label = check_label(label)
+    root = directory(ctx, path)
+    return await ingest_directory(ctx, root, await current_dataset(ctx), label)
+
+
+async def train_start(ctx: Context, dataset: str | None = None, method: str = "auto") -> str:
+    """Build, check and upload a dataset, and start fine-tuning it (auto, sft or dpo)."""
+    settings = ctx.settings
+    name = check_dataset_name(dataset) if dataset else await current_dataset(ctx)
+    if method.lower() not in METHODS:
+        raise CommandError(f"Method must be auto, sft or dpo, not {method!r}.")
+    try:
+        client = client_of(ctx.bot)
+    except NoApiKey:
+        raise no_key(ctx) from None
+    corrections = await import_corrections(ctx, name)
+    dataset_id = await store.dataset_id(ctx.storage, ctx.guild_id, name, create=False)
+    if dataset_id is None:
+        raise CommandError(f"There is no dataset {name!r} yet. See {ctx.prefix}datasets.")
+    built = build(await store.qa_examples(ctx.storage, dataset_id))
+    chosen = METHODS[method.lower()] or (
+        DPO if len(built.preference) >= settings.min_examples else SUPERVISED
+    )
+    records = built.preference if chosen == DPO else built.supervised
+    data = to_jsonl(records)
+    folder = dataset_folder(data_dir(ctx), settings, ctx.guild_id, name) / "build"
+    await in_thread(write_builds, folder, built, seconds=settings.work_timeout)
+    problems = validate(
+        data,
+        chosen,
+        min_examples=settings.min_examples,
+        max_bytes=megabytes(settings.max_training_mb),
+    )
+    if problems:
+        log.info("dataset %s not ready for %s: %s", name, chosen, problems)
+        raise CommandError(
+            f"Dataset {name} is not ready for {chosen} fine-tuning:\n"
+            + "\n".join(f"- {p}" for p in problems)
+            + f"\nAdd examples with {ctx.prefix}train and try again."
+        )
+    try:
+        job = await jobs.create_job(
+            client,
+            data=data,
+            filename=f"{name}-{chosen}.jsonl",
+            method=chosen,
+            model=settings.base_model,
+            suffix=settings.suffix,
+        )
+    except jobs.ApiFailure as exc:
+        raise CommandError(jobs.sentence(f"Fine-tuning did not start: {exc}")) from None
+    row = jobs.new_row(
+        job,
+        guild_id=store.guild_key(ctx.guild_id),
+        dataset=name,
+        base_url=settings.base_url,
+        channel_id=ctx.message.channel.id,
+    )
+    await store.add_job(ctx.storage, row)
+    log.info("job %s started for dataset %s by user %s", job.id, name, ctx.message.author.id)
+    extra = f", {corrections} new correction(s) included" if corrections else ""
+    return (
+        f"Fine-tuning job `{job.id}` started on {settings.base_model} ({chosen}, "
+        f"{len(records)} examples from dataset {name}{extra}). I will announce the result "
+        f"here; follow it with `{ctx.prefix}job {job.id}`."
+    )
+
+
+def write_builds(folder: Path, built: Built) -> None:
+    """Keep both built files next to the dataset for inspection (blocking)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "supervised.jsonl").write_bytes(to_jsonl(built.supervised))
+    (folder / "preference.jsonl").write_bytes(to_jsonl(built.preference))
+
+
+async def import_corrections(ctx: Context, dataset: str) -> int:
+    """Store the examples other plugins offer (corrections) in the dataset; return new ones."""
+    offered = await ctx.bot.plugins.call_all(
+        "botkit_training_examples", bot=ctx.bot, guild_id=ctx.guild_id
+    )
+    parsed = Parsed()
+    for plugin, records in offered:
+        for number, record in enumerate(records, 1):
+            add_record(parsed, record, f"plugin {plugin} example {number}")
+    for problem in parsed.problems:
+        log.warning("unusable training example: %s", problem)
+    if not parsed.qa:
+        return 0
+    tally = await store_batches(
+        ctx.bot,
+        ctx.guild_id,
+        dataset,
+        [Batch("correction", "", Parsed(qa=parsed.qa))],
+        label="positive",
+        author_id="",
+        passage_chars=ctx.settings.passage_chars,
+    )
+    return tally.added
+
+
+# --- datasets ---
+
+
+async def datasets(ctx: Context) -> str:
+    """List this server's datasets with their example counts."""
+    summaries = await store.dataset_summaries(ctx.storage, ctx.guild_id)
+    current = await current_dataset(ctx)
+    if not summaries:
+        return f"No datasets yet. Add examples with `{ctx.prefix}train`."
+    lines = [
+        f"**{s.name}**{' (current)' if s.name == current else ''}: {s.positive} positive, "
+        f"{s.negative} negative Q&A, {s.documents} document(s)"
+        for s in summaries
+    ]
+    return "\n".join(lines)
+
+
+async def dataset(ctx: Context, name: str | None = None) -> str:
+    """Show or choose the dataset !train adds to in this server."""
+    if name is None:
+        return f"!train adds to dataset **{await current_dataset(ctx)}**."
+    if not (ctx.message.author.is_admin or ctx.message.author.is_owner):
+        raise CommandError("Only server admins (Manage Server) can choose the dataset.")
+    await ctx.set_setting(CURRENT_DATASET, check_dataset_name(name))
+    return f"!train now adds to dataset **{name}**."
+
+
+async def select_dataset(ctx: Context, path: str, positive: bool = True) -> Reply:
+    """Learn from a directory as the dataset named after it, choose it, and archive it."""
+    root = directory(ctx, path)
+    if root == data_dir(ctx):
+        raise CommandError("Pick a directory inside the data directory, not all of it.")
+    name = re.sub(r"[^A-Za-z0-9_-]", "_", root.name)[:64].lstrip("_-") or "dataset"
+    text = await ingest_directory(ctx, root, name, "positive" if positive else "negative")
+    await ctx.set_setting(CURRENT_DATASET, name)
+    made = await zip_directory(ctx, root)
+    return archive_reply(ctx, made, f"{text}\n!train now adds to dataset **{name}**.")
+
+
+async def archive(ctx: Context, path: str) -> Reply:
+    """Zip a directory inside the data directory (and attach the zip when it is small)."""
+    root = directory(ctx, path)
+    made = await zip_directory(ctx, root)
+    log.info("archived %s into %s", root, made.path)
+    return archive_reply(ctx, made, f"Done: {relative(data_dir(ctx), root)}.")
+
+
+# --- !test ---
+
+
+async def test(ctx: Context, *, cases: str) -> str:
+    """Ask the chat backend each input and score the answers: [{"input": .., "expected": ..}]."""
+    try:
+        parsed = parse_cases(cases, ctx.settings.max_test_cases)
+    except BadCases as exc:
+        raise CommandError(f"{exc} Example: `{ctx.prefix}test {EXAMPLE}`") from None
+    if not ctx.bot.plugins.implements("botkit_respond"):
+        raise CommandError("No chat plugin is installed, so there is nothing to test.")
+    skip = await ctx.bot.disabled_plugins(ctx.guild_id)
+    lines, passed, mismatches = [], 0, Parsed()
+    for number, case in enumerate(parsed, 1):
+        answer = await ask(ctx, case.input, skip)
+        value = score(answer, case.expected)
+        ok = value >= ctx.settings.pass_score
+        passed += ok
+        mark = "✅" if ok else "❌"
+        line = f"{number}. {mark} {value:.2f} {shorten(case.input)} → {shorten(answer)}"
+        if not ok:
+            line += f" (expected: {shorten(case.expected)})"
+            prompt = {"role": "user", "content": case.input}
+            mismatches.qa.append(
+                QA((prompt, {"role": "assistant", "content": case.expected}), "positive")
+            )
+            if answer.strip():
+                mismatches.qa.append(
+                    QA((prompt, {"role": "assistant", "content": answer}), "negative")
+                )
+        lines.append(line)
+    total = len(parsed)
+    lines.append(f"Accuracy: {passed}/{total} ({100 * passed / total:.0f}%).")
+    if mismatches.qa:
+        name = await current_dataset(ctx)
+        await store_batches(
+            ctx.bot,
+            ctx.guild_id,
+            name,
+            [Batch("test", "", mismatches)],
+            label="positive",
+            author_id=ctx.message.author.id,
+            passage_chars=ctx.settings.passage_chars,
+        )
+        lines.append(
+            f"{total - passed} mismatch(es) recorded in dataset {name} (expected answer as "
+            "positive, the bot's answer as negative)."
+        )
+    return "\n".join(lines)
+
+
+async def ask(ctx: Context, text: str, skip: frozenset[str]) -> str:
+    """The current chat backend's answer to ``text``, with the usual context snippets."""
+    found = await ctx.bot.plugins.call_all("botkit_context", ctx=ctx, text=text, skip=skip)
+    snippets = [s for _, items in found for s in items]
+    result = await ctx.bot.plugins.call_first(
+        "botkit_respond", ctx=ctx, text=text, snippets=snippets, skip=skip
+    )
+    if result is None:
+        return ""
+    if isinstance(result, str):
+        return result
+    if result.stream is not None:
+        return "".join([piece async for piece in result.stream])
+    return result.text
+
+
+# --- jobs ---
+
+
+async def jobs_list(ctx: Context) -> str:
+    """List this server's fine-tuning jobs."""
+    rows = await store.guild_jobs(ctx.storage, ctx.guild_id, JOBS_SHOWN)
+    if not rows:
+        return f"No fine-tuning jobs yet. Start one with `{ctx.prefix}train start`."
+    return "\n".join(
+        f"`{r.id}` dataset {r.dataset}, {r.method}: {r.status}"
+        + (f" → `{r.fine_tuned_model}`" if r.fine_tuned_model else "")
+        for r in rows
+    )
+
+
+async def job(ctx: Context, job_id: str) -> str:
+    """Show a fine-tuning job's status and latest events."""
+    row = await known_job(ctx, job_id)
+    lines = []
+    if row.base_url != ctx.settings.base_url:
+        lines.append(f"(on {row.base_url}, no longer the configured provider: stored status)")
+    else:
+        try:
+            row = await jobs.refresh(ctx.bot, row)
+            lines += await jobs.latest_events(client_of(ctx.bot), row.id)
+        except NoApiKey:
+            lines.append(f"(live status needs {ctx.settings.api_key_env}; showing the stored one)")
+        except jobs.ApiFailure as exc:
+            lines.append(f"(live status unavailable: {exc}; showing the stored one)")
+    head = f"Job `{row.id}` (dataset {row.dataset}, {row.method}): **{row.status}**"
+    if row.fine_tuned_model:
+        head += f", model `{row.fine_tuned_model}`"
+    if row.error:
+        head += f", error: {row.error}"
+    return "\n".join([head, *lines])
+
+
+async def job_cancel(ctx: Context, job_id: str) -> str:
+    """Cancel a fine-tuning job."""
+    row = await known_job(ctx, job_id)
+    if row.finished:
+        raise CommandError(f"Job {row.id} has already {row.status}; nothing to cancel.")
+    try:
+        row = await jobs.cancel(ctx.bot, row)
+    except NoApiKey:
+        raise no_key(ctx) from None
+    except jobs.ApiFailure as exc:
+        raise CommandError(jobs.sentence(f"Job {row.id} was not cancelled: {exc}")) from None
+    log.info("job %s cancelled by user %s", row.id, ctx.message.author.id)
+    return f"Job `{row.id}` is {row.status}."
+
+
+async def known_job(ctx: Context, job_id: str) -> store.JobRow:
+    row = await store.get_job(ctx.storage, ctx.guild_id, job_id)
+    if row is None:
+        raise CommandError(f"No job {job_id!r} in this server. See {ctx.prefix}jobs.")
+    return row
+
+
+def all_commands() -> list[Command]:
+    dataset_help = {"dataset": "a dataset name (default: the current one)"}
+    return [
+        command(train, param_help={"file": "a .txt .md .jsonl .csv or .zip file"}),
+        command(
+            train_dir,
+            name="train dir",
+            permission=Permission.OWNER,
+            param_help={"path": "inside the data directory", "label": "positive or negative"},
+        ),
+        command(
+            train_start,
+            name="train start",
+            permission=Permission.ADMIN,
+            param_help={**dataset_help, "method": "auto, sft or dpo"},
+        ),
+        command(test, param_help={"cases": EXAMPLE}),
+        command(datasets),
+        command(dataset, param_help={"name": "letters, digits, - or _"}),
+        command(
+            select_dataset,
+            permission=Permission.OWNER,
+            param_help={"path": "inside the data directory", "positive": "positive or negative"},
+        ),
+        command(
+            archive, permission=Permission.OWNER, param_help={"path": "inside the data directory"}
+        ),
+        command(jobs_list, name="jobs"),
+        command(job, param_help={"job_id": "from !jobs"}),
+        command(job_cancel, name="job cancel", permission=Permission.ADMIN),
+    ]

@@ -1,0 +1,96 @@
+"""The ``[trainer]`` section of botkit.toml."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import PurePath
+from typing import Any
+
+import attrs
+
+from botkit import setting
+
+DATASET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+
+Check = Callable[[Any, "attrs.Attribute[Any]", Any], None]
+
+
+def _checked(default: Any, help: str, check: Check) -> Any:
+    """A setting (as :func:`botkit.setting`) whose value ``check`` validates."""
+    return attrs.field(default=default, validator=check, metadata={"help": help})
+
+
+def _positive(instance: object, attribute: attrs.Attribute[Any], value: float) -> None:
+    if value <= 0:
+        raise ValueError(f"{attribute.name} must be greater than 0, not {value!r}")
+
+
+def _not_negative(instance: object, attribute: attrs.Attribute[Any], value: float) -> None:
+    if value < 0:
+        raise ValueError(f"{attribute.name} must be 0 or more, not {value!r}")
+
+
+def _fraction(instance: object, attribute: attrs.Attribute[Any], value: float) -> None:
+    if not 0 < value <= 1:
+        raise ValueError(f"{attribute.name} must be above 0 and at most 1, not {value!r}")
+
+
+def _inside_data_dir(instance: object, attribute: attrs.Attribute[Any], value: str) -> None:
+    path = PurePath(value)
+    if not value or path.is_absolute() or ".." in path.parts:
+        raise ValueError(f"{attribute.name} must be a directory inside data_dir, not {value!r}")
+
+
+def _dataset_name(instance: object, attribute: attrs.Attribute[Any], value: str) -> None:
+    if not DATASET_NAME.match(value):
+        raise ValueError(f"{attribute.name} must be letters, digits, - or _, not {value!r}")
+
+
+def _suffix(instance: object, attribute: attrs.Attribute[Any], value: str) -> None:
+    if len(value) > 64:
+        raise ValueError(f"{attribute.name} must be at most 64 characters")
+
+
+@attrs.define
+class TrainerSettings:
+    """Fine-tuning provider, sandbox directories, size caps and retrieval settings."""
+
+    base_url: str = setting(
+        "https://api.openai.com/v1", "OpenAI-compatible fine-tuning API (OpenAI, Together...)"
+    )
+    api_key_env: str = setting("OPENAI_API_KEY", "environment variable holding the API key")
+    base_model: str = setting("gpt-4o-mini-2024-07-18", "the model fine-tuning starts from")
+    suffix: str = _checked("botkit", "added to fine-tuned model names (≤ 64 characters)", _suffix)
+    max_retries: int = _checked(2, "times a failed API request is retried", _not_negative)
+    request_timeout: float = _checked(120.0, "seconds an API request may take", _positive)
+    poll_interval: float = _checked(60.0, "seconds between checks of unfinished jobs", _positive)
+    default_dataset: str = _checked(
+        "default", "dataset !train uses until !dataset picks another", _dataset_name
+    )
+    datasets_dir: str = _checked(
+        "datasets", "inside data_dir: saved uploads and built JSONL", _inside_data_dir
+    )
+    archives_dir: str = _checked(
+        "archives", "inside data_dir: zips made by !archive", _inside_data_dir
+    )
+    work_timeout: float = _checked(
+        60.0, "seconds reading, parsing or zipping files may take", _positive
+    )
+    max_upload_mb: float = _checked(10.0, "largest file !train accepts", _positive)
+    max_archive_mb: float = _checked(
+        50.0, "largest total (uncompressed) size of a zip made or accepted", _positive
+    )
+    max_files: int = _checked(
+        500, "most files in a zip, or a directory read or archived", _positive
+    )
+    max_ratio: float = _checked(
+        100.0, "highest compression ratio of a zip member (archive-bomb guard)", _positive
+    )
+    attach_max_mb: float = _checked(8.0, "archives up to this size are attached", _positive)
+    max_training_mb: float = _checked(100.0, "largest training JSONL uploaded", _positive)
+    min_examples: int = _checked(10, "fewest examples a fine-tuning file may have", _positive)
+    max_test_cases: int = _checked(10, "most cases one !test may run", _positive)
+    pass_score: float = _checked(0.8, "score (0..1) at which a !test case passes", _fraction)
+    context_passages: int = _checked(3, "passages added to each prompt (0: none)", _not_negative)
+    passage_chars: int = _checked(800, "longest passage documents are split into", _positive)
