@@ -155,13 +155,13 @@ class ConsoleAdapter:
             where = file.path or await asyncio.to_thread(self._save, file)
             print(f"[file {file.filename}: {where}]", file=self.out, flush=True)
         sent = Sent(id=str(next(self._ids)), channel_id=channel.id, text=text, files=files)
-        self._history[sent.id] = ReferencedMessage(sent.id, _BOT, text)
+        self._history[sent.id] = ReferencedMessage(sent.id, _BOT, text, reply_to)
         return sent
 
     async def edit(self, sent: Sent, text: str) -> Sent:
         """A terminal cannot edit what it printed: print the new text."""
         print(text, file=self.out, flush=True)
-        self._history[sent.id] = ReferencedMessage(sent.id, _BOT, text)
+        self._history[sent.id] = attrs.evolve(self._history[sent.id], content=text)
         return attrs.evolve(sent, text=text)
 
     async def fetch_message(self, channel: Channel, message_id: str) -> ReferencedMessage | None:

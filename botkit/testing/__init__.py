@@ -87,6 +87,7 @@ class RecordingAdapter:
     sent: list[Sent] = attrs.Factory(list)
     edits: list[Sent] = attrs.Factory(list)
     messages: dict[str, ReferencedMessage] = attrs.Factory(dict)
+    channel_of: dict[str, str] = attrs.Factory(dict)  # message id -> channel id
     _ids: Iterable[int] = attrs.Factory(lambda: itertools.count(10_000))
 
     def next_id(self) -> str:
@@ -98,6 +99,7 @@ class RecordingAdapter:
         sent = Sent(id=self.next_id(), channel_id=channel.id, text=text, files=files)
         self.sent.append(sent)
         self.messages[sent.id] = ReferencedMessage(sent.id, BOT_USER, text, reply_to)
+        self.channel_of[sent.id] = channel.id
         return sent
 
     async def edit(self, sent: Sent, text: str) -> Sent:
@@ -108,6 +110,9 @@ class RecordingAdapter:
         return edited
 
     async def fetch_message(self, channel: Channel, message_id: str) -> ReferencedMessage | None:
+        """A message of ``channel`` only, as on Discord."""
+        if self.channel_of.get(message_id) != channel.id:
+            return None
         return self.messages.get(message_id)
 
     def typing(self, channel: Channel) -> nullcontext[None]:
@@ -154,6 +159,7 @@ class BotHarness:
             attachments=tuple(attachments),
         )
         self.adapter.messages[message.id] = ReferencedMessage(message.id, user, content)
+        self.adapter.channel_of[message.id] = channel.id
         before = len(self.adapter.sent)
         await self.bot.handle(message)
         ids = [s.id for s in self.adapter.sent[before:]]

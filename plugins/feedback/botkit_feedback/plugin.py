@@ -1,0 +1,93 @@
+"""The feedback plugin: its hooks, wired to the commands, the tables and the dataset builder."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import attrs
+from sqlalchemy import MetaData
+
+from botkit import Command, Context, hookimpl
+from botkit_feedback import store
+from botkit_feedback.commands import FeedbackCommands
+from botkit_feedback.dataset import Record, training_examples
+from botkit_feedback.settings import FeedbackSettings
+from botkit_feedback.store import Rating
+from botkit_feedback.tables import metadata
+
+log = logging.getLogger("botkit.feedback")
+
+NAME = "feedback"  # the entry-point name, i.e. the [feedback] section of botkit.toml
+THUMBS = {"👍": 1, "👎": -1}
+SKIN_TONES = range(0x1F3FB, 0x1F400)
+VARIATION_SELECTOR = "\ufe0f"
+
+
+def rating_value(emoji: str) -> int | None:
+    """+1 for 👍, -1 for 👎 (any skin tone), None for every other emoji."""
+    base = "".join(c for c in emoji if c != VARIATION_SELECTOR and ord(c) not in SKIN_TONES)
+    return THUMBS.get(base)
+
+
+@attrs.frozen
+class FeedbackPlugin:
+    """Corrections, feedback and ratings; ``now`` is the wall clock (seconds since the epoch)."""
+
+    now: Callable[[], float] = time.time
+
+    @hookimpl
+    def botkit_commands(self) -> list[Command]:
+        return FeedbackCommands(self.now).all()
+
+    @hookimpl
+    def botkit_settings(self) -> type:
+        return FeedbackSettings
+
+    @hookimpl
+    def botkit_tables(self) -> MetaData:
+        return metadata
+
+    @hookimpl
+    async def botkit_reaction(self, ctx: Context, message_id: str, emoji: str, added: bool) -> None:
+        """👍/👎 on the bot's replies become ratings; removing the reaction removes it."""
+        value = rating_value(emoji)
+        if value is None:
+            return
+        channel, user = ctx.message.channel, ctx.message.author
+        if added:
+            rating = Rating(
+                guild_id=store.guild_key(channel.guild_id),
+                channel_id=channel.id,
+                message_id=message_id,
+                user_id=user.id,
+                value=value,
+                created_at=datetime.fromtimestamp(self.now(), UTC),
+            )
+            await store.set_rating(ctx.storage, rating)
+        else:
+            await store.remove_rating(ctx.storage, channel.id, message_id, user.id, value)
+        log.info(
+            "rating %+d of message %s by user %s %s",
+            value,
+            message_id,
+            user.id,
+            "added" if added else "removed",
+        )
+
+    @hookimpl
+    async def botkit_training_examples(self, bot: Any, guild_id: str | None) -> list[Record]:
+        """This guild's corrections as SFT and DPO records (feedback notes never are)."""
+        rows = await store.guild_corrections(bot.storage, store.guild_key(guild_id))
+        settings = bot.settings.get(NAME) or FeedbackSettings()
+        return training_examples(rows, settings.system_prompt)
+
+    @hookimpl
+    async def botkit_delete_user_data(self, bot: Any, user_id: str) -> int:
+        """Delete the user's corrections, feedback notes and ratings; return how many."""
+        forgotten = await store.forget_user(bot.storage, user_id)
+        log.info("forgot user %s: %s", user_id, forgotten)
+        return forgotten.total

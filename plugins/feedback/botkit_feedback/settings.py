@@ -1,0 +1,16 @@
+"""The ``[feedback]`` section of botkit.toml."""
+
+from __future__ import annotations
+
+import attrs
+
+from botkit import setting
+
+
+@attrs.define
+class FeedbackSettings:
+    """Settings of the feedback plugin."""
+
+    system_prompt: str = setting(
+        "", "system message put first in every exported training example; empty: none"
+    )

@@ -1,0 +1,169 @@
+"""Reading and writing the plugin's tables; every write is one short transaction."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import attrs
+from sqlalchemy import Select, delete, func, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from botkit.storage import Storage
+from botkit_feedback.tables import corrections, notes, ratings
+
+
+def guild_key(guild_id: str | None) -> str:
+    """Rows made outside any guild (DMs, the console) are stored under ""."""
+    return guild_id or ""
+
+
+@attrs.frozen
+class Correction:
+    """A user's correction of one of the bot's replies."""
+
+    guild_id: str
+    channel_id: str
+    author_id: str
+    author_name: str
+    bot_message_id: str
+    bot_text: str
+    user_message_id: str | None
+    user_text: str | None
+    correction: str
+    created_at: datetime
+    id: int = 0
+
+
+@attrs.frozen
+class Note:
+    """A ``!feedback`` message: stored for people to read, never a training example."""
+
+    guild_id: str
+    channel_id: str
+    author_id: str
+    author_name: str
+    text: str
+    replied_to_id: str | None
+    replied_to_text: str | None
+    created_at: datetime
+
+
+@attrs.frozen
+class Rating:
+    """A 👍 (+1) or 👎 (-1) on one of the bot's replies; one per user and message."""
+
+    guild_id: str
+    channel_id: str
+    message_id: str
+    user_id: str
+    value: int
+    created_at: datetime
+
+
+@attrs.frozen
+class Forgotten:
+    """How many rows of each kind were deleted for a user."""
+
+    corrections: int
+    notes: int
+    ratings: int
+
+    @property
+    def total(self) -> int:
+        return self.corrections + self.notes + self.ratings
+
+
+async def add_correction(storage: Storage, correction: Correction) -> int:
+    """Store a correction; return its id."""
+    values = attrs.asdict(correction, filter=lambda a, _: a.name != "id")
+    async with storage.session.begin() as session:
+        result = await session.execute(insert(corrections).values(**values))
+    return int(result.inserted_primary_key[0])
+
+
+async def latest_corrections(storage: Storage, guild_id: str, limit: int) -> list[Correction]:
+    """The newest ``limit`` corrections of a guild, newest first."""
+    query = (
+        select(corrections)
+        .where(corrections.c.guild_id == guild_id)
+        .order_by(corrections.c.id.desc())
+        .limit(limit)
+    )
+    return await _corrections(storage, query)
+
+
+async def guild_corrections(storage: Storage, guild_id: str) -> list[Correction]:
+    """Every correction of a guild, oldest first."""
+    query = select(corrections).where(corrections.c.guild_id == guild_id).order_by(corrections.c.id)
+    return await _corrections(storage, query)
+
+
+async def _corrections(storage: Storage, query: Select) -> list[Correction]:
+    async with storage.session() as session:
+        rows = (await session.execute(query)).mappings().all()
+    return [Correction(**{**row, "created_at": _utc(row["created_at"])}) for row in rows]
+
+
+async def add_note(storage: Storage, note: Note) -> int:
+    """Store a feedback note; return its id."""
+    async with storage.session.begin() as session:
+        result = await session.execute(insert(notes).values(**attrs.asdict(note)))
+    return int(result.inserted_primary_key[0])
+
+
+async def set_rating(storage: Storage, rating: Rating) -> None:
+    """Record a rating, replacing the same user's earlier rating of that message."""
+    dialect = postgresql if storage.dialect == "postgresql" else sqlite
+    stmt = dialect.insert(ratings).values(**attrs.asdict(rating))
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["channel_id", "message_id", "user_id"],
+        set_={"value": stmt.excluded.value, "created_at": stmt.excluded.created_at},
+    )
+    async with storage.session.begin() as session:
+        await session.execute(stmt)
+
+
+async def remove_rating(
+    storage: Storage, channel_id: str, message_id: str, user_id: str, value: int
+) -> bool:
+    """Remove a user's rating of a message if it is ``value``; True when one went."""
+    stmt = delete(ratings).where(
+        ratings.c.channel_id == channel_id,
+        ratings.c.message_id == message_id,
+        ratings.c.user_id == user_id,
+        ratings.c.value == value,
+    )
+    async with storage.session.begin() as session:
+        result = await session.execute(stmt)
+    return result.rowcount > 0
+
+
+async def rating_totals(storage: Storage, guild_id: str) -> tuple[int, int]:
+    """(👍 count, 👎 count) of a guild."""
+    query = (
+        select(ratings.c.value, func.count())
+        .where(ratings.c.guild_id == guild_id)
+        .group_by(ratings.c.value)
+    )
+    async with storage.session() as session:
+        counts = {value: n for value, n in await session.execute(query)}
+    return counts.get(1, 0), counts.get(-1, 0)
+
+
+async def forget_user(storage: Storage, user_id: str) -> Forgotten:
+    """Delete a user's corrections, notes and ratings, in one transaction."""
+    async with storage.session.begin() as session:
+        done = [
+            (await session.execute(delete(table).where(column == user_id))).rowcount
+            for table, column in (
+                (corrections, corrections.c.author_id),
+                (notes, notes.c.author_id),
+                (ratings, ratings.c.user_id),
+            )
+        ]
+    return Forgotten(*done)
+
+
+def _utc(value: datetime) -> datetime:
+    """SQLite hands back naive datetimes; they were stored in UTC."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

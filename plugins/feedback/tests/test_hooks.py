@@ -1,0 +1,125 @@
+"""The training-examples and delete-user-data hooks, and !forgetme."""
+
+from __future__ import annotations
+
+from botkit import Channel, hookimpl
+
+QUESTION = "What is the capital of Australia?"
+ANSWER = "The capital of Australia is Sydney."
+OTHER_GUILD = Channel(id="700", name="elsewhere", guild_id="501")
+
+
+async def examples(bot, guild_id):
+    return await bot.bot.plugins.call_all(
+        "botkit_training_examples", bot=bot.bot, guild_id=guild_id
+    )
+
+
+async def test_corrections_are_handed_over_as_sft_and_dpo_records(feedback_bot, ask):
+    async with feedback_bot() as bot:
+        answer = await ask(bot)
+        await bot.send(f"!correct {answer.id} Canberra.")
+        result = await examples(bot, "500")
+    user = {"role": "user", "content": QUESTION}
+    assert result == [
+        (
+            "feedback",
+            [
+                {
+                    "kind": "sft",
+                    "messages": [user, {"role": "assistant", "content": "Canberra."}],
+                },
+                {
+                    "kind": "dpo",
+                    "input": {"messages": [user]},
+                    "preferred_output": [{"role": "assistant", "content": "Canberra."}],
+                    "non_preferred_output": [{"role": "assistant", "content": ANSWER}],
+                },
+            ],
+        )
+    ]
+
+
+async def test_feedback_and_ratings_are_never_training_examples(feedback_bot, ask):
+    async with feedback_bot() as bot:
+        answer = await ask(bot)
+        await bot.send("!feedback It should say Canberra.", reply_to=answer.id)
+        await bot.react(answer.id, "👎")
+        assert await examples(bot, "500") == [("feedback", [])]
+
+
+async def test_only_the_guilds_own_corrections_are_handed_over(feedback_bot, ask):
+    async with feedback_bot() as bot:
+        here = await ask(bot)
+        there = await ask(bot, channel=OTHER_GUILD)
+        await bot.send(f"!correct {here.id} Canberra.")
+        await bot.send(f"!correct {there.id} Canberra, elsewhere.", channel=OTHER_GUILD)
+        [(_, records)] = await examples(bot, "501")
+    assert [r["messages"][-1]["content"] for r in records if r["kind"] == "sft"] == [
+        "Canberra, elsewhere."
+    ]
+
+
+async def test_direct_message_corrections_belong_to_no_guild(feedback_bot, ask):
+    async with feedback_bot() as bot:
+        answer = await bot.dm(QUESTION)
+        await bot.dm(f"!correct {answer[0].id} Canberra.")
+        [(_, outside)] = await examples(bot, None)
+        [(_, in_guild)] = await examples(bot, "500")
+    assert [r["kind"] for r in outside] == ["sft", "dpo"]
+    assert in_guild == []
+
+
+async def test_delete_user_data_forgets_only_that_user(feedback_bot, ask, stored):
+    async with feedback_bot() as bot:
+        answer = await ask(bot)
+        await bot.send(f"!correct {answer.id} Canberra.", user=bot.member)
+        await bot.send(f"!correct {answer.id} Canberra!", user=bot.admin)
+        await bot.send("!feedback Wrong again.", user=bot.member)
+        await bot.react(answer.id, "👎", user=bot.member)
+        result = await bot.bot.plugins.call_all(
+            "botkit_delete_user_data", bot=bot.bot, user_id=bot.member.id
+        )
+        assert result == [("feedback", 3)]
+        [left] = await stored(bot, "feedback_corrections")
+        assert left["author_id"] == bot.admin.id
+        assert await stored(bot, "feedback_notes") == []
+        assert await stored(bot, "feedback_ratings") == []
+
+
+class Memory:
+    """Another plugin that remembers users."""
+
+    def __init__(self) -> None:
+        self.forgotten: list[str] = []
+
+    @hookimpl
+    def botkit_delete_user_data(self, bot, user_id: str) -> int:
+        self.forgotten.append(user_id)
+        return 4
+
+
+async def test_forgetme_deletes_the_authors_data_everywhere(feedback_bot, ask, stored):
+    memory = Memory()
+    async with feedback_bot(plugins={"memory": memory}) as bot:
+        answer = await ask(bot)
+        await bot.send(f"!correct {answer.id} Canberra.", user=bot.member)
+        await bot.send(f"!correct {answer.id} Canberra!", user=bot.member)
+        await bot.send("!feedback Wrong again.", user=bot.member)
+        await bot.react(answer.id, "👎", user=bot.member)
+        await bot.send(f"!correct {answer.id} Canberra?", user=bot.admin)
+        replies = await bot.send("!forgetme", user=bot.member)
+        assert replies.text == (
+            "Deleted what I stored about you: 2 correction(s), 1 feedback message(s), "
+            "1 rating(s), 4 record(s) of memory."
+        )
+        assert memory.forgotten == [bot.member.id]
+        assert [r["author_id"] for r in await stored(bot, "feedback_corrections")] == [bot.admin.id]
+
+
+async def test_forgetme_with_nothing_stored(feedback_bot):
+    async with feedback_bot() as bot:
+        replies = await bot.send("!forgetme", user=bot.member)
+    assert replies.text == (
+        "Deleted what I stored about you: 0 correction(s), 0 feedback message(s), 0 rating(s)."
+    )
