@@ -6,6 +6,8 @@ from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+import attrs
+
 from botkit.models import Channel, File, ReferencedMessage, Sent
 
 if TYPE_CHECKING:
@@ -33,6 +35,25 @@ class Voice(Protocol):
 
     async def play(self, guild_id: str, audio: Path) -> Path | None:
         """Play an audio file and return when it ends (console: return the saved file)."""
+
+
+@attrs.define
+class VoiceConnections:
+    """The per-guild bookkeeping of a ``Voice``; subclasses add ``play``."""
+
+    connected: dict[str, Channel] = attrs.Factory(dict)
+
+    async def join(self, channel: Channel) -> None:
+        self.connected[channel.guild_id or ""] = channel
+
+    async def leave(self, guild_id: str) -> bool:
+        return self.connected.pop(guild_id, None) is not None
+
+    def is_connected(self, guild_id: str) -> bool:
+        return guild_id in self.connected
+
+    def channel(self, guild_id: str) -> Channel | None:
+        return self.connected.get(guild_id)
 
 
 class Adapter(Protocol):

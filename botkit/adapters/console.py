@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, TextIO
 
 import attrs
 
+from botkit.adapters.base import VoiceConnections
 from botkit.config import setting
 from botkit.models import (
     Attachment,
@@ -47,26 +48,14 @@ class ConsoleSettings:
     prompt: str = setting("you> ", "prompt shown on a terminal")
 
 
-class ConsoleVoice:
+class ConsoleVoice(VoiceConnections):
     """Voice for the console: 'playing' saves the audio file and prints where it is."""
 
     def __init__(self, out: TextIO, directory: Path) -> None:
+        super().__init__()
         self.out = out
         self.directory = directory
-        self.connected: dict[str, Channel] = {}
         self._count = itertools.count(1)
-
-    async def join(self, channel: Channel) -> None:
-        self.connected[channel.guild_id or ""] = channel
-
-    async def leave(self, guild_id: str) -> bool:
-        return self.connected.pop(guild_id, None) is not None
-
-    def is_connected(self, guild_id: str) -> bool:
-        return guild_id in self.connected
-
-    def channel(self, guild_id: str) -> Channel | None:
-        return self.connected.get(guild_id)
 
     async def play(self, guild_id: str, audio: Path) -> Path:
         target = self.directory / f"spoken-{next(self._count):04d}{audio.suffix}"

@@ -18,6 +18,7 @@ from typing import Any
 import attrs
 import pytest
 
+from botkit.adapters.base import VoiceConnections
 from botkit.bot import Bot
 from botkit.config import Config
 from botkit.models import (
@@ -52,23 +53,10 @@ class Replies(list[Sent]):
 
 
 @attrs.define
-class RecordingVoice:
+class RecordingVoice(VoiceConnections):
     """A voice stand-in that records joins and plays; ``play`` returns at once."""
 
-    connected: dict[str, Channel] = attrs.Factory(dict)
     played: list[tuple[str, Path]] = attrs.Factory(list)
-
-    async def join(self, channel: Channel) -> None:
-        self.connected[channel.guild_id or ""] = channel
-
-    async def leave(self, guild_id: str) -> bool:
-        return self.connected.pop(guild_id, None) is not None
-
-    def is_connected(self, guild_id: str) -> bool:
-        return guild_id in self.connected
-
-    def channel(self, guild_id: str) -> Channel | None:
-        return self.connected.get(guild_id)
 
     async def play(self, guild_id: str, audio: Path) -> Path | None:
         self.played.append((guild_id, audio))

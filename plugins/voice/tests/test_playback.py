@@ -10,31 +10,18 @@ import attrs
 import discord
 from voice_helpers import MEMBER_IN_VOICE, spoken
 
-from botkit import Channel
+from botkit.adapters.base import VoiceConnections
 from botkit.ffmpeg import ffmpeg_executable
 
 FRAME_SECONDS = discord.opus.Encoder.FRAME_LENGTH / 1000
 
 
 @attrs.define
-class FramePlayer:
+class FramePlayer(VoiceConnections):
     """A voice connection that reads discord.FFmpegPCMAudio frame by frame, like discord.py."""
 
-    connected: dict[str, Channel] = attrs.Factory(dict)
     frames: list[int] = attrs.Factory(list)
     seconds: list[float] = attrs.Factory(list)
-
-    async def join(self, channel: Channel) -> None:
-        self.connected[channel.guild_id or ""] = channel
-
-    async def leave(self, guild_id: str) -> bool:
-        return self.connected.pop(guild_id, None) is not None
-
-    def is_connected(self, guild_id: str) -> bool:
-        return guild_id in self.connected
-
-    def channel(self, guild_id: str) -> Channel | None:
-        return self.connected.get(guild_id)
 
     async def play(self, guild_id: str, audio: Path) -> Path | None:
         self.seconds.append(await asyncio.to_thread(_wav_seconds, audio))

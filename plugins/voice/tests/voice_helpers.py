@@ -12,6 +12,7 @@ from botkit_voice import speaker
 from botkit_voice.settings import VoiceSettings
 
 from botkit import Audio, Channel, ChannelKind, Context, User, hookimpl
+from botkit.adapters.base import VoiceConnections
 from botkit.testing import GUILD, OWNER
 
 PHRASE = "one two three four five"
@@ -65,28 +66,15 @@ class BeepEngine:
 
 
 @attrs.define
-class SlowVoice:
+class SlowVoice(VoiceConnections):
     """A voice connection whose ``play`` takes ``seconds`` and records what overlapped."""
 
     seconds: float = 0.05
-    connected: dict[str, Channel] = attrs.Factory(dict)
     played: list[str] = attrs.Factory(list)
     existed: list[bool] = attrs.Factory(list)
     playing: int = 0
     most_at_once: int = 0
     started: asyncio.Event = attrs.Factory(asyncio.Event)  # set when something plays
-
-    async def join(self, channel: Channel) -> None:
-        self.connected[channel.guild_id or ""] = channel
-
-    async def leave(self, guild_id: str) -> bool:
-        return self.connected.pop(guild_id, None) is not None
-
-    def is_connected(self, guild_id: str) -> bool:
-        return guild_id in self.connected
-
-    def channel(self, guild_id: str) -> Channel | None:
-        return self.connected.get(guild_id)
 
     async def play(self, guild_id: str, audio: Path) -> Path | None:
         self.playing += 1
