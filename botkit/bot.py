@@ -105,6 +105,8 @@ class Bot:
         self.config.data_dir.mkdir(parents=True, exist_ok=True)
         self.config.files_dir.mkdir(parents=True, exist_ok=True)
         await self.storage.create_tables(self._tables)
+        stored = await self.storage.settings_by_guild("botkit", DISABLED_KEY)
+        self._guild_disabled = {guild: frozenset(names) for guild, names in stored.items()}
         await self.plugins.call_all("botkit_startup", bot=self)
 
     async def stop(self) -> None:
@@ -182,7 +184,8 @@ class Bot:
     async def invoke(self, cmd: Command, ctx: Context, values: dict[str, Any]) -> None:
         """Run a command callback and send what it returns; errors become short replies."""
         try:
-            result = await asyncio.wait_for(cmd.callback(ctx, **values), self.plugins.timeout)
+            async with asyncio.timeout(self.plugins.timeout):
+                result = await cmd.callback(ctx, **values)
         except CommandError as exc:
             log.info("%s%s refused: %s", ctx.prefix, cmd.name, exc)
             await ctx.reply(str(exc))
@@ -326,12 +329,8 @@ class Bot:
     # --- per-guild plugin switches ---
 
     async def disabled_plugins(self, guild_id: str | None) -> frozenset[str]:
-        if guild_id is None:
-            return frozenset()
-        if guild_id not in self._guild_disabled:
-            names = await self.storage.get_setting("botkit", guild_id, DISABLED_KEY, [])
-            self._guild_disabled[guild_id] = frozenset(names)
-        return self._guild_disabled[guild_id]
+        """Plugins switched off in this guild (loaded once at start, kept current here)."""
+        return self._guild_disabled.get(guild_id or "", frozenset())
 
     async def set_plugin_enabled(self, guild_id: str, plugin: str, enabled: bool) -> None:
         names = set(await self.disabled_plugins(guild_id))

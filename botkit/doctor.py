@@ -18,8 +18,9 @@ STORAGE_TIMEOUT = 10.0
 async def diagnose(bot: Bot, out: TextIO) -> int:
     """Print every problem found; return 1 when any is an error, else 0."""
     problems = [*plugin_problems(bot), *data_dir_problems(bot), *await storage_problems(bot)]
-    if os.environ.get("DISCORD_TOKEN"):
-        problems += discord_problems()
+    token = os.environ.get("DISCORD_TOKEN", "").strip()
+    if token:
+        problems += await discord_problems(bot, token)
     for name, found in await bot.plugins.call_all("botkit_health", bot=bot):
         problems += [Problem(f"{name}: {p.message}", p.fix, p.severity) for p in found]
     await bot.storage.close()
@@ -65,7 +66,9 @@ async def storage_problems(bot: Bot) -> list[Problem]:
     return []
 
 
-def discord_problems() -> list[Problem]:
-    from botkit.adapters.discord import discord_health
+async def discord_problems(bot: Bot, token: str) -> list[Problem]:
+    """Voice libraries, ffmpeg and intents, then a real HTTP-only login with the token."""
+    from botkit.adapters.discord import DiscordSettings, discord_health, discord_login_problems
 
-    return discord_health()
+    settings = bot.config.section("discord", DiscordSettings)
+    return [*discord_health(settings), *await discord_login_problems(token, settings)]

@@ -7,7 +7,7 @@ import importlib.metadata
 import inspect
 import logging
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from typing import Any
 
 import attrs
@@ -53,6 +53,7 @@ class Plugins:
         self.statuses: dict[str, PluginStatus] = {}
         self.strict = os.environ.get("BOTKIT_STRICT_PLUGINS") == "1" if strict is None else strict
         self.timeout = timeout
+        self._order: dict[str, list[tuple[str, pluggy.HookImpl]]] = {}
 
     # --- loading ---
 
@@ -85,6 +86,7 @@ class Plugins:
         """Import (if ``load`` is callable) and register one plugin; isolate its failure."""
         status = PluginStatus(name, dist, version)
         self.statuses[name] = status
+        self._order.clear()
         try:
             plugin = load() if callable(load) and not inspect.ismodule(load) else load
             self.pm.register(plugin, name=name)
@@ -106,6 +108,7 @@ class Plugins:
         plugin = self.pm.get_plugin(name)
         if plugin is not None:
             self.pm.unregister(plugin)
+            self._order.clear()
         if self.strict:
             raise PluginError(f"plugin {name} {what}: {status.error}") from exc
 
@@ -128,7 +131,7 @@ class Plugins:
     # --- runtime calls ---
 
     async def call_all(
-        self, hook: str, *, skip: Iterable[str] = (), **kwargs: Any
+        self, hook: str, *, skip: Collection[str] = (), **kwargs: Any
     ) -> list[tuple[str, Any]]:
         """Await every implementation in pluggy's order; failures are logged and counted.
 
@@ -141,7 +144,7 @@ class Plugins:
                 results.append((name, value))
         return results
 
-    async def call_first(self, hook: str, *, skip: Iterable[str] = (), **kwargs: Any) -> Any:
+    async def call_first(self, hook: str, *, skip: Collection[str] = (), **kwargs: Any) -> Any:
         """Await implementations in order until one returns something other than None."""
         for name, impl in self._impls(hook, skip):
             ok, value = await self._call(name, hook, impl, kwargs)
@@ -152,13 +155,15 @@ class Plugins:
     def implements(self, hook: str) -> list[str]:
         return [name for name, _ in self._impls(hook, ())]
 
-    def _impls(self, hook: str, skip: Iterable[str]) -> list[tuple[str, pluggy.HookImpl]]:
-        skipped = set(skip)
-        return [
-            (impl.plugin_name, impl)
-            for impl in reversed(getattr(self.pm.hook, hook).get_hookimpls())
-            if impl.plugin_name not in skipped and not (impl.hookwrapper or impl.wrapper)
-        ]
+    def _impls(self, hook: str, skip: Collection[str]) -> list[tuple[str, pluggy.HookImpl]]:
+        impls = self._order.get(hook)
+        if impls is None:  # computed once per hook; (un)registering clears the cache
+            impls = self._order[hook] = [
+                (impl.plugin_name, impl)
+                for impl in reversed(getattr(self.pm.hook, hook).get_hookimpls())
+                if not (impl.hookwrapper or impl.wrapper)
+            ]
+        return [pair for pair in impls if pair[0] not in skip] if skip else impls
 
     async def _call(
         self, name: str, hook: str, impl: pluggy.HookImpl, kwargs: dict[str, Any]
@@ -170,7 +175,8 @@ class Plugins:
         try:
             value = impl.function(*(kwargs[arg] for arg in impl.argnames))
             if inspect.isawaitable(value):
-                value = await asyncio.wait_for(value, self.timeout)
+                async with asyncio.timeout(self.timeout):
+                    value = await value
             return True, value
         except CommandError:
             raise  # a deliberate refusal for the user, not a failure of the plugin

@@ -65,6 +65,15 @@ class Storage:
             value = (await session.execute(query)).scalar_one_or_none()
         return default if value is None else json.loads(value)
 
+    async def settings_by_guild(self, plugin: str, key: str) -> dict[str, Any]:
+        """Every guild's stored value of one key, in one query."""
+        query = select(guild_settings.c.guild_id, guild_settings.c.value).where(
+            guild_settings.c.plugin == plugin, guild_settings.c.key == key
+        )
+        async with self.session() as session:
+            rows = (await session.execute(query)).all()
+        return {guild: json.loads(value) for guild, value in rows}
+
     async def set_setting(self, plugin: str, guild_id: str | None, key: str, value: Any) -> None:
         """Store a per-guild value (any JSON value); concurrent writers never collide."""
         insert = (postgresql if self.dialect == "postgresql" else sqlite).insert

@@ -1,0 +1,217 @@
+"""Dispatch benchmark: botkit's Discord adapter against a bare discord.py bot.
+
+The same gateway payloads go, in one process, into a bare ``discord.ext.commands.Bot`` with a
+``!hi`` command and into botkit's Discord adapter with every installed plugin. Both run their
+real discord.py client against botkit.testing.discord.FakeDiscord (HTTP and gateway faked the
+same way). Two kinds of messages: ``!hi`` commands (answered with a reply) and plain messages
+that the trigger policy ignores. When no plugin watches every message (``message_received``),
+the adapter drops ignored messages before building botkit objects; a third row shows the
+cost when one does. Rates are messages per CPU second of the process, so other
+programs on the machine do not skew them; the CPU time the fake spends playing Discord
+(answering HTTP, encoding events) is taken out, and the garbage collector waits between
+rounds (as in timeit).
+
+    python bench/dispatch.py [--commands 1000] [--ignored 4000] [--rounds 7] [--profile]
+
+Targets: botkit at least 0.8 of bare discord.py on commands, 0.9 on ignored messages.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import gc
+import io
+import logging
+import pstats
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import discord
+from discord.ext import commands
+
+import botkit
+from botkit.adapters.discord import DiscordSettings, make_intents
+from botkit.bot import Bot
+from botkit.config import Config
+from botkit.testing.discord import FakeDiscord, run_harness, settle
+
+TARGETS = {"commands": 0.8, "ignored": 0.9}
+WATCHED = "botkit+watcher"
+WARM_UP = 100
+
+
+class Contender:
+    """A running bot fed through its own fake Discord."""
+
+    def __init__(self, name: str, fake: FakeDiscord, tasks: Callable[[], set[Any]]) -> None:
+        self.name = name
+        self.fake = fake
+        self.tasks = tasks
+
+    def events(self, kind: str, count: int) -> list[tuple[str, dict[str, Any]]]:
+        fake = self.fake
+        if kind == "commands":
+            return [fake.message_event("!hi", author=fake.member) for _ in range(count)]
+        text = "just chatting about the weather, nothing for the bot"
+        return [fake.message_event(text, author=fake.member) for _ in range(count)]
+
+    async def run(self, events: list[tuple[str, dict[str, Any]]]) -> float:
+        """Feed the events back to back; return the bot's CPU seconds until all are handled."""
+        fake, guild = self.fake, self.fake.guild_id
+        gc.collect()
+        gc.disable()  # as timeit does: a collection would land on whichever bot is running
+        try:
+            fake_before = fake.server_seconds
+            started = time.process_time()
+            for event, data in events:
+                fake.dispatch(event, data, guild)
+            await settle(fake, self.tasks(), max_wait=120)
+            return time.process_time() - started - (fake.server_seconds - fake_before)
+        finally:
+            gc.enable()
+
+
+@asynccontextmanager
+async def bare_bot() -> AsyncIterator[Contender]:
+    """A minimal discord.py bot: ``!hi`` answered with a reply."""
+    intents = make_intents(DiscordSettings())
+    bot = commands.Bot(
+        command_prefix="!",
+        intents=intents,
+        allowed_mentions=discord.AllowedMentions.none(),
+        guild_ready_timeout=0.0,
+        help_command=None,
+    )
+
+    @bot.command()
+    async def hi(ctx: commands.Context) -> None:
+        await ctx.reply("HI!", mention_author=False)
+
+    with FakeDiscord() as fake:
+        await bot.login(fake.token)
+        runner = asyncio.create_task(bot.connect())
+        try:
+            await bot.wait_until_ready()
+            yield Contender("discord.py", fake, set)
+        finally:
+            await bot.close()
+            await runner
+
+
+class Watcher:
+    """A plugin that observes every message, so the adapter cannot skip ignored ones early."""
+
+    @botkit.hookimpl
+    def botkit_message_received(self, ctx: botkit.Context) -> None:
+        return None
+
+
+@asynccontextmanager
+async def botkit_bot(
+    data_dir: Path, name: str = "botkit", extra: list[tuple[str, object]] | None = None
+) -> AsyncIterator[tuple[Contender, list[str]]]:
+    """botkit on the Discord adapter with every installed plugin (and ``extra`` ones)."""
+    raw = {"bot": {"data_dir": str(data_dir)}, "discord": {"guild_ready_timeout": 0.0}}
+    bot = Bot.build(Config.from_dict(raw), extra_plugins=extra or [], strict=False)
+    async with run_harness(bot) as dh:
+        loaded = [name for name, s in bot.plugins.statuses.items() if s.state == "ok"]
+        yield Contender(name, dh.fake, lambda: dh.adapter.tasks), loaded
+
+
+async def measure(
+    contenders: list[Contender], kind: str, count: int, rounds: int, wrap: Callable[..., Any]
+) -> dict[str, list[float]]:
+    """Messages per second of each contender, alternating rounds to share the noise."""
+    rates: dict[str, list[float]] = {c.name: [] for c in contenders}
+    for c in contenders:
+        await c.run(c.events(kind, WARM_UP))
+    for _ in range(rounds):
+        for c in contenders:
+            events = c.events(kind, count)
+            seconds = await wrap(c, c.run(events))
+            rates[c.name].append(count / seconds)
+    return rates
+
+
+async def plain(contender: Contender, work: Coroutine[Any, Any, float]) -> float:
+    return await work
+
+
+def profiled(profiler: cProfile.Profile) -> Callable[..., Any]:
+    async def wrap(contender: Contender, work: Coroutine[Any, Any, float]) -> float:
+        if contender.name != "botkit":
+            return await work
+        profiler.enable()
+        try:
+            return await work
+        finally:
+            profiler.disable()
+
+    return wrap
+
+
+def report(results: dict[str, dict[str, list[float]]], counts: dict[str, int], rounds: int) -> bool:
+    """Print the table; a ratio is the median of the per-round ratios (rounds alternate)."""
+    print(f"\ndispatch, {rounds} rounds: messages per CPU second, median (best)")
+    print(f"{'':<34}{'discord.py':>16}{'botkit':>16}{'ratio':>7}{'target':>9}")
+    ok = True
+    rows = [(kind, "botkit", f"{kind} ({counts[kind]}/round)") for kind in counts]
+    rows.append(("ignored", WATCHED, "ignored, a plugin watching all"))
+    for kind, name, label in rows:
+        bare, ours = results[kind]["discord.py"], results[kind][name]
+        ratio = statistics.median(o / b for o, b in zip(ours, bare, strict=True))
+        target = TARGETS.get(kind) if name == "botkit" else None
+        verdict = "" if target is None else ("ok" if ratio >= target else "MISSED")
+        ok &= target is None or ratio >= target
+        print(
+            f"{label:<34}{statistics.median(bare):>8.0f} ({max(bare):>5.0f})"
+            f"{statistics.median(ours):>8.0f} ({max(ours):>5.0f})"
+            f"{ratio:>7.2f}{'>= ' + str(target) if target else '(info)':>9} {verdict}"
+        )
+    return ok
+
+
+async def main(counts: dict[str, int], rounds: int, profile: bool) -> int:
+    logging.basicConfig(level=logging.CRITICAL)
+    profiler = cProfile.Profile()
+    wrap = profiled(profiler) if profile else plain
+    with tempfile.TemporaryDirectory() as tmp:
+        async with (
+            bare_bot() as bare,
+            botkit_bot(Path(tmp) / "a") as (ours, loaded),
+            botkit_bot(Path(tmp) / "b", WATCHED, [("watcher", Watcher())]) as (watched, _),
+        ):
+            print(f"botkit plugins loaded: {', '.join(loaded)}")
+            results = {
+                "commands": await measure(
+                    [bare, ours], "commands", counts["commands"], rounds, wrap
+                ),
+                "ignored": await measure(
+                    [bare, ours, watched], "ignored", counts["ignored"], rounds, wrap
+                ),
+            }
+    ok = report(results, counts, rounds)
+    if profile:
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(30)
+        print("\nbotkit rounds, by own time:\n" + out.getvalue())
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--commands", type=int, default=1000, help="commands per round")
+    parser.add_argument("--ignored", type=int, default=4000, help="ignored messages per round")
+    parser.add_argument("--rounds", type=int, default=7, help="rounds per contender and kind")
+    parser.add_argument("--profile", action="store_true", help="cProfile botkit's rounds")
+    args = parser.parse_args()
+    counts = {"commands": args.commands, "ignored": args.ignored}
+    sys.exit(asyncio.run(main(counts, args.rounds, args.profile)))

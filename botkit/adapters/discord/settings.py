@@ -1,0 +1,99 @@
+"""The ``[discord]`` section and the gateway intents the adapter asks for."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+import discord
+
+from botkit.config import setting
+
+MESSAGE_CONTENT_HELP = (
+    "enable 'Message Content Intent' at https://discord.com/developers/applications -> your "
+    "application -> Bot -> Privileged Gateway Intents"
+)
+
+
+def _check_shards(instance: DiscordSettings, attribute: Any, value: list[int]) -> None:
+    if not value:
+        return
+    if instance.shard_count <= 0:
+        raise ValueError("shard_ids needs shard_count (the total number of shards) as well")
+    wrong = [i for i in value if not 0 <= i < instance.shard_count]
+    if wrong:
+        raise ValueError(f"shard_ids {wrong} are outside 0..{instance.shard_count - 1}")
+
+
+def _server_ids(instance: DiscordSettings, attribute: Any, value: list[str]) -> None:
+    wrong = [v for v in value if not v.isdigit()]
+    if wrong:
+        raise ValueError(f"sync_guild_ids must hold server ids (digits), not {wrong}")
+
+
+def _not_negative(instance: DiscordSettings, attribute: Any, value: float) -> None:
+    if value < 0:
+        raise ValueError(f"{attribute.name} cannot be negative")
+
+
+@attrs.define
+class DiscordSettings:
+    """The ``[discord]`` section (the prefix and owner ids live in ``[bot]``)."""
+
+    message_content: bool = setting(
+        True,
+        "ask for the privileged message-content intent, which prefix commands and plain "
+        "messages in servers need (developer portal: Bot -> Privileged Gateway Intents)",
+    )
+    sync_commands: bool = setting(
+        False,
+        "register slash commands at start-up; Discord rate-limits this, so usually run "
+        "`botkit sync` once after installing or updating plugins instead",
+    )
+    sync_guild_ids: list[str] = attrs.field(
+        factory=list,
+        validator=_server_ids,
+        metadata={"help": "sync slash commands to these servers only (for testing); empty: global"},
+    )
+    shard_count: int = attrs.field(
+        default=0,
+        validator=_not_negative,
+        metadata={"help": "total shards over all processes; 0: no sharding"},
+    )
+    shard_ids: list[int] = attrs.field(
+        factory=list,
+        validator=_check_shards,
+        metadata={"help": "shards this process runs (empty: all of shard_count)"},
+    )
+    voice_timeout: float = attrs.field(
+        default=30.0,
+        validator=_not_negative,
+        metadata={"help": "seconds to wait when joining a voice channel"},
+    )
+    connect_timeout: float = attrs.field(
+        default=60.0,
+        validator=_not_negative,
+        metadata={"help": "seconds to wait for Discord at start-up before giving up"},
+    )
+    guild_ready_timeout: float = attrs.field(
+        default=2.0,
+        validator=_not_negative,
+        metadata={"help": "seconds to wait for server data at start-up before 'ready'"},
+    )
+
+    @property
+    def sharded(self) -> bool:
+        return self.shard_count > 0
+
+
+def make_intents(settings: DiscordSettings) -> discord.Intents:
+    """The minimum: servers, messages, reactions, voice states (and message content)."""
+    intents = discord.Intents.none()
+    intents.guilds = True
+    intents.guild_messages = True
+    intents.dm_messages = True
+    intents.guild_reactions = True
+    intents.dm_reactions = True
+    intents.voice_states = True
+    intents.message_content = settings.message_content
+    return intents

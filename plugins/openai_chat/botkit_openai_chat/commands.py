@@ -1,0 +1,161 @@
+"""!reset, !model, !system and !usage."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+import attrs
+import openai
+
+from botkit import Command, CommandError, Context, command
+from botkit_openai_chat import conversation, store
+from botkit_openai_chat.limits import day_of
+from botkit_openai_chat.state import MODEL_KEY, SYSTEM_KEY, ChatState
+
+log = logging.getLogger("botkit.openai_chat")
+
+DEFAULT = "default"
+MAX_SYSTEM_PROMPT = 4000
+MODELS_LISTED = 15
+
+
+@attrs.frozen
+class ChatCommands:
+    """The commands of one plugin instance; ``state`` finds the running bot's state."""
+
+    state: Callable[[object], ChatState]
+    now: Callable[[], datetime]
+
+    def all(self) -> list[Command]:
+        return [
+            command(self.reset),
+            command(self.model, param_help={"name": f"a model name, or {DEFAULT}"}),
+            command(self.system, param_help={"prompt": f"the new instructions, or {DEFAULT}"}),
+            command(self.usage),
+        ]
+
+    async def reset(self, ctx: Context) -> str:
+        """Forget this conversation: the next message starts afresh."""
+        chat = await conversation.resolve(ctx)
+        gone = await store.forget(ctx.storage, chat.key)
+        log.info(
+            "conversation %s reset by user %s (%d turns)", chat.key, ctx.message.author.id, gone
+        )
+        if not gone:
+            return "There is nothing to forget here: this conversation is already empty."
+        return f"Forgotten ({gone} messages). Your next message starts a new conversation."
+
+    async def model(self, ctx: Context, name: str | None = None) -> str:
+        """Show the chat model, or choose it for this server (admins)."""
+        state = self.state(ctx.bot)
+        default = state.settings.model
+        current, _ = await state.guild_choice(ctx)
+        offered = await offered_models(ctx)
+        if name is None:
+            lines = [
+                f"Model: `{current}`" + ("" if current == default else " (this server's choice)")
+            ]
+            if offered:
+                lines.append("Also available here: " + ", ".join(f"`{m}`" for m in offered))
+            lines.append(
+                f"Admins: `{ctx.prefix}model <name>` changes it, "
+                f"`{ctx.prefix}model {DEFAULT}` goes back to `{default}`."
+            )
+            return "\n".join(lines)
+        require_guild_admin(ctx, "choose the model")
+        if name == DEFAULT:
+            await ctx.set_setting(MODEL_KEY, None)
+            state.choice_changed(ctx.guild_id)
+            log.info(
+                "guild %s model reset to the default by %s", ctx.guild_id, ctx.message.author.id
+            )
+            return f"This server uses the default model `{default}` again."
+        problem = await model_problem(state, name, offered)
+        if problem:
+            raise CommandError(problem)
+        await ctx.set_setting(MODEL_KEY, name)
+        state.choice_changed(ctx.guild_id)
+        log.info("guild %s model set to %s by %s", ctx.guild_id, name, ctx.message.author.id)
+        return f"This server now chats with `{name}`."
+
+    async def system(self, ctx: Context, *, prompt: str | None = None) -> str:
+        """Show the instructions the model gets, or change them for this server (admins)."""
+        state = self.state(ctx.bot)
+        if prompt is None:
+            _, current = await state.guild_choice(ctx)
+            if not current:
+                return "The model gets no system prompt here."
+            return "System prompt:\n" + "\n".join(f"> {line}" for line in current.splitlines())
+        require_guild_admin(ctx, "change the system prompt")
+        if prompt.strip() == DEFAULT:
+            await ctx.set_setting(SYSTEM_KEY, None)
+            state.choice_changed(ctx.guild_id)
+            log.info("guild %s system prompt reset by %s", ctx.guild_id, ctx.message.author.id)
+            return "This server uses the default system prompt again."
+        if len(prompt) > MAX_SYSTEM_PROMPT:
+            raise CommandError(
+                f"That prompt has {len(prompt):,} characters; keep it under {MAX_SYSTEM_PROMPT:,}."
+            )
+        await ctx.set_setting(SYSTEM_KEY, prompt.strip())
+        state.choice_changed(ctx.guild_id)
+        log.info("guild %s system prompt changed by %s", ctx.guild_id, ctx.message.author.id)
+        return "System prompt changed for this server. New conversations and old ones use it."
+
+    async def usage(self, ctx: Context) -> str:
+        """Tokens used today by this server and by you."""
+        state = self.state(ctx.bot)
+        day, guild_key = day_of(self.now()), ctx.guild_id or ""
+        mine = await store.tokens_today(ctx.storage, day, guild_key, ctx.message.author.id)
+        budget = state.settings.daily_token_budget
+        of_budget = f" of {budget:,}" if budget else ""
+        if ctx.guild_id is None:
+            return f"Tokens used today ({day}, UTC) in direct messages: you {mine:,}{of_budget}."
+        everyone = await store.tokens_today(ctx.storage, day, guild_key)
+        return f"Tokens used today ({day}, UTC): this server {everyone:,}{of_budget}; you {mine:,}."
+
+
+def require_guild_admin(ctx: Context, what: str) -> None:
+    """Refuse unless a server admin (or the owner) asks, in a server."""
+    if ctx.guild_id is None:
+        raise CommandError(f"Admins {what} per server; in direct messages the defaults apply.")
+    author = ctx.message.author
+    if not (author.is_admin or author.is_owner):
+        raise CommandError(f"Only server admins (Manage Server) can {what}.")
+
+
+async def offered_models(ctx: Context) -> list[str]:
+    """Model names other plugins offer here (fine-tuned models, for instance)."""
+    found = await ctx.bot.plugins.call_all("botkit_models", bot=ctx.bot, guild_id=ctx.guild_id)
+    return sorted({name for _, names in found for name in names})
+
+
+async def model_problem(state: ChatState, name: str, offered: list[str]) -> str | None:
+    """Why ``name`` cannot be used, or None when the server (or a plugin) knows it."""
+    if name in offered:
+        return None
+    if state.client is None:
+        return (
+            f"I cannot check model names until the bot's owner sets {state.settings.api_key_env}."
+        )
+    try:
+        await state.client.models.retrieve(name)
+        return None
+    except openai.NotFoundError:
+        pass
+    except openai.APIError as exc:
+        log.warning("cannot check model %s: %s", name, type(exc).__name__)
+        return "I could not check that model name with the AI service; please try again later."
+    try:
+        known = [m.id async for m in state.client.models.list()]
+    except openai.APIError as exc:
+        log.info("cannot list models: %s", type(exc).__name__)
+        known = []
+    if name in known:  # servers without /models/{id} still list their models
+        return None
+    names = sorted(set(known) | set(offered))
+    listing = ", ".join(f"`{n}`" for n in names[:MODELS_LISTED])
+    if len(names) > MODELS_LISTED:
+        listing += f" and {len(names) - MODELS_LISTED} more"
+    return f"Unknown model `{name}`." + (f" Models here: {listing}." if names else "")

@@ -1,0 +1,61 @@
+"""The ``[openai_chat]`` section of botkit.toml."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import attrs
+
+from botkit import setting
+
+DEFAULT_SYSTEM_PROMPT = (
+    "You are a helpful assistant in a Discord server. Answer clearly and briefly; "
+    "use Markdown only where it helps."
+)
+
+
+@attrs.define
+class ChatSettings:
+    """Settings of the chat plugin; admins can override the model and the prompt per server."""
+
+    model: str = setting("gpt-4o-mini", "chat model (admins can pick another per server: !model)")
+    base_url: str = setting(
+        "", "OpenAI-compatible API root, e.g. http://localhost:11434/v1 (empty: OpenAI)"
+    )
+    api_key_env: str = setting("OPENAI_API_KEY", "environment variable holding the API key")
+    system_prompt: str = setting(DEFAULT_SYSTEM_PROMPT, "instructions for the model (!system)")
+    temperature: float = setting(0.7, "sampling temperature, 0 to 2")
+    history_messages: int = setting(20, "earlier messages of the conversation sent with a question")
+    history_tokens: int = setting(3000, "token cap on that history (about 4 characters a token)")
+    max_reply_tokens: int = setting(1000, "longest answer in tokens (0: the server's own limit)")
+    request_timeout: float = setting(60.0, "seconds to wait for the API, per attempt")
+    max_retries: int = setting(2, "retries of the openai client on 408, 409, 429, 5xx, time-outs")
+    stream: bool = setting(False, "post the answer while it is written, editing the message")
+    rate_per_minute: int = setting(10, "messages a user may send the bot a minute (0: no limit)")
+    daily_token_budget: int = setting(0, "tokens a server may use a day, UTC (0: no limit)")
+    max_concurrent_requests: int = setting(250, "API requests in flight at once; others queue")
+    http_client: Literal["aiohttp", "httpx"] = setting(
+        "aiohttp", "the openai client's HTTP transport: aiohttp (less CPU per request) or httpx"
+    )
+
+    def __attrs_post_init__(self) -> None:
+        if not self.model.strip():
+            raise ValueError("model must not be empty")
+        if not self.api_key_env.strip():
+            raise ValueError("api_key_env must name an environment variable")
+        if not 0 <= self.temperature <= 2:
+            raise ValueError(f"temperature must be between 0 and 2, not {self.temperature}")
+        if self.request_timeout <= 0:
+            raise ValueError(f"request_timeout must be positive, not {self.request_timeout}")
+        if self.max_concurrent_requests < 1:
+            raise ValueError("max_concurrent_requests must be at least 1")
+        for name in (
+            "history_messages",
+            "history_tokens",
+            "max_reply_tokens",
+            "max_retries",
+            "rate_per_minute",
+            "daily_token_budget",
+        ):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must not be negative, not {getattr(self, name)}")

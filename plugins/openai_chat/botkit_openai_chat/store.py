@@ -1,0 +1,224 @@
+"""The plugin's tables and every query on them: conversation turns and token usage."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import attrs
+from sqlalchemy import (
+    Column,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    delete,
+    func,
+    insert,
+    select,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.dml import Delete, Insert
+
+from botkit.storage import Storage
+
+metadata = MetaData()
+
+turns = Table(
+    "openai_chat_turns",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("conversation", String(120), nullable=False),
+    Column("role", String(16), nullable=False),  # user or assistant
+    Column("content", Text, nullable=False),
+    Column("user_id", String(32), nullable=False),  # who asked (the answer carries it too)
+    Column("message_id", String(32)),  # the user's message, so a reply to the answer finds it
+    Column("created_at", Float, nullable=False),
+    Index("ix_openai_chat_turns_conversation", "conversation", "id"),
+    Index("ix_openai_chat_turns_message", "message_id"),
+)
+
+usage = Table(
+    "openai_chat_usage",
+    metadata,
+    Column("day", String(10), primary_key=True),  # YYYY-MM-DD, UTC
+    Column("guild_id", String(32), primary_key=True),  # "" for direct messages
+    Column("user_id", String(32), primary_key=True),
+    Column("tokens", Integer, nullable=False),
+)
+
+
+@attrs.frozen
+class Turn:
+    """One message of a conversation, and the user whose question it is or answers."""
+
+    role: str
+    content: str
+    user_id: str = ""
+
+
+@attrs.frozen
+class Exchange:
+    """A question and its answer, ready to be stored with the tokens they cost."""
+
+    conversation: str
+    question: str
+    answer: str
+    user_id: str
+    message_id: str
+    guild_key: str
+    day: str
+    tokens: int
+    at: float
+    seed: tuple[Turn, ...] = ()  # earlier turns a new conversation starts from
+
+
+async def conversation_of(storage: Storage, message_id: str) -> tuple[str, int] | None:
+    """The conversation a user message (and so the bot's answer to it) belongs to, and the
+    id of that message's turn."""
+    query = (
+        select(turns.c.conversation, turns.c.id).where(turns.c.message_id == message_id).limit(1)
+    )
+    async with storage.engine.connect() as conn:
+        row = (await conn.execute(query)).first()
+    return None if row is None else (row.conversation, row.id)
+
+
+async def history_until(storage: Storage, conversation: str, turn: int, limit: int) -> list[Turn]:
+    """The newest ``limit`` turns of a conversation up to the answer to turn ``turn``."""
+    answer = (
+        select(func.min(turns.c.id))
+        .where(turns.c.conversation == conversation, turns.c.id > turn)
+        .scalar_subquery()
+    )
+    query = (
+        select(turns.c.role, turns.c.content, turns.c.user_id)
+        .where(turns.c.conversation == conversation, turns.c.id <= func.coalesce(answer, turn))
+        .order_by(turns.c.id.desc())
+        .limit(limit)
+    )
+    async with storage.engine.connect() as conn:
+        rows = (await conn.execute(query)).all()
+    return [Turn(*row) for row in reversed(rows)]
+
+
+async def histories(storage: Storage, conversations: Sequence[str], limit: int) -> list[list[Turn]]:
+    """The newest ``limit`` turns of each conversation, oldest first, in one query."""
+    if limit <= 0:
+        return [[] for _ in conversations]
+    ranked = (
+        select(
+            turns.c.conversation,
+            turns.c.role,
+            turns.c.content,
+            turns.c.user_id,
+            func.row_number()
+            .over(partition_by=turns.c.conversation, order_by=turns.c.id.desc())
+            .label("rank"),
+        )
+        .where(turns.c.conversation.in_(set(conversations)))
+        .subquery()
+    )
+    query = (
+        select(ranked.c.conversation, ranked.c.role, ranked.c.content, ranked.c.user_id)
+        .where(ranked.c.rank <= limit)
+        .order_by(ranked.c.conversation, ranked.c.rank.desc())
+    )
+    found: dict[str, list[Turn]] = {}
+    async with storage.engine.connect() as conn:
+        for conversation, *turn in await conn.execute(query):
+            found.setdefault(conversation, []).append(Turn(*turn))
+    return [found.get(c, []) for c in conversations]
+
+
+async def save_all(storage: Storage, exchanges: Sequence[Exchange], keep: int) -> list[None]:
+    """Store exchanges and their tokens in one transaction; each conversation keeps only its
+    newest ``keep`` turns."""
+    rows = [row for exchange in exchanges for row in _rows(exchange)]
+    tokens: dict[tuple[str, str, str], int] = {}
+    for e in exchanges:
+        key = (e.day, e.guild_key, e.user_id)
+        tokens[key] = tokens.get(key, 0) + e.tokens
+    counts = [
+        {"day": day, "guild_id": guild, "user_id": user, "tokens": n}
+        for (day, guild, user), n in tokens.items()
+    ]
+    async with storage.engine.begin() as conn:
+        await conn.execute(insert(turns), rows)
+        await conn.execute(_prune({e.conversation for e in exchanges}, max(keep, 2)))
+        await conn.execute(_add_tokens(storage), counts)
+    return [None] * len(exchanges)
+
+
+def _rows(exchange: Exchange) -> list[dict[str, object]]:
+    base = {
+        "conversation": exchange.conversation,
+        "user_id": exchange.user_id,
+        "created_at": exchange.at,
+        "message_id": None,
+    }
+    rows = [
+        {**base, "role": t.role, "content": t.content, "user_id": t.user_id or exchange.user_id}
+        for t in exchange.seed
+    ]
+    rows.append(
+        {**base, "role": "user", "content": exchange.question, "message_id": exchange.message_id}
+    )
+    rows.append({**base, "role": "assistant", "content": exchange.answer})
+    return rows
+
+
+def _prune(conversations: set[str], keep: int) -> Delete:
+    """Delete all but the newest ``keep`` turns of each of ``conversations``."""
+    ranked = (
+        select(
+            turns.c.id,
+            func.row_number()
+            .over(partition_by=turns.c.conversation, order_by=turns.c.id.desc())
+            .label("rank"),
+        )
+        .where(turns.c.conversation.in_(conversations))
+        .subquery()
+    )
+    return delete(turns).where(turns.c.id.in_(select(ranked.c.id).where(ranked.c.rank > keep)))
+
+
+def _add_tokens(storage: Storage) -> Insert:
+    """Add tokens to a (day, guild, user) row, creating the row if needed."""
+    dialect = postgresql if storage.dialect == "postgresql" else sqlite
+    stmt = dialect.insert(usage)
+    return stmt.on_conflict_do_update(
+        index_elements=["day", "guild_id", "user_id"],
+        set_={"tokens": usage.c.tokens + stmt.excluded.tokens},
+    )
+
+
+async def forget(storage: Storage, conversation: str) -> int:
+    """Delete a conversation's turns; return how many went."""
+    async with storage.engine.begin() as conn:
+        result = await conn.execute(delete(turns).where(turns.c.conversation == conversation))
+    return result.rowcount or 0
+
+
+async def tokens_today(
+    storage: Storage, day: str, guild_key: str, user_id: str | None = None
+) -> int:
+    """Tokens used on ``day`` in a guild ("" for DMs), by everyone or by one user."""
+    query = select(func.coalesce(func.sum(usage.c.tokens), 0)).where(
+        usage.c.day == day, usage.c.guild_id == guild_key
+    )
+    if user_id is not None:
+        query = query.where(usage.c.user_id == user_id)
+    async with storage.engine.connect() as conn:
+        return int((await conn.execute(query)).scalar_one())
+
+
+async def delete_user(storage: Storage, user_id: str) -> int:
+    """Forget a user's questions, the answers to them (copies in others' conversations too)
+    and their token counts."""
+    async with storage.engine.begin() as conn:
+        gone = await conn.execute(delete(turns).where(turns.c.user_id == user_id))
+        counted = await conn.execute(delete(usage).where(usage.c.user_id == user_id))
+    return (gone.rowcount or 0) + (counted.rowcount or 0)
