@@ -20,11 +20,16 @@ class ConfigError(Exception):
     """The configuration file is wrong; the message names file, section and key."""
 
 
-def setting(default: Any, help: str = "") -> Any:
-    """An attrs field with a default and a one-line help text (shown by ``botkit init``)."""
+def setting(default: Any, help: str = "", validator: Any = None) -> Any:
+    """An attrs field with a default and a one-line help text (shown by ``botkit init``).
+
+    ``validator`` is an attrs validator; a ``ValueError`` it raises names the bad value.
+    """
+    meta = {"help": help}
     if isinstance(default, list | dict | set):
-        return attrs.field(factory=lambda: type(default)(default), metadata={"help": help})
-    return attrs.field(default=default, metadata={"help": help})
+        factory = lambda: type(default)(default)  # noqa: E731 - a fresh copy per instance
+        return attrs.field(factory=factory, validator=validator, metadata=meta)
+    return attrs.field(default=default, validator=validator, metadata=meta)
 
 
 @attrs.define

@@ -50,35 +50,35 @@ class DiscordSettings:
         "register slash commands at start-up; Discord rate-limits this, so usually run "
         "`botkit sync` once after installing or updating plugins instead",
     )
-    sync_guild_ids: list[str] = attrs.field(
-        factory=list,
+    sync_guild_ids: list[str] = setting(
+        [],
+        "sync slash commands to these servers only (for testing); empty: global",
         validator=_server_ids,
-        metadata={"help": "sync slash commands to these servers only (for testing); empty: global"},
     )
-    shard_count: int = attrs.field(
-        default=0,
+    shard_count: int = setting(
+        0,
+        "total shards over all processes; 0: no sharding",
         validator=_not_negative,
-        metadata={"help": "total shards over all processes; 0: no sharding"},
     )
-    shard_ids: list[int] = attrs.field(
-        factory=list,
+    shard_ids: list[int] = setting(
+        [],
+        "shards this process runs (empty: all of shard_count)",
         validator=_check_shards,
-        metadata={"help": "shards this process runs (empty: all of shard_count)"},
     )
-    voice_timeout: float = attrs.field(
-        default=30.0,
+    voice_timeout: float = setting(
+        30.0,
+        "seconds to wait when joining a voice channel",
         validator=_not_negative,
-        metadata={"help": "seconds to wait when joining a voice channel"},
     )
-    connect_timeout: float = attrs.field(
-        default=60.0,
+    connect_timeout: float = setting(
+        60.0,
+        "seconds to wait for Discord at start-up before giving up",
         validator=_not_negative,
-        metadata={"help": "seconds to wait for Discord at start-up before giving up"},
     )
-    guild_ready_timeout: float = attrs.field(
-        default=2.0,
+    guild_ready_timeout: float = setting(
+        2.0,
+        "seconds to wait for server data at start-up before 'ready'",
         validator=_not_negative,
-        metadata={"help": "seconds to wait for server data at start-up before 'ready'"},
     )
 
     @property

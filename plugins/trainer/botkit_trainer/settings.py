@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from pathlib import PurePath
 from typing import Any
 
@@ -12,13 +11,6 @@ import attrs
 from botkit import setting
 
 DATASET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
-
-Check = Callable[[Any, "attrs.Attribute[Any]", Any], None]
-
-
-def _checked(default: Any, help: str, check: Check) -> Any:
-    """A setting (as :func:`botkit.setting`) whose value ``check`` validates."""
-    return attrs.field(default=default, validator=check, metadata={"help": help})
 
 
 def _positive(instance: object, attribute: attrs.Attribute[Any], value: float) -> None:
@@ -61,36 +53,34 @@ class TrainerSettings:
     )
     api_key_env: str = setting("OPENAI_API_KEY", "environment variable holding the API key")
     base_model: str = setting("gpt-4o-mini-2024-07-18", "the model fine-tuning starts from")
-    suffix: str = _checked("botkit", "added to fine-tuned model names (≤ 64 characters)", _suffix)
-    max_retries: int = _checked(2, "times a failed API request is retried", _not_negative)
-    request_timeout: float = _checked(120.0, "seconds an API request may take", _positive)
-    poll_interval: float = _checked(60.0, "seconds between checks of unfinished jobs", _positive)
-    default_dataset: str = _checked(
+    suffix: str = setting("botkit", "added to fine-tuned model names (≤ 64 characters)", _suffix)
+    max_retries: int = setting(2, "times a failed API request is retried", _not_negative)
+    request_timeout: float = setting(120.0, "seconds an API request may take", _positive)
+    poll_interval: float = setting(60.0, "seconds between checks of unfinished jobs", _positive)
+    default_dataset: str = setting(
         "default", "dataset !train uses until !dataset picks another", _dataset_name
     )
-    datasets_dir: str = _checked(
+    datasets_dir: str = setting(
         "datasets", "inside data_dir: saved uploads and built JSONL", _inside_data_dir
     )
-    archives_dir: str = _checked(
+    archives_dir: str = setting(
         "archives", "inside data_dir: zips made by !archive", _inside_data_dir
     )
-    work_timeout: float = _checked(
+    work_timeout: float = setting(
         60.0, "seconds reading, parsing or zipping files may take", _positive
     )
-    max_upload_mb: float = _checked(10.0, "largest file !train accepts", _positive)
-    max_archive_mb: float = _checked(
+    max_upload_mb: float = setting(10.0, "largest file !train accepts", _positive)
+    max_archive_mb: float = setting(
         50.0, "largest total (uncompressed) size of a zip made or accepted", _positive
     )
-    max_files: int = _checked(
-        500, "most files in a zip, or a directory read or archived", _positive
-    )
-    max_ratio: float = _checked(
+    max_files: int = setting(500, "most files in a zip, or a directory read or archived", _positive)
+    max_ratio: float = setting(
         100.0, "highest compression ratio of a zip member (archive-bomb guard)", _positive
     )
-    attach_max_mb: float = _checked(8.0, "archives up to this size are attached", _positive)
-    max_training_mb: float = _checked(100.0, "largest training JSONL uploaded", _positive)
-    min_examples: int = _checked(10, "fewest examples a fine-tuning file may have", _positive)
-    max_test_cases: int = _checked(10, "most cases one !test may run", _positive)
-    pass_score: float = _checked(0.8, "score (0..1) at which a !test case passes", _fraction)
-    context_passages: int = _checked(3, "passages added to each prompt (0: none)", _not_negative)
-    passage_chars: int = _checked(800, "longest passage documents are split into", _positive)
+    attach_max_mb: float = setting(8.0, "archives up to this size are attached", _positive)
+    max_training_mb: float = setting(100.0, "largest training JSONL uploaded", _positive)
+    min_examples: int = setting(10, "fewest examples a fine-tuning file may have", _positive)
+    max_test_cases: int = setting(10, "most cases one !test may run", _positive)
+    pass_score: float = setting(0.8, "score (0..1) at which a !test case passes", _fraction)
+    context_passages: int = setting(3, "passages added to each prompt (0: none)", _not_negative)
+    passage_chars: int = setting(800, "longest passage documents are split into", _positive)
