@@ -177,6 +177,7 @@ async def test_leave_forgets_what_was_queued(voice_bot, tmp_path):
     async with voice_bot(config=config, plugins=beep(tmp_path), voice=voice) as bot:
         for text in ("one", "two", "three"):
             await bot.send(text, user=OWNER_IN_VOICE, mention=True)
+        await asyncio.wait_for(voice.started.wait(), 30)  # "one" is playing, two are queued
         replies = await bot.send("!leave")
         await spoken(bot.bot)
         assert replies.text == "Disconnected from the voice channel."
