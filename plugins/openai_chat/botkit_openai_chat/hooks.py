@@ -113,20 +113,20 @@ class ChatPlugin:
     @hookimpl
     async def botkit_health(self, bot: Bot) -> list[Problem]:
         """A missing key, or (checked in a few seconds) a key or server that does not work."""
-        name, settings = self.settings_of(bot)
+        _, settings = self.settings_of(bot)
         env = settings.api_key_env
         key = os.environ.get(env)
         if not key:
             return [
                 Problem(
-                    f"{name}: the environment variable {env} is not set, so the bot cannot chat",
+                    f"the environment variable {env} is not set, so the bot cannot chat",
                     f"export {env}=<your API key> (a local server without keys takes any value)",
                 )
             ]
-        return await probe(settings, key, name)
+        return await probe(settings, key)
 
 
-async def probe(settings: ChatSettings, key: str, name: str) -> list[Problem]:
+async def probe(settings: ChatSettings, key: str) -> list[Problem]:
     """List the server's models once, with a short time-out and no retries."""
     client = openai.AsyncOpenAI(
         api_key=key,
@@ -140,20 +140,20 @@ async def probe(settings: ChatSettings, key: str, name: str) -> list[Problem]:
     except openai.AuthenticationError:
         return [
             Problem(
-                f"{name}: {where} rejected the key in {settings.api_key_env}",
+                f"{where} rejected the key in {settings.api_key_env}",
                 f"put a valid key in {settings.api_key_env}",
             )
         ]
     except (openai.APIConnectionError, openai.APITimeoutError):
         return [
             Problem(
-                f"{name}: cannot reach {where}",
+                f"cannot reach {where}",
                 "check base_url and the network",
                 severity="warning",
             )
         ]
     except openai.APIError as exc:  # e.g. a server without /models: chat may still work
-        log.info("%s: health check of %s: %s", name, where, type(exc).__name__)
+        log.info("health check of %s: %s", where, type(exc).__name__)
     finally:
         await client.close()
     return []

@@ -62,8 +62,7 @@ async def test_doctor_reports_a_missing_key(chat_bot, monkeypatch) -> None:
         problems = await health(bot)
     assert problems == [
         Problem(
-            "openai_chat: the environment variable OPENAI_API_KEY is not set, so the bot "
-            "cannot chat",
+            "the environment variable OPENAI_API_KEY is not set, so the bot cannot chat",
             "export OPENAI_API_KEY=<your API key> (a local server without keys takes any value)",
         )
     ]
@@ -78,17 +77,13 @@ async def test_doctor_reports_a_rejected_key(chat_bot, monkeypatch) -> None:
     monkeypatch.setenv("OPENAI_API_KEY", "sk-wrong")
     async with chat_bot() as bot:
         problems = await health(bot)
-    assert [p.message for p in problems] == [
-        "openai_chat: 127.0.0.1 rejected the key in OPENAI_API_KEY"
-    ]
+    assert [p.message for p in problems] == ["127.0.0.1 rejected the key in OPENAI_API_KEY"]
 
 
 async def test_doctor_warns_about_an_unreachable_server(chat_bot) -> None:
     async with chat_bot(base_url=f"http://127.0.0.1:{closed_port()}/v1") as bot:
         problems = await health(bot)
-    assert [(p.message, p.severity) for p in problems] == [
-        ("openai_chat: cannot reach 127.0.0.1", "warning")
-    ]
+    assert [(p.message, p.severity) for p in problems] == [("cannot reach 127.0.0.1", "warning")]
 
 
 async def test_a_wrong_setting_stops_the_plugin_with_its_name(botkit_harness, server) -> None:

@@ -92,7 +92,7 @@ def botkit_health(bot: Bot) -> list[Problem]:
         return []
     return [
         Problem(
-            f"trainer: {settings.api_key_env} is not set, so fine-tuning (!train start) is "
+            f"{settings.api_key_env} is not set, so fine-tuning (!train start) is "
             "unavailable; documents, !train and !test still work.",
             fix=f"export {settings.api_key_env}=... (or change [trainer] api_key_env)",
             severity="warning",
