@@ -71,7 +71,8 @@ def botkit_training_examples(bot: Any, guild_id: str | None) -> list[dict] | Non
     """Return stored examples as fine-tuning records (call all).
 
     Each record is ``{"kind": "sft", "messages": [...]}`` or ``{"kind": "dpo", "input":
-    {...}, "preferred_output": [...], "non_preferred_output": [...]}``.
+    {...}, "preferred_output": [...], "non_preferred_output": [...]}``, with the ``user_id``
+    of its author, so that whoever copies it can forget it with that user.
     """
 
 

@@ -70,7 +70,7 @@ def training_examples(corrections: Iterable[Correction], system_prompt: str) -> 
         for kind, build in BUILDERS.items():
             record = build(correction, system_prompt)
             if record is not None:
-                records.append({"kind": kind, **record})
+                records.append({"kind": kind, "user_id": correction.author_id, **record})
     return records
 
 

@@ -27,10 +27,12 @@ async def test_corrections_are_handed_over_as_sft_and_dpo_records(feedback_bot, 
             [
                 {
                     "kind": "sft",
+                    "user_id": bot.owner.id,
                     "messages": [user, {"role": "assistant", "content": "Canberra."}],
                 },
                 {
                     "kind": "dpo",
+                    "user_id": bot.owner.id,
                     "input": {"messages": [user]},
                     "preferred_output": [{"role": "assistant", "content": "Canberra."}],
                     "non_preferred_output": [{"role": "assistant", "content": ANSWER}],

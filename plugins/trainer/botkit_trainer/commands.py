@@ -271,24 +271,28 @@ async def import_corrections(ctx: Context, dataset: str) -> int:
     offered = await ctx.bot.plugins.call_all(
         "botkit_training_examples", bot=ctx.bot, guild_id=ctx.guild_id
     )
-    parsed = Parsed()
+    by_author: dict[str, Parsed] = {}  # stored under their author, so !forgetme finds them
     for plugin, records in offered:
         for number, record in enumerate(records, 1):
+            author = str(record.get("user_id") or "") if isinstance(record, dict) else ""
+            parsed = by_author.setdefault(author, Parsed())
             add_record(parsed, record, f"plugin {plugin} example {number}")
-    for problem in parsed.problems:
-        log.warning("unusable training example: %s", problem)
-    if not parsed.qa:
-        return 0
-    tally = await store_batches(
-        ctx.bot,
-        ctx.guild_id,
-        dataset,
-        [Batch("correction", "", Parsed(qa=parsed.qa))],
-        label="positive",
-        author_id="",
-        passage_chars=ctx.settings.passage_chars,
-    )
-    return tally.added
+    added = 0
+    for author, parsed in by_author.items():
+        for problem in parsed.problems:
+            log.warning("unusable training example: %s", problem)
+        if parsed.qa:
+            tally = await store_batches(
+                ctx.bot,
+                ctx.guild_id,
+                dataset,
+                [Batch("correction", "", Parsed(qa=parsed.qa))],
+                label="positive",
+                author_id=author,
+                passage_chars=ctx.settings.passage_chars,
+            )
+            added += tally.added
+    return added
 
 
 # --- datasets ---
