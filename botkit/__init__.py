@@ -1,7 +1,7 @@
 """botkit: a plugin-based chat-bot framework for Discord."""
 
 from botkit.commands import Command, Parameter, Permission, UsageError, command
-from botkit.config import setting
+from botkit.config import not_negative, positive, setting
 from botkit.context import CommandError, Context
 from botkit.health import Problem
 from botkit.hookspecs import hookimpl
@@ -40,5 +40,7 @@ __all__ = [
     "User",
     "command",
     "hookimpl",
+    "not_negative",
+    "positive",
     "setting",
 ]

@@ -32,6 +32,18 @@ def setting(default: Any, help: str = "", validator: Any = None) -> Any:
     return attrs.field(default=default, validator=validator, metadata=meta)
 
 
+def positive(instance: Any, attribute: Any, value: float) -> None:
+    """Validator for :func:`setting`: the value must be above 0."""
+    if value <= 0:
+        raise ValueError(f"{attribute.name} must be greater than 0, not {value!r}")
+
+
+def not_negative(instance: Any, attribute: Any, value: float) -> None:
+    """Validator for :func:`setting`: the value must be 0 or more."""
+    if value < 0:
+        raise ValueError(f"{attribute.name} must be 0 or more, not {value!r}")
+
+
 @attrs.define
 class BotSettings:
     """The ``[bot]`` section."""

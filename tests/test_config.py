@@ -11,7 +11,7 @@ import pytest
 import botkit
 from botkit.bot import Bot
 from botkit.cli import main
-from botkit.config import Config, ConfigError
+from botkit.config import Config, ConfigError, build_settings
 from botkit.testing import BotHarness, RecordingAdapter
 
 PAINT = """
@@ -177,3 +177,27 @@ def test_init_refuses_to_overwrite(initialised, capsys) -> None:
     path, _ = initialised
     assert main(["init", str(path)]) == 1
     assert capsys.readouterr().err == f"botkit: {path} exists; use --force to overwrite it\n"
+
+
+@attrs.define
+class Limits:
+    timeout: float = botkit.setting(5.0, "seconds", botkit.positive)
+    retries: int = botkit.setting(2, "retries", botkit.not_negative)
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ({"timeout": 0}, "[limits]: timeout must be greater than 0, not 0.0"),
+        ({"retries": -1}, "[limits]: retries must be 0 or more, not -1"),
+    ],
+)
+def test_shared_validators_name_the_key_and_value(table, message) -> None:
+    with pytest.raises(ConfigError) as caught:
+        build_settings(Limits, table, "botkit.toml", "limits")
+    assert str(caught.value) == f"botkit.toml: {message}"
+
+
+def test_shared_validators_accept_their_boundaries() -> None:
+    limits = build_settings(Limits, {"timeout": 0.5, "retries": 0}, "botkit.toml", "limits")
+    assert (limits.timeout, limits.retries) == (0.5, 0)

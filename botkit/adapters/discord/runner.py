@@ -65,6 +65,8 @@ def _stop_on_signals(adapter: DiscordAdapter) -> Iterator[None]:
 
     installed = []
     for sig in (signal.SIGINT, signal.SIGTERM):
+        # loops without signal support raise NotImplementedError (e.g. Windows), and any loop
+        # outside the main thread RuntimeError or ValueError: then Ctrl-C still ends the run
         with suppress(NotImplementedError, RuntimeError, ValueError):
             loop.add_signal_handler(sig, stop)
             installed.append(sig)

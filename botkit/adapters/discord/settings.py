@@ -7,7 +7,7 @@ from typing import Any
 import attrs
 import discord
 
-from botkit.config import setting
+from botkit.config import not_negative, setting
 
 MESSAGE_CONTENT_HELP = (
     "enable 'Message Content Intent' at https://discord.com/developers/applications -> your "
@@ -29,11 +29,6 @@ def _server_ids(instance: DiscordSettings, attribute: Any, value: list[str]) -> 
     wrong = [v for v in value if not v.isdigit()]
     if wrong:
         raise ValueError(f"sync_guild_ids must hold server ids (digits), not {wrong}")
-
-
-def _not_negative(instance: DiscordSettings, attribute: Any, value: float) -> None:
-    if value < 0:
-        raise ValueError(f"{attribute.name} cannot be negative")
 
 
 @attrs.define
@@ -58,7 +53,7 @@ class DiscordSettings:
     shard_count: int = setting(
         0,
         "total shards over all processes; 0: no sharding",
-        validator=_not_negative,
+        validator=not_negative,
     )
     shard_ids: list[int] = setting(
         [],
@@ -68,17 +63,17 @@ class DiscordSettings:
     voice_timeout: float = setting(
         30.0,
         "seconds to wait when joining a voice channel",
-        validator=_not_negative,
+        validator=not_negative,
     )
     connect_timeout: float = setting(
         60.0,
         "seconds to wait for Discord at start-up before giving up",
-        validator=_not_negative,
+        validator=not_negative,
     )
     guild_ready_timeout: float = setting(
         2.0,
         "seconds to wait for server data at start-up before 'ready'",
-        validator=_not_negative,
+        validator=not_negative,
     )
 
     @property

@@ -6,7 +6,7 @@ from typing import Literal
 
 import attrs
 
-from botkit import setting
+from botkit import not_negative, positive, setting
 
 DEFAULT_SYSTEM_PROMPT = (
     "You are a helpful assistant in a Discord server. Answer clearly and briefly; "
@@ -25,15 +25,29 @@ class ChatSettings:
     api_key_env: str = setting("OPENAI_API_KEY", "environment variable holding the API key")
     system_prompt: str = setting(DEFAULT_SYSTEM_PROMPT, "instructions for the model (!system)")
     temperature: float = setting(0.7, "sampling temperature, 0 to 2")
-    history_messages: int = setting(20, "earlier messages of the conversation sent with a question")
-    history_tokens: int = setting(3000, "token cap on that history (about 4 characters a token)")
-    max_reply_tokens: int = setting(1000, "longest answer in tokens (0: the server's own limit)")
-    request_timeout: float = setting(60.0, "seconds to wait for the API, per attempt")
-    max_retries: int = setting(2, "retries of the openai client on 408, 409, 429, 5xx, time-outs")
+    history_messages: int = setting(
+        20, "earlier messages of the conversation sent with a question", not_negative
+    )
+    history_tokens: int = setting(
+        3000, "token cap on that history (about 4 characters a token)", not_negative
+    )
+    max_reply_tokens: int = setting(
+        1000, "longest answer in tokens (0: the server's own limit)", not_negative
+    )
+    request_timeout: float = setting(60.0, "seconds to wait for the API, per attempt", positive)
+    max_retries: int = setting(
+        2, "retries of the openai client on 408, 409, 429, 5xx, time-outs", not_negative
+    )
     stream: bool = setting(False, "post the answer while it is written, editing the message")
-    rate_per_minute: int = setting(10, "messages a user may send the bot a minute (0: no limit)")
-    daily_token_budget: int = setting(0, "tokens a server may use a day, UTC (0: no limit)")
-    max_concurrent_requests: int = setting(250, "API requests in flight at once; others queue")
+    rate_per_minute: int = setting(
+        10, "messages a user may send the bot a minute (0: no limit)", not_negative
+    )
+    daily_token_budget: int = setting(
+        0, "tokens a server may use a day, UTC (0: no limit)", not_negative
+    )
+    max_concurrent_requests: int = setting(
+        250, "API requests in flight at once; others queue", positive
+    )
     http_client: Literal["aiohttp", "httpx"] = setting(
         "aiohttp", "the openai client's HTTP transport: aiohttp (less CPU per request) or httpx"
     )
@@ -45,17 +59,3 @@ class ChatSettings:
             raise ValueError("api_key_env must name an environment variable")
         if not 0 <= self.temperature <= 2:
             raise ValueError(f"temperature must be between 0 and 2, not {self.temperature}")
-        if self.request_timeout <= 0:
-            raise ValueError(f"request_timeout must be positive, not {self.request_timeout}")
-        if self.max_concurrent_requests < 1:
-            raise ValueError("max_concurrent_requests must be at least 1")
-        for name in (
-            "history_messages",
-            "history_tokens",
-            "max_reply_tokens",
-            "max_retries",
-            "rate_per_minute",
-            "daily_token_budget",
-        ):
-            if getattr(self, name) < 0:
-                raise ValueError(f"{name} must not be negative, not {getattr(self, name)}")

@@ -8,19 +8,9 @@ from typing import Any
 
 import attrs
 
-from botkit import setting
+from botkit import not_negative, positive, setting
 
 DATASET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
-
-
-def _positive(instance: object, attribute: attrs.Attribute[Any], value: float) -> None:
-    if value <= 0:
-        raise ValueError(f"{attribute.name} must be greater than 0, not {value!r}")
-
-
-def _not_negative(instance: object, attribute: attrs.Attribute[Any], value: float) -> None:
-    if value < 0:
-        raise ValueError(f"{attribute.name} must be 0 or more, not {value!r}")
 
 
 def _fraction(instance: object, attribute: attrs.Attribute[Any], value: float) -> None:
@@ -54,9 +44,9 @@ class TrainerSettings:
     api_key_env: str = setting("OPENAI_API_KEY", "environment variable holding the API key")
     base_model: str = setting("gpt-4o-mini-2024-07-18", "the model fine-tuning starts from")
     suffix: str = setting("botkit", "added to fine-tuned model names (≤ 64 characters)", _suffix)
-    max_retries: int = setting(2, "times a failed API request is retried", _not_negative)
-    request_timeout: float = setting(120.0, "seconds an API request may take", _positive)
-    poll_interval: float = setting(60.0, "seconds between checks of unfinished jobs", _positive)
+    max_retries: int = setting(2, "times a failed API request is retried", not_negative)
+    request_timeout: float = setting(120.0, "seconds an API request may take", positive)
+    poll_interval: float = setting(60.0, "seconds between checks of unfinished jobs", positive)
     default_dataset: str = setting(
         "default", "dataset !train uses until !dataset picks another", _dataset_name
     )
@@ -67,20 +57,20 @@ class TrainerSettings:
         "archives", "inside data_dir: zips made by !archive", _inside_data_dir
     )
     work_timeout: float = setting(
-        60.0, "seconds reading, parsing or zipping files may take", _positive
+        60.0, "seconds reading, parsing or zipping files may take", positive
     )
-    max_upload_mb: float = setting(10.0, "largest file !train accepts", _positive)
+    max_upload_mb: float = setting(10.0, "largest file !train accepts", positive)
     max_archive_mb: float = setting(
-        50.0, "largest total (uncompressed) size of a zip made or accepted", _positive
+        50.0, "largest total (uncompressed) size of a zip made or accepted", positive
     )
-    max_files: int = setting(500, "most files in a zip, or a directory read or archived", _positive)
+    max_files: int = setting(500, "most files in a zip, or a directory read or archived", positive)
     max_ratio: float = setting(
-        100.0, "highest compression ratio of a zip member (archive-bomb guard)", _positive
+        100.0, "highest compression ratio of a zip member (archive-bomb guard)", positive
     )
-    attach_max_mb: float = setting(8.0, "archives up to this size are attached", _positive)
-    max_training_mb: float = setting(100.0, "largest training JSONL uploaded", _positive)
-    min_examples: int = setting(10, "fewest examples a fine-tuning file may have", _positive)
-    max_test_cases: int = setting(10, "most cases one !test may run", _positive)
+    attach_max_mb: float = setting(8.0, "archives up to this size are attached", positive)
+    max_training_mb: float = setting(100.0, "largest training JSONL uploaded", positive)
+    min_examples: int = setting(10, "fewest examples a fine-tuning file may have", positive)
+    max_test_cases: int = setting(10, "most cases one !test may run", positive)
     pass_score: float = setting(0.8, "score (0..1) at which a !test case passes", _fraction)
-    context_passages: int = setting(3, "passages added to each prompt (0: none)", _not_negative)
-    passage_chars: int = setting(800, "longest passage documents are split into", _positive)
+    context_passages: int = setting(3, "passages added to each prompt (0: none)", not_negative)
+    passage_chars: int = setting(800, "longest passage documents are split into", positive)
