@@ -11,13 +11,16 @@ nox.options.sessions = ["lint", "tests"]
 nox.options.reuse_existing_virtualenvs = False
 
 ROOT = Path(__file__).parent
-PLUGINS = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "plugins").glob("*/pyproject.toml"))
-PLUGIN_DIRS = [str(Path(p).parent) for p in PLUGINS]
+PLUGIN_DIRS = sorted(
+    str(p.parent.relative_to(ROOT))
+    for pattern in ("plugins/*/pyproject.toml", "adapters/*/pyproject.toml")
+    for p in ROOT.glob(pattern)
+)
 
 
 def install_all(session: nox.Session) -> None:
-    """Install the host and every plugin as real distributions, in one resolution."""
-    session.install(".[test]", *(f"./{d}" for d in PLUGIN_DIRS))
+    """Install the host, the test kit and every plugin and adapter as real distributions."""
+    session.install(".[test]", "./testkit", *(f"./{d}" for d in PLUGIN_DIRS))
 
 
 @nox.session

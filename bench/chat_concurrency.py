@@ -37,8 +37,8 @@ import discord
 import openai
 from botkit_openai_chat import ChatPlugin
 
-from botkit.testing.discord import FakeChannel, FakeDiscord, FakeUser, start_discord_harness
-from botkit.testing.openai_server import start_in_subprocess
+from botkit_testkit.discord import FakeChannel, FakeDiscord, FakeUser, start_discord_harness
+from botkit_testkit.openai_server import start_in_subprocess
 
 API_KEY = "sk-bench"
 MODEL = "gpt-4o-mini"

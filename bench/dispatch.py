@@ -2,7 +2,7 @@
 
 The same gateway payloads go, in one process, into a bare ``discord.ext.commands.Bot`` with a
 ``!hi`` command and into botkit's Discord adapter with every installed plugin. Both run their
-real discord.py client against botkit.testing.discord.FakeDiscord (HTTP and gateway faked the
+real discord.py client against botkit_testkit.discord.FakeDiscord (HTTP and gateway faked the
 same way). Two kinds of messages: ``!hi`` commands (answered with a reply) and plain messages
 that the trigger policy ignores. When no plugin watches every message (``message_received``),
 the adapter drops ignored messages before building botkit objects; a third row shows the
@@ -41,7 +41,7 @@ import botkit
 from botkit.adapters.discord import DiscordSettings, make_intents
 from botkit.bot import Bot
 from botkit.config import Config
-from botkit.testing.discord import FakeDiscord, run_harness, settle
+from botkit_testkit.discord import FakeDiscord, run_harness, settle
 
 TARGETS = {"commands": 0.8, "ignored": 0.9}
 WATCHED = "botkit+watcher"

@@ -10,7 +10,7 @@ import openai
 import pytest
 import pytest_asyncio
 
-from botkit.testing.openai_server import FakeOpenAI, start_in_subprocess
+from botkit_testkit.openai_server import FakeOpenAI, start_in_subprocess
 
 pytestmark = pytest.mark.asyncio
 

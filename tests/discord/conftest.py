@@ -1,4 +1,4 @@
-"""A chat plugin that answers plain messages (``discord_harness`` comes from botkit-discord)."""
+"""A chat plugin that answers plain messages (``discord_harness`` comes from botkit-testkit)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 import botkit
-from botkit.testing.discord import FakeDiscord
+from botkit_testkit.discord import FakeDiscord
 
 
 class Echo:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from botkit.testing.discord import DiscordHarness, FakeDiscord, Replies
+from botkit_testkit.discord import DiscordHarness, FakeDiscord, Replies
 
 HELP_LINE = "`!hi` Say hello."
 
@@ -71,7 +71,7 @@ async def test_instruction(discord_harness, path: str) -> None:
 async def test_plugins_for_an_admin(discord_harness, path: str) -> None:
     async with discord_harness() as dh:
         sent = await run(dh, path, "!plugins", author=dh.admin)
-    assert sent.text.startswith("`builtin` 0.1.0 ok")
+    assert sent.text.startswith("`builtin` 0.2.0 ok")
 
 
 async def test_plugins_refused_for_a_member(discord_harness, path: str) -> None:

@@ -192,7 +192,7 @@ async def test_reaction_in_a_dm(discord_harness) -> None:
 
 
 def test_ids_are_realistic_snowflakes() -> None:
-    from botkit.testing.discord import FakeDiscord
+    from botkit_testkit.discord import FakeDiscord
 
     fake = FakeDiscord()
     ids = [fake.new_id() for _ in itertools.repeat(None, 3)]

@@ -7,7 +7,7 @@ from botkit import Attachment, Context, Permission
 from botkit.adapters.discord import sync_commands
 from botkit.bot import Bot
 from botkit.config import Config
-from botkit.testing.discord import FakeDiscord
+from botkit_testkit.discord import FakeDiscord
 
 STRING, INTEGER, BOOLEAN, NUMBER, ATTACHMENT = 3, 4, 5, 10, 11
 

@@ -21,7 +21,7 @@ from botkit.adapters.discord import (
 from botkit.adapters.discord import runner as runner_module
 from botkit.bot import Bot
 from botkit.config import Config, ConfigError
-from botkit.testing.discord import FakeDiscord, Request
+from botkit_testkit.discord import FakeDiscord, Request
 
 MINIMUM_INTENTS = (1 << 0) | (1 << 7) | (1 << 9) | (1 << 10) | (1 << 12) | (1 << 13)
 MESSAGE_CONTENT = 1 << 15

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from botkit.testing.discord import FakeDiscord
+from botkit_testkit.discord import FakeDiscord
 
 
 async def test_dm_is_answered(echo_bot) -> None:

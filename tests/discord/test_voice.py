@@ -14,7 +14,7 @@ import botkit
 from botkit import CommandError, Context
 from botkit.adapters.base import VoiceError
 from botkit.adapters.discord import voice as voice_module
-from botkit.testing.discord import PlayedAudio
+from botkit_testkit.discord import PlayedAudio
 
 PCM_FRAME = 3840  # 20 ms of 48 kHz 16-bit stereo
 

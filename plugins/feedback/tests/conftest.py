@@ -1,7 +1,7 @@
 """A bot with the feedback plugin and a chat plugin that answers, on SQLite and PostgreSQL.
 
 Every test that starts a bot through ``feedback_bot`` runs once per storage backend
-(``storage_url`` from botkit.testing.postgres).
+(``storage_url`` from botkit_testkit.postgres).
 """
 
 from __future__ import annotations

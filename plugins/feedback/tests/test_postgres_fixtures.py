@@ -1,4 +1,4 @@
-"""botkit.testing.postgres: a fresh database per test, and a clear error when it cannot start."""
+"""botkit_testkit.postgres: a fresh database per test, and a clear error when it cannot start."""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ import attrs
 import pytest
 from botkit_openai_chat import ChatPlugin
 
-from botkit.testing.openai_server import FakeOpenAI
+from botkit_testkit.openai_server import FakeOpenAI
 
 API_KEY = "sk-test-Zq8v2LmX41"
 START = datetime(2024, 5, 17, 21, 30, tzinfo=UTC)

@@ -12,7 +12,7 @@ from botkit_trainer.state import state_of
 
 from botkit import Context, Reply, hookimpl
 from botkit.testing import RecordingAdapter
-from botkit.testing.openai_server import FakeOpenAI
+from botkit_testkit.openai_server import FakeOpenAI
 
 KEY_ENV = "BOTKIT_TRAINER_TEST_KEY"
 KEY = "sk-test"

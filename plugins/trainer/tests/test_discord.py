@@ -12,7 +12,7 @@ import botkit_trainer
 import pytest
 from conftest import Chat, poll, qa_lines
 
-from botkit.testing.openai_server import FakeOpenAI
+from botkit_testkit.openai_server import FakeOpenAI
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from botkit import Channel, Context, command, hookimpl
 from botkit.testing import RecordingAdapter
-from botkit.testing.openai_server import FakeOpenAI
+from botkit_testkit.openai_server import FakeOpenAI
 
 
 async def learn(bot: Any, count: int = 3, name: str = "set.jsonl", prefix: str = "q") -> None:

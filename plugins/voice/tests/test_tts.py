@@ -16,7 +16,7 @@ from voice_helpers import OWNER_IN_VOICE, wav_seconds
 
 from botkit import Audio, Context, Message
 from botkit.testing import CHANNEL
-from botkit.testing.openai_server import FakeOpenAI, silent_wav
+from botkit_testkit.openai_server import FakeOpenAI, silent_wav
 
 
 async def synthesize(bot, engine: str, text: str = "hello there", language: str = "en"):

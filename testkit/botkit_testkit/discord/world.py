@@ -9,7 +9,7 @@ from typing import Any
 
 import discord
 
-from botkit.testing.discord.payloads import (
+from botkit_testkit.discord.payloads import (
     EPOCH,
     EVERYONE,
     VOICE_MESSAGE_FLAG,

@@ -8,8 +8,8 @@
             assert sent[0].json["message_reference"]["message_id"] == dh.last_message_id
 
 ``discord_harness(plugins={name: module_or_object}, config={section: {...}}, clock=...,
-entry_points=False, fake=FakeDiscord(...))`` is a pytest fixture (this module is the pytest
-plugin ``botkit-discord``); outside pytest use ``start_discord_harness(..., data_dir=path)``,
+entry_points=False, fake=FakeDiscord(...))`` is a pytest fixture (registered by the
+``botkit-testkit`` pytest plugin); outside pytest use ``start_discord_harness(..., data_dir=path)``,
 or ``run_harness(bot, fake)`` for a Bot you built yourself (e.g. with every installed plugin).
 
 What runs is what runs in production: ``DiscordAdapter.serve()`` logs in (``GET /users/@me``,
@@ -75,14 +75,14 @@ import pytest
 from botkit.adapters.discord import DiscordAdapter
 from botkit.bot import Bot
 from botkit.config import Config
-from botkit.testing.discord.fake import FakeDiscord, FakeGatewaySocket, Replies, Request, SentFile
-from botkit.testing.discord.payloads import (
+from botkit_testkit.discord.fake import FakeDiscord, FakeGatewaySocket, Replies, Request, SentFile
+from botkit_testkit.discord.payloads import (
     FakeChannel,
     FakeUser,
     attachment_payload,
     channel_payload,
 )
-from botkit.testing.discord.voice import FakeVoiceClient, PlayedAudio
+from botkit_testkit.discord.voice import FakeVoiceClient, PlayedAudio
 
 SETTLE_TIMEOUT = 30.0
 TRACKED_TASKS = ("discord.py: ", "CommandTree-invoker")

@@ -5,7 +5,7 @@
 models, chat completions (plain and streamed), files, fine-tuning jobs and audio, records every
 request, and can inject errors and hangs. Token counts are whitespace-split word counts.
 
-Run ``python -m botkit.testing.openai_server --port 0`` to serve from a separate process; it
+Run ``python -m botkit_testkit.openai_server --port 0`` to serve from a separate process; it
 prints ``READY <base_url>`` once listening and stops on SIGTERM/SIGINT.
 """
 
@@ -518,7 +518,7 @@ def start_in_subprocess(
         **os.environ,
         "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])),
     }
-    command = [sys.executable, "-m", "botkit.testing.openai_server"]
+    command = [sys.executable, "-m", "botkit_testkit.openai_server"]
     command += ["--port", "0", "--delay", str(delay), "--api-key", api_key]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env)
     try:

@@ -19,7 +19,7 @@ import yarl
 from discord.http import HTTPClient, Route
 from multidict import CIMultiDict
 
-from botkit.testing.discord.payloads import (
+from botkit_testkit.discord.payloads import (
     CDN,
     FakeChannel,
     attachment_payload,
@@ -28,7 +28,7 @@ from botkit.testing.discord.payloads import (
     timestamp,
     user_payload,
 )
-from botkit.testing.discord.world import World
+from botkit_testkit.discord.world import World
 
 API_PREFIX = "/api/v10"
 MESSAGE_CONTENT_INTENT = 1 << 15

