@@ -12,8 +12,7 @@ import openai
 from sqlalchemy.exc import SQLAlchemyError
 
 from botkit import Context, Reply
-from botkit_openai_chat import conversation, errors, prompt, store
-from botkit_openai_chat.client import chat_options
+from botkit_openai_chat import client, conversation, errors, prompt, store
 from botkit_openai_chat.limits import day_of, duration, until_midnight
 from botkit_openai_chat.state import ChatState
 
@@ -29,7 +28,7 @@ async def respond(
     state: ChatState, ctx: Context, text: str, snippets: Sequence[str], now: datetime
 ) -> Reply | str:
     """Answer ``text`` in its conversation, or say briefly why not."""
-    settings = state.settings
+    settings, text = state.settings, prompt.clean(text)
     if state.client is None:
         return state.missing_key_reply()
     wait = state.rate.wait(ctx.message.author.id)
@@ -58,7 +57,7 @@ async def respond(
         max_messages=settings.history_messages,
         max_tokens=settings.history_tokens,
     )
-    options = chat_options(settings, model, messages)
+    body = client.chat_body(settings, model, messages, stream=settings.stream)
 
     async def record(answer: str, tokens: int | None) -> None:
         if tokens is None:
@@ -82,36 +81,35 @@ async def respond(
             log.exception("could not store the answer to message %s", ctx.message.id)
 
     if settings.stream:
-        return Reply(stream=streamed(state, ctx, options, record), speak=True)
-    return await complete(state, ctx, options, record)
+        return Reply(stream=streamed(state, ctx, body, record), speak=True)
+    return await complete(state, ctx, body, record)
 
 
 async def complete(
-    state: ChatState, ctx: Context, options: dict[str, Any], record: Record
+    state: ChatState, ctx: Context, body: dict[str, Any], record: Record
 ) -> Reply | str:
-    """Ask for the whole answer at once."""
+    """Ask for the whole answer at once, within one deadline for queueing and retries."""
     assert state.client is not None
-    deadline = HOOK_SHARE * ctx.bot.config.bot.hook_timeout
+    deadline = HOOK_SHARE * state.hook_timeout
     try:
         async with asyncio.timeout(deadline), state.slots:
-            completion = await state.client.chat.completions.create(**options)
+            answer = await client.complete(state.client, body)
     except openai.APIError as exc:
-        return failure(state, ctx, options, exc)
+        return failure(state, ctx, body, exc)
     except TimeoutError:  # retries and waiting took so long that the host would cut us off
         log.warning(
-            "no answer from model %s within %g s, retries included", options["model"], deadline
+            "no answer from model %s within %g s, retries included", body["model"], deadline
         )
         return errors.timed_out(deadline)
-    choice = completion.choices[0] if completion.choices else None
-    answer = (choice.message.content or choice.message.refusal or "") if choice else ""
-    if not answer.strip():
+    text = prompt.clean(answer.text)
+    if not text.strip():
         return EMPTY_ANSWER
-    await record(answer, completion.usage.total_tokens if completion.usage else None)
-    return Reply(text=answer, speak=True)
+    await record(text, answer.tokens)
+    return Reply(text=text, speak=True)
 
 
 async def streamed(
-    state: ChatState, ctx: Context, options: dict[str, Any], record: Record
+    state: ChatState, ctx: Context, body: dict[str, Any], record: Record
 ) -> AsyncIterator[str]:
     """Yield the answer as it is written; the usage chunk at the end gives the tokens."""
     assert state.client is not None
@@ -119,19 +117,15 @@ async def streamed(
     tokens = None
     try:
         async with state.slots:
-            stream = await state.client.chat.completions.create(
-                **options, stream=True, stream_options={"include_usage": True}
-            )
-            async with stream:
-                async for chunk in stream:
-                    if chunk.usage is not None:
-                        tokens = chunk.usage.total_tokens
-                    for choice in chunk.choices:
-                        if choice.delta.content:
-                            parts.append(choice.delta.content)
-                            yield choice.delta.content
+            async for piece in client.stream(state.client, body):
+                if isinstance(piece, int):
+                    tokens = piece
+                else:
+                    piece = prompt.clean(piece)
+                    parts.append(piece)
+                    yield piece
     except openai.APIError as exc:
-        yield ("\n\n" if parts else "") + failure(state, ctx, options, exc)
+        yield ("\n\n" if parts else "") + failure(state, ctx, body, exc)
         if not parts:
             return
     answer = "".join(parts)
@@ -141,13 +135,13 @@ async def streamed(
         yield EMPTY_ANSWER
 
 
-def failure(state: ChatState, ctx: Context, options: dict[str, Any], exc: openai.APIError) -> str:
+def failure(state: ChatState, ctx: Context, body: dict[str, Any], exc: openai.APIError) -> str:
     """Log the failed request and return the user's short explanation."""
-    errors.log_failure(exc, model=options["model"], key=state.api_key)
+    errors.log_failure(exc, model=body["model"], key=state.api_key)
     settings = state.settings
     return errors.describe(
         exc,
-        model=options["model"],
+        model=body["model"],
         base_url=settings.base_url,
         key_env=settings.api_key_env,
         timeout=settings.request_timeout,

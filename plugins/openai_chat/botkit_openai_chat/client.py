@@ -1,15 +1,35 @@
-"""The one ``AsyncOpenAI`` client a bot process uses, and the request it sends."""
+"""The one ``AsyncOpenAI`` client a bot process uses, and the chat requests sent through it.
+
+Requests go through the SDK's low-level ``post`` with a body encoded here and a raw response
+back: the SDK still does the authentication, the retries and the error types, but not its
+per-call transform of the parameters, which costs more the longer the history is. The JSON
+answer (or the server-sent events of a streamed one) is read here too.
+"""
 
 from __future__ import annotations
 
+import json
+from collections.abc import AsyncIterator
 from typing import Any
 
+import attrs
 import httpx2
 import openai
 
 from botkit_openai_chat.settings import ChatSettings
 
 TRANSPORTS = {"aiohttp": openai.DefaultAioHttpClient, "httpx": openai.DefaultAsyncHttpxClient}
+PATH = "/chat/completions"
+OPTIONS: Any = {"security": {"bearer_auth": True}}  # what chat.completions.create sends
+UNREADABLE = "the chat answer is not the JSON the chat completions API sends"
+
+
+@attrs.frozen
+class Answer:
+    """A whole answer: its text (the refusal, if the model refused) and the tokens it cost."""
+
+    text: str
+    tokens: int | None
 
 
 def make_client(settings: ChatSettings, api_key: str) -> openai.AsyncOpenAI:
@@ -32,11 +52,11 @@ def make_client(settings: ChatSettings, api_key: str) -> openai.AsyncOpenAI:
     )
 
 
-def chat_options(
-    settings: ChatSettings, model: str, messages: list[dict[str, str]]
+def chat_body(
+    settings: ChatSettings, model: str, messages: list[dict[str, str]], *, stream: bool = False
 ) -> dict[str, Any]:
-    """Arguments of ``chat.completions.create`` for one question."""
-    options: dict[str, Any] = {
+    """The JSON body of one chat completions request."""
+    body: dict[str, Any] = {
         "model": model,
         "messages": messages,
         "temperature": settings.temperature,
@@ -44,5 +64,78 @@ def chat_options(
     if settings.max_reply_tokens:
         # OpenAI's newer models only take max_completion_tokens; other servers know max_tokens.
         cap = "max_tokens" if settings.base_url else "max_completion_tokens"
-        options[cap] = settings.max_reply_tokens
-    return options
+        body[cap] = settings.max_reply_tokens
+    if stream:
+        body["stream"] = True
+        body["stream_options"] = {"include_usage": True}
+    return body
+
+
+def encode(body: dict[str, Any]) -> bytes:
+    """UTF-8 JSON; a lone surrogate that slipped into a text becomes ``?``, never an error."""
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "replace")
+
+
+async def complete(client: openai.AsyncOpenAI, body: dict[str, Any]) -> Answer:
+    """Ask for the whole answer at once."""
+    response: httpx2.Response = await client.post(
+        PATH, cast_to=httpx2.Response, content=encode(body), options=OPTIONS
+    )
+    try:
+        data = json.loads(response.content)
+        choices = data.get("choices") or [{}]
+        message = choices[0].get("message") or {}
+        text = message.get("content") or message.get("refusal") or ""
+        usage = data.get("usage") or {}
+        tokens = usage.get("total_tokens")
+        if not isinstance(text, str) or not isinstance(tokens, int | None):
+            raise TypeError("wrong types")
+    except (ValueError, TypeError, AttributeError) as exc:
+        raise openai.APIResponseValidationError(
+            response, response.text[:200], message=UNREADABLE
+        ) from exc
+    return Answer(text, tokens)
+
+
+async def stream(client: openai.AsyncOpenAI, body: dict[str, Any]) -> AsyncIterator[str | int]:
+    """Yield the pieces of a streamed answer as they come (``str``), and the total tokens
+    (``int``) when the usage chunk at the end says them."""
+    response: httpx2.Response = await client.post(
+        PATH, cast_to=httpx2.Response, content=encode(body), options=OPTIONS, stream=True
+    )
+    try:
+        async for line in response.aiter_lines():
+            if not line.startswith("data:"):
+                continue  # blank separators, comments, event names
+            data = line[5:].strip()
+            if data.startswith("[DONE]"):
+                break
+            for piece in _chunk(response, data):
+                yield piece
+    finally:
+        await response.aclose()
+
+
+def _chunk(response: httpx2.Response, data: str) -> list[str | int]:
+    """What one ``chat.completion.chunk`` event holds; an error event raises like the SDK."""
+    try:
+        chunk = json.loads(data)
+        error = chunk.get("error")
+        if error:
+            message = error.get("message") if isinstance(error, dict) else None
+            raise openai.APIError(
+                message or "An error occurred during streaming", response.request, body=error
+            )
+        found: list[str | int] = [
+            choice["delta"]["content"]
+            for choice in chunk.get("choices") or ()
+            if (choice.get("delta") or {}).get("content")
+        ]
+        tokens = (chunk.get("usage") or {}).get("total_tokens")
+        if isinstance(tokens, int):
+            found.append(tokens)
+        if not all(isinstance(piece, str | int) for piece in found):
+            raise TypeError("wrong types")
+    except (ValueError, TypeError, AttributeError, KeyError) as exc:
+        raise openai.APIResponseValidationError(response, data[:200], message=UNREADABLE) from exc
+    return found

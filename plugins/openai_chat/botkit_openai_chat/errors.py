@@ -1,18 +1,43 @@
-"""Short, specific replies for failed API calls, and log lines that never hold the key."""
+"""Short, specific replies for failed API calls, and log lines that never hold a key."""
 
 from __future__ import annotations
 
 import logging
+import re
 from urllib.parse import urlsplit
 
 import openai
 
 log = logging.getLogger("botkit.openai_chat")
 
+MASK = "[redacted]"
+REASON_CHARS = 160
+# What looks like a credential: sk-/key-style tokens, bearer values, long random-looking words.
+CREDENTIAL = re.compile(
+    r"\b(?:sk|pk|rk|key|tok|api)[-_][A-Za-z0-9_\-]{6,}"
+    r"|(?i:bearer)\s+\S+"
+    r"|\b(?=[A-Za-z0-9_\-]*[0-9])(?=[A-Za-z0-9_\-]*[A-Za-z])[A-Za-z0-9_\-]{24,}\b"
+)
+
 
 def redact(text: str, secret: str | None) -> str:
-    """``text`` with every occurrence of ``secret`` masked."""
-    return text.replace(secret, "[redacted]") if secret else text
+    """``text`` with ``secret`` and anything else that looks like a credential masked."""
+    if secret:
+        text = text.replace(secret, MASK)
+    return CREDENTIAL.sub(MASK, text)
+
+
+def reason(exc: openai.APIError, secret: str | None) -> str:
+    """The error class, the HTTP status and the server's short reason, credentials masked."""
+    status = getattr(exc, "status_code", None)
+    message = exc.body.get("message") if isinstance(exc.body, dict) else None
+    if not isinstance(message, str):
+        message = "" if status is not None else exc.message
+    text = " ".join(redact(message, secret).split())
+    if len(text) > REASON_CHARS:
+        text = text[: REASON_CHARS - 1] + "…"
+    head = type(exc).__name__ + (f": Error code: {status}" if status is not None else "")
+    return f"{head} - {text}" if text else head
 
 
 def host_of(base_url: str) -> str:
@@ -74,10 +99,6 @@ def describe(
 
 
 def log_failure(exc: openai.APIError, *, model: str, key: str | None) -> None:
-    """One warning line: the error class and the server's message, without the key."""
-    log.warning(
-        "chat request to model %s failed: %s: %s",
-        model,
-        type(exc).__name__,
-        redact(exc.message, key),
-    )
+    """One warning line: the error class, the status and the server's short reason, without
+    the key or anything that looks like one."""
+    log.warning("chat request to model %s failed: %s", model, reason(exc, key))

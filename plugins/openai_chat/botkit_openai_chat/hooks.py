@@ -76,6 +76,7 @@ class ChatPlugin:
             bot.storage,
             rate=RateLimiter(settings.rate_per_minute, bot.clock),
             slots=asyncio.Semaphore(settings.max_concurrent_requests),
+            hook_timeout=bot.config.bot.hook_timeout,
             client=make_client(settings, key) if key else None,
             api_key=key,
         )

@@ -36,6 +36,7 @@ class ChatState:
     slots: asyncio.Semaphore
     history: Batcher[str, list[store.Turn]]
     save: Batcher[store.Exchange, None]
+    hook_timeout: float
     client: openai.AsyncOpenAI | None = None
     api_key: str | None = attrs.field(default=None, repr=False)
     key_explained: bool = False

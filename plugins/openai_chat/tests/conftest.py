@@ -10,7 +10,6 @@ from typing import Any
 import attrs
 import pytest
 from botkit_openai_chat import ChatPlugin
-
 from botkit_testkit.openai_server import FakeOpenAI
 
 API_KEY = "sk-test-Zq8v2LmX41"
