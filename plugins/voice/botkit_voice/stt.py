@@ -1,33 +1,45 @@
-"""Speech-to-text: read an audio attachment, convert it with ffmpeg, recognise the speech."""
+"""Speech-to-text: read an audio attachment, convert it with ffmpeg, recognise the speech.
+
+PocketSphinx and Whisper compute in the worker processes of :mod:`botkit_voice.pool`; the
+online engines wait on the network in a thread or with the async client.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-import openai
-import speech_recognition as sr
-
 from botkit import Attachment
 from botkit.paths import safe_filename
-from botkit_voice import convert
+from botkit_voice import convert, jobs, pool, whisper_model
 from botkit_voice.errors import VoiceProblem
 from botkit_voice.openai_api import openai_client, openai_failure
 from botkit_voice.settings import VoiceSettings
 
 log = logging.getLogger("botkit.voice")
 
-SPHINX_DATA = Path(sr.__file__).parent / "pocketsphinx-data"
+
+def _sphinx_data() -> Path:
+    """SpeechRecognition's PocketSphinx models, found without importing it."""
+    spec = importlib.util.find_spec("speech_recognition")
+    if spec is None or not spec.submodule_search_locations:
+        return Path("speech_recognition-is-not-installed")
+    return Path(next(iter(spec.submodule_search_locations))) / "pocketsphinx-data"
+
+
+SPHINX_DATA = _sphinx_data()
 SPHINX_DEFAULT = "en-US"
 MIN_SECONDS = 0.1
+BUSY = "I am busy with other voice messages right now; try again in a minute."
 
 Recogniser = Callable[[VoiceSettings, bytes, str], Awaitable[str]]
 
 
 async def transcribe(
-    settings: VoiceSettings, directory: Path, attachment: Attachment, language: str
+    settings: VoiceSettings, data_dir: Path, attachment: Attachment, language: str
 ) -> str:
     """The words spoken in ``attachment`` ("" when none); VoiceProblem for unusable audio."""
     limit = settings.max_audio_mb * 1024 * 1024
@@ -49,7 +61,7 @@ async def transcribe(
     pcm = await convert.to_pcm(
         data,
         suffix,
-        directory,
+        data_dir / "voice" / "tmp",
         max_seconds=settings.max_audio_seconds,
         time_limit=settings.ffmpeg_timeout,
     )
@@ -57,33 +69,73 @@ async def transcribe(
         raise VoiceProblem(too_long)
     if convert.seconds(pcm) < MIN_SECONDS:
         return ""
-    text = await RECOGNISERS[settings.stt_engine](settings, pcm, language)
+    engine = await chosen_engine(settings, data_dir)
+    if engine == "whisper":
+        text = await whisper(settings, pcm, language, data_dir)
+    else:
+        text = await RECOGNISERS[engine](settings, pcm, language)
     return " ".join(text.split())
 
 
-async def sphinx(settings: VoiceSettings, pcm: bytes, language: str) -> str:
-    """PocketSphinx, offline, through SpeechRecognition, in a worker thread."""
+async def chosen_engine(settings: VoiceSettings, data_dir: Path) -> str:
+    """The engine ``stt_engine`` means here: ``auto`` is whisper when it can run, else sphinx."""
+    if settings.stt_engine != "auto":
+        return settings.stt_engine
+    if not whisper_model.installed():
+        return "sphinx"
+    found = await asyncio.to_thread(whisper_model.local_model, settings.whisper_model, data_dir)
+    if found is None and whisper_model.is_directory_setting(settings.whisper_model):
+        log.warning("Whisper model directory %s is missing; using sphinx", settings.whisper_model)
+        return "sphinx"
+    return "whisper"
 
-    def recognise() -> str:
-        try:
-            return sr.Recognizer().recognize_sphinx(
-                sr.AudioData(pcm, convert.RATE, convert.SAMPLE_WIDTH),
-                language=sphinx_language(language),
-            )
-        except sr.UnknownValueError:
-            return ""
 
+async def in_pool(settings: VoiceSettings, job: Callable[..., str], *args: object) -> str:
+    """Run a recognition job in the worker pool, its failures turned into replies."""
+    workers = pool.pool(settings.workers)
     try:
-        return await asyncio.wait_for(asyncio.to_thread(recognise), settings.stt_timeout)
+        return await workers.run(
+            job, *args, time_limit=settings.stt_timeout, max_waiting=settings.max_waiting
+        )
+    except pool.Busy as exc:
+        log.warning("speech recognition refused: %s", exc)
+        raise VoiceProblem(BUSY) from None
     except TimeoutError:
         raise VoiceProblem("Recognising that audio took too long; send a shorter clip.") from None
-    except sr.RequestError as exc:
+
+
+async def sphinx(settings: VoiceSettings, pcm: bytes, language: str) -> str:
+    """PocketSphinx, offline, through SpeechRecognition, in a worker process."""
+    model = await asyncio.to_thread(sphinx_language, language)
+    try:
+        return await in_pool(settings, jobs.sphinx, pcm, convert.RATE, convert.SAMPLE_WIDTH, model)
+    except pool.JobFailed as exc:
         log.error("pocketsphinx is not usable: %s", exc)
         raise VoiceProblem("Offline speech recognition is not set up on this bot.") from None
 
 
+async def whisper(settings: VoiceSettings, pcm: bytes, language: str, data_dir: Path) -> str:
+    """faster-whisper, offline once the model is here, in a worker process."""
+    if not whisper_model.installed():
+        log.error("stt_engine is whisper but faster-whisper is not installed")
+        raise VoiceProblem(
+            "Whisper is not installed on this bot; "
+            "its owner can pip install 'botkit-voice[whisper]'."
+        )
+    model = await whisper_model.model_dir(settings.whisper_model, data_dir)
+    workers = pool.pool(settings.workers)
+    threads = max(1, pool.default_size() // workers.size)
+    try:
+        return await in_pool(settings, jobs.whisper, pcm, str(model), language, threads)
+    except pool.JobFailed as exc:
+        log.error("whisper failed on model %s: %s", model, exc)
+        raise VoiceProblem("Speech recognition failed; the details are in the log.") from None
+
+
 def sphinx_language(language: str) -> str:
     """The installed PocketSphinx model for ``language`` (only en-US ships), else en-US."""
+    if not SPHINX_DATA.is_dir():
+        return SPHINX_DEFAULT
     models = {p.name.lower(): p.name for p in SPHINX_DATA.iterdir() if p.is_dir()}
     wanted = language.lower()
     found = models.get(wanted) or next(
@@ -96,7 +148,8 @@ def sphinx_language(language: str) -> str:
 
 
 async def google(settings: VoiceSettings, pcm: bytes, language: str) -> str:
-    """Google's free web speech API through SpeechRecognition, in a worker thread."""
+    """Google's free web speech API through SpeechRecognition, in a worker thread (I/O)."""
+    import speech_recognition as sr
 
     def recognise() -> str:
         recognizer = sr.Recognizer()
@@ -119,6 +172,8 @@ async def google(settings: VoiceSettings, pcm: bytes, language: str) -> str:
 
 async def openai_transcribe(settings: VoiceSettings, pcm: bytes, language: str) -> str:
     """The transcription endpoint of the configured OpenAI-compatible API."""
+    import openai
+
     try:
         async with openai_client(settings, settings.stt_timeout) as client:
             result = await client.audio.transcriptions.create(

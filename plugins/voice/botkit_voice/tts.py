@@ -8,18 +8,15 @@ import functools
 import io
 import logging
 import shutil
-import sys
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import espeakng_loader
-import openai
-from gtts import gTTS
-from gtts.lang import tts_langs
 
 from botkit import Audio
-from botkit_voice import espeak_worker, process
+from botkit_voice import jobs, pool, process
 from botkit_voice.errors import VoiceProblem
 from botkit_voice.openai_api import openai_client, openai_failure
 from botkit_voice.settings import VoiceSettings
@@ -27,7 +24,15 @@ from botkit_voice.settings import VoiceSettings
 log = logging.getLogger("botkit.voice")
 
 ENGINES = ("gtts", "espeak", "openai")
-WORKER = Path(espeak_worker.__file__)
+BUSY = "I have too much to say right now; try again in a moment."
+FAILED = "The offline voice (espeak-ng) failed; the details are in the log."
+
+
+def gTTS(text: str, lang: str, timeout: float) -> Any:
+    """A gtts.gTTS, imported on first use (gtts pulls in requests)."""
+    from gtts import gTTS as make
+
+    return make(text, lang=lang, timeout=timeout)
 
 
 def describe(exc: BaseException, timeout: float) -> str:
@@ -92,18 +97,15 @@ async def gtts_speak(settings: VoiceSettings, directory: Path, text: str, langua
 
 def gtts_language(language: str) -> str:
     """gTTS's spelling of ``language`` ("pt-br" -> "pt", "zh-cn" -> "zh-CN"), else as given."""
+    from gtts.lang import tts_langs
+
     known = {code.lower(): code for code in tts_langs()}
     code = language.lower()
     return known.get(code) or known.get(code.split("-")[0]) or language
 
 
 def espeak_command(language: str, out: Path) -> list[str]:
-    """The program that speaks: espeakng-loader's library through our worker, else espeak-ng.
-
-    Blocking (looks for files).
-    """
-    if espeak_library() is not None:
-        return [sys.executable, str(WORKER), language, str(out)]
+    """An ``espeak-ng`` program on PATH speaking into ``out`` (blocking: looks for it)."""
     binary = shutil.which("espeak-ng")
     if binary is not None:
         return [binary, "-v", language, "-w", str(out), "--stdin"]
@@ -121,25 +123,60 @@ def espeak_library() -> str | None:
 
 
 async def espeak_speak(settings: VoiceSettings, directory: Path, text: str, language: str) -> Audio:
-    """espeak-ng in a subprocess, killed at the time-out."""
+    """espeak-ng: espeakng-loader's library in a worker process, else the espeak-ng program."""
     path = new_path(directory, "wav")
+    try:
+        if await asyncio.to_thread(espeak_library) is not None:
+            await espeak_in_pool(settings, text, language, path)
+        else:
+            await espeak_program(settings, text, language, path)
+    except BaseException:
+        await remove(path)
+        raise
+    return Audio(path=path, format="wav")
+
+
+async def espeak_in_pool(settings: VoiceSettings, text: str, language: str, path: Path) -> None:
+    workers = pool.pool(settings.workers)
+    try:
+        note = await workers.run(
+            jobs.espeak,
+            text,
+            language,
+            str(path),
+            time_limit=settings.tts_timeout,
+            max_waiting=settings.max_waiting,
+        )
+    except TimeoutError:
+        raise VoiceProblem(f"espeak-ng took longer than {settings.tts_timeout:g} s.") from None
+    except pool.Busy as exc:
+        log.warning("espeak-ng refused: %s", exc)
+        raise VoiceProblem(BUSY) from None
+    except pool.JobFailed as exc:
+        log.error("espeak-ng failed: %s", exc)
+        raise VoiceProblem(FAILED) from None
+    if note:
+        log.info("espeak-ng: %s", note)
+
+
+async def espeak_program(settings: VoiceSettings, text: str, language: str, path: Path) -> None:
+    """The espeak-ng program in a subprocess, killed at the time-out."""
     argv = await asyncio.to_thread(espeak_command, language, path)
     try:
         result = await process.run(argv, text.encode("utf-8"), settings.tts_timeout)
     except TimeoutError:
-        await remove(path)
         raise VoiceProblem(f"espeak-ng took longer than {settings.tts_timeout:g} s.") from None
     if result.returncode != 0 or not await asyncio.to_thread(path.is_file):
-        await remove(path)
         log.error("espeak-ng failed (exit %s): %s", result.returncode, result.error_text())
-        raise VoiceProblem("The offline voice (espeak-ng) failed; the details are in the log.")
+        raise VoiceProblem(FAILED)
     if result.stderr:
         log.info("espeak-ng: %s", result.error_text())
-    return Audio(path=path, format="wav")
 
 
 async def openai_speak(settings: VoiceSettings, directory: Path, text: str) -> Audio:
     """The speech endpoint of the configured OpenAI-compatible API."""
+    import openai
+
     path = new_path(directory, "wav")
     try:
         async with openai_client(settings, settings.tts_timeout) as client:

@@ -52,7 +52,7 @@ def voice_bot(botkit_harness: Callable[..., Any]) -> Callable[..., Any]:
     ) -> Any:
         adapter = RecordingAdapter(voice=voice() if voice is RecordingVoice else voice)
         everything = {"voice": botkit_voice, "chat": EchoChat(), **(plugins or {})}
-        section = {"tts_engine": "espeak", **(config or {})}
+        section = {"tts_engine": "espeak", "stt_engine": "sphinx", **(config or {})}
         return botkit_harness(
             plugins=everything, config={"voice": section}, adapter=adapter, **kwargs
         )

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import re
+import time
 import wave
 from pathlib import Path
 from typing import Any
@@ -118,3 +121,19 @@ async def spoken(bot: Any) -> None:
     """Wait until every queued utterance has been spoken."""
     for guild in speaker.speakers(bot, VoiceSettings()).guilds.values():
         await asyncio.wait_for(guild.drain(), 30)
+
+
+def words(text: str) -> list[str]:
+    """The words of a transcript, lower case, without punctuation."""
+    return re.findall(r"[a-z0-9']+", text.lower())
+
+
+def slow(seconds: float) -> int:
+    """A pool job that takes ``seconds``; returns its worker's process id."""
+    time.sleep(seconds)
+    return os.getpid()
+
+
+def broken() -> None:
+    """A pool job that fails."""
+    raise ValueError("bad input")
