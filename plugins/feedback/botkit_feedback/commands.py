@@ -1,4 +1,6 @@
-"""The chat commands: !correct, !feedback, !corrections [n], !corrections export, !forgetme."""
+"""The chat commands: !correct, !feedback, !corrections [n], !corrections export, !forgetme.
+
+The tables' module (SQLAlchemy) is imported when a command runs, not with the plugin."""
 
 from __future__ import annotations
 
@@ -20,9 +22,8 @@ from botkit import (
     Reply,
     command,
 )
-from botkit_feedback import store
 from botkit_feedback.dataset import BUILDERS, InvalidExample, build_export
-from botkit_feedback.store import Correction, Note
+from botkit_feedback.records import Correction, Note, guild_key
 
 log = logging.getLogger("botkit.feedback")
 
@@ -70,6 +71,8 @@ class FeedbackCommands:
 
     async def correct(self, ctx: Context, *, correction: str = "") -> str:
         """Correct one of my replies."""
+        from botkit_feedback import store
+
         target, correction = await _target(ctx, correction.strip())
         if not correction:
             raise CommandError(
@@ -79,7 +82,7 @@ class FeedbackCommands:
         user_message_id, user_text = await _answered(ctx, target)
         author = ctx.message.author
         row = Correction(
-            guild_id=store.guild_key(ctx.guild_id),
+            guild_id=guild_key(ctx.guild_id),
             channel_id=ctx.message.channel.id,
             author_id=author.id,
             author_name=author.name,
@@ -102,13 +105,15 @@ class FeedbackCommands:
 
     async def feedback(self, ctx: Context, *, text: str = "") -> str:
         """Tell the bot's keepers what you think of its answers."""
+        from botkit_feedback import store
+
         if not text.strip():
             raise CommandError(
                 f"Write your feedback after the command: `{ctx.prefix}feedback <text>`."
             )
         reference, author = ctx.message.reference, ctx.message.author
         note = Note(
-            guild_id=store.guild_key(ctx.guild_id),
+            guild_id=guild_key(ctx.guild_id),
             channel_id=ctx.message.channel.id,
             author_id=author.id,
             author_name=author.name,
@@ -123,12 +128,14 @@ class FeedbackCommands:
 
     async def corrections(self, ctx: Context, count: int = DEFAULT_LISTED) -> str:
         """Show the latest corrections in this server."""
+        from botkit_feedback import store
+
         if count < 1:
             raise CommandError(
                 f"Say how many corrections to show, 1 to {MAX_LISTED}: "
                 f"`{ctx.prefix}corrections {DEFAULT_LISTED}`."
             )
-        guild = store.guild_key(ctx.guild_id)
+        guild = guild_key(ctx.guild_id)
         rows = await store.latest_corrections(ctx.storage, guild, min(count, MAX_LISTED))
         if not rows:
             return f"No corrections here yet. Anyone can add one with `{ctx.prefix}correct`."
@@ -141,13 +148,15 @@ class FeedbackCommands:
 
     async def export(self, ctx: Context, format: str) -> Reply:
         """Export this server's corrections as a JSONL fine-tuning file."""
+        from botkit_feedback import store
+
         kind = format.lower()
         if kind not in BUILDERS:
             raise CommandError(
                 f"Unknown format {format!r}: use `{ctx.prefix}corrections export sft` "
                 f"(supervised) or `{ctx.prefix}corrections export dpo` (preference pairs)."
             )
-        rows = await store.guild_corrections(ctx.storage, store.guild_key(ctx.guild_id))
+        rows = await store.guild_corrections(ctx.storage, guild_key(ctx.guild_id))
         if not rows:
             raise CommandError("There are no corrections here yet, so there is nothing to export.")
         try:
@@ -179,6 +188,8 @@ class FeedbackCommands:
 
     async def forgetme(self, ctx: Context) -> str:
         """Delete everything the bot stored about you."""
+        from botkit_feedback import store
+
         user_id = ctx.message.author.id
         mine = await store.forget_user(ctx.storage, user_id)
         others = await ctx.bot.plugins.call_all(

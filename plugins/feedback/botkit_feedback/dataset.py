@@ -13,7 +13,7 @@ from typing import Any
 
 import attrs
 
-from botkit_feedback.store import Correction
+from botkit_feedback.records import Correction
 
 Record = dict[str, Any]
 

@@ -1,4 +1,8 @@
-"""The feedback plugin: its hooks, wired to the commands, the tables and the dataset builder."""
+"""The feedback plugin: its hooks, wired to the commands, the tables and the dataset builder.
+
+This module is what the entry point imports, so it stays light: SQLAlchemy and the tables
+are imported when the bot starts or a hook runs, not when the plugin is merely listed.
+"""
 
 from __future__ import annotations
 
@@ -6,18 +10,18 @@ import logging
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
-from sqlalchemy import MetaData
 
 from botkit import Command, Context, hookimpl
-from botkit_feedback import store
 from botkit_feedback.commands import FeedbackCommands
 from botkit_feedback.dataset import Record, training_examples
+from botkit_feedback.records import Rating, guild_key
 from botkit_feedback.settings import FeedbackSettings
-from botkit_feedback.store import Rating
-from botkit_feedback.tables import metadata
+
+if TYPE_CHECKING:
+    from sqlalchemy import MetaData
 
 log = logging.getLogger("botkit.feedback")
 
@@ -49,18 +53,22 @@ class FeedbackPlugin:
 
     @hookimpl
     def botkit_tables(self) -> MetaData:
+        from botkit_feedback.tables import metadata
+
         return metadata
 
     @hookimpl
     async def botkit_reaction(self, ctx: Context, message_id: str, emoji: str, added: bool) -> None:
         """👍/👎 on the bot's replies become ratings; removing the reaction removes it."""
+        from botkit_feedback import store
+
         value = rating_value(emoji)
         if value is None:
             return
         channel, user = ctx.message.channel, ctx.message.author
         if added:
             rating = Rating(
-                guild_id=store.guild_key(channel.guild_id),
+                guild_id=guild_key(channel.guild_id),
                 channel_id=channel.id,
                 message_id=message_id,
                 user_id=user.id,
@@ -81,13 +89,17 @@ class FeedbackPlugin:
     @hookimpl
     async def botkit_training_examples(self, bot: Any, guild_id: str | None) -> list[Record]:
         """This guild's corrections as SFT and DPO records (feedback notes never are)."""
-        rows = await store.guild_corrections(bot.storage, store.guild_key(guild_id))
+        from botkit_feedback import store
+
+        rows = await store.guild_corrections(bot.storage, guild_key(guild_id))
         settings = bot.settings.get(NAME) or FeedbackSettings()
         return training_examples(rows, settings.system_prompt)
 
     @hookimpl
     async def botkit_delete_user_data(self, bot: Any, user_id: str) -> int:
         """Delete the user's corrections, feedback notes and ratings; return how many."""
+        from botkit_feedback import store
+
         forgotten = await store.forget_user(bot.storage, user_id)
         log.info("forgot user %s: %s", user_id, forgotten)
         return forgotten.total

@@ -1,18 +1,20 @@
-"""!reset, !model, !system and !usage."""
+"""!reset, !model, !system and !usage (the SDK and the tables are imported when one runs)."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import attrs
-import openai
 
 from botkit import Command, CommandError, Context, command
-from botkit_openai_chat import conversation, store
 from botkit_openai_chat.limits import day_of
-from botkit_openai_chat.state import MODEL_KEY, SYSTEM_KEY, ChatState
+from botkit_openai_chat.settings import MODEL_KEY, SYSTEM_KEY
+
+if TYPE_CHECKING:
+    from botkit_openai_chat.state import ChatState
 
 log = logging.getLogger("botkit.openai_chat")
 
@@ -38,6 +40,8 @@ class ChatCommands:
 
     async def reset(self, ctx: Context) -> str:
         """Forget this conversation: the next message starts afresh."""
+        from botkit_openai_chat import conversation, store
+
         chat = await conversation.resolve(ctx)
         gone = await store.forget(ctx.storage, chat.key)
         log.info(
@@ -105,6 +109,8 @@ class ChatCommands:
 
     async def usage(self, ctx: Context) -> str:
         """Tokens used today by this server and by you."""
+        from botkit_openai_chat import store
+
         state = self.state(ctx.bot)
         day, guild_key = day_of(self.now()), ctx.guild_id or ""
         mine = await store.tokens_today(ctx.storage, day, guild_key, ctx.message.author.id)
@@ -133,6 +139,8 @@ async def offered_models(ctx: Context) -> list[str]:
 
 async def model_problem(state: ChatState, name: str, offered: list[str]) -> str | None:
     """Why ``name`` cannot be used, or None when the server (or a plugin) knows it."""
+    import openai
+
     if name in offered:
         return None
     if state.client is None:

@@ -1,4 +1,9 @@
-"""The chat plugin's hooks."""
+"""The chat plugin's hooks.
+
+This module is what the entry point imports, so it stays light: the SDK, SQLAlchemy and the
+rest of the plugin are imported when the bot starts (or ``botkit doctor`` asks), not when
+the plugin is merely listed.
+"""
 
 from __future__ import annotations
 
@@ -11,20 +16,16 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import attrs
-import openai
-from sqlalchemy import MetaData
 
 from botkit import Command, Context, Problem, Reply, hookimpl
-from botkit_openai_chat import answer, store
-from botkit_openai_chat.client import make_client
 from botkit_openai_chat.commands import ChatCommands
-from botkit_openai_chat.errors import host_of
-from botkit_openai_chat.limits import RateLimiter
 from botkit_openai_chat.settings import ChatSettings
-from botkit_openai_chat.state import ChatState
 
 if TYPE_CHECKING:
+    from sqlalchemy import MetaData
+
     from botkit.bot import Bot
+    from botkit_openai_chat.state import ChatState
 
 log = logging.getLogger("botkit.openai_chat")
 
@@ -59,7 +60,9 @@ class ChatPlugin:
 
     @hookimpl
     def botkit_tables(self) -> MetaData:
-        return store.metadata
+        from botkit_openai_chat.store import metadata
+
+        return metadata
 
     @hookimpl
     def botkit_commands(self) -> list[Command]:
@@ -68,18 +71,25 @@ class ChatPlugin:
     @hookimpl
     def botkit_startup(self, bot: Bot) -> None:
         """Create the bot's one API client (no client, and one clear log line, without a key)."""
+        from botkit_openai_chat.client import make_client
+        from botkit_openai_chat.errors import host_of
+        from botkit_openai_chat.limits import RateLimiter
+        from botkit_openai_chat.state import ChatState
+
         name, settings = self.settings_of(bot)
         key = os.environ.get(settings.api_key_env) or None
-        state = ChatState.create(
-            name,
-            settings,
-            bot.storage,
+        state = ChatState(
+            name=name,
+            settings=settings,
+            storage=bot.storage,
             rate=RateLimiter(settings.rate_per_minute, bot.clock),
             slots=asyncio.Semaphore(settings.max_concurrent_requests),
+            now=self.now,
             hook_timeout=bot.config.bot.hook_timeout,
             client=make_client(settings, key) if key else None,
             api_key=key,
         )
+        state.start_sweeping()
         self._states[bot] = state
         if key is None:
             log.error(
@@ -100,16 +110,20 @@ class ChatPlugin:
     @hookimpl
     async def botkit_shutdown(self, bot: Bot) -> None:
         state = self._states.pop(bot, None)
-        if state is not None and state.client is not None:
-            await state.client.close()
+        if state is not None:
+            await state.close()
 
     @hookimpl
     async def botkit_respond(self, ctx: Context, text: str, snippets: list[str]) -> Reply | str:
-        return await answer.respond(self.state(ctx.bot), ctx, text, snippets, self.now())
+        from botkit_openai_chat.answer import respond
+
+        return await respond(self.state(ctx.bot), ctx, text, snippets, self.now())
 
     @hookimpl
     async def botkit_delete_user_data(self, bot: Bot, user_id: str) -> int:
-        return await store.delete_user(bot.storage, user_id)
+        from botkit_openai_chat.store import delete_user
+
+        return await delete_user(bot.storage, user_id)
 
     @hookimpl
     async def botkit_health(self, bot: Bot) -> list[Problem]:
@@ -129,6 +143,10 @@ class ChatPlugin:
 
 async def probe(settings: ChatSettings, key: str) -> list[Problem]:
     """List the server's models once, with a short time-out and no retries."""
+    import openai
+
+    from botkit_openai_chat.errors import host_of
+
     client = openai.AsyncOpenAI(
         api_key=key,
         base_url=settings.base_url or None,

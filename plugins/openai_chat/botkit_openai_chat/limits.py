@@ -3,41 +3,54 @@
 from __future__ import annotations
 
 import math
-from collections import deque
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import attrs
 
 WINDOW = 60.0
-SWEEP_AT = 10_000  # users tracked before idle ones are dropped
+MAX_USERS = 100_000  # users tracked at most; beyond, the longest-quiet ones are forgotten
 
 
 @attrs.define
 class RateLimiter:
-    """At most ``per_minute`` messages per user in any 60 s, on a monotonic ``clock``."""
+    """At most ``per_minute`` messages per user in any 60 s, on a monotonic ``clock``.
+
+    Only users who wrote in the last minute are kept, oldest last message first, so memory
+    follows the users active right now, never everyone ever seen.
+    """
 
     per_minute: int
     clock: Callable[[], float]
-    _seen: dict[str, deque[float]] = attrs.field(factory=dict, init=False)
+    _seen: OrderedDict[str, list[float]] = attrs.field(factory=OrderedDict, init=False)
 
     def wait(self, user_id: str) -> float:
         """0 and the message is counted, or the seconds until the user may send again."""
         if self.per_minute <= 0:
             return 0.0
         now = self.clock()
-        times = self._seen.setdefault(user_id, deque())
-        while times and now - times[0] >= WINDOW:
-            times.popleft()
+        self._forget_quiet(now)
+        times = [t for t in self._seen.get(user_id, ()) if now - t < WINDOW]
         if len(times) >= self.per_minute:
             return WINDOW - (now - times[0])
         times.append(now)
-        if len(self._seen) > SWEEP_AT:
-            self._sweep(now)
+        self._seen[user_id] = times
+        self._seen.move_to_end(user_id)
+        if len(self._seen) > MAX_USERS:
+            self._seen.popitem(last=False)
         return 0.0
 
-    def _sweep(self, now: float) -> None:
-        self._seen = {u: t for u, t in self._seen.items() if t and now - t[-1] < WINDOW}
+    def tracked(self) -> int:
+        """How many users are remembered now."""
+        return len(self._seen)
+
+    def _forget_quiet(self, now: float) -> None:
+        while self._seen:
+            user, times = next(iter(self._seen.items()))
+            if now - times[-1] < WINDOW:
+                return
+            del self._seen[user]
 
 
 def day_of(now: datetime) -> str:

@@ -8,6 +8,8 @@ import attrs
 
 from botkit import not_negative, positive, setting
 
+MODEL_KEY = "model"  # the per-server values that !model and !system store
+SYSTEM_KEY = "system_prompt"
 DEFAULT_SYSTEM_PROMPT = (
     "You are a helpful assistant in a Discord server. Answer clearly and briefly; "
     "use Markdown only where it helps."
@@ -44,6 +46,16 @@ class ChatSettings:
     )
     daily_token_budget: int = setting(
         0, "tokens a server may use a day, UTC (0: no limit)", not_negative
+    )
+    conversation_idle_days: float = setting(
+        7.0,
+        "days without a message after which a conversation is forgotten (0: never)",
+        not_negative,
+    )
+    usage_retention_days: int = setting(
+        90,
+        "days token counts are kept per user; older ones become per-server totals (0: forever)",
+        not_negative,
     )
     max_concurrent_requests: int = setting(
         250, "API requests in flight at once; others queue", positive

@@ -3,56 +3,70 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from functools import partial
+from collections import OrderedDict
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 import attrs
-import openai
 
 from botkit import Context
-from botkit.storage import Storage
 from botkit_openai_chat import store
 from botkit_openai_chat.batch import Batcher
-from botkit_openai_chat.limits import RateLimiter
-from botkit_openai_chat.settings import ChatSettings
+from botkit_openai_chat.limits import RateLimiter, day_of
+from botkit_openai_chat.settings import MODEL_KEY, SYSTEM_KEY, ChatSettings
+
+if TYPE_CHECKING:
+    import openai
 
 log = logging.getLogger("botkit.openai_chat")
 
-MODEL_KEY = "model"
-SYSTEM_KEY = "system_prompt"
+GUILDS_CACHED = 10_000  # guilds whose model and prompt are kept in memory at once
+SWEEP_EVERY = 3600.0  # seconds between removals of idle conversations and old usage details
 
 
 @attrs.define
 class ChatState:
     """One bot's chat client (None without an API key), concurrency bound and rate limiter.
 
-    A guild's model and prompt are cached here: a guild is served by one bot process (one
-    shard), which also runs the commands that change them.
+    A guild's model and prompt are cached here (the most recently used guilds only): a guild
+    is served by one bot process (one shard), which also runs the commands that change them.
     """
 
     name: str
     settings: ChatSettings
+    storage: Any
     rate: RateLimiter
     slots: asyncio.Semaphore
-    history: Batcher[str, list[store.Turn]]
-    save: Batcher[store.Exchange, None]
+    now: Callable[[], datetime]
     hook_timeout: float
     client: openai.AsyncOpenAI | None = None
     api_key: str | None = attrs.field(default=None, repr=False)
     key_explained: bool = False
-    _choices: dict[str, asyncio.Task[tuple[str, str]]] = attrs.field(factory=dict)
+    history: Batcher[str, list[store.Turn]] = attrs.field(init=False)
+    save: Batcher[store.Exchange, None] = attrs.field(init=False)
+    _choices: OrderedDict[str, asyncio.Task[tuple[str, str]]] = attrs.field(
+        factory=OrderedDict, init=False
+    )
+    _sweeper: asyncio.Task[None] | None = attrs.field(default=None, init=False)
 
-    @classmethod
-    def create(
-        cls, name: str, settings: ChatSettings, storage: Storage, **kwargs: object
-    ) -> ChatState:
-        return cls(
-            name=name,
-            settings=settings,
-            history=Batcher(partial(store.histories, storage, limit=settings.history_messages)),
-            save=Batcher(partial(store.save_all, storage, keep=settings.history_messages)),
-            **kwargs,
-        )
+    def __attrs_post_init__(self) -> None:
+        self.history = Batcher(self._histories)
+        self.save = Batcher(self._save_all)
+
+    async def _histories(self, keys: list[str]) -> list[list[store.Turn]]:
+        limit = self.settings.history_messages
+        return await store.histories(self.storage, keys, limit, since=self.idle_cutoff())
+
+    async def _save_all(self, exchanges: list[store.Exchange]) -> list[None]:
+        return await store.save_all(self.storage, exchanges, keep=self.settings.history_messages)
+
+    def idle_cutoff(self) -> float | None:
+        """Conversations whose last message is older than this (epoch seconds) are over."""
+        days = self.settings.conversation_idle_days
+        return (self.now() - timedelta(days=days)).timestamp() if days else None
 
     def missing_key_reply(self) -> str:
         """The full explanation the first time, a one-line reminder afterwards."""
@@ -73,6 +87,10 @@ class ChatState:
         task = self._choices.get(ctx.guild_id)
         if task is None:  # one lookup per guild, shared by every message waiting for it
             task = self._choices[ctx.guild_id] = asyncio.create_task(self._read_choice(ctx))
+            if len(self._choices) > GUILDS_CACHED:
+                self._choices.popitem(last=False)
+        else:
+            self._choices.move_to_end(ctx.guild_id)
         try:
             return await asyncio.shield(task)
         except Exception:
@@ -82,6 +100,9 @@ class ChatState:
     def choice_changed(self, guild_id: str) -> None:
         self._choices.pop(guild_id, None)
 
+    def guilds_cached(self) -> int:
+        return len(self._choices)
+
     async def _read_choice(self, ctx: Context) -> tuple[str, str]:
         model = await ctx.get_setting(MODEL_KEY, None)
         system = await ctx.get_setting(SYSTEM_KEY, None)
@@ -89,3 +110,41 @@ class ChatState:
             model or self.settings.model,
             self.settings.system_prompt if system is None else system,
         )
+
+    async def sweep(self) -> tuple[int, int]:
+        """Delete idle conversations and roll per-user token counts older than the retention
+        period up into per-server totals; (turns deleted, usage rows rolled up)."""
+        cutoff = self.idle_cutoff()
+        gone = 0 if cutoff is None else await store.expire(self.storage, cutoff)
+        days = self.settings.usage_retention_days
+        rolled = 0
+        if days:
+            rolled = await store.roll_up(self.storage, day_of(self.now() - timedelta(days=days)))
+        if gone or rolled:
+            log.info(
+                "%s: %d turns of idle conversations deleted, %d usage rows rolled up",
+                self.name,
+                gone,
+                rolled,
+            )
+        return gone, rolled
+
+    def start_sweeping(self, every: float = SWEEP_EVERY) -> None:
+        """Sweep every ``every`` seconds while the bot runs."""
+        self._sweeper = asyncio.create_task(self._sweep_forever(every), name=f"{self.name} sweep")
+
+    async def _sweep_forever(self, every: float) -> None:
+        while True:
+            await asyncio.sleep(every)
+            try:
+                await self.sweep()
+            except Exception:  # the database may be briefly unavailable; try next time
+                log.exception("%s: sweeping idle conversations failed", self.name)
+
+    async def close(self) -> None:
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sweeper
+        if self.client is not None:
+            await self.client.close()

@@ -104,8 +104,11 @@ async def history_until(storage: Storage, conversation: str, turn: int, limit: i
     return [Turn(*row) for row in reversed(rows)]
 
 
-async def histories(storage: Storage, conversations: Sequence[str], limit: int) -> list[list[Turn]]:
-    """The newest ``limit`` turns of each conversation, oldest first, in one query."""
+async def histories(
+    storage: Storage, conversations: Sequence[str], limit: int, since: float | None = None
+) -> list[list[Turn]]:
+    """The newest ``limit`` turns of each conversation, oldest first, in one query; a
+    conversation whose last turn is older than ``since`` (epoch seconds) is over: empty."""
     if limit <= 0:
         return [[] for _ in conversations]
     ranked = (
@@ -114,6 +117,7 @@ async def histories(storage: Storage, conversations: Sequence[str], limit: int) 
             turns.c.role,
             turns.c.content,
             turns.c.user_id,
+            turns.c.created_at,
             func.row_number()
             .over(partition_by=turns.c.conversation, order_by=turns.c.id.desc())
             .label("rank"),
@@ -122,15 +126,60 @@ async def histories(storage: Storage, conversations: Sequence[str], limit: int) 
         .subquery()
     )
     query = (
-        select(ranked.c.conversation, ranked.c.role, ranked.c.content, ranked.c.user_id)
+        select(
+            ranked.c.conversation,
+            ranked.c.role,
+            ranked.c.content,
+            ranked.c.user_id,
+            ranked.c.created_at,
+        )
         .where(ranked.c.rank <= limit)
         .order_by(ranked.c.conversation, ranked.c.rank.desc())
     )
     found: dict[str, list[Turn]] = {}
+    last: dict[str, float] = {}
     async with storage.engine.connect() as conn:
-        for conversation, *turn in await conn.execute(query):
-            found.setdefault(conversation, []).append(Turn(*turn))
+        for conversation, role, content, user_id, created_at in await conn.execute(query):
+            found.setdefault(conversation, []).append(Turn(role, content, user_id))
+            last[conversation] = created_at
+    if since is not None:
+        found = {c: t for c, t in found.items() if last[c] >= since}
     return [found.get(c, []) for c in conversations]
+
+
+async def expire(storage: Storage, before: float) -> int:
+    """Delete every conversation whose last turn is older than ``before`` (epoch seconds);
+    return how many turns went."""
+    idle = (
+        select(turns.c.conversation)
+        .group_by(turns.c.conversation)
+        .having(func.max(turns.c.created_at) < before)
+    )
+    async with storage.engine.begin() as conn:
+        result = await conn.execute(delete(turns).where(turns.c.conversation.in_(idle)))
+    return result.rowcount or 0
+
+
+async def roll_up(storage: Storage, before_day: str) -> int:
+    """Sum the per-user token counts of days before ``before_day`` into one row per day and
+    server (user ""), so old usage keeps its totals but no user's trace; return how many
+    per-user rows went."""
+    detailed = (usage.c.day < before_day, usage.c.user_id != "")
+    totals = (
+        select(usage.c.day, usage.c.guild_id, func.sum(usage.c.tokens))
+        .where(*detailed)
+        .group_by(usage.c.day, usage.c.guild_id)
+    )
+    async with storage.engine.begin() as conn:
+        rows = [
+            {"day": day, "guild_id": guild, "user_id": "", "tokens": int(tokens)}
+            for day, guild, tokens in await conn.execute(totals)
+        ]
+        if not rows:
+            return 0
+        await conn.execute(_add_tokens(storage), rows)
+        result = await conn.execute(delete(usage).where(*detailed))
+    return result.rowcount or 0
 
 
 async def save_all(storage: Storage, exchanges: Sequence[Exchange], keep: int) -> list[None]:

@@ -1,0 +1,68 @@
+"""The rows the plugin stores, as plain attrs classes (no database code here)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import attrs
+
+
+def guild_key(guild_id: str | None) -> str:
+    """Rows made outside any guild (DMs, the console) are stored under ""."""
+    return guild_id or ""
+
+
+@attrs.frozen
+class Correction:
+    """A user's correction of one of the bot's replies."""
+
+    guild_id: str
+    channel_id: str
+    author_id: str
+    author_name: str
+    bot_message_id: str
+    bot_text: str
+    user_message_id: str | None
+    user_text: str | None
+    correction: str
+    created_at: datetime
+    id: int = 0
+
+
+@attrs.frozen
+class Note:
+    """A ``!feedback`` message: stored for people to read, never a training example."""
+
+    guild_id: str
+    channel_id: str
+    author_id: str
+    author_name: str
+    text: str
+    replied_to_id: str | None
+    replied_to_text: str | None
+    created_at: datetime
+
+
+@attrs.frozen
+class Rating:
+    """A 👍 (+1) or 👎 (-1) on one of the bot's replies; one per user and message."""
+
+    guild_id: str
+    channel_id: str
+    message_id: str
+    user_id: str
+    value: int
+    created_at: datetime
+
+
+@attrs.frozen
+class Forgotten:
+    """How many rows of each kind were deleted for a user."""
+
+    corrections: int
+    notes: int
+    ratings: int
+
+    @property
+    def total(self) -> int:
+        return self.corrections + self.notes + self.ratings
