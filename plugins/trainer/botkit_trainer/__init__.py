@@ -4,22 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING
+from typing import Any
 
 from sqlalchemy import MetaData
 
 from botkit import Command, Context, Problem, hookimpl
 from botkit_trainer import search, store
 from botkit_trainer.commands import all_commands
-from botkit_trainer.jobs import Poller
+from botkit_trainer.health import problems
+from botkit_trainer.host import forget, runtime_for, settings_of
+from botkit_trainer.jobs import Poller, PollerHost
 from botkit_trainer.settings import TrainerSettings
-from botkit_trainer.state import api_key, forget, settings_of, state_of
 from botkit_trainer.tables import metadata
 
-if TYPE_CHECKING:
-    from botkit.bot import Bot
-
-log = logging.getLogger("botkit.trainer")
+log = logging.getLogger("botkit.plugin.trainer")
 
 
 @hookimpl
@@ -38,19 +36,23 @@ def botkit_tables() -> MetaData:
 
 
 @hookimpl
-async def botkit_startup(bot: Bot) -> None:
+async def botkit_startup(bot: Any) -> None:
     """Create the search index, then follow unfinished jobs (also those from before a restart)."""
     await search.ensure_index(bot.storage)
-    poller = Poller(bot)
-    state_of(bot).poller = poller
-    poller.start()
+    runtime = runtime_for(bot)
+    host = PollerHost(
+        storage=bot.storage,
+        settings=lambda: settings_of(bot),
+        send=bot.send,
+        prefix=lambda: bot.config.bot.prefix,
+        has_model_command=lambda: "model" in bot.commands.by_name,
+    )
+    runtime.poller = Poller(runtime, host)
+    runtime.poller.start()
 
 
 @hookimpl
-async def botkit_shutdown(bot: Bot) -> None:
-    state = state_of(bot)
-    if state.poller is not None:
-        await state.poller.stop()
+async def botkit_shutdown(bot: Any) -> None:
     await forget(bot)
 
 
@@ -63,13 +65,13 @@ async def botkit_context(ctx: Context, text: str) -> list[str]:
 
 
 @hookimpl
-async def botkit_models(bot: Bot, guild_id: str | None) -> list[str]:
+async def botkit_models(bot: Any, guild_id: str | None) -> list[str]:
     """Models fine-tuned for this guild, for the chat plugin's !model."""
     return await store.fine_tuned_models(bot.storage, guild_id)
 
 
 @hookimpl
-async def botkit_delete_user_data(bot: Bot, user_id: str) -> int:
+async def botkit_delete_user_data(bot: Any, user_id: str) -> int:
     """Forget the user's examples and the files they uploaded."""
     count, names = await store.delete_user_examples(bot.storage, user_id)
     root = bot.config.data_dir.resolve()
@@ -86,15 +88,5 @@ async def botkit_delete_user_data(bot: Bot, user_id: str) -> int:
 
 
 @hookimpl
-def botkit_health(bot: Bot) -> list[Problem]:
-    settings = settings_of(bot)
-    if api_key(settings):
-        return []
-    return [
-        Problem(
-            f"{settings.api_key_env} is not set, so fine-tuning (!train start) is "
-            "unavailable; documents, !train and !test still work.",
-            fix=f"export {settings.api_key_env}=... (or change [trainer] api_key_env)",
-            severity="warning",
-        )
-    ]
+async def botkit_health(bot: Any) -> list[Problem]:
+    return await problems(settings_of(bot))

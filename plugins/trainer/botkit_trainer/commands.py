@@ -11,7 +11,9 @@ from pathlib import Path
 from botkit import Attachment, Command, CommandError, Context, File, Permission, Reply, command
 from botkit_trainer import jobs, store
 from botkit_trainer.archive import Made, make_zip
-from botkit_trainer.dataset import DPO, SUPERVISED, Built, build, to_jsonl, validate
+from botkit_trainer.checks import service_problems
+from botkit_trainer.dataset import DPO, SUPERVISED, Built, build, to_jsonl
+from botkit_trainer.host import runtime_of
 from botkit_trainer.ingest import QA, Parsed, add_record, parse_inline
 from botkit_trainer.intake import (
     Batch,
@@ -22,11 +24,13 @@ from botkit_trainer.intake import (
     save_uploads,
     store_batches,
 )
+from botkit_trainer.providers.base import ProviderError, TrainingFile
+from botkit_trainer.redact import mask
 from botkit_trainer.sandbox import Refused, relative, resolve_dir
 from botkit_trainer.scoring import EXAMPLE, BadCases, parse_cases, score
 from botkit_trainer.settings import DATASET_NAME
 from botkit_trainer.sizes import human, megabytes
-from botkit_trainer.state import NoApiKey, client_of
+from botkit_trainer.state import NoApiKey, UnknownProvider, configured, key_env, secrets, spec_of
 
 log = logging.getLogger("botkit.trainer")
 
@@ -35,6 +39,7 @@ METHODS = {"auto": None, "sft": SUPERVISED, "supervised": SUPERVISED, "dpo": DPO
 CURRENT_DATASET = "dataset"
 JOBS_SHOWN = 10
 SHOWN_CHARS = 80
+BUILD_FILES = {SUPERVISED: "supervised.jsonl", DPO: "preference.jsonl"}
 
 
 # --- helpers ---
@@ -202,8 +207,10 @@ async def train_start(ctx: Context, dataset: str | None = None, method: str = "a
     name = check_dataset_name(dataset) if dataset else await current_dataset(ctx)
     if method.lower() not in METHODS:
         raise CommandError(f"Method must be auto, sft or dpo, not {method!r}.")
+    spec = spec_of(settings.provider)
+    target = configured(settings)
     try:
-        client = client_of(ctx.bot)
+        client = runtime_of(ctx).client(settings, target)
     except NoApiKey:
         raise no_key(ctx) from None
     corrections = await import_corrections(ctx, name)
@@ -218,52 +225,54 @@ async def train_start(ctx: Context, dataset: str | None = None, method: str = "a
     data = to_jsonl(records)
     folder = dataset_folder(data_dir(ctx), settings, ctx.guild_id, name) / "build"
     await in_thread(write_builds, folder, built, seconds=settings.work_timeout)
-    problems = validate(
-        data,
-        chosen,
-        min_examples=settings.min_examples,
-        max_bytes=megabytes(settings.max_training_mb),
-    )
+    problems = service_problems(spec, settings, data, chosen, name)
     if problems:
-        log.info("dataset %s not ready for %s: %s", name, chosen, problems)
+        log.info("dataset %s not ready for %s on %s: %s", name, chosen, spec.name, problems)
         raise CommandError(
             f"Dataset {name} is not ready for {chosen} fine-tuning:\n"
             + "\n".join(f"- {p}" for p in problems)
             + f"\nAdd examples with {ctx.prefix}train and try again."
         )
+    file = TrainingFile(
+        path=folder / BUILD_FILES[chosen],
+        data=data,
+        filename=f"{name}-{chosen}.jsonl",
+        dataset=name,
+        examples=len(records),
+    )
     try:
-        job = await jobs.create_job(
-            client,
-            data=data,
-            filename=f"{name}-{chosen}.jsonl",
-            method=chosen,
-            model=settings.base_model,
-            suffix=settings.suffix,
+        uploaded = await client.upload(file, chosen)
+        info = await client.start(
+            uploaded, method=chosen, model=settings.base_model, suffix=settings.suffix
         )
-    except jobs.ApiFailure as exc:
-        raise CommandError(jobs.sentence(f"Fine-tuning did not start: {exc}")) from None
+    except ProviderError as exc:
+        log.warning("fine-tuning job not created: %s", mask(str(exc), secrets(settings)))
+        reason = jobs.explain(exc, settings.api_key_env)
+        raise CommandError(jobs.sentence(f"Fine-tuning did not start: {reason}")) from None
     row = jobs.new_row(
-        job,
+        info,
+        target=target,
         guild_id=store.guild_key(ctx.guild_id),
         dataset=name,
-        base_url=settings.base_url,
+        method=chosen,
         channel_id=ctx.message.channel.id,
     )
     await store.add_job(ctx.storage, row)
-    log.info("job %s started for dataset %s by user %s", job.id, name, ctx.message.author.id)
+    log.info("job %s started for dataset %s by user %s", info.id, name, ctx.message.author.id)
     extra = f", {corrections} new correction(s) included" if corrections else ""
+    where = settings.base_model + ("" if spec.name == "openai" else f" at {spec.name}")
     return (
-        f"Fine-tuning job `{job.id}` started on {settings.base_model} ({chosen}, "
+        f"Fine-tuning job `{info.id}` started on {where} ({chosen}, "
         f"{len(records)} examples from dataset {name}{extra}). I will announce the result "
-        f"here; follow it with `{ctx.prefix}job {job.id}`."
+        f"here; follow it with `{ctx.prefix}job {info.id}`."
     )
 
 
 def write_builds(folder: Path, built: Built) -> None:
     """Keep both built files next to the dataset for inspection (blocking)."""
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "supervised.jsonl").write_bytes(to_jsonl(built.supervised))
-    (folder / "preference.jsonl").write_bytes(to_jsonl(built.preference))
+    (folder / BUILD_FILES[SUPERVISED]).write_bytes(to_jsonl(built.supervised))
+    (folder / BUILD_FILES[DPO]).write_bytes(to_jsonl(built.preference))
 
 
 async def import_corrections(ctx: Context, dataset: str) -> int:
@@ -420,24 +429,27 @@ async def jobs_list(ctx: Context) -> str:
     return "\n".join(
         f"`{r.id}` dataset {r.dataset}, {r.method}: {r.status}"
         + (f" → `{r.fine_tuned_model}`" if r.fine_tuned_model else "")
+        + (f" (on {r.provider})" if r.provider != ctx.settings.provider else "")
         for r in rows
     )
 
 
 async def job(ctx: Context, job_id: str) -> str:
     """Show a fine-tuning job's status and latest events."""
+    settings = ctx.settings
     row = await known_job(ctx, job_id)
-    lines = []
-    if row.base_url != ctx.settings.base_url:
-        lines.append(f"(on {row.base_url}, no longer the configured provider: stored status)")
-    else:
-        try:
-            row = await jobs.refresh(ctx.bot, row)
-            lines += await jobs.latest_events(client_of(ctx.bot), row.id)
-        except NoApiKey:
-            lines.append(f"(live status needs {ctx.settings.api_key_env}; showing the stored one)")
-        except jobs.ApiFailure as exc:
-            lines.append(f"(live status unavailable: {exc}; showing the stored one)")
+    note = jobs.provider_note(row, settings)
+    lines = [f"(on {note})"] if note else []
+    runtime = runtime_of(ctx)
+    try:
+        row = await jobs.refresh(runtime, ctx.storage, settings, row)
+        lines += await jobs.latest_events(runtime, settings, row)
+    except NoApiKey as exc:
+        lines.append(f"(live status needs {exc}; showing the stored one)")
+    except UnknownProvider:
+        lines.append(f"(provider {row.provider} is not installed; showing the stored status)")
+    except ProviderError as exc:
+        lines.append(f"(live status unavailable: {exc}; showing the stored one)")
     head = f"Job `{row.id}` (dataset {row.dataset}, {row.method}): **{row.status}**"
     if row.fine_tuned_model:
         head += f", model `{row.fine_tuned_model}`"
@@ -448,15 +460,21 @@ async def job(ctx: Context, job_id: str) -> str:
 
 async def job_cancel(ctx: Context, job_id: str) -> str:
     """Cancel a fine-tuning job."""
+    settings = ctx.settings
     row = await known_job(ctx, job_id)
     if row.finished:
         raise CommandError(f"Job {row.id} has already {row.status}; nothing to cancel.")
     try:
-        row = await jobs.cancel(ctx.bot, row)
-    except NoApiKey:
-        raise no_key(ctx) from None
-    except jobs.ApiFailure as exc:
-        raise CommandError(jobs.sentence(f"Job {row.id} was not cancelled: {exc}")) from None
+        row = await jobs.cancel(runtime_of(ctx), ctx.storage, settings, row)
+    except NoApiKey as exc:
+        raise CommandError(
+            f"Cancelling needs an API key: the bot's owner must set the environment variable {exc}."
+        ) from None
+    except UnknownProvider:
+        raise CommandError(f"Job {row.id} is on {row.provider}, which is not installed.") from None
+    except ProviderError as exc:
+        reason = jobs.explain(exc, key_env(settings, row.provider))
+        raise CommandError(jobs.sentence(f"Job {row.id} was not cancelled: {reason}")) from None
     log.info("job %s cancelled by user %s", row.id, ctx.message.author.id)
     return f"Job `{row.id}` is {row.status}."
 

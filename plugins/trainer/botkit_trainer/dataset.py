@@ -15,17 +15,16 @@ SUPERVISED, DPO = "supervised", "dpo"
 MAX_REPORTED = 5
 
 
-def message_problem(messages: Sequence[Any]) -> str | None:
+def message_problem(messages: Sequence[Any], roles: tuple[str, ...] = ROLES) -> str | None:
     """What makes ``messages`` unusable as a training conversation, or None."""
     if not messages:
         return "there are no messages"
     for number, message in enumerate(messages, 1):
         if not isinstance(message, dict):
             return f"message {number} is not an object"
-        if message.get("role") not in ROLES:
-            return (
-                f"message {number} has role {message.get('role')!r}; use system, user or assistant"
-            )
+        if message.get("role") not in roles:
+            allowed = ", ".join(roles[:-1]) + " or " + roles[-1]
+            return f"message {number} has role {message.get('role')!r}; use {allowed}"
         content = message.get("content")
         if not isinstance(content, str) or not content.strip():
             return f"message {number} has empty content"
@@ -75,7 +74,14 @@ def to_jsonl(records: Iterable[dict[str, Any]]) -> bytes:
     return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode()
 
 
-def validate(data: bytes, method: str, *, min_examples: int, max_bytes: int) -> list[str]:
+def validate(
+    data: bytes,
+    method: str,
+    *,
+    min_examples: int,
+    max_bytes: int,
+    roles: tuple[str, ...] = ROLES,
+) -> list[str]:
     """The problems the fine-tuning API would reject ``data`` for (at most a few lines' worth)."""
     problems: list[str] = []
     if len(data) > max_bytes:
@@ -89,7 +95,7 @@ def validate(data: bytes, method: str, *, min_examples: int, max_bytes: int) -> 
     check = _supervised_problem if method == SUPERVISED else _preference_problem
     usable, bad_lines = 0, []
     for number, line in enumerate(lines, 1):
-        problem = _record_problem(line, check)
+        problem = _record_problem(line, lambda record: check(record, roles))
         if problem:
             bad_lines.append(f"line {number}: {problem}")
         else:
@@ -114,14 +120,14 @@ def _record_problem(line: str, check: Any) -> str | None:
     return check(record)
 
 
-def _supervised_problem(record: dict[str, Any]) -> str | None:
+def _supervised_problem(record: dict[str, Any], roles: tuple[str, ...]) -> str | None:
     messages = record.get("messages")
     if not isinstance(messages, list):
         return "needs a messages list"
-    return message_problem(messages)
+    return message_problem(messages, roles)
 
 
-def _preference_problem(record: dict[str, Any]) -> str | None:
+def _preference_problem(record: dict[str, Any], roles: tuple[str, ...]) -> str | None:
     source = record.get("input")
     prompt = source.get("messages") if isinstance(source, dict) else None
     if not isinstance(prompt, list) or not prompt:
@@ -130,7 +136,7 @@ def _preference_problem(record: dict[str, Any]) -> str | None:
         output = record.get(key)
         if not isinstance(output, list) or len(output) != 1:
             return f"{key} must hold exactly one assistant message"
-        problem = message_problem([*prompt, *output])
+        problem = message_problem([*prompt, *output], roles)
         if problem:
             return problem
     if prompt[-1].get("role") != "user":

@@ -144,7 +144,8 @@ def add_record(parsed: Parsed, row: Any, where: str) -> None:
 
 
 def _add_preference(parsed: Parsed, row: dict[str, Any], where: str) -> None:
-    prompt = _messages((row.get("input") or {}).get("messages"))
+    source = row.get("input")
+    prompt = _messages(source.get("messages") if isinstance(source, dict) else None)
     good = _messages(row.get("preferred_output"))
     bad = _messages(row.get("non_preferred_output"))
     usable = len(good) == len(bad) == 1

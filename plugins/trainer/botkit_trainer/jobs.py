@@ -1,4 +1,4 @@
-"""Fine-tuning jobs through the OpenAI-compatible API, and the poller that follows them."""
+"""Fine-tuning jobs on any provider: following them, cancelling, announcing their outcome."""
 
 from __future__ import annotations
 
@@ -6,27 +6,24 @@ import asyncio
 import contextlib
 import logging
 import time
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import attrs
-import openai
 
 from botkit import Channel, ChannelKind, Reply
 from botkit_trainer import store
-from botkit_trainer.dataset import DPO
-from botkit_trainer.state import NoApiKey, client_of, settings_of
+from botkit_trainer.leader import Leadership
+from botkit_trainer.providers import get as get_spec
+from botkit_trainer.providers.base import JobInfo, ProviderError
+from botkit_trainer.redact import mask
+from botkit_trainer.settings import TrainerSettings
+from botkit_trainer.state import NoApiKey, Runtime, Target, UnknownProvider, secrets
 from botkit_trainer.store import JobRow
 
-if TYPE_CHECKING:
-    from botkit.bot import Bot
-
-log = logging.getLogger("botkit.trainer")
+log = logging.getLogger("botkit.plugin.trainer")
 
 EVENTS_SHOWN = 5
-
-
-class ApiFailure(Exception):
-    """The fine-tuning API refused or could not be reached; the message is for the user."""
 
 
 def sentence(text: str) -> str:
@@ -35,91 +32,74 @@ def sentence(text: str) -> str:
     return text if text.endswith((".", "!", "?")) else text + "."
 
 
-def explain(exc: openai.OpenAIError) -> str:
-    """A short user-facing reason (never the key)."""
-    if isinstance(exc, openai.APIStatusError):
-        body = exc.body if isinstance(exc.body, dict) else {}
-        message = body.get("message") or exc.message
-        return f"the fine-tuning API answered {exc.status_code}: {message}"
-    if isinstance(exc, openai.APITimeoutError):
-        return "the fine-tuning API did not answer in time"
-    if isinstance(exc, openai.APIConnectionError):
-        return "the fine-tuning API cannot be reached"
-    return f"the fine-tuning API failed ({type(exc).__name__})"
+def explain(exc: ProviderError, key_env: str) -> str:
+    """The provider's short reason, with what to do about a refused key."""
+    text = sentence(str(exc))
+    if exc.status in (401, 403):
+        text += f" Check the key in {key_env}."
+    return text
 
 
-async def create_job(
-    client: openai.AsyncOpenAI,
-    *,
-    data: bytes,
-    filename: str,
-    method: str,
-    model: str,
-    suffix: str,
-) -> Any:
-    """Upload the JSONL file and start a job on it; return the job object."""
+def target_of(row: JobRow) -> Target:
+    return Target(row.provider, row.base_url, row.account_id)
+
+
+def provider_note(row: JobRow, settings: TrainerSettings) -> str:
+    """How a job on another provider (or base URL) than the configured one is named."""
+    if row.provider != settings.provider:
+        return f"{row.provider} at {row.base_url}"
+    if row.base_url != settings.base_url:
+        return f"{row.provider} at {row.base_url}, not the configured base URL"
+    return ""
+
+
+async def refresh(runtime: Runtime, storage: Any, settings: TrainerSettings, row: JobRow) -> JobRow:
+    """Ask the job's provider for its status and store it; raises NoApiKey, UnknownProvider,
+    ProviderError."""
+    client = runtime.client(settings, target_of(row))
     try:
-        uploaded = await client.files.create(file=(filename, data), purpose="fine-tune")
-        return await client.fine_tuning.jobs.create(
-            model=model,
-            training_file=uploaded.id,
-            suffix=suffix or None,
-            method={"type": DPO} if method == DPO else {"type": "supervised"},
-        )
-    except openai.OpenAIError as exc:
-        log.warning("fine-tuning job not created: %s", exc)
-        raise ApiFailure(explain(exc)) from None
-
-
-async def latest_events(client: openai.AsyncOpenAI, job_id: str) -> list[str]:
-    """The job's latest event messages, newest first."""
-    try:
-        page = await client.fine_tuning.jobs.list_events(job_id, limit=EVENTS_SHOWN)
-    except openai.OpenAIError as exc:
-        log.warning("events of job %s unavailable: %s", job_id, exc)
-        raise ApiFailure(explain(exc)) from None
-    return [f"[{event.level}] {event.message}" for event in page.data]
-
-
-async def refresh(bot: Bot, row: JobRow) -> JobRow:
-    """Fetch the job's status from the API and store it."""
-    client = client_of(bot)
-    try:
-        job = await client.fine_tuning.jobs.retrieve(row.id)
-    except openai.NotFoundError:
-        values = {"status": "failed", "error": "the fine-tuning API no longer knows this job"}
-    except openai.OpenAIError as exc:
-        log.warning("status of job %s unavailable: %s", row.id, exc)
-        raise ApiFailure(explain(exc)) from None
-    else:
-        values = {
-            "status": job.status,
-            "fine_tuned_model": job.fine_tuned_model,
-            "error": job.error.message if job.error and job.error.message else None,
-        }
+        info = await client.status(row.id, row.method)
+    except ProviderError as exc:
+        log.warning("status of job %s unavailable: %s", row.id, mask(str(exc), secrets(settings)))
+        raise
+    values = {"status": info.status, "fine_tuned_model": info.model, "error": info.error}
     if any(getattr(row, key) != value for key, value in values.items()):
-        await store.update_job(bot.storage, row.id, **values)
+        await store.update_job(storage, row.id, **values)
         row = attrs.evolve(row, **values)
     return row
 
 
-async def cancel(bot: Bot, row: JobRow) -> JobRow:
-    """Cancel the job; its outcome needs no announcement since the canceller is answered."""
+async def latest_events(runtime: Runtime, settings: TrainerSettings, row: JobRow) -> list[str]:
+    client = runtime.client(settings, target_of(row))
     try:
-        job = await client_of(bot).fine_tuning.jobs.cancel(row.id)
-    except openai.OpenAIError as exc:
-        log.warning("job %s not cancelled: %s", row.id, exc)
-        raise ApiFailure(explain(exc)) from None
-    await store.update_job(bot.storage, row.id, status=job.status, announced=True)
-    return attrs.evolve(row, status=job.status, announced=True)
+        return await client.events(row.id, row.method, EVENTS_SHOWN)
+    except ProviderError as exc:
+        log.warning("events of job %s unavailable: %s", row.id, mask(str(exc), secrets(settings)))
+        raise
 
 
-def outcome(row: JobRow, prefix: str, model_command: bool) -> str:
+async def cancel(runtime: Runtime, storage: Any, settings: TrainerSettings, row: JobRow) -> JobRow:
+    """Cancel the job; its outcome needs no announcement since the canceller is answered."""
+    client = runtime.client(settings, target_of(row))
+    try:
+        info = await client.cancel(row.id, row.method)
+    except ProviderError as exc:
+        log.warning("job %s not cancelled: %s", row.id, mask(str(exc), secrets(settings)))
+        raise
+    await store.update_job(storage, row.id, status=info.status, announced=True)
+    return attrs.evolve(row, status=info.status, announced=True)
+
+
+def outcome(row: JobRow, settings: TrainerSettings, prefix: str, model_command: bool) -> str:
     """What the channel is told when a job finishes."""
-    head = f"Fine-tuning job `{row.id}` (dataset {row.dataset})"
+    on = f", on {row.provider}" if row.provider != settings.provider else ""
+    head = f"Fine-tuning job `{row.id}` (dataset {row.dataset}{on})"
     if row.status == "succeeded":
         text = f"{head} succeeded: model `{row.fine_tuned_model}` is ready."
-        if model_command:
+        spec = get_spec(row.provider)
+        if spec is not None and not spec.serves_models:
+            text += f" Deploy it on {row.provider} before chatting with it."
+        elif model_command:
             text += f" Switch to it with `{prefix}model {row.fine_tuned_model}`."
         return text
     if row.status == "failed":
@@ -127,19 +107,33 @@ def outcome(row: JobRow, prefix: str, model_command: bool) -> str:
     return f"{head} was cancelled."
 
 
+@attrs.frozen
+class PollerHost:
+    """What the poller needs from the running bot."""
+
+    storage: Any
+    settings: Callable[[], TrainerSettings]
+    send: Callable[[Channel, Reply], Awaitable[Any]]
+    prefix: Callable[[], str]
+    has_model_command: Callable[[], bool]
+
+
 class Poller:
-    """Follows unfinished jobs of the configured provider and announces their outcome.
+    """Follows unfinished jobs of every provider and announces their outcome.
 
     It polls once at start (resuming jobs stored before a restart), then every
-    ``poll_interval`` seconds, or at once when :meth:`poll_now` asks.
+    ``poll_interval`` seconds, or at once when :meth:`poll_now` asks; with PostgreSQL only
+    the process holding the poller lock polls.
     """
 
-    def __init__(self, bot: Bot) -> None:
-        self.bot = bot
+    def __init__(self, runtime: Runtime, host: PollerHost) -> None:
+        self.runtime = runtime
+        self.host = host
+        self.leader = Leadership(host.storage.engine, host.storage.dialect)
         self._wake = asyncio.Event()
         self._waiters: list[asyncio.Future[None]] = []
         self._task: asyncio.Task[None] | None = None
-        self._warned_no_key = False
+        self._warned: set[str] = set()
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="botkit-trainer-poller")
@@ -152,6 +146,7 @@ class Poller:
             self._task = None
         for waiter in self._waiters:
             waiter.cancel()
+        await self.leader.release()
 
     async def poll_now(self) -> None:
         """Run a poll round now and return when it is done."""
@@ -170,60 +165,81 @@ class Poller:
             for waiter in waiters:
                 if not waiter.done():
                     waiter.set_result(None)
-            interval = settings_of(self.bot).poll_interval
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), interval)
+                await asyncio.wait_for(self._wake.wait(), self.host.settings().poll_interval)
             self._wake.clear()
+
+    def _warn_once(self, key: str, message: str, *args: object) -> None:
+        if key not in self._warned:
+            self._warned.add(key)
+            log.warning(message, *args)
 
     async def poll_once(self) -> None:
         """Refresh every unsettled job, announcing each that has finished."""
-        settings = settings_of(self.bot)
-        rows = await store.unsettled_jobs(self.bot.storage, settings.base_url)
-        for row in rows:
+        if not await self.leader.acquire():
+            return
+        settings = self.host.settings()
+        for row in await store.unsettled_jobs(self.host.storage):
             try:
                 if not row.finished:
-                    row = await refresh(self.bot, row)
-            except NoApiKey:
-                if not self._warned_no_key:
-                    log.warning(
-                        "cannot follow fine-tuning jobs: %s is not set", settings.api_key_env
-                    )
-                    self._warned_no_key = True
-                return
-            except ApiFailure:
+                    row = await refresh(self.runtime, self.host.storage, settings, row)
+            except NoApiKey as exc:
+                self._warn_once(
+                    f"key:{exc}", "cannot follow %s jobs: %s is not set", row.provider, exc
+                )
+                continue
+            except UnknownProvider:
+                self._warn_once(
+                    f"provider:{row.provider}",
+                    "cannot follow job %s: provider %s is not installed",
+                    row.id,
+                    row.provider,
+                )
+                continue
+            except ProviderError:
                 continue
             if row.finished and not row.announced:
-                await self._announce(row)
+                await self._announce(row, settings)
 
-    async def _announce(self, row: JobRow) -> None:
-        if not await store.claim_announcement(self.bot.storage, row.id):
+    async def _announce(self, row: JobRow, settings: TrainerSettings) -> None:
+        storage = self.host.storage
+        if not await store.claim_announcement(storage, row.id):
             return
         kind = ChannelKind.GUILD_TEXT if row.guild_id else ChannelKind.DM
         channel = Channel(id=row.channel_id, kind=kind, guild_id=row.guild_id or None)
-        prefix = self.bot.config.bot.prefix
-        text = outcome(row, prefix, "model" in self.bot.commands.by_name)
+        text = outcome(row, settings, self.host.prefix(), self.host.has_model_command())
         try:
-            await self.bot.send(channel, Reply(text=text))
+            await self.host.send(channel, Reply(text=text))
         except Exception:
             log.exception("cannot announce job %s in channel %s", row.id, row.channel_id)
-            await store.update_job(self.bot.storage, row.id, announced=False)
+            await store.update_job(storage, row.id, announced=False)
             return
         log.info("job %s %s, announced in channel %s", row.id, row.status, row.channel_id)
 
 
-def new_row(job: Any, *, guild_id: str, dataset: str, base_url: str, channel_id: str) -> JobRow:
+def new_row(
+    info: JobInfo,
+    *,
+    target: Target,
+    guild_id: str,
+    dataset: str,
+    method: str,
+    channel_id: str,
+) -> JobRow:
     """The row stored for a job just created."""
     now = time.time()
     return JobRow(
-        id=job.id,
+        id=info.id,
         guild_id=guild_id,
         dataset=dataset,
-        base_url=base_url,
-        method=(job.method.type if job.method else "supervised"),
-        status=job.status,
+        provider=target.provider,
+        base_url=target.base_url,
+        account_id=target.account_id,
+        method=method,
+        status=info.status,
         channel_id=channel_id,
-        fine_tuned_model=job.fine_tuned_model,
-        error=None,
+        fine_tuned_model=info.model,
+        error=info.error,
         announced=False,
         created_at=now,
         updated_at=now,

@@ -9,6 +9,7 @@ from typing import Any
 import attrs
 
 from botkit import not_negative, positive, setting
+from botkit_trainer import providers
 
 DATASET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 
@@ -34,21 +35,39 @@ def _suffix(instance: object, attribute: attrs.Attribute[Any], value: str) -> No
         raise ValueError(f"{attribute.name} must be at most 64 characters")
 
 
+def _provider(instance: object, attribute: attrs.Attribute[Any], value: str) -> None:
+    if providers.get(value) is None:
+        known = ", ".join(sorted(providers.registered()))
+        raise ValueError(f"{attribute.name} must be one of {known}, not {value!r}")
+
+
 @attrs.define
 class TrainerSettings:
-    """Fine-tuning provider, sandbox directories, size caps and retrieval settings."""
+    """Fine-tuning provider, sandbox directories, size caps and retrieval settings.
 
-    base_url: str = setting(
-        "https://api.openai.com/v1", "OpenAI-compatible fine-tuning API (OpenAI, Together...)"
+    ``base_url``, ``api_key_env`` and ``base_model`` left empty take the provider's own.
+    """
+
+    provider: str = setting(
+        "openai", "fine-tuning service: openai, together, fireworks (or an added one)", _provider
     )
-    api_key_env: str = setting("OPENAI_API_KEY", "environment variable holding the API key")
-    base_model: str = setting("gpt-4o-mini-2024-07-18", "the model fine-tuning starts from")
-    suffix: str = setting("botkit", "added to fine-tuned model names (≤ 64 characters)", _suffix)
+    base_url: str = setting(
+        "", "the service's REST base ending in /v1 (empty: the provider's own)", owner_only=True
+    )
+    api_key_env: str = setting("", "environment variable holding the key (empty: the provider's)")
+    base_model: str = setting("", "the model fine-tuning starts from (empty: the provider's)")
+    account_id: str = setting("", "Fireworks account id (needed with provider = fireworks)")
+    suffix: str = setting(
+        "botkit", "added to fine-tuned model names (≤ 64 characters)", _suffix, server=True
+    )
     max_retries: int = setting(2, "times a failed API request is retried", not_negative)
     request_timeout: float = setting(120.0, "seconds an API request may take", positive)
     poll_interval: float = setting(60.0, "seconds between checks of unfinished jobs", positive)
+    dataset_ready_timeout: float = setting(
+        600.0, "seconds to wait for an uploaded Fireworks dataset to be ready", positive
+    )
     default_dataset: str = setting(
-        "default", "dataset !train uses until !dataset picks another", _dataset_name
+        "default", "dataset !train uses until !dataset picks another", _dataset_name, server=True
     )
     datasets_dir: str = setting(
         "datasets", "inside data_dir: saved uploads and built JSONL", _inside_data_dir
@@ -70,7 +89,25 @@ class TrainerSettings:
     attach_max_mb: float = setting(8.0, "archives up to this size are attached", positive)
     max_training_mb: float = setting(100.0, "largest training JSONL uploaded", positive)
     min_examples: int = setting(10, "fewest examples a fine-tuning file may have", positive)
-    max_test_cases: int = setting(10, "most cases one !test may run", positive)
-    pass_score: float = setting(0.8, "score (0..1) at which a !test case passes", _fraction)
-    context_passages: int = setting(3, "passages added to each prompt (0: none)", not_negative)
+    max_test_cases: int = setting(10, "most cases one !test may run", positive, server=True)
+    pass_score: float = setting(
+        0.8, "score (0..1) at which a !test case passes", _fraction, server=True
+    )
+    context_passages: int = setting(
+        3, "passages added to each prompt (0: none)", not_negative, server=True
+    )
     passage_chars: int = setting(800, "longest passage documents are split into", positive)
+    max_json_depth: int = setting(20, "deepest nesting a !test JSON payload may have", positive)
+    max_json_chars: int = setting(100_000, "longest !test JSON payload, in characters", positive)
+
+    def __attrs_post_init__(self) -> None:
+        spec = providers.get(self.provider)
+        assert spec is not None  # checked by the validator
+        self.base_url = self.base_url or spec.default_base_url
+        self.api_key_env = self.api_key_env or spec.default_key_env
+        self.base_model = self.base_model or spec.default_model
+        if spec.needs_account and not self.account_id:
+            raise ValueError(
+                f"account_id is required with provider = {self.provider!r}: set "
+                f"[trainer] account_id to your {self.provider} account id"
+            )

@@ -1,76 +1,94 @@
-"""What the trainer keeps per running bot: its settings, API client and job poller."""
+"""What the trainer keeps while a bot runs: provider clients (made on first use) and the poller."""
 
 from __future__ import annotations
 
 import os
-import sys
-import weakref
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import attrs
-import openai
 
+from botkit_trainer import providers
+from botkit_trainer.providers.base import Provider, ProviderConfig, ProviderSpec
 from botkit_trainer.settings import TrainerSettings
-
-if TYPE_CHECKING:
-    from botkit.bot import Bot
-
-DEFAULT_NAME = "trainer"
 
 
 class NoApiKey(Exception):
-    """Fine-tuning was asked for but the API key's environment variable is empty."""
+    """Fine-tuning was asked for but the key's environment variable is empty (its name)."""
+
+
+class UnknownProvider(Exception):
+    """A stored job names a provider that is not installed any more (its name)."""
+
+
+@attrs.frozen
+class Target:
+    """Where a job lives: a provider, its base URL and (Fireworks) account."""
+
+    provider: str
+    base_url: str
+    account_id: str = ""
+
+
+def configured(settings: TrainerSettings) -> Target:
+    return Target(settings.provider, settings.base_url, settings.account_id)
+
+
+def key_env(settings: TrainerSettings, provider: str) -> str:
+    """The configured key variable for the configured provider, else that provider's default."""
+    if provider == settings.provider:
+        return settings.api_key_env
+    spec = providers.get(provider)
+    return spec.default_key_env if spec is not None else settings.api_key_env
+
+
+def api_key(settings: TrainerSettings, provider: str | None = None) -> str | None:
+    return os.environ.get(key_env(settings, provider or settings.provider)) or None
+
+
+def secrets(settings: TrainerSettings) -> list[str]:
+    """The values of every key variable the trainer may use, for masking."""
+    names = {settings.api_key_env, *(s.default_key_env for s in providers.registered().values())}
+    return [value for name in names if (value := os.environ.get(name))]
+
+
+def spec_of(name: str) -> ProviderSpec:
+    spec = providers.get(name)
+    if spec is None:
+        raise UnknownProvider(name)
+    return spec
 
 
 @attrs.define
-class State:
-    """One bot's client (created on first use) and background poller task."""
+class Runtime:
+    """One running bot's provider clients, keyed by :class:`Target`, and its poller."""
 
-    client: openai.AsyncOpenAI | None = None
+    clients: dict[Target, Provider] = attrs.Factory(dict)
     poller: Any = None
 
+    def client(self, settings: TrainerSettings, target: Target) -> Provider:
+        """The shared client for ``target``; raises :class:`NoApiKey` or
+        :class:`UnknownProvider`."""
+        if target not in self.clients:
+            spec = spec_of(target.provider)
+            key = api_key(settings, target.provider)
+            if key is None:
+                raise NoApiKey(key_env(settings, target.provider))
+            config = ProviderConfig(
+                base_url=target.base_url,
+                api_key=key,
+                account_id=target.account_id,
+                timeout=settings.request_timeout,
+                max_retries=settings.max_retries,
+                ready_timeout=settings.dataset_ready_timeout,
+            )
+            self.clients[target] = spec.create(config)
+        return self.clients[target]
 
-_states: weakref.WeakKeyDictionary[Bot, State] = weakref.WeakKeyDictionary()
-
-
-def plugin_name(bot: Bot) -> str:
-    """The name this plugin is registered under (``trainer`` from its entry point)."""
-    return bot.plugins.pm.get_name(sys.modules["botkit_trainer"]) or DEFAULT_NAME
-
-
-def settings_of(bot: Bot) -> TrainerSettings:
-    return bot.settings.get(plugin_name(bot)) or TrainerSettings()
-
-
-def state_of(bot: Bot) -> State:
-    if bot not in _states:
-        _states[bot] = State()
-    return _states[bot]
-
-
-def api_key(settings: TrainerSettings) -> str | None:
-    return os.environ.get(settings.api_key_env) or None
-
-
-def client_of(bot: Bot) -> openai.AsyncOpenAI:
-    """The bot's shared client for the fine-tuning API; raises :class:`NoApiKey`."""
-    state = state_of(bot)
-    if state.client is None:
-        settings = settings_of(bot)
-        key = api_key(settings)
-        if key is None:
-            raise NoApiKey(settings.api_key_env)
-        state.client = openai.AsyncOpenAI(
-            base_url=settings.base_url,
-            api_key=key,
-            timeout=settings.request_timeout,
-            max_retries=settings.max_retries,
-        )
-    return state.client
-
-
-async def forget(bot: Bot) -> None:
-    """Close the client and drop the bot's state (at shutdown)."""
-    state = _states.pop(bot, None)
-    if state is not None and state.client is not None:
-        await state.client.close()
+    async def close(self) -> None:
+        """Stop the poller and close every client (at shutdown)."""
+        if self.poller is not None:
+            await self.poller.stop()
+            self.poller = None
+        clients, self.clients = list(self.clients.values()), {}
+        for client in clients:
+            await client.close()

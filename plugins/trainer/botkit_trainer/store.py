@@ -12,8 +12,9 @@ import attrs
 from sqlalchemy import case, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from botkit.storage import Storage
 from botkit_trainer.tables import FINAL_STATUSES, datasets, examples, jobs, passages
+
+Storage = Any  # botkit's Storage: .session, .engine, .dialect
 
 
 def guild_key(guild_id: str | None) -> str:
@@ -68,7 +69,9 @@ class JobRow:
     id: str
     guild_id: str
     dataset: str
+    provider: str
     base_url: str
+    account_id: str
     method: str
     status: str
     channel_id: str
@@ -230,14 +233,11 @@ async def get_job(storage: Storage, guild_id: str | None, job_id: str) -> JobRow
     return found[0] if found else None
 
 
-async def unsettled_jobs(storage: Storage, base_url: str) -> list[JobRow]:
-    """Jobs on this provider that are still running or whose outcome was not announced."""
+async def unsettled_jobs(storage: Storage) -> list[JobRow]:
+    """Jobs (of every provider) still running or whose outcome was not announced."""
     query = (
         select(jobs)
-        .where(
-            jobs.c.base_url == base_url,
-            or_(jobs.c.status.not_in(FINAL_STATUSES), jobs.c.announced.is_(False)),
-        )
+        .where(or_(jobs.c.status.not_in(FINAL_STATUSES), jobs.c.announced.is_(False)))
         .order_by(jobs.c.created_at)
     )
     return await _job_rows(storage, query)

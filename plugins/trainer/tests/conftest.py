@@ -8,11 +8,11 @@ from typing import Any
 import botkit_trainer
 import pytest
 import pytest_asyncio
-from botkit_trainer.state import state_of
+from botkit_testkit.openai_server import FakeOpenAI
+from botkit_trainer.host import runtime_for
 
 from botkit import Context, Reply, hookimpl
 from botkit.testing import RecordingAdapter
-from botkit_testkit.openai_server import FakeOpenAI
 
 KEY_ENV = "BOTKIT_TRAINER_TEST_KEY"
 KEY = "sk-test"
@@ -73,7 +73,7 @@ def start(
 
 async def poll(bot: Any) -> None:
     """Run one round of the bot's job poller and wait for it."""
-    await state_of(bot.bot).poller.poll_now()
+    await runtime_for(bot.bot).poller.poll_now()
 
 
 def qa_lines(count: int, prefix: str = "question") -> bytes:

@@ -10,9 +10,8 @@ from typing import Any
 
 import botkit_trainer
 import pytest
-from conftest import Chat, poll, qa_lines
-
 from botkit_testkit.openai_server import FakeOpenAI
+from conftest import Chat, poll, qa_lines
 
 
 @pytest.fixture

@@ -8,14 +8,15 @@ from typing import Any
 
 import attrs
 import pytest
-from botkit_trainer.state import client_of, state_of
+from botkit_testkit.openai_server import FakeOpenAI
+from botkit_trainer.host import runtime_for, settings_of
+from botkit_trainer.state import configured
 from botkit_trainer.tables import examples, jobs
 from conftest import KEY_ENV, Corrections, both_backends, poll, qa_lines
 from sqlalchemy import select
 
 from botkit import Channel, Context, command, hookimpl
 from botkit.testing import RecordingAdapter
-from botkit_testkit.openai_server import FakeOpenAI
 
 
 async def learn(bot: Any, count: int = 3, name: str = "set.jsonl", prefix: str = "q") -> None:
@@ -405,19 +406,24 @@ async def test_the_poller_resumes_after_a_restart(start: Any, fake: FakeOpenAI) 
 
 
 @both_backends
-async def test_jobs_of_another_provider_are_left_alone(
+async def test_jobs_of_another_base_url_are_still_followed(
     start: Any, fake: FakeOpenAI, trainer_config: dict[str, Any]
 ) -> None:
     async with start() as bot:
         await learn(bot)
         job_id = await start_job(bot)
-    fake.set_job_status(job_id, "succeeded")
+    fake.set_job_status(job_id, "succeeded", fine_tuned_model="ft:gpt-4o-mini:org:botkit:o1")
     async with start(base_url="http://127.0.0.1:9/v1") as bot:
         await poll(bot)
         replies = await bot.send(f"!job {job_id}")
-    assert announcements(bot) == []
-    assert replies.text.startswith(f"Job `{job_id}` (dataset default, supervised): **validating")
-    assert f"(on {trainer_config['base_url']}, no longer the configured provider" in replies.text
+    assert announcements(bot) == [
+        f"Fine-tuning job `{job_id}` (dataset default) succeeded: model "
+        "`ft:gpt-4o-mini:org:botkit:o1` is ready."
+    ]
+    assert replies.text.startswith(f"Job `{job_id}` (dataset default, supervised): **succeeded")
+    assert (
+        f"(on openai at {trainer_config['base_url']}, not the configured base URL)" in replies.text
+    )
 
 
 async def test_health_warns_about_a_missing_key(start: Any, monkeypatch: Any) -> None:
@@ -433,8 +439,13 @@ async def test_health_warns_about_a_missing_key(start: Any, monkeypatch: Any) ->
 
 async def test_each_bot_has_its_own_poller_and_client(start: Any) -> None:
     async with start() as first, start() as second:
-        pollers = (state_of(first.bot).poller, state_of(second.bot).poller)
-        clients = (client_of(first.bot), client_of(second.bot))
+        runtimes = (runtime_for(first.bot), runtime_for(second.bot))
+        pollers = (runtimes[0].poller, runtimes[1].poller)
+        clients = [
+            r.client(settings_of(b.bot), configured(settings_of(b.bot)))
+            for r, b in zip(runtimes, (first, second), strict=True)
+        ]
+        sdk_clients = [c._client for c in clients]
     assert pollers[0] is not pollers[1]
     assert clients[0] is not clients[1]
-    assert clients[0].is_closed() and clients[1].is_closed()
+    assert sdk_clients[0].is_closed() and sdk_clients[1].is_closed()

@@ -1,0 +1,55 @@
+"""``botkit doctor``: the configured provider's key, and whether it fine-tunes the base model."""
+
+from __future__ import annotations
+
+from botkit import Problem
+from botkit_trainer.providers.base import ProviderConfig, ProviderError
+from botkit_trainer.redact import mask
+from botkit_trainer.settings import TrainerSettings
+from botkit_trainer.state import api_key, secrets, spec_of
+
+
+async def problems(settings: TrainerSettings) -> list[Problem]:
+    spec = spec_of(settings.provider)
+    key = api_key(settings)
+    env = settings.api_key_env
+    if key is None:
+        return [
+            Problem(
+                f"{env} is not set, so fine-tuning on {spec.name} (!train start) is "
+                "unavailable; documents, !train and !test still work.",
+                fix=f"export {env}=... (or change [trainer] api_key_env)",
+                severity="warning",
+            )
+        ]
+    config = ProviderConfig(
+        base_url=settings.base_url,
+        api_key=key,
+        account_id=settings.account_id,
+        timeout=settings.request_timeout,
+        max_retries=settings.max_retries,
+    )
+    client = spec.create(config)
+    try:
+        problem = await client.model_problem(settings.base_model)
+    except ProviderError as exc:
+        reason = mask(str(exc), secrets(settings))
+        refused = exc.status in (401, 403)
+        return [
+            Problem(
+                f"cannot check the base model on {spec.name}: {reason}",
+                fix=f"check the key in {env}" if refused else "check [trainer] base_url",
+                severity="error" if refused else "warning",
+            )
+        ]
+    finally:
+        await client.close()
+    if problem is None:
+        return []
+    return [
+        Problem(
+            f"base_model: {problem}",
+            fix="set [trainer] base_model to a model the service fine-tunes",
+            severity="error",
+        )
+    ]

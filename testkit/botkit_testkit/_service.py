@@ -1,0 +1,156 @@
+"""What the fake REST services share: a local aiohttp server, bearer-key checks, a request log,
+injected faults, and (on request) a 401 that echoes the key it was given, as some services do.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+import uuid
+from typing import Any, ClassVar, Self
+
+import attrs
+from aiohttp import web
+from aiohttp.typedefs import Handler
+
+HANG_SECONDS = 3600.0
+
+
+@attrs.define
+class Recorded:
+    """One request as received: method, path (with its ``/v1`` prefix) and JSON body or form."""
+
+    method: str
+    path: str
+    query: dict[str, str] = attrs.field(factory=dict)
+    json: Any = None
+    form: dict[str, str] = attrs.field(factory=dict)
+    files: dict[str, bytes] = attrs.field(factory=dict)
+
+
+@attrs.define
+class Fault:
+    path: str
+    times: int
+    status: int | None  # None: hang until the server stops
+    message: str = ""
+
+
+RECORD = web.RequestKey("service_record", Recorded)
+
+
+def new_id(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:24]}"
+
+
+def now() -> int:
+    return int(time.time())
+
+
+@attrs.define
+class FakeService:
+    """Base of the fakes: subclasses add routes in :meth:`routes` and shape errors in
+    :meth:`error_body`. ``open_paths`` are path prefixes served without a key (signed URLs)."""
+
+    api_key: str | None = "test-key"
+    echo_key: bool = False
+    port: int = 0
+    requests: list[Recorded] = attrs.field(init=False, factory=list)
+    _faults: list[Fault] = attrs.field(init=False, factory=list)
+    _runner: web.AppRunner | None = attrs.field(init=False, default=None)
+    _stopping: asyncio.Event = attrs.field(init=False, factory=asyncio.Event)
+
+    open_paths: ClassVar[tuple[str, ...]] = ()
+
+    @property
+    def origin(self) -> str:
+        """``http://127.0.0.1:PORT`` of the running server."""
+        if self._runner is None:
+            raise RuntimeError(f"{type(self).__name__} is not running")
+        return f"http://127.0.0.1:{self._runner.addresses[0][1]}"
+
+    @property
+    def base_url(self) -> str:
+        """The service's REST base as users configure it: ``http://127.0.0.1:PORT/v1``."""
+        return self.origin + "/v1"
+
+    def routes(self) -> list[web.RouteDef]:
+        raise NotImplementedError
+
+    def error_body(self, status: int, message: str) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def error(self, status: int, message: str) -> web.Response:
+        return web.json_response(self.error_body(status, message), status=status)
+
+    async def start(self) -> None:
+        app = web.Application(middlewares=[self._middleware], client_max_size=256 * 2**20)
+        app.router.add_routes(self.routes())
+        self._stopping = asyncio.Event()
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
+
+    async def stop(self) -> None:
+        self._stopping.set()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.stop()
+
+    def fail_next(self, status: int, message: str = "Injected failure", *, path: str) -> None:
+        """Answer the next request to ``path`` (exact, with ``/v1``) with ``status``."""
+        self._faults.append(Fault(path, 1, status, message))
+
+    def hang_next(self, path: str) -> None:
+        """Let the next request to ``path`` hang until the server stops."""
+        self._faults.append(Fault(path, 1, None))
+
+    def paths(self, method: str | None = None) -> list[str]:
+        """The paths requested so far (of one method, when given)."""
+        return [r.path for r in self.requests if method is None or r.method == method]
+
+    def _authorized(self, request: web.Request) -> bool:
+        if not self.api_key or request.path.startswith(self.open_paths):
+            return True
+        return request.headers.get("Authorization") == f"Bearer {self.api_key}"
+
+    @web.middleware
+    async def _middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        record = Recorded(request.method, request.path, dict(request.query))
+        self.requests.append(record)
+        if not self._authorized(request):
+            given = request.headers.get("Authorization", "").removeprefix("Bearer ")
+            shown = f": {given}" if self.echo_key else ""
+            return self.error(401, f"Invalid API key provided{shown}.")
+        try:
+            if request.content_type == "application/json" and request.can_read_body:
+                record.json = await request.json()
+            elif request.content_type == "multipart/form-data":
+                for name, value in (await request.post()).items():
+                    if isinstance(value, web.FileField):
+                        record.files[name] = value.file.read()
+                    else:
+                        record.form[name] = str(value)
+        except ValueError:
+            return self.error(400, "The request body could not be parsed.")
+        request[RECORD] = record
+        fault = next((f for f in self._faults if f.path == request.path), None)
+        if fault is not None:
+            self._faults.remove(fault)
+            if fault.status is None:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stopping.wait(), HANG_SECONDS)
+                return self.error(503, "The server is shutting down.")
+            return self.error(fault.status, fault.message)
+        try:
+            return await handler(request)
+        except web.HTTPException as exc:
+            return self.error(exc.status, exc.reason)
