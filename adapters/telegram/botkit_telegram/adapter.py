@@ -1,0 +1,528 @@
+"""The Telegram adapter: Bot API updates in, botkit replies out.
+
+Each update is handled in a task of its own, so one slow answer never delays another; the
+adapter keeps a reference to each task, logs what fails in it, and lets the running ones
+finish before it closes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import secrets
+import time
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager, suppress
+from typing import TYPE_CHECKING, Any
+
+import attrs
+from aiogram import types
+from aiogram.methods import (
+    DeleteWebhook,
+    EditMessageText,
+    GetChatMember,
+    GetFile,
+    GetMe,
+    SendChatAction,
+    SendDocument,
+    SendMessage,
+    SendVoice,
+    SetMyCommands,
+    SetWebhook,
+)
+
+from botkit import (
+    AdapterStartError,
+    Channel,
+    File,
+    Message,
+    Reaction,
+    ReferencedMessage,
+    Sent,
+    User,
+    remember_secret,
+)
+from botkit_telegram import markdown
+from botkit_telegram.admins import AdminCache
+from botkit_telegram.api import Caller, Redactor, TelegramError, make_bot, valid_token
+from botkit_telegram.convert import Converter, chat_of, message_id, split_message_id
+from botkit_telegram.names import CommandNames
+from botkit_telegram.settings import TelegramSettings
+from botkit_telegram.updates import ALLOWED_UPDATES, Poller, Revoked, WebhookServer
+
+if TYPE_CHECKING:
+    from botkit.bot import Bot
+
+log = logging.getLogger("botkit.telegram")
+
+TEXT_LIMIT = 4096
+KEPT = 10_000
+DRAIN_TIMEOUT = 10.0
+TYPING_EVERY = 4.5  # Telegram shows "typing…" for 5 s per sendChatAction
+HTML = "HTML"
+NO_PREVIEW = types.LinkPreviewOptions(is_disabled=True)
+WEBHOOK_SECRET_ENV = "TELEGRAM_WEBHOOK_SECRET"
+TOKEN_HELP = (
+    "ask @BotFather for the token (/mybots -> your bot -> API Token) and set TELEGRAM_TOKEN to it"
+)
+
+
+class TelegramStartError(AdapterStartError):
+    """The bot cannot run on Telegram; the message is one line saying why and what to do."""
+
+
+class TelegramAdapter:
+    """The botkit Adapter protocol on an aiogram Bot (its HTTP client and types only)."""
+
+    name = "telegram"
+    text_limit = TEXT_LIMIT
+    can_edit = True
+    voice = None  # Telegram has no voice channels; spoken replies are voice notes
+    voice_notes = True
+
+    def __init__(
+        self,
+        settings: TelegramSettings,
+        token: str,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+    ) -> None:
+        self.settings = settings
+        self.bot_user_id = ""
+        self.username = ""
+        self.tasks: set[asyncio.Task[Any]] = set()
+        self._token = token
+        self._redact = Redactor(token)
+        remember_secret(token)
+        self._clock = clock
+        self._sleep = sleep
+        self._bot: Bot | None = None
+        self._client: Any = None
+        self._call: Caller | None = None
+        self._converter: Converter | None = None
+        self._admins: AdminCache | None = None
+        self._poller: Poller | None = None
+        self._webhook: WebhookServer | None = None
+        self._known: OrderedDict[str, ReferencedMessage] = OrderedDict()
+        self._sent: OrderedDict[str, Channel] = OrderedDict()
+        self._edited: OrderedDict[str, float] = OrderedDict()
+        self._closed = asyncio.Event()
+        self._closing = False
+        self._observed = True
+
+    def __repr__(self) -> str:
+        return f"<TelegramAdapter bot_user_id={self.bot_user_id!r}>"
+
+    @property
+    def call(self) -> Caller:
+        if self._call is None:
+            raise RuntimeError("the Telegram adapter is not connected")
+        return self._call
+
+    @property
+    def redact(self) -> Redactor:
+        return self._redact
+
+    # --- life cycle ---
+
+    async def connect(self, bot: Bot) -> None:
+        """Check the token with getMe, then set up polling or the webhook and the commands.
+
+        Raises TelegramStartError (one line) when the Bot API is unreachable or refuses.
+        """
+        self._bot = bot
+        if not self._token:
+            raise TelegramStartError(
+                "TELEGRAM_TOKEN is not set; export it, or choose another adapter with --adapter"
+            )
+        if not valid_token(self._token):
+            raise TelegramStartError(
+                f"TELEGRAM_TOKEN is not a bot token (digits:letters); {TOKEN_HELP}"
+            )
+        self._client = make_bot(self._token, self.settings.base_url)
+        self._call = Caller(self._client, self._redact, self.settings.max_retry_after, self._sleep)
+        me = await login(self.call, self.settings)
+        self.bot_user_id, self.username = str(me.id), me.username or ""
+        names = CommandNames.of(bot.commands.unique())
+        self._converter = Converter(me, names, bot.config.bot.prefix, self._reader)
+        self._admins = AdminCache(
+            self._member_status, self.settings.admin_cache_seconds, self._clock
+        )
+        self._observed = bool(bot.plugins.implements("botkit_message_received"))
+        if not me.can_read_all_group_messages:
+            log.info(
+                "privacy mode is on: in groups the bot sees commands, mentions and replies to "
+                "it only (BotFather -> /setprivacy to change, or make the bot a group admin)"
+            )
+        if self.settings.webhook:
+            await self._start_webhook()
+        else:
+            await self._request_or_fail(DeleteWebhook(drop_pending_updates=False), "deleteWebhook")
+            self._poller = Poller(self.call, self.settings.poll_timeout, self._sleep)
+        if self.settings.sync_commands:
+            await self._request_or_fail(set_commands(names), "setMyCommands")
+            log.info("registered %d command(s) with setMyCommands", len(names.listed))
+        log.info("connected to Telegram as @%s (%s)", self.username, self.bot_user_id)
+
+    async def _start_webhook(self) -> None:
+        secret = os.environ.get(WEBHOOK_SECRET_ENV, "").strip() or secrets.token_urlsafe(32)
+        server = WebhookServer(self._client, self.settings.webhook_path, secret, self._feed)
+        host, port = self.settings.webhook_listen, self.settings.webhook_port
+        try:
+            await server.start(host, port)
+        except OSError as exc:
+            raise TelegramStartError(
+                f"cannot listen for the webhook on {host}:{port}: {exc.strerror or exc}"
+            ) from None
+        self._webhook = server
+        method = SetWebhook(
+            url=self.settings.webhook_url, secret_token=secret, allowed_updates=ALLOWED_UPDATES
+        )
+        await self._request_or_fail(method, "setWebhook")
+        log.info("webhook set; listening on %s:%s%s", host, server.port, server.path)
+
+    async def _request_or_fail(self, method: Any, name: str) -> Any:
+        try:
+            return await self.call(method, request_timeout=int(self.settings.connect_timeout))
+        except TelegramError as exc:
+            raise TelegramStartError(f"Telegram refused {name}: {exc}") from None
+
+    async def run(self) -> None:
+        """Take updates until closed; a token revoked meanwhile raises TelegramStartError."""
+        if self._poller is None:
+            await self._closed.wait()
+            return
+        polling = asyncio.create_task(self._poller.run(self._feed), name="telegram-polling")
+        closed = asyncio.create_task(self._closed.wait())
+        try:
+            await asyncio.wait({polling, closed}, return_when=asyncio.FIRST_COMPLETED)
+            if polling.done():
+                polling.result()
+        except Revoked as exc:
+            raise TelegramStartError(f"Telegram stopped accepting the token: {exc}") from None
+        finally:
+            closed.cancel()
+            if not polling.done():
+                polling.cancel()
+                with suppress(asyncio.CancelledError):
+                    await polling
+
+    async def close(self) -> None:
+        """Stop taking updates, let running handlers finish, then close the HTTP session."""
+        if self._closing:
+            return
+        self._closing = True
+        self._closed.set()
+        if self._webhook is not None:
+            await self._webhook.stop()
+        await self.idle(DRAIN_TIMEOUT)
+        if self._poller is not None:
+            await self._poller.confirm()
+        if self._client is not None:
+            await self._client.session.close()
+
+    async def idle(self, drain: float | None = None) -> None:
+        """Wait until every update taken so far has been handled (cancel any left after
+        ``drain`` seconds)."""
+        while self.tasks:
+            _, pending = await asyncio.wait(set(self.tasks), timeout=drain)
+            if pending:
+                log.warning(
+                    "%d handler(s) still running after %g s; cancelled", len(pending), drain
+                )
+                for task in pending:
+                    task.cancel()
+                return
+
+    # --- updates ---
+
+    def _feed(self, update: types.Update) -> None:
+        if self._closing:
+            return
+        task = asyncio.create_task(
+            self._guarded(update), name=f"telegram-update-{update.update_id}"
+        )
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def _guarded(self, update: types.Update) -> None:
+        try:
+            if update.message is not None:
+                await self._on_message(update.message)
+            elif update.message_reaction is not None:
+                await self._on_reaction(update.message_reaction)
+        except Exception:
+            log.exception("handling update %s failed", update.update_id)
+
+    async def _on_message(self, update: types.Message) -> None:
+        assert self._converter is not None and self._bot is not None
+        message = self._converter.message(update, self._known.get)
+        if message is None:
+            return
+        self._remember(ReferencedMessage(message.id, message.author, message.content))
+        if message.author.is_bot:
+            return
+        wanted = self._wants(message)
+        if not wanted and not self._observed:
+            return
+        if wanted and not message.channel.is_dm:
+            message = await self._with_admin(message)
+        if wanted and await self._refused_too_large(message):
+            return
+        await self._bot.handle(message)
+
+    def _wants(self, message: Message) -> bool:
+        assert self._bot is not None
+        return self._bot.wants(message)
+
+    async def _with_admin(self, message: Message) -> Message:
+        assert self._admins is not None
+        chat, _ = chat_of(message.channel.id)
+        admin = await self._admins.is_admin(chat, int(message.author.id))
+        if not admin:
+            return message
+        return attrs.evolve(message, author=attrs.evolve(message.author, is_admin=True))
+
+    async def _member_status(self, chat_id: int, user_id: int) -> str:
+        member = await self.call(GetChatMember(chat_id=chat_id, user_id=user_id))
+        return str(member.status)
+
+    async def _refused_too_large(self, message: Message) -> bool:
+        limit = self.settings.max_download_mb
+        big = next((a for a in message.attachments if a.size > limit * 1024 * 1024), None)
+        if big is None:
+            return False
+        log.info(
+            "message %s: %s is %d bytes, over the download limit",
+            message.id,
+            big.filename,
+            big.size,
+        )
+        await self.send(
+            message.channel,
+            f"That file is too large for me: bots can download files of up to {limit:g} MB "
+            f"from Telegram, and {big.filename} is {big.size / 1024 / 1024:.1f} MB. "
+            "Send a shorter recording or a smaller file.",
+            (),
+            message.id,
+        )
+        return True
+
+    def _reader(self, file_id: str, size: int) -> Callable[[], Awaitable[bytes]]:
+        async def read() -> bytes:
+            limit = self.settings.max_download_mb * 1024 * 1024
+            if size > limit:
+                raise TelegramError(
+                    f"the file is over the {self.settings.max_download_mb:g} MB limit"
+                )
+            found = await self.call(GetFile(file_id=file_id))
+            if not found.file_path:
+                raise TelegramError("Telegram gave no path for the file")
+            return await self.call.download(found.file_path)
+
+        return read
+
+    async def _on_reaction(self, update: types.MessageReactionUpdated) -> None:
+        assert self._bot is not None and self._converter is not None
+        target = message_id(update.chat.id, update.message_id)
+        channel = self._sent.get(target)
+        if channel is None or update.user is None or self._closing:
+            return  # only reactions to the bot's own messages, from users
+        user = self._converter.user(update.user)
+        old, new = _emojis(update.old_reaction), _emojis(update.new_reaction)
+        changes = [(e, True) for e in new if e not in old] + [
+            (e, False) for e in old if e not in new
+        ]
+        for emoji, added in changes:
+            await self._bot.handle_reaction(Reaction(target, emoji, added, user, channel))
+
+    def _remember(self, message: ReferencedMessage) -> None:
+        self._known[message.id] = message
+        self._known.move_to_end(message.id)
+        if len(self._known) > KEPT:
+            self._known.popitem(last=False)
+
+    # --- sending ---
+
+    async def send(
+        self, channel: Channel, text: str, files: tuple[File, ...], reply_to: str | None
+    ) -> Sent:
+        """Text first, then each file (a voice note when ``File.voice``), as one reply."""
+        chat, topic = chat_of(channel.id)
+        reply = _reply_parameters(chat, reply_to)
+        sent: list[types.Message] = []
+        if text.strip():
+            sent.append(await self._send_text(chat, topic, text, reply))
+        for file in files:
+            sent.append(await self._send_file(chat, topic, file, None if sent else reply))
+        if not sent:
+            raise ValueError("nothing to send: no text and no files")
+        first = sent[0]
+        result = Sent(
+            id=message_id(chat, first.message_id), channel_id=channel.id, text=text, files=files
+        )
+        bot_user = User(id=self.bot_user_id, name=self.username, is_bot=True)
+        for each in sent:
+            key = message_id(chat, each.message_id)
+            self._remember(ReferencedMessage(key, bot_user, each.text or "", reply_to))
+            self._sent[key] = channel
+            if len(self._sent) > KEPT:
+                self._sent.popitem(last=False)
+        return result
+
+    async def _send_text(
+        self, chat: int, topic: int | None, text: str, reply: types.ReplyParameters | None
+    ) -> types.Message:
+        common: dict[str, Any] = {
+            "chat_id": chat,
+            "message_thread_id": topic,
+            "reply_parameters": reply,
+            "link_preview_options": NO_PREVIEW,
+        }
+        try:
+            return await self.call(
+                SendMessage(text=markdown.to_html(text), parse_mode=HTML, **common)
+            )
+        except TelegramError as exc:
+            if not exc.unparsable:
+                raise
+            log.warning("Telegram could not parse the formatting (%s); sent as plain text", exc)
+        return await self.call(SendMessage(text=text, parse_mode=None, **common))
+
+    async def _send_file(
+        self, chat: int, topic: int | None, file: File, reply: types.ReplyParameters | None
+    ) -> types.Message:
+        data = await asyncio.to_thread(file.read_bytes)
+        upload = types.BufferedInputFile(data, filename=file.filename)
+        common: dict[str, Any] = {
+            "chat_id": chat,
+            "message_thread_id": topic,
+            "reply_parameters": reply,
+        }
+        if file.voice:
+            duration = round(file.duration) if file.duration else None
+            return await self.call(SendVoice(voice=upload, duration=duration, **common))
+        return await self.call(SendDocument(document=upload, **common))
+
+    async def edit(self, sent: Sent, text: str) -> Sent:
+        """Replace the text, no more often than Telegram allows in that kind of chat."""
+        target = split_message_id(sent.id)
+        if target is None:
+            raise ValueError(f"{sent.id!r} is not a Telegram message id")
+        chat, number = target
+        await self._throttle(sent)
+        common: dict[str, Any] = {
+            "chat_id": int(chat),
+            "message_id": number,
+            "link_preview_options": NO_PREVIEW,
+        }
+        try:
+            try:
+                await self.call(
+                    EditMessageText(text=markdown.to_html(text), parse_mode=HTML, **common)
+                )
+            except TelegramError as exc:
+                if not exc.unparsable:
+                    raise
+                log.warning(
+                    "Telegram could not parse the formatting (%s); edited as plain text", exc
+                )
+                await self.call(EditMessageText(text=text, parse_mode=None, **common))
+        except TelegramError as exc:
+            if not exc.not_modified:
+                raise
+        known = self._known.get(sent.id)
+        if known is not None:
+            self._known[sent.id] = attrs.evolve(known, content=text)
+        return attrs.evolve(sent, text=text)
+
+    async def _throttle(self, sent: Sent) -> None:
+        private = not sent.channel_id.startswith("-")
+        interval = (
+            self.settings.private_edit_interval if private else self.settings.group_edit_interval
+        )
+        last = self._edited.get(sent.id)
+        if last is not None:
+            wait = last + interval - self._clock()
+            if wait > 0:
+                await self._sleep(wait)
+        self._edited[sent.id] = self._clock()
+        self._edited.move_to_end(sent.id)
+        if len(self._edited) > KEPT:
+            self._edited.popitem(last=False)
+
+    async def fetch_message(self, channel: Channel, message_id_: str) -> ReferencedMessage | None:
+        """A message of this chat the bot has seen (the Bot API cannot fetch others)."""
+        chat, _ = chat_of(channel.id)
+        value = message_id_.strip()
+        key = message_id(chat, value) if value.isdigit() else value
+        target = split_message_id(key)
+        if target is None or target[0] != str(chat):
+            return None
+        return self._known.get(key)
+
+    @asynccontextmanager
+    async def typing(self, channel: Channel) -> AsyncIterator[None]:
+        """ "typing…" while the block runs, renewed before Telegram's 5 s run out."""
+        chat, topic = chat_of(channel.id)
+        indicator = asyncio.create_task(self._keep_typing(chat, topic))
+        try:
+            yield
+        finally:
+            indicator.cancel()
+            with suppress(asyncio.CancelledError):
+                await indicator
+
+    async def _keep_typing(self, chat: int, topic: int | None) -> None:
+        while True:
+            try:
+                await self.call(
+                    SendChatAction(chat_id=chat, action="typing", message_thread_id=topic)
+                )
+            except TelegramError as exc:
+                log.info("no typing indicator in chat %s: %s", chat, exc)
+                return
+            await asyncio.sleep(TYPING_EVERY)
+
+
+async def login(call: Caller, settings: TelegramSettings) -> types.User:
+    """getMe, with a rejected token or an unreachable server as one TelegramStartError line."""
+    try:
+        async with asyncio.timeout(settings.connect_timeout):
+            return await call(GetMe(), request_timeout=int(settings.connect_timeout))
+    except TimeoutError:
+        raise TelegramStartError(
+            f"the Bot API at {settings.base_url} did not answer within "
+            f"{settings.connect_timeout:g} s; check the network and [telegram] base_url"
+        ) from None
+    except TelegramError as exc:
+        if exc.kind == "unauthorized":
+            raise TelegramStartError(f"Telegram rejected TELEGRAM_TOKEN; {TOKEN_HELP}") from None
+        if exc.kind == "network":
+            raise TelegramStartError(
+                f"cannot reach the Bot API at {settings.base_url} ({exc}); "
+                "check the network and [telegram] base_url"
+            ) from None
+        raise TelegramStartError(f"the Bot API refused getMe: {exc}") from None
+
+
+def set_commands(names: CommandNames) -> SetMyCommands:
+    return SetMyCommands(
+        commands=[
+            types.BotCommand(command=c.command, description=c.description) for c in names.listed
+        ]
+    )
+
+
+def _reply_parameters(chat: int, reply_to: str | None) -> types.ReplyParameters | None:
+    target = split_message_id(reply_to) if reply_to else None
+    if target is None or target[0] != str(chat):
+        return None
+    return types.ReplyParameters(message_id=target[1], allow_sending_without_reply=True)
+
+
+def _emojis(reactions: list[Any]) -> list[str]:
+    return [r.emoji for r in reactions if getattr(r, "type", "") == "emoji"]
