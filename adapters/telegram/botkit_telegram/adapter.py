@@ -105,6 +105,7 @@ class TelegramAdapter:
         self._converter: Converter | None = None
         self._admins: AdminCache | None = None
         self._poller: Poller | None = None
+        self._polling: asyncio.Task[None] | None = None
         self._webhook: WebhookServer | None = None
         self._known: OrderedDict[str, ReferencedMessage] = OrderedDict()
         self._sent: OrderedDict[str, Channel] = OrderedDict()
@@ -195,20 +196,14 @@ class TelegramAdapter:
         if self._poller is None:
             await self._closed.wait()
             return
-        polling = asyncio.create_task(self._poller.run(self._feed), name="telegram-polling")
-        closed = asyncio.create_task(self._closed.wait())
+        self._polling = asyncio.create_task(self._poller.run(self._feed), name="telegram-polling")
         try:
-            await asyncio.wait({polling, closed}, return_when=asyncio.FIRST_COMPLETED)
-            if polling.done():
-                polling.result()
+            await self._polling
+        except asyncio.CancelledError:
+            if not self._closing:
+                raise
         except Revoked as exc:
             raise TelegramStartError(f"Telegram stopped accepting the token: {exc}") from None
-        finally:
-            closed.cancel()
-            if not polling.done():
-                polling.cancel()
-                with suppress(asyncio.CancelledError):
-                    await polling
 
     async def close(self) -> None:
         """Stop taking updates, let running handlers finish, then close the HTTP session."""
@@ -216,6 +211,10 @@ class TelegramAdapter:
             return
         self._closing = True
         self._closed.set()
+        if self._polling is not None and not self._polling.done():
+            self._polling.cancel()
+            with suppress(asyncio.CancelledError, Exception):
+                await self._polling
         if self._webhook is not None:
             await self._webhook.stop()
         await self.idle(DRAIN_TIMEOUT)

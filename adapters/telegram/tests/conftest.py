@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -41,6 +42,18 @@ class Long:
 
     @hookimpl
     def botkit_respond(self, ctx: Context, text: str, snippets: list[str]) -> str:
+        return self.text
+
+
+class Slow:
+    """A chat plugin that takes a moment to answer (so the typing indicator shows)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    @hookimpl
+    async def botkit_respond(self, ctx: Context, text: str, snippets: list[str]) -> str:
+        await asyncio.sleep(0.05)
         return self.text
 
 

@@ -86,7 +86,9 @@ async def test_group_reply_to_the_bot_is_answered_with_the_replied_text(telegram
 async def test_group_reply_to_someone_else_is_not_answered(telegram_harness):
     async with telegram_harness(plugins={"chat": EchoChat()}) as tg:
         _, said = await tg.fake.say(tg.group, tg.admin, "I said something")
-        replies = await tg.send("me too", chat=tg.group, user=tg.member, reply_to=said["message_id"])
+        replies = await tg.send(
+            "me too", chat=tg.group, user=tg.member, reply_to=said["message_id"]
+        )
     assert replies.methods == []
 
 
