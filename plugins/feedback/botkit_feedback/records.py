@@ -7,6 +7,28 @@ from datetime import datetime
 import attrs
 
 
+def clean(text: str) -> str:
+    """``text`` as it can be stored: a lone surrogate (say ``"\\ud800"``) becomes U+FFFD."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return text
+
+
+def clean_optional(text: str | None) -> str | None:
+    return None if text is None else clean(text)
+
+
+def text_field() -> str:
+    """A text field, cleaned on the way in."""
+    return attrs.field(converter=clean)
+
+
+def optional_text_field() -> str | None:
+    return attrs.field(converter=clean_optional)
+
+
 def guild_key(guild_id: str | None) -> str:
     """Rows made outside any guild (DMs, the console) are stored under ""."""
     return guild_id or ""
@@ -19,12 +41,12 @@ class Correction:
     guild_id: str
     channel_id: str
     author_id: str
-    author_name: str
+    author_name: str = text_field()
     bot_message_id: str
-    bot_text: str
+    bot_text: str = text_field()
     user_message_id: str | None
-    user_text: str | None
-    correction: str
+    user_text: str | None = optional_text_field()
+    correction: str = text_field()
     created_at: datetime
     id: int = 0
 
@@ -36,10 +58,10 @@ class Note:
     guild_id: str
     channel_id: str
     author_id: str
-    author_name: str
-    text: str
+    author_name: str = text_field()
+    text: str = text_field()
     replied_to_id: str | None
-    replied_to_text: str | None
+    replied_to_text: str | None = optional_text_field()
     created_at: datetime
 
 

@@ -158,3 +158,12 @@ async def test_each_correction_is_kept(feedback_bot, ask, stored):
         assert replies.text == f"Thanks! Correction #2 of message {answer.id} saved."
         rows = await stored(bot, "feedback_corrections")
     assert [r["correction"] for r in rows] == ["Canberra.", "Canberra, since 1913."]
+
+
+async def test_a_lone_surrogate_in_a_correction_is_stored_replaced(feedback_bot, ask, stored):
+    async with feedback_bot() as bot:
+        answer = await ask(bot)
+        replies = await bot.send(f"!correct {answer.id} Canberra \ud800.", user=bot.member)
+        assert replies.text == f"Thanks! Correction #1 of message {answer.id} saved."
+        [row] = await stored(bot, "feedback_corrections")
+    assert row["correction"] == "Canberra \ufffd."

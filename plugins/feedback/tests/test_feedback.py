@@ -48,3 +48,11 @@ async def test_empty_feedback_is_refused(feedback_bot, stored):
         replies = await bot.send("!feedback", user=bot.member)
         assert replies.text == "Write your feedback after the command: `!feedback <text>`."
         assert await stored(bot, "feedback_notes") == []
+
+
+async def test_a_lone_surrogate_in_feedback_is_stored_replaced(feedback_bot, stored):
+    async with feedback_bot() as bot:
+        replies = await bot.send("!feedback nice \udfff bot", user=bot.member)
+        assert replies.text == "Thank you for your feedback!"
+        [row] = await stored(bot, "feedback_notes")
+    assert row["text"] == "nice \ufffd bot"

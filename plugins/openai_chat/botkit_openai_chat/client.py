@@ -8,7 +8,9 @@ answer (or the server-sent events of a streamed one) is read here too.
 
 from __future__ import annotations
 
+import itertools
 import json
+import secrets
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -20,7 +22,9 @@ from botkit_openai_chat.settings import ChatSettings
 
 TRANSPORTS = {"aiohttp": openai.DefaultAioHttpClient, "httpx": openai.DefaultAsyncHttpxClient}
 PATH = "/chat/completions"
-OPTIONS: Any = {"security": {"bearer_auth": True}}  # what chat.completions.create sends
+SECURITY = {"bearer_auth": True}  # what chat.completions.create sends
+KEY_PREFIX = f"botkit-{secrets.token_hex(8)}-"
+_numbers = itertools.count()
 UNREADABLE = "the chat answer is not the JSON the chat completions API sends"
 
 
@@ -71,6 +75,12 @@ def chat_body(
     return body
 
 
+def options() -> Any:
+    """Request options: bearer auth, and an idempotency key that is cheap to make (the SDK
+    would draw a random UUID for every request) and the same across the SDK's retries."""
+    return {"security": SECURITY, "idempotency_key": f"{KEY_PREFIX}{next(_numbers)}"}
+
+
 def encode(body: dict[str, Any]) -> bytes:
     """UTF-8 JSON; a lone surrogate that slipped into a text becomes ``?``, never an error."""
     return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "replace")
@@ -79,7 +89,7 @@ def encode(body: dict[str, Any]) -> bytes:
 async def complete(client: openai.AsyncOpenAI, body: dict[str, Any]) -> Answer:
     """Ask for the whole answer at once."""
     response: httpx2.Response = await client.post(
-        PATH, cast_to=httpx2.Response, content=encode(body), options=OPTIONS
+        PATH, cast_to=httpx2.Response, content=encode(body), options=options()
     )
     try:
         data = json.loads(response.content)
@@ -101,7 +111,7 @@ async def stream(client: openai.AsyncOpenAI, body: dict[str, Any]) -> AsyncItera
     """Yield the pieces of a streamed answer as they come (``str``), and the total tokens
     (``int``) when the usage chunk at the end says them."""
     response: httpx2.Response = await client.post(
-        PATH, cast_to=httpx2.Response, content=encode(body), options=OPTIONS, stream=True
+        PATH, cast_to=httpx2.Response, content=encode(body), options=options(), stream=True
     )
     try:
         async for line in response.aiter_lines():

@@ -107,3 +107,8 @@ def sent_messages(server: FakeOpenAI) -> list[dict[str, str]]:
 def said(server: FakeOpenAI) -> list[str]:
     """The contents of the last request's messages, system prompt left out."""
     return [m["content"] for m in sent_messages(server) if m["role"] != "system"]
+
+
+def chat_state(bot: Any) -> Any:
+    """The chat plugin's state in a running harness bot."""
+    return bot.bot.plugins.pm.get_plugin("openai_chat").state(bot.bot)
