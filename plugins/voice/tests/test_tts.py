@@ -24,7 +24,7 @@ async def synthesize(bot, engine: str, text: str = "hello there", language: str 
     message = Message(id="1", content="", author=OWNER_IN_VOICE, channel=CHANNEL)
     return await bot.bot.plugins.call_first(
         "botkit_synthesize",
-        ctx=Context(bot.bot, message),
+        ctx=Context(message, bot.bot.plugin_handle("voice"), bot=bot.bot),
         text=text,
         engine=engine,
         language=language,

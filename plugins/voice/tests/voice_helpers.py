@@ -11,8 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import attrs
-from botkit_voice import speaker
-from botkit_voice.settings import VoiceSettings
 
 from botkit import Audio, Channel, ChannelKind, Context, User, hookimpl
 from botkit.adapters.base import VoiceConnections
@@ -119,7 +117,7 @@ class FakeClock:
 
 async def spoken(bot: Any) -> None:
     """Wait until every queued utterance has been spoken."""
-    for guild in speaker.speakers(bot, VoiceSettings()).guilds.values():
+    for guild in list(bot.plugin_handle("voice").state.guilds.values()):
         await asyncio.wait_for(guild.drain(), 30)
 
 
