@@ -79,7 +79,7 @@ class FeedbackCommands:
                 f"The correction is empty: write the right answer after `{ctx.prefix}correct"
                 + ("`." if target is ctx.message.reference else f" {target.id}`.")
             )
-        user_message_id, user_text = await _answered(ctx, target)
+        user_message_id, user_text, asker_id = await _answered(ctx, target)
         author = ctx.message.author
         row = Correction(
             guild_id=guild_key(ctx.guild_id),
@@ -92,6 +92,7 @@ class FeedbackCommands:
             user_text=user_text,
             correction=correction,
             created_at=self.timestamp(),
+            asker_id=asker_id,
         )
         number = await store.add_correction(ctx.storage, row)
         log.info("correction %d of message %s by user %s", number, target.id, author.id)
@@ -121,6 +122,7 @@ class FeedbackCommands:
             replied_to_id=reference.id if reference else None,
             replied_to_text=reference.content if reference else None,
             created_at=self.timestamp(),
+            replied_to_author_id=reference.author.id if reference else None,
         )
         number = await store.add_note(ctx.storage, note)
         log.info("feedback %d by user %s", number, author.id)
@@ -230,10 +232,13 @@ async def _target(ctx: Context, text: str) -> tuple[ReferencedMessage, str]:
     )
 
 
-async def _answered(ctx: Context, target: ReferencedMessage) -> tuple[str | None, str | None]:
-    """(id, text) of the user message the bot's reply answered, as far as the adapter knows."""
+async def _answered(
+    ctx: Context, target: ReferencedMessage
+) -> tuple[str | None, str | None, str | None]:
+    """(id, text, author id) of the user message the bot's reply answered, as far as the
+    adapter knows."""
     if target.reply_to is None:
-        return None, None
+        return None, None, None
     try:
         found = await ctx.adapter.fetch_message(ctx.message.channel, target.reply_to)
     except Exception:
@@ -242,9 +247,9 @@ async def _answered(ctx: Context, target: ReferencedMessage) -> tuple[str | None
         )
         found = None
     if found is None:
-        return target.reply_to, None
+        return target.reply_to, None, None
     mention = re.compile(rf"<@!?{re.escape(ctx.adapter.bot_user_id)}>")
-    return found.id, mention.sub("", found.content).strip() or None
+    return found.id, mention.sub("", found.content).strip() or None, found.author.id
 
 
 def _describe(row: Correction) -> str:

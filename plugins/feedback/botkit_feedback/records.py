@@ -49,6 +49,7 @@ class Correction:
     correction: str = text_field()
     created_at: datetime
     id: int = 0
+    asker_id: str | None = None  # who asked what the bot's reply answered, when known
 
 
 @attrs.frozen
@@ -63,6 +64,7 @@ class Note:
     replied_to_id: str | None
     replied_to_text: str | None = optional_text_field()
     created_at: datetime
+    replied_to_author_id: str | None = None
 
 
 @attrs.frozen
@@ -84,7 +86,9 @@ class Forgotten:
     corrections: int
     notes: int
     ratings: int
+    quoted: int = 0  # other users' corrections and notes that no longer quote the user
 
     @property
     def total(self) -> int:
+        """Rows deleted (quotes removed from other users' rows are not counted)."""
         return self.corrections + self.notes + self.ratings

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import attrs
-from sqlalchemy import Select, delete, func, insert, select
+from sqlalchemy import Select, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from botkit.storage import Storage
@@ -93,7 +93,9 @@ async def rating_totals(storage: Storage, guild_id: str) -> tuple[int, int]:
 
 
 async def forget_user(storage: Storage, user_id: str) -> Forgotten:
-    """Delete a user's corrections, notes and ratings, in one transaction."""
+    """Delete a user's corrections, notes and ratings, and take what they wrote out of other
+    users' rows (the question a correction's reply answered, the message a note replied to),
+    in one transaction."""
     async with storage.session.begin() as session:
         done = [
             (await session.execute(delete(table).where(column == user_id))).rowcount
@@ -103,7 +105,35 @@ async def forget_user(storage: Storage, user_id: str) -> Forgotten:
                 (ratings, ratings.c.user_id),
             )
         ]
-    return Forgotten(*done)
+        quoted = [
+            (await session.execute(statement)).rowcount
+            for statement in (
+                update(corrections)
+                .where(corrections.c.asker_id == user_id)
+                .values(asker_id=None, user_text=None, user_message_id=None),
+                update(notes)
+                .where(notes.c.replied_to_author_id == user_id)
+                .values(replied_to_author_id=None, replied_to_text=None, replied_to_id=None),
+            )
+        ]
+    return Forgotten(*done, quoted=sum(quoted))
+
+
+async def count_user(storage: Storage, user_id: str) -> dict[str, int]:
+    """What is stored about a user: their rows, and other users' rows quoting them."""
+    queries = {
+        "corrections": select(func.count()).where(corrections.c.author_id == user_id),
+        "feedback notes": select(func.count()).where(notes.c.author_id == user_id),
+        "ratings": select(func.count()).where(ratings.c.user_id == user_id),
+        "corrections of answers to you": select(func.count()).where(
+            corrections.c.asker_id == user_id
+        ),
+        "feedback notes quoting you": select(func.count()).where(
+            notes.c.replied_to_author_id == user_id
+        ),
+    }
+    async with storage.session() as session:
+        return {kind: (await session.execute(q)).scalar_one() for kind, q in queries.items()}
 
 
 def _utc(value: datetime) -> datetime:

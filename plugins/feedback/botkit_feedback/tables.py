@@ -33,8 +33,10 @@ corrections = Table(
     Column("user_text", Text),
     Column("correction", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("asker_id", ID),  # who wrote user_text, when known
     Index("ix_feedback_corrections_guild", "guild_id", "id"),
     Index("ix_feedback_corrections_author", "author_id"),
+    Index("ix_feedback_corrections_asker", "asker_id"),
 )
 
 notes = Table(
@@ -49,7 +51,9 @@ notes = Table(
     Column("replied_to_id", ID),  # the message the feedback was a reply to, if any
     Column("replied_to_text", Text),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("replied_to_author_id", ID),  # who wrote replied_to_text
     Index("ix_feedback_notes_author", "author_id"),
+    Index("ix_feedback_notes_replied_to_author", "replied_to_author_id"),
 )
 
 ratings = Table(

@@ -20,6 +20,7 @@ async def test_feedback_is_stored_with_its_context(feedback_bot, stored):
         "replied_to_id": None,
         "replied_to_text": None,
         "created_at": row["created_at"],
+        "replied_to_author_id": None,
     }
     assert row["created_at"].replace(tzinfo=UTC) == datetime(2023, 11, 14, 22, 13, 20, tzinfo=UTC)
 

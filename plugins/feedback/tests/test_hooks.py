@@ -125,3 +125,34 @@ async def test_forgetme_with_nothing_stored(feedback_bot):
     assert replies.text == (
         "Deleted what I stored about you: 0 correction(s), 0 feedback message(s), 0 rating(s)."
     )
+
+
+async def test_delete_user_data_takes_their_question_out_of_others_corrections(
+    feedback_bot, ask, stored
+):
+    async with feedback_bot() as bot:
+        answer = await ask(bot, user=bot.member)
+        await bot.send(f"!correct {answer.id} Canberra!", user=bot.admin)
+        await bot.bot.plugins.call_all(
+            "botkit_delete_user_data", bot=bot.bot, user_id=bot.member.id
+        )
+        [left] = await stored(bot, "feedback_corrections")
+    assert (left["author_id"], left["correction"]) == (bot.admin.id, "Canberra!")
+    assert (left["user_text"], left["user_message_id"], left["asker_id"]) == (None, None, None)
+
+
+async def test_delete_user_data_takes_their_message_out_of_others_notes(feedback_bot, stored):
+    async with feedback_bot() as bot:
+        await bot.send("an aside nobody answers", user=bot.member)
+        [aside] = [k for k, m in bot.adapter.messages.items() if m.author == bot.member]
+        await bot.send("!feedback this is off-topic", user=bot.admin, reply_to=aside)
+        await bot.bot.plugins.call_all(
+            "botkit_delete_user_data", bot=bot.bot, user_id=bot.member.id
+        )
+        [left] = await stored(bot, "feedback_notes")
+    assert (left["author_id"], left["text"]) == (bot.admin.id, "this is off-topic")
+    assert (left["replied_to_id"], left["replied_to_text"], left["replied_to_author_id"]) == (
+        None,
+        None,
+        None,
+    )

@@ -17,10 +17,12 @@ from sqlalchemy import (
     delete,
     func,
     insert,
+    or_,
     select,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Delete, Insert
+from sqlalchemy.sql.elements import ColumnElement
 
 from botkit.storage import Storage
 
@@ -264,10 +266,28 @@ async def tokens_today(
         return int((await conn.execute(query)).scalar_one())
 
 
+def _of_user(user_id: str) -> ColumnElement[bool]:
+    """Turns derived from a user: theirs, and every turn of a conversation that is theirs
+    (copies of other users' turns it started from included)."""
+    return or_(
+        turns.c.user_id == user_id, turns.c.conversation.endswith(f":{user_id}", autoescape=True)
+    )
+
+
 async def delete_user(storage: Storage, user_id: str) -> int:
-    """Forget a user's questions, the answers to them (copies in others' conversations too)
-    and their token counts."""
+    """Forget a user's questions, the answers to them (copies in others' conversations too),
+    their own conversations and their token counts."""
     async with storage.engine.begin() as conn:
-        gone = await conn.execute(delete(turns).where(turns.c.user_id == user_id))
+        gone = await conn.execute(delete(turns).where(_of_user(user_id)))
         counted = await conn.execute(delete(usage).where(usage.c.user_id == user_id))
     return (gone.rowcount or 0) + (counted.rowcount or 0)
+
+
+async def count_user(storage: Storage, user_id: str) -> dict[str, int]:
+    """What is stored about a user, for ``!mydata``."""
+    queries = {
+        "conversation messages": select(func.count()).where(_of_user(user_id)),
+        "daily token counts": select(func.count()).where(usage.c.user_id == user_id),
+    }
+    async with storage.engine.connect() as conn:
+        return {kind: (await conn.execute(q)).scalar_one() for kind, q in queries.items()}
