@@ -13,6 +13,7 @@ and a loaded model is kept for every later bot (tests load Whisper once per sess
 from __future__ import annotations
 
 import asyncio
+import atexit
 import multiprocessing
 import multiprocessing.connection
 import os
@@ -85,6 +86,13 @@ class Worker:
         self.process.join(5)
         self.conn.close()
 
+    def finish(self) -> None:
+        """Let an idle worker end by itself (it cleans up after its engines), else kill it."""
+        self.conn.close()
+        self.process.join(2)
+        if self.process.is_alive():
+            self.kill()
+
 
 class Pool:
     """At most ``size`` worker processes, started when first needed.
@@ -97,24 +105,31 @@ class Pool:
         self.size = size
         self._free = size
         self._waiters: deque[asyncio.Future[None]] = deque()
+        self._urgent: deque[asyncio.Future[None]] = deque()
         self._idle: list[Worker] = []
         self._context = _context()
         self.running = 0
 
     @property
     def waiting(self) -> int:
-        return len(self._waiters)
+        return len(self._waiters) + len(self._urgent)
 
     async def run(
-        self, job: Callable[..., Any], *args: Any, time_limit: float, max_waiting: int
+        self,
+        job: Callable[..., Any],
+        *args: Any,
+        time_limit: float,
+        max_waiting: int,
+        urgent: bool = False,
     ) -> Any:
         """``job(*args)`` in a worker, stopped after running ``time_limit`` s (TimeoutError).
 
-        Busy at once when every worker is busy and ``max_waiting`` jobs already wait.
+        Busy at once when every worker is busy and ``max_waiting`` jobs already wait. An
+        ``urgent`` job (short speech someone is waiting to hear) goes before the others.
         """
         if self._free == 0 and self.waiting >= max_waiting:
             raise Busy(f"{self.waiting} speech jobs are already waiting")
-        await self._acquire()
+        await self._acquire(self._urgent if urgent else self._waiters)
         self.running += 1
         worker: Worker | None = None
         try:
@@ -135,27 +150,28 @@ class Pool:
             self.running -= 1
             self._release()
 
-    async def _acquire(self) -> None:
-        if self._free > 0 and not self._waiters:
+    async def _acquire(self, line: deque[asyncio.Future[None]]) -> None:
+        if self._free > 0 and not self.waiting:
             self._free -= 1
             return
         waiter = asyncio.get_running_loop().create_future()
-        self._waiters.append(waiter)
+        line.append(waiter)
         try:
             await waiter
         except asyncio.CancelledError:
             if waiter.done() and not waiter.cancelled():
                 self._release()  # the slot was handed over just as the caller gave up
             else:
-                self._waiters.remove(waiter)
+                line.remove(waiter)
             raise
 
     def _release(self) -> None:
-        while self._waiters:
-            waiter = self._waiters.popleft()
-            if not waiter.done():
-                waiter.set_result(None)
-                return
+        for line in (self._urgent, self._waiters):
+            while line:
+                waiter = line.popleft()
+                if not waiter.done():
+                    waiter.set_result(None)
+                    return
         self._free += 1
 
     async def _worker(self) -> Worker:
@@ -167,9 +183,9 @@ class Pool:
         return await asyncio.to_thread(Worker, self._context)
 
     def close(self) -> None:
-        """Stop the idle workers (blocking)."""
+        """Let the idle workers end (blocking)."""
         while self._idle:
-            self._idle.pop().kill()
+            self._idle.pop().finish()
 
 
 _pools: dict[int, Pool] = {}
@@ -182,3 +198,9 @@ def pool(size: int) -> Pool:
     if found is None:
         found = _pools[size] = Pool(size)
     return found
+
+
+@atexit.register
+def _close_all() -> None:
+    for found in _pools.values():
+        found.close()

@@ -146,6 +146,7 @@ async def espeak_in_pool(settings: VoiceSettings, text: str, language: str, path
             str(path),
             time_limit=settings.tts_timeout,
             max_waiting=settings.max_waiting,
+            urgent=True,
         )
     except TimeoutError:
         raise VoiceProblem(f"espeak-ng took longer than {settings.tts_timeout:g} s.") from None

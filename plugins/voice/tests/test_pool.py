@@ -74,3 +74,19 @@ async def test_a_request_dropped_while_waiting_leaves_the_queue(workers):
     assert workers.waiting == 0
     pid = await running
     assert alive(pid)  # the running job was not disturbed
+
+
+async def test_urgent_jobs_go_before_those_waiting_longer(workers):
+    order = []
+
+    async def job(name: str, urgent: bool) -> None:
+        await workers.run(slow, 0, time_limit=30, max_waiting=5, urgent=urgent)
+        order.append(name)
+
+    running = asyncio.create_task(workers.run(slow, 0.5, time_limit=30, max_waiting=5))
+    await asyncio.sleep(0.1)
+    first = asyncio.create_task(job("transcription", urgent=False))
+    await asyncio.sleep(0)
+    second = asyncio.create_task(job("speech", urgent=True))
+    await asyncio.gather(running, first, second)
+    assert order == ["speech", "transcription"]
