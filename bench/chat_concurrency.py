@@ -16,6 +16,8 @@ and the process's CPU time per message (the fake Discord's share included, the s
   histories in a dict;
 - the floor: the same discord.py bot posting the request body with a plain ``aiohttp``
   session and reading the JSON itself;
+- requests only, no bot: the chat plugin's client (the SDK's low-level post) against a plain
+  aiohttp session, the same number of requests at once: what the SDK itself costs;
 - the original bot's design: a blocking synchronous OpenAI call inside the async handler
   (50 messages, measured, then extrapolated to the burst size: it answers one at a time).
 
@@ -48,6 +50,9 @@ import aiohttp
 import discord
 import openai
 from botkit_openai_chat import ChatPlugin
+from botkit_openai_chat import client as chat_client
+from botkit_openai_chat.client import make_client
+from botkit_openai_chat.settings import ChatSettings
 from botkit_openai_chat.store import turns as turns_table
 from botkit_testkit.discord import FakeChannel, FakeDiscord, FakeUser, start_discord_harness
 from botkit_testkit.openai_server import start_in_subprocess
@@ -256,6 +261,39 @@ async def run_blocking(base_url: str, count: int) -> Result:
         ai.close()
 
 
+async def requests_only(base_url: str, count: int, sdk: bool) -> Result:
+    """``count`` chat requests at once without any bot: botkit's client (the SDK's low-level
+    post on its aiohttp transport, pool as the plugin sizes it) or a plain aiohttp session.
+    What the SDK costs per request over the floor, whatever the bot around it does."""
+    body = {"model": MODEL, "messages": [{"role": "user", "content": "hello"}]}
+    if sdk:
+        client = make_client(ChatSettings(base_url=base_url), API_KEY)
+
+        async def ask() -> object:
+            return await chat_client.complete(client, body)
+
+        close: Callable[[], Awaitable[None]] = client.close
+    else:
+        session = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=POOL),
+            headers={"Authorization": f"Bearer {API_KEY}", "Content-Type": "application/json"},
+        )
+
+        async def ask() -> object:
+            url = base_url.rstrip("/") + "/chat/completions"
+            async with session.post(url, data=json.dumps(body).encode()) as response:
+                return json.loads(await response.read())
+
+        close = session.close
+    try:
+        await ask()  # connections warm
+        wall, cpu = time.perf_counter(), time.process_time()
+        await asyncio.gather(*(ask() for _ in range(count)))
+        return time.perf_counter() - wall, time.process_time() - cpu
+    finally:
+        await close()
+
+
 def median(runs: list[Result]) -> tuple[float, float, str]:
     """Median wall and CPU seconds, and the wall range when there are several runs."""
     walls = sorted(w for w, _ in runs)
@@ -275,6 +313,8 @@ def bursts(url: str, count: int, tmp: Path) -> dict[str, Callable[[], Result]]:
     found["httpx|0"] = lambda: asyncio.run(
         run_botkit(url, count, 0, tmp / "httpx", http_client="httpx")
     )
+    found["sdk-post|-"] = lambda: asyncio.run(requests_only(url, count, sdk=True))
+    found["plain-post|-"] = lambda: asyncio.run(requests_only(url, count, sdk=False))
     return found
 
 
@@ -283,6 +323,8 @@ NAMES = {
     "httpx": 'botkit, http_client = "httpx"',
     "reference": "reference: discord.py + one AsyncOpenAI",
     "aiohttp": "floor: discord.py + plain aiohttp",
+    "sdk-post": "requests only: botkit's client (SDK post)",
+    "plain-post": "requests only: plain aiohttp",
 }
 
 
@@ -338,6 +380,11 @@ def main() -> None:
             f"{reference:.2f}; wall botkit / reference "
             f"{wall[f'botkit|{turns}'] / wall[f'reference|{turns}']:.2f}"
         )
+    sdk, plain = cpu["sdk-post|-"], cpu["plain-post|-"]
+    print(
+        f"requests only: the SDK's post costs {sdk - plain:.2f} ms of CPU per request more "
+        f"than plain aiohttp ({sdk / plain:.1f}x)"
+    )
     growth = cpu[f"botkit|{HISTORIES[-1]}"] / cpu[f"botkit|{HISTORIES[0]}"] - 1
     grown_reference = cpu[f"reference|{HISTORIES[-1]}"] / cpu[f"reference|{HISTORIES[0]}"] - 1
     met &= growth <= HISTORY_TARGET

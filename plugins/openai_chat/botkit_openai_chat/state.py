@@ -91,6 +91,8 @@ class ChatState:
                 self._choices.popitem(last=False)
         else:
             self._choices.move_to_end(ctx.guild_id)
+            if task.done() and not task.cancelled() and task.exception() is None:
+                return task.result()  # the usual case: no future to wait on
         try:
             return await asyncio.shield(task)
         except Exception:
