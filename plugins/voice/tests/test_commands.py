@@ -91,7 +91,7 @@ async def test_voice_engine_is_stored_per_guild(voice_bot):
 async def test_voice_engine_is_for_admins(voice_bot):
     async with voice_bot() as bot:
         replies = await bot.send("!voice engine gtts", user=bot.member)
-        assert replies.text == "Only server admins can use this command."
+        assert replies.text == "Only server admins (Manage Server) can use this command."
 
 
 async def test_voice_engine_refuses_an_unknown_engine(voice_bot):
