@@ -3,28 +3,34 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import time
 from collections.abc import Callable, Iterable
-from contextlib import nullcontext
+from pathlib import Path
 from typing import Any
 
 import attrs
 
 from botkit import builtin
-from botkit.adapters.base import Adapter
-from botkit.commands import Command, CommandTable, Permission, UsageError, bind
-from botkit.config import BotSettings, Config, ConfigError
+from botkit.adapters.base import Adapter, NoAdapter
+from botkit.commands import Command, CommandTable, UsageError, bind
+from botkit.config import Config, ConfigError
 from botkit.context import CommandError, Context
-from botkit.models import Attachment, Channel, Message, Reply, Sent, User
+from botkit.gate import Gate
+from botkit.handle import Capabilities, PluginHandle, wall_clock
+from botkit.migrations import Schema, upgrade
+from botkit.models import Attachment, ChannelKind, File, Message, Reaction, Reply, Sent
 from botkit.plugins import Plugins
+from botkit.server_config import ServerConfig
 from botkit.storage import Storage, default_url
-from botkit.text import split_text
+from botkit.text import clean_text, split_text
 from botkit.triggers import should_answer
+from botkit.typing_delay import delayed_typing
 
 log = logging.getLogger("botkit")
 
-HOST_SECTIONS = {"bot", "storage", "plugins", "discord", "console", "logging"}
+HOST_SECTIONS = {"bot", "storage", "plugins", "console", "logging", "metrics"}
 STREAM_EDIT_INTERVAL = 1.0
 DISABLED_KEY = "disabled_plugins"
 
@@ -42,16 +48,25 @@ class Bot:
         plugins: Plugins,
         *,
         clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = wall_clock,
     ) -> None:
         self.config = config
         self.plugins = plugins
         self.clock = clock
+        self.wall_clock = wall_clock
         self.commands = CommandTable()
         self.settings: dict[str, Any] = {}
         self.storage = Storage(config.storage.url or default_url(config.data_dir))
-        self.adapter: Adapter = _NoAdapter()
+        self.adapter: Adapter = NoAdapter()
+        self.capabilities = Capabilities()
+        self.server_config = ServerConfig(self)
+        self.gate = Gate(self)
+        self.ready = asyncio.Event()
+        self._handles: dict[str, PluginHandle] = {}
         self._guild_disabled: dict[str, frozenset[str]] = {}
-        self._tables: list[Any] = []
+        self._schemas: list[Schema] = []
+        self._ephemeral = itertools.count(1)
+        plugins.handle = self.plugin_handle
 
     @classmethod
     def build(
@@ -61,6 +76,7 @@ class Bot:
         extra_plugins: Iterable[tuple[str, object]] = (),
         entry_points: bool = True,
         clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = wall_clock,
         strict: bool | None = None,
     ) -> Bot:
         """Load the built-in plugin, installed plugins and ``extra_plugins`` (name, object)."""
@@ -70,9 +86,16 @@ class Bot:
             plugins.load_entry_points(disabled=config.plugins.disabled)
         for name, plugin in extra_plugins:
             plugins.register(plugin, name)
-        bot = cls(config, plugins, clock=clock)
+        bot = cls(config, plugins, clock=clock, wall_clock=wall_clock)
         bot._load_registrations()
         return bot
+
+    def plugin_handle(self, name: str) -> PluginHandle:
+        """The scoped handle of plugin ``name`` (one per plugin for this bot)."""
+        found = self._handles.get(name)
+        if found is None:
+            found = self._handles[name] = PluginHandle(self, name)
+        return found
 
     def _load_registrations(self) -> None:
         for name, settings_cls in self.plugins.collect("botkit_settings").items():
@@ -81,8 +104,9 @@ class Bot:
             except ConfigError as exc:
                 self.plugins.fail(name, exc, "has invalid settings")
         unknown = set(self.config.raw) - HOST_SECTIONS - set(self.plugins.statuses)
+        unknown -= set(self.config.adapter_sections)
         for section in sorted(unknown):
-            log.warning("config section [%s] matches no installed plugin", section)
+            log.warning("config section [%s] matches no installed plugin or adapter", section)
         for name, commands in self.plugins.collect("botkit_commands").items():
             if self.plugins.statuses[name].state != "ok":
                 continue
@@ -90,7 +114,13 @@ class Bot:
                 self._add_commands(name, commands)
             except ValueError as exc:
                 raise StartupError(str(exc)) from None
-        self._tables = list(self.plugins.collect("botkit_tables").values())
+        tables = self.plugins.collect("botkit_tables")
+        migrations = self.plugins.collect("botkit_migrations")
+        self._schemas = [
+            Schema(name, tables.get(name), Path(migrations[name]) if name in migrations else None)
+            for name in self.plugins.statuses
+            if name in tables or name in migrations
+        ]
 
     def _add_commands(self, plugin: str, commands: list[Command]) -> None:
         for cmd in commands:
@@ -100,28 +130,52 @@ class Bot:
     # --- life cycle ---
 
     async def start(self, adapter: Adapter) -> None:
-        """Create the data directory and tables, then run the startup hooks."""
+        """Create the data directory, upgrade the schema, then run the startup hooks."""
         self.adapter = adapter
+        self.capabilities = Capabilities(
+            adapter=adapter.name,
+            bot_user_id=adapter.bot_user_id,
+            text_limit=adapter.text_limit,
+            can_edit=adapter.can_edit,
+            voice=adapter.voice,
+            voice_notes=getattr(adapter, "voice_notes", False),
+        )
         self.config.data_dir.mkdir(parents=True, exist_ok=True)
         self.config.files_dir.mkdir(parents=True, exist_ok=True)
-        await self.storage.create_tables(self._tables)
+        for name, problem in await upgrade(self.storage, self._schemas):
+            self.plugins.fail(name, problem, "could not create or upgrade its tables")
         stored = await self.storage.settings_by_guild("botkit", DISABLED_KEY)
         self._guild_disabled = {guild: frozenset(names) for guild, names in stored.items()}
-        await self.plugins.call_all("botkit_startup", bot=self)
+        await self.server_config.load()
+        await self.gate.load()
+        await self.plugins.call_all("botkit_startup", plugin=None)
+        self.ready.set()
 
     async def stop(self) -> None:
-        await self.plugins.call_all("botkit_shutdown", bot=self)
+        self.ready.clear()
+        await self.plugins.call_all("botkit_shutdown", plugin=None)
         await self.storage.close()
 
     # --- message flow ---
+
+    def wants(self, message: Message) -> bool:
+        """The cheap check an adapter may make before costly work: a command or for the bot."""
+        content = message.content
+        prefix = self.config.bot.prefix
+        return (content.startswith(prefix) and len(content) > len(prefix)) or should_answer(
+            message, self.config.bot, self.adapter.bot_user_id
+        )
+
+    def context(self, message: Message, plugin: str = "builtin") -> Context:
+        return Context(message=message, plugin=self.plugin_handle(plugin), bot=self)
 
     async def handle(self, message: Message) -> None:
         """Run one incoming message through commands or the answer pipeline."""
         if message.author.is_bot or message.author.id == self.adapter.bot_user_id:
             return
-        message = self._with_owner(message)
-        skip = await self.disabled_plugins(message.guild_id)
-        ctx = Context(self, message)
+        message = self._with_owner(self._cleaned(message))
+        skip = self.disabled_in(message.guild_id)
+        ctx = self.context(message)
         await self.plugins.call_all("botkit_message_received", ctx=ctx, skip=skip)
         prefix = self.config.bot.prefix
         if message.content.startswith(prefix) and len(message.content) > len(prefix):
@@ -129,22 +183,34 @@ class Bot:
         elif should_answer(message, self.config.bot, self.adapter.bot_user_id):
             await self.answer(ctx, skip)
 
-    async def handle_reaction(
-        self, channel: Channel, message_id: str, user: User, emoji: str, added: bool
-    ) -> None:
-        """Tell plugins that ``user`` reacted to the bot's message ``message_id``."""
-        if user.is_bot:
+    async def handle_command(self, message: Message, cmd: Command, values: dict[str, Any]) -> None:
+        """Run ``cmd`` with arguments the adapter already bound (a slash command's options)."""
+        if message.author.is_bot:
             return
-        message = Message(id=message_id, content="", author=user, channel=channel)
-        skip = await self.disabled_plugins(channel.guild_id)
+        message = self._with_owner(message)
+        values = {k: clean_text(v) if isinstance(v, str) else v for k, v in values.items()}
+        skip = self.disabled_in(message.guild_id)
+        ctx = self.context(message)
+        await self.plugins.call_all("botkit_message_received", ctx=ctx, skip=skip)
+        await self.run_bound(cmd, ctx, values, skip)
+
+    async def handle_reaction(self, reaction: Reaction) -> None:
+        """Tell plugins that a user reacted to one of the bot's messages."""
+        if reaction.user.is_bot:
+            return
+        stand_in = Message(
+            id=reaction.message_id, content="", author=reaction.user, channel=reaction.channel
+        )
         await self.plugins.call_all(
             "botkit_reaction",
-            ctx=Context(self, message),
-            message_id=message_id,
-            emoji=emoji,
-            added=added,
-            skip=skip,
+            ctx=self.context(stand_in),
+            reaction=reaction,
+            skip=self.disabled_in(reaction.guild_id),
         )
+
+    def _cleaned(self, message: Message) -> Message:
+        content = clean_text(message.content)
+        return message if content == message.content else attrs.evolve(message, content=content)
 
     def _with_owner(self, message: Message) -> Message:
         author = message.author
@@ -154,35 +220,53 @@ class Bot:
         return message
 
     async def run_command(self, ctx: Context, text: str, skip: frozenset[str]) -> None:
-        prefix = self.config.bot.prefix
         cmd, name, args = self.commands.find(text)
         if cmd is None:
-            # "!wow" in a busy channel is not for the bot: answer only a likely typo or a DM
-            near = self.commands.suggest(name) if name else []
-            if near or (name and ctx.message.channel.is_dm):
-                hint = f" Did you mean {', '.join(prefix + n for n in near)}?" if near else ""
-                await ctx.reply(f"Unknown command {prefix}{name}.{hint} See {prefix}help.")
-            return
-        if cmd.plugin in skip:
-            await ctx.reply(f"{prefix}{cmd.name} is disabled in this server.")
-            return
-        refusal = permission_refusal(cmd, ctx.message.author)
-        if refusal:
-            log.info(
-                "refused %s%s to user %s: %s", prefix, cmd.name, ctx.message.author.id, refusal
-            )
-            await ctx.reply(refusal)
+            await self._unknown(ctx, name)
             return
         try:
             values = bind(cmd, args, ctx.message)
         except UsageError as exc:
-            await ctx.reply(f"{exc}. Usage: `{cmd.usage(prefix)}`")
+            await ctx.reply(f"{exc}. Usage: `{cmd.usage(self.config.bot.prefix)}`")
             return
-        log.info("command %s%s by user %s", prefix, cmd.name, ctx.message.author.id)
+        await self.run_bound(cmd, ctx, values, skip)
+
+    async def run_bound(
+        self, cmd: Command, ctx: Context, values: dict[str, Any], skip: frozenset[str]
+    ) -> None:
+        """Check the server's rules for ``cmd``, then run it with already bound arguments
+        (prefix and slash commands alike)."""
+        prefix = self.config.bot.prefix
+        if cmd.plugin in skip:
+            await ctx.reply(f"{prefix}{cmd.name} is disabled in this server.")
+            return
+        verdict = await self.gate.check(cmd, ctx.message)
+        if verdict.refused:
+            log.info(
+                "refused %s%s to user %s: %s",
+                prefix,
+                cmd.name,
+                ctx.message.author.id,
+                verdict.reason,
+            )
+            if verdict.reply:
+                await ctx.reply(verdict.reason)
+            return
+        log.debug("command %s%s by user %s", prefix, cmd.name, ctx.message.author.id)
         await self.invoke(cmd, ctx.for_plugin(cmd.plugin), values)
+
+    async def _unknown(self, ctx: Context, name: str) -> None:
+        """Answer "!wow" only when it is a likely typo or sent in a DM: not for the bot else."""
+        prefix = self.config.bot.prefix
+        if not name or not (ctx.message.channel.is_dm or self.commands.has_near(name)):
+            return
+        near = self.commands.suggest(name)
+        hint = f" Did you mean {', '.join(prefix + n for n in near)}?" if near else ""
+        await ctx.reply(f"Unknown command {prefix}{name[:40]}.{hint} See {prefix}help.")
 
     async def invoke(self, cmd: Command, ctx: Context, values: dict[str, Any]) -> None:
         """Run a command callback and send what it returns; errors become short replies."""
+        status = self.plugins.statuses[cmd.plugin]
         try:
             async with asyncio.timeout(self.plugins.timeout):
                 result = await cmd.callback(ctx, **values)
@@ -191,16 +275,39 @@ class Bot:
             await ctx.reply(str(exc))
             return
         except TimeoutError:
+            status.timeouts += 1
+            self.plugins.on_failure(cmd.plugin, f"command {cmd.name}", "timeout")
             log.error("command %s of plugin %s timed out", cmd.name, cmd.plugin)
             await ctx.reply(f"{ctx.prefix}{cmd.name} took too long and was stopped.")
             return
+        except asyncio.CancelledError:
+            if _own_cancellation():
+                raise
+            status.failures += 1
+            self.plugins.on_failure(cmd.plugin, f"command {cmd.name}", "error")
+            log.error("command %s of plugin %s raised CancelledError", cmd.name, cmd.plugin)
+            await ctx.reply(f"{ctx.prefix}{cmd.name} failed; the details are in the bot's log.")
+            return
         except Exception:
-            self.plugins.statuses[cmd.plugin].failures += 1
+            status.failures += 1
+            self.plugins.on_failure(cmd.plugin, f"command {cmd.name}", "error")
             log.exception("command %s of plugin %s failed", cmd.name, cmd.plugin)
             await ctx.reply(f"{ctx.prefix}{cmd.name} failed; the details are in the bot's log.")
             return
-        if result is not None:
-            await ctx.reply(result)
+        if result is None:
+            return
+        if not isinstance(result, Reply | str):
+            status.bad_results += 1
+            self.plugins.on_failure(cmd.plugin, f"command {cmd.name}", "bad_result")
+            log.error(
+                "command %s of plugin %s returned %s, not a str or Reply",
+                cmd.name,
+                cmd.plugin,
+                type(result).__name__,
+            )
+            await ctx.reply(f"{ctx.prefix}{cmd.name} failed; the details are in the bot's log.")
+            return
+        await ctx.reply(result)
 
     async def answer(self, ctx: Context, skip: frozenset[str]) -> None:
         """Answer a plain message; a hook raising CommandError is answered with its text."""
@@ -211,7 +318,7 @@ class Bot:
             await ctx.reply(str(exc))
 
     async def _answer(self, ctx: Context, skip: frozenset[str]) -> None:
-        """Transcribe audio, gather context, ask the respond hook, deliver or send the answer."""
+        """Transcribe audio, gather knowledge, ask the respond hook, deliver or send the answer."""
         message = ctx.message
         text = message.content.strip()
         audio = next((a for a in message.attachments if a.is_audio), None)
@@ -224,17 +331,8 @@ class Bot:
             if message.attachments:
                 await ctx.reply("I can read text and audio; this attachment has neither.")
             return
-        snippets = [
-            s
-            for _, found in await self.plugins.call_all(
-                "botkit_context", ctx=ctx, text=text, skip=skip
-            )
-            for s in found
-        ]
-        async with self.adapter.typing(message.channel):
-            result = await self.plugins.call_first(
-                "botkit_respond", ctx=ctx, text=text, snippets=snippets, skip=skip
-            )
+        async with delayed_typing(self.adapter, message.channel, self.config.bot.typing_delay):
+            result = await self.respond(ctx, text, skip)
         if result is None:
             if not self.plugins.implements("botkit_respond"):
                 await ctx.reply(f"No chat plugin is installed. See {ctx.prefix}help.")
@@ -249,6 +347,38 @@ class Bot:
             await ctx.reply(
                 "Something went wrong while answering; the details are in the bot's log."
             )
+
+    async def respond(self, ctx: Context, text: str, skip: frozenset[str]) -> Reply | str | None:
+        """Knowledge snippets, then the first respond hook's answer."""
+        found = await self.plugins.call_all("botkit_knowledge", ctx=ctx, text=text, skip=skip)
+        snippets = [s for _, items in found for s in items]
+        return await self.plugins.call_first(
+            "botkit_respond", ctx=ctx, text=text, snippets=snippets, skip=skip
+        )
+
+    async def answer_text(self, ctx: Context, text: str) -> Reply | None:
+        """``ctx.answer``: the pipeline for ``text`` in a conversation of its own."""
+        own = attrs.evolve(
+            ctx.message,
+            id=f"ephemeral-{next(self._ephemeral)}",
+            content=text,
+            channel=attrs.evolve(
+                ctx.message.channel,
+                id=f"ephemeral-{ctx.message.channel.id}",
+                kind=ChannelKind.DM if ctx.message.channel.is_dm else ctx.message.channel.kind,
+            ),
+            reference=None,
+            attachments=(),
+            ephemeral=True,
+        )
+        skip = self.disabled_in(ctx.guild_id) | {ctx.plugin.name}
+        result = await self.respond(self.context(own), clean_text(text), skip)
+        if isinstance(result, str):
+            return Reply(text=result)
+        if isinstance(result, Reply) and result.stream is not None:
+            pieces = [piece async for piece in result.stream]
+            return attrs.evolve(result, text="".join(pieces), stream=None)
+        return result
 
     async def transcribe(self, ctx: Context, audio: Attachment, skip: frozenset[str]) -> str | None:
         limit = self.config.bot.max_attachment_mb * 1024 * 1024
@@ -266,7 +396,7 @@ class Bot:
         if not transcript or not transcript.strip():
             await ctx.reply("I could not make out any speech in that audio.")
             return None
-        return transcript.strip()
+        return clean_text(transcript.strip())
 
     async def deliver(self, ctx: Context, reply: Reply, skip: frozenset[str]) -> None:
         """Stream or send the reply, letting a deliver hook (voice) take it over."""
@@ -274,31 +404,46 @@ class Bot:
             text = await self.stream(ctx.message.channel, reply, ctx.message.id)
             if reply.speak and text:
                 spoken = attrs.evolve(reply, text=text, stream=None)
-                await self.plugins.call_first("botkit_deliver", ctx=ctx, reply=spoken, skip=skip)
+                other = await self.plugins.call_first(
+                    "botkit_deliver", ctx=ctx, reply=spoken, skip=skip
+                )
+                if isinstance(other, Reply) and other.files:
+                    await ctx.reply(Reply(files=other.files))
             return
-        if reply.speak and await self.plugins.call_first(
-            "botkit_deliver", ctx=ctx, reply=reply, skip=skip
-        ):
-            return
+        if reply.speak:
+            other = await self.plugins.call_first("botkit_deliver", ctx=ctx, reply=reply, skip=skip)
+            if other is True:
+                return
+            if isinstance(other, Reply):
+                reply = other
         await ctx.reply(reply)
 
     # --- sending ---
 
-    async def send(self, channel: Channel, reply: Reply, reply_to: str | None = None) -> list[Sent]:
-        """Send text split at the adapter's limit; files go with the last part."""
-        chunks = split_text(reply.text, self.adapter.text_limit) or [""]
+    async def send(self, channel: Any, reply: Reply, reply_to: str | None = None) -> list[Sent]:
+        """Send text split at the adapter's limit; files go with the last part. A reply longer
+        than ``[bot] max_reply_messages`` messages goes as a ``reply.md`` file instead."""
+        text = clean_text(reply.text)
+        chunks = split_text(text, self.adapter.text_limit) or [""]
+        files = reply.files
+        if len(chunks) > self.config.bot.max_reply_messages:
+            files = (File("reply.md", data=text.encode()), *files)
+            chunks = [
+                f"The answer is long ({len(text):,} characters), so it is attached as reply.md."
+            ]
         sent = []
         for i, chunk in enumerate(chunks):
             last = i == len(chunks) - 1
-            if not chunk and not (last and reply.files):
+            if not chunk and not (last and files):
                 continue
-            files = reply.files if last else ()
             sent.append(
-                await self.adapter.send(channel, chunk, files, reply_to if i == 0 else None)
+                await self.adapter.send(
+                    channel, chunk, files if last else (), reply_to if i == 0 else None
+                )
             )
         return sent
 
-    async def stream(self, channel: Channel, reply: Reply, reply_to: str | None) -> str:
+    async def stream(self, channel: Any, reply: Reply, reply_to: str | None) -> str:
         """Post a streamed reply, editing it at most once a second; return the full text."""
         assert reply.stream is not None
         limit = self.adapter.text_limit
@@ -314,10 +459,15 @@ class Bot:
                 elif self.clock() - last_edit >= STREAM_EDIT_INTERVAL and text[:limit] != shown:
                     first = await self.adapter.edit(first, text[:limit])
                     shown, last_edit = text[:limit], self.clock()
+        text = clean_text(text)
         chunks = split_text(text, limit)
         if first is None:
             if chunks or reply.files:
                 await self.send(channel, attrs.evolve(reply, stream=None, text=text), reply_to)
+            return text
+        if len(chunks) > self.config.bot.max_reply_messages:
+            await self.adapter.edit(first, chunks[0])
+            await self.send(channel, Reply(text=text, files=reply.files))
             return text
         if chunks and chunks[0] != shown:
             await self.adapter.edit(first, chunks[0])
@@ -328,24 +478,20 @@ class Bot:
 
     # --- per-guild plugin switches ---
 
-    async def disabled_plugins(self, guild_id: str | None) -> frozenset[str]:
+    def disabled_in(self, guild_id: str | None) -> frozenset[str]:
         """Plugins switched off in this guild (loaded once at start, kept current here)."""
         return self._guild_disabled.get(guild_id or "", frozenset())
 
     async def set_plugin_enabled(self, guild_id: str, plugin: str, enabled: bool) -> None:
-        names = set(await self.disabled_plugins(guild_id))
+        names = set(self.disabled_in(guild_id))
         (names.discard if enabled else names.add)(plugin)
         await self.storage.set_setting("botkit", guild_id, DISABLED_KEY, sorted(names))
         self._guild_disabled[guild_id] = frozenset(names)
 
 
-def permission_refusal(cmd: Command, user: User) -> str | None:
-    """Why ``user`` may not run ``cmd``, or None."""
-    if cmd.permission is Permission.OWNER and not user.is_owner:
-        return "Only the bot's owner can use this command."
-    if cmd.permission is Permission.ADMIN and not (user.is_admin or user.is_owner):
-        return "Only server admins (Manage Server) can use this command."
-    return None
+def _own_cancellation() -> bool:
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
 
 
 def _version() -> str:
@@ -354,29 +500,4 @@ def _version() -> str:
     return __version__
 
 
-class _NoAdapter:
-    """Stands in until an adapter starts the bot."""
-
-    name = "none"
-    text_limit = 2000
-    can_edit = False
-    bot_user_id = ""
-    voice = None
-
-    async def send(self, channel: Channel, text: str, files: Any, reply_to: str | None) -> Sent:
-        raise RuntimeError("the bot has no adapter yet")
-
-    async def edit(self, sent: Sent, text: str) -> Sent:
-        raise RuntimeError("the bot has no adapter yet")
-
-    async def fetch_message(self, channel: Channel, message_id: str) -> None:
-        return None
-
-    def typing(self, channel: Channel) -> nullcontext[None]:
-        return nullcontext()
-
-    async def run(self, bot: Bot) -> None:
-        raise RuntimeError("no adapter")
-
-
-__all__ = ["Bot", "BotSettings", "StartupError", "permission_refusal"]
+__all__ = ["Bot", "StartupError"]

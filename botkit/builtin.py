@@ -8,8 +8,12 @@ from itertools import groupby
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import attrs
+
+from botkit import userdata
 from botkit.commands import Command, Permission, command
-from botkit.context import CommandError, Context
+from botkit.config import ConfigError
+from botkit.context import CommandError, Context, host_of
 from botkit.hookspecs import hookimpl
 from botkit.models import File, Reply
 from botkit.paths import UnsafePath, inside
@@ -27,7 +31,7 @@ async def hi(ctx: Context) -> str:
 
 async def help(ctx: Context, *, command: str | None = None) -> str:
     """List the commands, or explain one."""
-    prefix, table = ctx.prefix, ctx.bot.commands
+    prefix, table = ctx.prefix, host_of(ctx).commands
     if command is not None:
         cmd, _, _ = table.find(command.removeprefix(prefix))
         if cmd is None:
@@ -55,10 +59,11 @@ def describe(cmd: Command, prefix: str) -> str:
 
 async def instruction(ctx: Context) -> str:
     """Show the bot's instructions."""
-    configured = ctx.bot.config.bot.instruction_file
+    bot = host_of(ctx)
+    configured = bot.config.bot.instruction_file
     if not configured:
-        return generated_instructions(ctx.bot)
-    base = ctx.bot.config.path.parent if ctx.bot.config.path else Path.cwd()
+        return generated_instructions(bot)
+    base = bot.config.path.parent if bot.config.path else Path.cwd()
     try:
         return await asyncio.to_thread((base / configured).read_text, encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -81,15 +86,16 @@ def generated_instructions(bot: Bot) -> str:
 
 async def plugins(ctx: Context) -> str:
     """Show every plugin and its state."""
-    disabled_here = await ctx.bot.disabled_plugins(ctx.guild_id)
+    bot = host_of(ctx)
+    disabled_here = bot.disabled_in(ctx.guild_id)
     lines = []
-    for s in ctx.bot.plugins.statuses.values():
+    for s in bot.plugins.statuses.values():
         state = "disabled here" if s.name in disabled_here and s.state == "ok" else s.state
         line = f"`{s.name}` {s.version} {state}"
         if s.error:
             line += f": {s.error}"
-        if s.failures or s.timeouts:
-            line += f" ({s.failures} failures, {s.timeouts} time-outs)"
+        if s.counters():
+            line += f" ({s.counters()})"
         lines.append(line)
     return "\n".join(lines)
 
@@ -100,29 +106,73 @@ async def plugin(ctx: Context, action: str, name: str) -> str:
         raise CommandError("Plugins can be switched per server only, not in direct messages.")
     if action not in ("enable", "disable"):
         raise CommandError(f"Say enable or disable, not {action!r}.")
-    status = ctx.bot.plugins.statuses.get(name)
+    bot = host_of(ctx)
+    status = bot.plugins.statuses.get(name)
     if status is None or status.state != "ok":
-        raise CommandError(f"No loaded plugin {name!r}. See {ctx.prefix}plugins.")
-    if name == "builtin":
-        raise CommandError("The builtin plugin cannot be disabled.")
-    await ctx.bot.set_plugin_enabled(ctx.guild_id, name, action == "enable")
+        raise CommandError(f"No loaded plugin {name[:40]!r}. See {ctx.prefix}plugins.")
+    if status.distribution == "botkit":
+        raise CommandError(f"The {name} plugin is part of the host and cannot be disabled.")
+    await bot.set_plugin_enabled(ctx.guild_id, name, action == "enable")
     return f"Plugin {name} {action}d in this server."
 
 
 async def getfile(ctx: Context, path: str) -> Reply:
     """Send a file from the bot's files directory."""
-    root = ctx.bot.config.files_dir
+    root = ctx.plugin.files_dir
     try:
         target = inside(root, path)
     except UnsafePath as exc:
         log.warning("getfile refused %r from user %s: %s", path, ctx.message.author.id, exc)
         raise CommandError("Only files inside the bot's files directory can be sent.") from None
     if not await asyncio.to_thread(target.is_file):
-        raise CommandError(f"No file {path!r} in the files directory.")
+        raise CommandError(f"No file {path[:80]!r} in the files directory.")
     size = (await asyncio.to_thread(target.stat)).st_size
-    if size > ctx.bot.config.bot.max_attachment_mb * 1024 * 1024:
+    if size > ctx.plugin.max_attachment_bytes:
         raise CommandError(f"{path} is too large to send ({size // 1024 // 1024} MB).")
     return Reply(text="Here is the file you requested:", files=(File(target.name, path=target),))
+
+
+async def config(
+    ctx: Context, plugin: str, key: str | None = None, *, value: str | None = None
+) -> str:
+    """Show a plugin's settings in this server, or change one: PLUGIN [KEY VALUE|reset]."""
+    bot = host_of(ctx)
+    settings = bot.settings.get(plugin)
+    if settings is None:
+        known = ", ".join(sorted(bot.settings)) or "none"
+        raise CommandError(
+            f"No plugin {plugin[:40]!r} has settings (plugins with settings: {known})."
+        )
+    owner = ctx.message.author.is_owner
+    changeable = bot.server_config.changeable(type(settings), owner=True)
+    if key is None:
+        merged = bot.server_config.merged(plugin, settings, ctx.guild_id)
+        lines = [f"**[{plugin}]** in this {'server' if ctx.guild_id else 'chat'}:"]
+        for field in attrs.fields(type(settings)):
+            if field.name not in changeable:
+                continue
+            mark = " (owner only)" if field.metadata.get("owner_only") else ""
+            lines.append(f"`{field.name}` = {getattr(merged, field.name)!r}{mark}")
+        if len(lines) == 1:
+            return f"[{plugin}] has no settings a server can change."
+        lines.append(f"Change one with `{ctx.prefix}config {plugin} <key> <value>` or `... reset`.")
+        return "\n".join(lines)
+    if ctx.guild_id is None and not owner:
+        raise CommandError("Settings can be changed per server only, not in direct messages.")
+    ctx.require(Permission.ADMIN)
+    guild = ctx.guild_id or ""
+    if value is None:
+        raise CommandError(f"Give a value: `{ctx.prefix}config {plugin} {key} <value>` or `reset`.")
+    if value == "reset":
+        if await bot.server_config.reset(plugin, guild, key):
+            return f"[{plugin}] {key} is back to the bot's default here."
+        return f"[{plugin}] {key} was not changed here."
+    try:
+        merged = await bot.server_config.set(plugin, guild, key, value, owner=owner)
+    except ConfigError as exc:
+        raise CommandError(str(exc)) from None
+    log.info("config %s.%s set in %s by user %s", plugin, key, guild, ctx.message.author.id)
+    return f"[{plugin}] {key} = {getattr(merged, key)!r} in this server."
 
 
 @hookimpl
@@ -134,4 +184,13 @@ def botkit_commands() -> list[Command]:
         command(plugins, permission=Permission.ADMIN),
         command(plugin, permission=Permission.ADMIN),
         command(getfile, permission=Permission.OWNER, param_help={"path": "inside files_dir"}),
+        command(
+            config,
+            param_help={
+                "plugin": "a plugin name",
+                "key": "a setting",
+                "value": "the new value, or reset",
+            },
+        ),
+        *userdata.commands(),
     ]

@@ -1,34 +1,25 @@
-"""The ``botkit`` command: run, plugins, doctor, init, sync."""
+"""The ``botkit`` command: run, plugins, doctor, init, sync, new-plugin.
+
+Heavy modules (the bot, storage, adapters) are imported inside the handlers, so
+``botkit --version`` and ``botkit --help`` start at once.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import json
-import logging
-import os
 import sys
 from pathlib import Path
-
-import attrs
+from typing import TYPE_CHECKING
 
 from botkit import __version__
-from botkit.adapters.console import ConsoleAdapter, ConsoleSettings
-from botkit.bot import Bot, StartupError
-from botkit.config import (
-    DEFAULT_CONFIG,
-    BotSettings,
-    Config,
-    ConfigError,
-    PluginsSettings,
-    StorageSettings,
-    render_section,
-)
-from botkit.doctor import diagnose
-from botkit.logs import setup_logging
 
-log = logging.getLogger("botkit.cli")
+if TYPE_CHECKING:
+    from botkit.config import Config
+
 LOG_LEVELS = ["DEBUG", "INFO", "WARNING", "ERROR"]
+DEFAULT_CONFIG = "botkit.toml"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -36,11 +27,17 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "command", None):
         parser().print_help()
         return 2
-    setup_logging(args.log_level or default_log_level(args))
+    from botkit.adapters.base import AdapterStartError
+    from botkit.bot import StartupError
+    from botkit.config import Config, ConfigError
+    from botkit.logs import setup_logging
+
     try:
-        config = Config.load(args.config)
+        config = None if args.command == "new-plugin" else Config.load(args.config)
+        level = args.log_level or (config.logging.level if config else "") or default_level(args)
+        setup_logging(level, config)
         return args.handler(args, config)
-    except (ConfigError, StartupError) as exc:
+    except (ConfigError, StartupError, AdapterStartError) as exc:
         print(f"botkit: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -62,14 +59,15 @@ def parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", parents=[common], help="run the bot")
     run.add_argument(
         "--adapter",
-        choices=["console", "discord"],
-        help="default: discord when DISCORD_TOKEN is set, else console",
+        metavar="NAME",
+        help="an installed adapter (botkit plugins list); default: discord when DISCORD_TOKEN "
+        "is set, else telegram when TELEGRAM_TOKEN is set, else console",
     )
     run.set_defaults(handler=cmd_run)
 
-    plugins = sub.add_parser("plugins", help="list or show installed plugins")
+    plugins = sub.add_parser("plugins", help="list or show installed plugins and adapters")
     psub = plugins.add_subparsers(dest="action", required=True)
-    listing = psub.add_parser("list", parents=[common], help="every plugin and its state")
+    listing = psub.add_parser("list", parents=[common], help="every plugin and adapter")
     listing.add_argument("--json", action="store_true", help="machine-readable output")
     listing.set_defaults(handler=cmd_plugins_list)
     show = psub.add_parser("show", parents=[common], help="one plugin in detail")
@@ -86,66 +84,91 @@ def parser() -> argparse.ArgumentParser:
     init.add_argument("--force", action="store_true", help="overwrite an existing file")
     init.set_defaults(handler=cmd_init)
 
-    sync = sub.add_parser("sync", parents=[common], help="register slash commands with Discord")
+    sync = sub.add_parser("sync", parents=[common], help="register the commands with the platform")
+    sync.add_argument("--adapter", metavar="NAME", help="default: as for run")
     sync.set_defaults(handler=cmd_sync)
+
+    new = sub.add_parser("new-plugin", help="write a new plugin distribution to start from")
+    new.add_argument("name", help="the plugin's name: lower-case letters, digits, underscores")
+    new.add_argument("--directory", default=".", help="where to create it (default: here)")
+    new.add_argument("--log-level", type=str.upper, choices=LOG_LEVELS, help=argparse.SUPPRESS)
+    new.set_defaults(handler=cmd_new_plugin, config=None)
     return p
 
 
-def default_log_level(args: argparse.Namespace) -> str:
-    """INFO for a Discord bot; WARNING where stdout is the conversation (console, listings)."""
-    chosen = getattr(args, "adapter", None) or (
-        "discord" if os.environ.get("DISCORD_TOKEN") else "console"
-    )
-    return "INFO" if args.command in ("run", "sync") and chosen == "discord" else "WARNING"
+def default_level(args: argparse.Namespace) -> str:
+    """INFO on a chat platform; WARNING where stdout is the conversation (console, listings)."""
+    if args.command not in ("run", "sync"):
+        return "WARNING"
+    from botkit.adapters.registry import default_name
+
+    chosen = getattr(args, "adapter", None) or default_name()
+    return "WARNING" if chosen == "console" else "INFO"
 
 
 def cmd_run(args: argparse.Namespace, config: Config) -> int:
-    bot = Bot.build(config)
-    adapter_name = args.adapter or ("discord" if os.environ.get("DISCORD_TOKEN") else "console")
-    if adapter_name == "discord":
-        from botkit.adapters.discord import run_discord
+    from botkit.adapters import registry
+    from botkit.bot import Bot
+    from botkit.runner import serve
 
-        return asyncio.run(run_discord(bot, discord_token()))
-    settings = config.section("console", ConsoleSettings)
-    adapter = ConsoleAdapter(config.data_dir, settings)
-    return asyncio.run(run_console(bot, adapter))
-
-
-async def run_console(bot: Bot, adapter: ConsoleAdapter) -> int:
-    await bot.start(adapter)
-    try:
-        await adapter.run(bot)
-    finally:
-        await bot.stop()
-    return 0
-
-
-def discord_token() -> str:
-    token = os.environ.get("DISCORD_TOKEN", "").strip()
-    if not token:
-        raise StartupError("DISCORD_TOKEN is not set; export it or run with --adapter console")
-    return token
+    spec = registry.load(args.adapter or registry.default_name())
+    adapter = spec.create(registry.setup(spec, config))
+    return asyncio.run(serve(Bot.build(config), adapter))
 
 
 def cmd_sync(args: argparse.Namespace, config: Config) -> int:
-    from botkit.adapters.discord import sync_commands
+    from botkit.adapters import registry
+    from botkit.adapters.base import AdapterStartError
+    from botkit.bot import Bot
 
-    return asyncio.run(sync_commands(Bot.build(config), discord_token()))
+    spec = registry.load(args.adapter or registry.default_name())
+    bot = Bot.build(config)
+    try:
+        summary = asyncio.run(spec.sync(registry.setup(spec, config), bot.commands.unique()))
+    except AdapterStartError as exc:
+        print(f"botkit: {exc}", file=sys.stderr)
+        return 1
+    print(summary)
+    return 0
 
 
 def cmd_plugins_list(args: argparse.Namespace, config: Config) -> int:
+    from botkit.adapters import registry
+    from botkit.bot import Bot
+
     bot = Bot.build(config)
     statuses = list(bot.plugins.statuses.values())
+    adapters = registry.statuses()
     if args.json:
-        print(json.dumps([s.to_dict() for s in statuses], indent=2))
+        print(
+            json.dumps(
+                {
+                    "plugins": [s.to_dict() for s in statuses],
+                    "adapters": [a.to_dict() for a in adapters],
+                },
+                indent=2,
+            )
+        )
         return 0
+    print("plugins:")
     for s in statuses:
-        line = f"{s.name:<14} {s.version or '-':<9} {s.state:<8} {', '.join(s.commands)}"
-        print(line.rstrip() + (f"\n{'':<14} error: {s.error}" if s.error else ""))
+        line = f"  {s.name:<14} {s.version or '-':<9} {s.state:<8} {', '.join(s.commands)}"
+        print(line.rstrip() + (f"\n  {'':<14} error: {s.error}" if s.error else ""))
+    print("adapters:")
+    default = registry.default_name()
+    for a in adapters:
+        token = f"token from {a.token_env}" if a.token_env else "no token needed"
+        mark = " (default now)" if a.name == default else ""
+        line = f"  {a.name:<14} {a.version or '-':<9} {a.state:<9} {token}{mark}"
+        print(line + (f"\n  {'':<14} error: {a.error}" if a.error else ""))
     return 0
 
 
 def cmd_plugins_show(args: argparse.Namespace, config: Config) -> int:
+    import attrs
+
+    from botkit.bot import Bot
+
     bot = Bot.build(config)
     status = bot.plugins.statuses.get(args.name)
     if status is None:
@@ -166,34 +189,56 @@ def cmd_plugins_show(args: argparse.Namespace, config: Config) -> int:
 
 
 def cmd_doctor(args: argparse.Namespace, config: Config) -> int:
+    from botkit.bot import Bot
+    from botkit.doctor import diagnose
+
     return asyncio.run(diagnose(Bot.build(config), sys.stdout))
 
 
 def cmd_init(args: argparse.Namespace, config: Config) -> int:
+    from botkit.adapters import registry
+    from botkit.bot import Bot
+    from botkit.config import (
+        BotSettings,
+        LoggingSettings,
+        PluginsSettings,
+        StorageSettings,
+        render_section,
+    )
+
     path = Path(args.path)
     if path.exists() and not args.force:
         print(f"botkit: {path} exists; use --force to overwrite it", file=sys.stderr)
         return 1
     bot = Bot.build(config)
     sections = [
-        "# botkit configuration. Secrets (DISCORD_TOKEN, OPENAI_API_KEY, ...) come from the\n"
-        "# environment, never from this file.",
+        "# botkit configuration. Secrets (DISCORD_TOKEN, TELEGRAM_TOKEN, OPENAI_API_KEY, ...)\n"
+        "# come from the environment, never from this file.",
         render_section("bot", BotSettings),
         render_section("storage", StorageSettings),
         render_section("plugins", PluginsSettings),
-        render_section("console", ConsoleSettings),
+        render_section("logging", LoggingSettings),
     ]
-    sections += _adapter_sections()
+    for status in registry.statuses():
+        spec = registry.load(status.name) if status.state != "error" else None
+        if spec is not None and getattr(spec, "settings", None) is not None:
+            sections.append(render_section(status.name, spec.settings))
     sections += [render_section(name, type(s)) for name, s in bot.settings.items()]
     path.write_text("\n\n".join(sections) + "\n", encoding="utf-8")
     print(f"wrote {path}")
     return 0
 
 
-def _adapter_sections() -> list[str]:
-    from botkit.adapters.discord import DiscordSettings
+def cmd_new_plugin(args: argparse.Namespace, config: None) -> int:
+    from botkit.scaffold import ScaffoldError, write_plugin
 
-    return [render_section("discord", DiscordSettings)]
+    try:
+        root = write_plugin(args.name, Path(args.directory))
+    except ScaffoldError as exc:
+        print(f"botkit: {exc}", file=sys.stderr)
+        return 1
+    print(f"wrote {root}; try: pip install -e '{root}[test]' && pytest {root}")
+    return 0
 
 
 if __name__ == "__main__":

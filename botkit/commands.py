@@ -28,6 +28,30 @@ class Permission(enum.IntEnum):
     OWNER = 2
 
 
+@attrs.frozen
+class Cooldown:
+    """At most ``rate`` uses per ``per`` seconds, counted per user, channel or server."""
+
+    rate: int
+    per: float
+    bucket: str = attrs.field(default="user")
+
+    @bucket.validator
+    def _bucket(self, attribute: Any, value: str) -> None:
+        if value not in BUCKETS:
+            raise ValueError(f"a cooldown counts per {', '.join(BUCKETS)}, not {value!r}")
+
+    def __attrs_post_init__(self) -> None:
+        if self.rate < 1 or self.per <= 0:
+            raise ValueError("a cooldown needs at least 1 use per a positive number of seconds")
+
+    def __str__(self) -> str:
+        return f"{self.rate}/{self.per:g}s per {self.bucket}"
+
+
+BUCKETS = ("user", "channel", "server")
+
+
 class UsageError(Exception):
     """The arguments do not fit the command; the message says why."""
 
@@ -61,6 +85,7 @@ class Command:
     permission: Permission = Permission.EVERYONE
     parameters: tuple[Parameter, ...] = ()
     plugin: str = ""
+    cooldown: Cooldown | None = None
 
     def usage(self, prefix: str = "!") -> str:
         return " ".join([prefix + self.name, *(p.usage() for p in self.parameters)])
@@ -74,12 +99,14 @@ def command(
     aliases: Iterable[str] = (),
     permission: Permission = Permission.EVERYONE,
     param_help: dict[str, str] | None = None,
+    cooldown: Cooldown | None = None,
 ) -> Command:
     """Build a :class:`Command` from an ``async def cb(ctx, ...)`` with annotated parameters.
 
     Positional parameters take one word (quotes group words); a keyword-only parameter
     (after ``*``) takes the rest of the line; an ``Attachment`` parameter takes an attached
-    file; a parameter with a default is optional.
+    file; a parameter with a default is optional. ``cooldown`` is the default limit on how
+    often it may run (server owners change it with ``!rules cooldown``).
     """
     if not inspect.iscoroutinefunction(callback):
         raise TypeError(f"command callback {callback.__qualname__} must be async def")
@@ -91,6 +118,7 @@ def command(
         aliases=tuple(a.lower() for a in aliases),
         permission=permission,
         parameters=_parameters(callback, param_help or {}),
+        cooldown=cooldown,
     )
 
 
@@ -209,9 +237,15 @@ def _strip_quotes(text: str) -> str:
 
 @attrs.define
 class CommandTable:
-    """All commands by name and alias; refuses two plugins claiming one name."""
+    """All commands by name and alias; refuses two plugins claiming one name.
+
+    Typos are found through an index of every name with one letter deleted, so telling a
+    likely typo from a word that is not for the bot costs a few set look-ups, however many
+    commands there are.
+    """
 
     by_name: dict[str, Command] = attrs.Factory(dict)
+    _near: dict[str, set[str]] = attrs.Factory(dict)
 
     def add(self, cmd: Command) -> None:
         for key in (cmd.name, *cmd.aliases):
@@ -223,9 +257,9 @@ class CommandTable:
                 )
         for key in (cmd.name, *cmd.aliases):
             self.by_name[key] = cmd
-
-    def remove_plugin(self, plugin: str) -> None:
-        self.by_name = {k: c for k, c in self.by_name.items() if c.plugin != plugin}
+            head = key.split(" ", 1)[0]
+            for variant in _deletions(head):
+                self._near.setdefault(variant, set()).add(head)
 
     def unique(self) -> list[Command]:
         seen: dict[str, Command] = {c.name: c for c in self.by_name.values()}
@@ -245,5 +279,19 @@ class CommandTable:
         rest = text[len(text) - len(text.lstrip()) + len(parts[0]) :].strip()
         return self.by_name.get(name), name, rest
 
+    def has_near(self, name: str) -> bool:
+        """Whether some command name is one edit (insert, delete, change, swap) from ``name``."""
+        if len(name) > 64:
+            return False
+        return any(variant in self._near for variant in _deletions(name.lower()))
+
     def suggest(self, name: str) -> list[str]:
-        return difflib.get_close_matches(name, list(self.by_name), n=3, cutoff=0.6)
+        """Up to three command names close to ``name``, closest first."""
+        name = name.lower()[:64]
+        candidates = {n for v in _deletions(name) for n in self._near.get(v, ())}
+        return difflib.get_close_matches(name, sorted(candidates), n=3, cutoff=0.0)
+
+
+def _deletions(word: str) -> set[str]:
+    """``word`` and every string made by deleting one of its letters."""
+    return {word, *(word[:i] + word[i + 1 :] for i in range(len(word)))}

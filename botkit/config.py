@@ -20,12 +20,22 @@ class ConfigError(Exception):
     """The configuration file is wrong; the message names file, section and key."""
 
 
-def setting(default: Any, help: str = "", validator: Any = None) -> Any:
+def setting(
+    default: Any,
+    help: str = "",
+    validator: Any = None,
+    *,
+    server: bool = False,
+    owner_only: bool = False,
+) -> Any:
     """An attrs field with a default and a one-line help text (shown by ``botkit init``).
 
     ``validator`` is an attrs validator; a ``ValueError`` it raises names the bad value.
+    ``server=True``: a server's admins may change it for their server with ``!config``;
+    ``owner_only=True``: only the bot's owner may (e.g. a service's ``base_url``). Never mark
+    keys, key variables, paths or directories.
     """
-    meta = {"help": help}
+    meta = {"help": help, "server": server or owner_only, "owner_only": owner_only}
     if isinstance(default, list | dict | set):
         factory = lambda: type(default)(default)  # noqa: E731 - a fresh copy per instance
         return attrs.field(factory=factory, validator=validator, metadata=meta)
@@ -60,6 +70,12 @@ class BotSettings:
     hook_timeout: float = setting(120.0, "seconds a plugin hook may take before it is cut off")
     instruction_file: str = setting("", "Markdown file for !instruction (empty: generated)")
     max_attachment_mb: float = setting(25.0, "attachments larger than this are refused")
+    max_reply_messages: int = setting(
+        4, "a reply needing more messages than this is sent as a reply.md file", positive
+    )
+    typing_delay: float = setting(
+        0.6, "seconds an answer may take before the typing indicator shows", not_negative
+    )
 
 
 @attrs.define
@@ -77,6 +93,15 @@ class PluginsSettings:
 
 
 @attrs.define
+class LoggingSettings:
+    """The ``[logging]`` section."""
+
+    level: Literal["", "DEBUG", "INFO", "WARNING", "ERROR"] = setting(
+        "", "DEBUG, INFO, WARNING or ERROR; empty: INFO on a chat platform, WARNING in the console"
+    )
+
+
+@attrs.define
 class Config:
     """The loaded configuration file."""
 
@@ -85,6 +110,7 @@ class Config:
     bot: BotSettings
     storage: StorageSettings
     plugins: PluginsSettings
+    logging: LoggingSettings = attrs.Factory(LoggingSettings)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str] | None = None) -> Config:
@@ -112,7 +138,15 @@ class Config:
             bot=build_settings(BotSettings, raw.get("bot", {}), where, "bot"),
             storage=build_settings(StorageSettings, raw.get("storage", {}), where, "storage"),
             plugins=build_settings(PluginsSettings, raw.get("plugins", {}), where, "plugins"),
+            logging=build_settings(LoggingSettings, raw.get("logging", {}), where, "logging"),
         )
+
+    @property
+    def adapter_sections(self) -> list[str]:
+        """Sections named after installed adapters (checked when that adapter runs)."""
+        from botkit.adapters.registry import names
+
+        return names()
 
     @property
     def data_dir(self) -> Path:

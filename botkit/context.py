@@ -1,4 +1,4 @@
-"""The context a command or hook receives: the message, the bot, the plugin's settings."""
+"""The context a command or hook receives: the message, and the plugin's own handle."""
 
 from __future__ import annotations
 
@@ -6,41 +6,36 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from botkit.models import File, Message, Reply, Sent
+from botkit.commands import Permission
+from botkit.handle import Capabilities, PluginHandle
+from botkit.models import File, Message, ReferencedMessage, Reply, Sent
 
 if TYPE_CHECKING:
-    from botkit.adapters.base import Adapter
     from botkit.bot import Bot
-    from botkit.storage import Storage
 
 
 class CommandError(Exception):
-    """Raise from a command to answer the user with this message (and log it)."""
+    """Raise from a command or hook to answer the user with this message (and log it)."""
 
 
 @attrs.frozen
 class Context:
-    """Everything a plugin needs to handle one message."""
+    """One message being handled, as one plugin sees it."""
 
-    bot: Bot
     message: Message
-    plugin: str = ""
+    plugin: PluginHandle
+    _bot: Bot = attrs.field(repr=False, alias="bot")
 
-    def for_plugin(self, plugin: str) -> Context:
-        return self if plugin == self.plugin else attrs.evolve(self, plugin=plugin)
+    def for_plugin(self, name: str) -> Context:
+        """The same message as plugin ``name`` sees it (the host calls this per hook)."""
+        if name == self.plugin.name:
+            return self
+        return attrs.evolve(self, plugin=self._bot.plugin_handle(name))
 
     @property
     def settings(self) -> Any:
-        """This plugin's settings (an instance of the class its settings hook returned)."""
-        return self.bot.settings.get(self.plugin)
-
-    @property
-    def storage(self) -> Storage:
-        return self.bot.storage
-
-    @property
-    def adapter(self) -> Adapter:
-        return self.bot.adapter
+        """This plugin's settings, with this server's ``!config`` values applied."""
+        return self.plugin.settings_for(self.guild_id)
 
     @property
     def guild_id(self) -> str | None:
@@ -48,22 +43,63 @@ class Context:
 
     @property
     def prefix(self) -> str:
-        return self.bot.config.bot.prefix
+        return self.plugin.prefix
+
+    @property
+    def capabilities(self) -> Capabilities:
+        return self.plugin.capabilities
 
     async def reply(self, content: str | Reply, *, files: tuple[File, ...] = ()) -> list[Sent]:
         """Answer the message (as a platform reply to it where the platform has them)."""
         reply = content if isinstance(content, Reply) else Reply(text=content, files=files)
-        return await self.bot.send(self.message.channel, reply, reply_to=self.message.id)
+        return await self._bot.send(self.message.channel, reply, reply_to=self.message.id)
 
     async def send(self, content: str | Reply) -> list[Sent]:
         """Post in the message's channel without replying to it."""
         reply = content if isinstance(content, Reply) else Reply(text=content)
-        return await self.bot.send(self.message.channel, reply)
+        return await self._bot.send(self.message.channel, reply)
+
+    async def fetch(self, message_id: str) -> ReferencedMessage | None:
+        """A message of this channel by id (the platform's), or None when there is none."""
+        return await self._bot.adapter.fetch_message(self.message.channel, message_id)
 
     async def get_setting(self, key: str, default: Any = None) -> Any:
-        """A value this plugin stored for this guild (or for DMs), else ``default``."""
-        return await self.storage.get_setting(self.plugin, self.guild_id, key, default)
+        """A value this plugin stored for this server (or for DMs), else ``default``."""
+        return await self.plugin.get_value(self.guild_id, key, default)
 
     async def set_setting(self, key: str, value: Any) -> None:
-        """Store a JSON value for this plugin and guild."""
-        await self.storage.set_setting(self.plugin, self.guild_id, key, value)
+        """Store a JSON value for this plugin and server."""
+        await self.plugin.set_value(self.guild_id, key, value)
+
+    def require(self, permission: Permission) -> None:
+        """Raise CommandError unless the author has ``permission``."""
+        refusal = permission_refusal(permission, self.plugin, self.message)
+        if refusal:
+            raise CommandError(refusal)
+
+    async def call_all(self, hook: str, **kwargs: Any) -> list[tuple[str, Any]]:
+        """Other plugins' implementations of ``hook`` for this message (``ctx`` passed for you)."""
+        return await self.plugin.call_all(hook, self.guild_id, ctx=self, **kwargs)
+
+    async def call_first(self, hook: str, **kwargs: Any) -> Any:
+        """The first other plugin's non-None answer to ``hook`` for this message."""
+        return await self.plugin.call_first(hook, self.guild_id, ctx=self, **kwargs)
+
+    async def answer(self, text: str) -> Reply | None:
+        """Run the answer pipeline (knowledge, then respond) for ``text``, in a conversation of
+        its own that chat memory does not keep; None when no plugin answers."""
+        return await self._bot.answer_text(self, text)
+
+
+def host_of(ctx: Context) -> Bot:
+    """The bot behind a context: for the host's own built-in commands only."""
+    return ctx._bot
+
+
+def permission_refusal(permission: Permission, plugin: PluginHandle, message: Message) -> str:
+    """Why the author of ``message`` lacks ``permission`` ("" when they have it)."""
+    if plugin.allowed(message.author, permission):
+        return ""
+    if permission is Permission.OWNER:
+        return "Only the bot's owner can use this command."
+    return "Only server admins (Manage Server) can use this command."

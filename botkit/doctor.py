@@ -18,11 +18,20 @@ STORAGE_TIMEOUT = 10.0
 async def diagnose(bot: Bot, out: TextIO) -> int:
     """Print every problem found; return 1 when any is an error, else 0."""
     problems = [*plugin_problems(bot), *data_dir_problems(bot), *await storage_problems(bot)]
-    token = os.environ.get("DISCORD_TOKEN", "").strip()
-    if token:
-        problems += await discord_problems(bot, token)
-    for name, found in await bot.plugins.call_all("botkit_health", bot=bot):
+    problems += await adapter_problems(bot)
+    before = {
+        name: s.failures + s.timeouts + s.bad_results for name, s in bot.plugins.statuses.items()
+    }
+    for name, found in await bot.plugins.call_all("botkit_health", plugin=None):
         problems += [Problem(f"{name}: {p.message}", p.fix, p.severity) for p in found]
+    for name, s in bot.plugins.statuses.items():
+        if s.failures + s.timeouts + s.bad_results > before.get(name, 0):
+            problems.append(
+                Problem(
+                    f"{name}: its health check failed (see the log above)",
+                    f"fix or update the plugin {name}, or disable it",
+                )
+            )
     await bot.storage.close()
     for status in bot.plugins.statuses.values():
         print(f"plugin {status.name:<14} {status.state}", file=out)
@@ -66,9 +75,23 @@ async def storage_problems(bot: Bot) -> list[Problem]:
     return []
 
 
-async def discord_problems(bot: Bot, token: str) -> list[Problem]:
-    """Voice libraries, ffmpeg and intents, then a real HTTP-only login with the token."""
-    from botkit.adapters.discord import DiscordSettings, discord_health, discord_login_problems
+async def adapter_problems(bot: Bot) -> list[Problem]:
+    """Each installed adapter whose token is set checks it against its service."""
+    from botkit.adapters import registry
 
-    settings = bot.config.section("discord", DiscordSettings)
-    return [*discord_health(settings), *await discord_login_problems(token, settings)]
+    problems = []
+    for status in registry.statuses():
+        if status.state == "error":
+            problems.append(
+                Problem(f"adapter {status.name} cannot be loaded: {status.error}", "reinstall it")
+            )
+            continue
+        if not status.token_env or not os.environ.get(status.token_env, "").strip():
+            continue
+        spec = registry.load(status.name)
+        try:
+            found = await spec.check(registry.setup(spec, bot.config))
+        except Exception as exc:
+            found = [Problem(f"{status.name}: the check failed: {type(exc).__name__}: {exc}")]
+        problems += found
+    return problems

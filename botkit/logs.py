@@ -6,14 +6,57 @@ import logging
 import os
 import re
 import sys
+from typing import Any
 
 SECRET_NAME = re.compile(r"(TOKEN|API_KEY|SECRET|PASSWORD)$")
 FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 
 
-def secrets_from_env() -> list[str]:
-    """Values of environment variables whose names say they are secrets."""
-    return [v for k, v in os.environ.items() if SECRET_NAME.search(k.upper()) and len(v) >= 6]
+def secrets_from_env(config: Any = None) -> list[str]:
+    """Values of environment variables whose names say they are secrets, and of every
+    variable a configuration key ending in ``_env`` names (``api_key_env = "LLM_KEY"``)."""
+    names = {k for k in os.environ if SECRET_NAME.search(k.upper())}
+    if config is not None:
+        names |= set(_named_variables(config.raw))
+    values = (os.environ.get(name, "") for name in names)
+    return [v for v in values if len(v) >= 6]
+
+
+def _named_variables(table: Any) -> list[str]:
+    found = []
+    if isinstance(table, dict):
+        for key, value in table.items():
+            if isinstance(value, str) and str(key).endswith("_env"):
+                found.append(value)
+            else:
+                found += _named_variables(value)
+    return found
+
+
+CREDENTIAL = re.compile(
+    r"(?i)bearer\s+\S{8,}"  # an Authorization header
+    r"|\bsk-[\w-]{8,}"  # OpenAI-style keys
+    r"|\bfw_\w{16,}"  # Fireworks keys
+    r"|(?<!\d)\d{6,12}:[\w-]{30,}"  # Telegram bot tokens, also inside /bot<token>/ URLs
+    r"|\b[\w-]{24,}\.[\w-]{6,}\.[\w-]{20,}"  # Discord bot tokens
+    r"|\b[\w-]*(?:key|token|secret|password)[\w-]*\s*[=:]\s*[\"']?[^\s\"',]{6,}"
+    r"|\b[a-f0-9]{40,}\b"  # long hex keys (Together)
+)
+_known: set[str] = set()
+
+
+def remember_secret(value: str) -> None:
+    """Mask ``value`` wherever :func:`redact` or a log line meets it from now on."""
+    if len(value) >= 6:
+        _known.add(value)
+
+
+def redact(text: str) -> str:
+    """``text`` with every known secret and anything that looks like a credential (API keys,
+    bot tokens, bearer headers) replaced by ``***``: for error text from remote services."""
+    for secret in sorted(_known, key=len, reverse=True):
+        text = text.replace(secret, "***")
+    return CREDENTIAL.sub("***", text)
 
 
 class RedactingFormatter(logging.Formatter):
@@ -28,15 +71,17 @@ class RedactingFormatter(logging.Formatter):
             text = super().format(record)
         except Exception:  # a bad format string: logging would print the raw arguments
             text = f"{record.levelname} {record.name}: unformattable log message {record.msg!r}"
-        for secret in self.secrets:
+        for secret in self.secrets or sorted(_known, key=len, reverse=True):
             text = text.replace(secret, "***")
         return text
 
 
-def setup_logging(level: str = "INFO") -> None:
+def setup_logging(level: str = "INFO", config: Any = None) -> None:
     """Log to stderr at ``level``, secrets redacted."""
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(RedactingFormatter(secrets_from_env()))
+    for secret in secrets_from_env(config):
+        remember_secret(secret)
+    handler.setFormatter(RedactingFormatter(sorted(_known)))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

@@ -95,6 +95,7 @@ class Message:
     reference: ReferencedMessage | None = None
     attachments: tuple[Attachment, ...] = ()
     created_at: float = 0.0
+    ephemeral: bool = False  # a conversation of its own (``ctx.answer``): chat memory keeps none
 
     @property
     def guild_id(self) -> str | None:
@@ -103,11 +104,19 @@ class Message:
 
 @attrs.frozen
 class File:
-    """A file to send: from a path or from bytes."""
+    """A file to send: from a path or from bytes.
+
+    ``voice=True`` asks the adapter to send OGG/Opus audio as a voice message (Discord's
+    voice-message flag, Telegram's ``sendVoice``) with its ``duration`` in seconds and, for
+    Discord, a ``waveform`` (base64 of up to 256 loudness bytes).
+    """
 
     filename: str
     data: bytes | None = attrs.field(default=None, repr=False)
     path: Path | None = None
+    voice: bool = False
+    duration: float | None = None
+    waveform: str | None = attrs.field(default=None, repr=False)
 
     def read_bytes(self) -> bytes:
         if self.data is not None:
@@ -138,6 +147,21 @@ class Sent:
     channel_id: str
     text: str = ""
     files: tuple[File, ...] = ()
+
+
+@attrs.frozen
+class Reaction:
+    """A user added or removed a reaction on a message."""
+
+    message_id: str
+    emoji: str
+    added: bool
+    user: User
+    channel: Channel
+
+    @property
+    def guild_id(self) -> str | None:
+        return self.channel.guild_id
 
 
 @attrs.frozen

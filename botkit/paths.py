@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+MAX_NAME = 255  # bytes in one file name (most file systems)
+MAX_PATH = 1024
+
 
 class UnsafePath(ValueError):
     """The path points outside the directory it must stay in."""
@@ -16,10 +19,19 @@ def inside(root: Path, user_path: str) -> Path:
     """
     if not user_path or "\x00" in user_path:
         raise UnsafePath("empty or invalid path")
+    if len(user_path) > MAX_PATH or any(
+        len(part.encode("utf-8", "surrogatepass")) > MAX_NAME for part in user_path.split("/")
+    ):
+        raise UnsafePath(
+            f"the name is too long (at most {MAX_NAME} bytes a name, {MAX_PATH} characters in all)"
+        )
     if Path(user_path).is_absolute() or user_path.startswith("~"):
         raise UnsafePath("absolute paths are not allowed; give a path inside the directory")
     base = root.resolve()
-    target = (base / user_path).resolve()
+    try:
+        target = (base / user_path).resolve()
+    except (OSError, RuntimeError, ValueError) as exc:  # a symlink loop, an encoding error
+        raise UnsafePath(f"the path cannot be resolved ({type(exc).__name__})") from None
     if target != base and not target.is_relative_to(base):
         raise UnsafePath("the path leads outside the directory")
     return target

@@ -7,6 +7,7 @@ import importlib.metadata
 import inspect
 import logging
 import os
+import time
 from collections.abc import Callable, Collection, Iterable
 from typing import Any
 
@@ -15,11 +16,13 @@ import pluggy
 
 from botkit import hookspecs
 from botkit.context import CommandError
+from botkit.results import check_registration, check_result
 
 log = logging.getLogger("botkit.plugins")
 
 ENTRY_POINT_GROUP = "botkit.plugins"
-REGISTRATION_HOOKS = ("botkit_commands", "botkit_settings", "botkit_tables")
+REGISTRATION_HOOKS = ("botkit_commands", "botkit_settings", "botkit_tables", "botkit_migrations")
+SLOW_CALL = 0.25  # seconds a hook may hold the event loop before it is logged and counted
 
 
 @attrs.define
@@ -35,9 +38,21 @@ class PluginStatus:
     commands: list[str] = attrs.Factory(list)
     failures: int = 0
     timeouts: int = 0
+    bad_results: int = 0
+    slow_calls: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return attrs.asdict(self)
+
+    def counters(self) -> str:
+        """ "2 failures, 1 time-out" or ""."""
+        parts = [
+            (self.failures, "failure"),
+            (self.timeouts, "time-out"),
+            (self.bad_results, "bad result"),
+            (self.slow_calls, "slow call"),
+        ]
+        return ", ".join(f"{n} {word}{'s' if n != 1 else ''}" for n, word in parts if n)
 
 
 class PluginError(Exception):
@@ -53,6 +68,8 @@ class Plugins:
         self.statuses: dict[str, PluginStatus] = {}
         self.strict = os.environ.get("BOTKIT_STRICT_PLUGINS") == "1" if strict is None else strict
         self.timeout = timeout
+        self.handle: Callable[[str], Any] = lambda name: None  # the bot sets its handle factory
+        self.on_failure: Callable[[str, str, str], None] = lambda plugin, hook, kind: None
         self._order: dict[str, list[tuple[str, pluggy.HookImpl]]] = {}
 
     # --- loading ---
@@ -83,7 +100,11 @@ class Plugins:
     def register(
         self, load: Callable[[], object] | object, name: str, dist: str = "", version: str = ""
     ) -> bool:
-        """Import (if ``load`` is callable) and register one plugin; isolate its failure."""
+        """Import (if ``load`` is callable) and register one plugin; isolate its failure.
+
+        Anything an import raises (``SystemExit`` included) fails that plugin alone; only
+        Ctrl-C goes through.
+        """
         status = PluginStatus(name, dist, version)
         self.statuses[name] = status
         self._order.clear()
@@ -93,40 +114,59 @@ class Plugins:
             unknown = [h.name for h in self.pm.get_hookcallers(plugin) or () if not h.spec]
             if unknown:
                 raise pluggy.PluginValidationError(plugin, f"unknown hook(s): {unknown}")
-        except Exception as exc:
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:
             self.fail(name, exc, "could not be loaded")
             return False
         status.hooks = sorted(h.name for h in self.pm.get_hookcallers(plugin) or ())
         log.info("plugin %s %s loaded (%s)", name, version, ", ".join(status.hooks) or "no hooks")
         return True
 
-    def fail(self, name: str, exc: BaseException, what: str) -> None:
+    def fail(self, name: str, exc: BaseException | str, what: str) -> None:
         """Mark a plugin as broken, unregister it, and re-raise in strict mode."""
         status = self.statuses[name]
-        status.state, status.error = "error", f"{type(exc).__name__}: {exc}"
-        log.error("plugin %s %s: %s", name, what, status.error, exc_info=exc)
+        detail = exc if isinstance(exc, str) else f"{type(exc).__name__}: {exc}"
+        status.state, status.error = (
+            "error",
+            detail if isinstance(exc, BaseException) else f"{what}: {detail}",
+        )
+        log.error(
+            "plugin %s %s: %s", name, what, detail, exc_info=None if isinstance(exc, str) else exc
+        )
         plugin = self.pm.get_plugin(name)
         if plugin is not None:
             self.pm.unregister(plugin)
             self._order.clear()
         if self.strict:
-            raise PluginError(f"plugin {name} {what}: {status.error}") from exc
+            raise PluginError(f"plugin {name} {what}: {detail}") from (
+                None if isinstance(exc, str) else exc
+            )
 
     def collect(self, hook: str) -> dict[str, Any]:
-        """Call a registration hook on each plugin alone; a plugin that raises is dropped."""
+        """Call a registration hook on each plugin alone; a plugin that raises or returns
+        the wrong thing is dropped, named."""
         results: dict[str, Any] = {}
         for impl in reversed(getattr(self.pm.hook, hook).get_hookimpls()):
             try:
                 value = impl.function()
-            except Exception as exc:
+                if inspect.isawaitable(value):
+                    if inspect.iscoroutine(value):
+                        value.close()
+                    raise TypeError(f"{hook} must be a plain def, not async")
+            except KeyboardInterrupt:
+                raise
+            except BaseException as exc:
                 self.fail(impl.plugin_name, exc, f"failed in {hook}")
                 continue
-            if value is not None:
-                results[impl.plugin_name] = value
+            if value is None:
+                continue
+            problem = check_registration(hook, value)
+            if problem:
+                self.fail(impl.plugin_name, problem, f"returned a bad result from {hook}")
+                continue
+            results[impl.plugin_name] = value
         return results
-
-    def ok(self) -> list[str]:
-        return [n for n, s in self.statuses.items() if s.state == "ok"]
 
     # --- runtime calls ---
 
@@ -169,24 +209,66 @@ class Plugins:
         self, name: str, hook: str, impl: pluggy.HookImpl, kwargs: dict[str, Any]
     ) -> tuple[bool, Any]:
         status = self.statuses[name]
-        ctx = kwargs.get("ctx")
-        if ctx is not None:  # each plugin sees its own settings through ctx
-            kwargs = {**kwargs, "ctx": ctx.for_plugin(name)}
+        args = []
+        for arg in impl.argnames:
+            if arg == "ctx":
+                args.append(kwargs["ctx"].for_plugin(name))  # each plugin sees its own handle
+            elif arg == "plugin":
+                args.append(self.handle(name))
+            else:
+                args.append(kwargs[arg])
         try:
-            value = impl.function(*(kwargs[arg] for arg in impl.argnames))
+            started = time.perf_counter()
+            value = impl.function(*args)
+            self._check_slow(name, hook, time.perf_counter() - started)
             if inspect.isawaitable(value):
                 async with asyncio.timeout(self.timeout):
                     value = await value
-            return True, value
         except CommandError:
             raise  # a deliberate refusal for the user, not a failure of the plugin
         except TimeoutError:
             status.timeouts += 1
+            self.on_failure(name, hook, "timeout")
             log.error("plugin %s: %s took longer than %.0f s, cut off", name, hook, self.timeout)
+            return False, None
+        except asyncio.CancelledError:
+            if own_cancellation():
+                raise
+            status.failures += 1
+            self.on_failure(name, hook, "error")
+            log.error("plugin %s: %s raised CancelledError of its own; ignored", name, hook)
+            return False, None
         except Exception:
             status.failures += 1
+            self.on_failure(name, hook, "error")
             log.exception("plugin %s: %s failed", name, hook)
-        return False, None
+            return False, None
+        problem = check_result(hook, value)
+        if problem:
+            status.bad_results += 1
+            self.on_failure(name, hook, "bad_result")
+            log.error("plugin %s: %s returned %s; ignored", name, hook, problem)
+            return False, None
+        return True, value
+
+    def _check_slow(self, name: str, hook: str, seconds: float) -> None:
+        """A synchronous part that held the event loop too long is named and counted."""
+        if seconds >= SLOW_CALL:
+            self.statuses[name].slow_calls += 1
+            self.on_failure(name, hook, "slow")
+            log.warning(
+                "plugin %s: %s held the event loop for %.2f s; move blocking work to a thread "
+                "(asyncio.to_thread) or a process",
+                name,
+                hook,
+                seconds,
+            )
+
+
+def own_cancellation() -> bool:
+    """True when the running task itself is being cancelled (not a plugin's stray raise)."""
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
 
 
 def _ep_key(ep: importlib.metadata.EntryPoint) -> str:

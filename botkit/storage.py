@@ -7,13 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Column, MetaData, String, Table, Text, event, select
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import (
-    AsyncEngine,
-    AsyncSession,
-    async_sessionmaker,
-    create_async_engine,
-)
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 host_metadata = MetaData()
 
@@ -36,23 +31,38 @@ class Storage:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self.engine: AsyncEngine = create_async_engine(url, **_engine_options(url))
-        if self.dialect == "sqlite":
-            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
-        self.session = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.dialect: str = make_url(url).get_backend_name()
+        self._engine: AsyncEngine | None = None
+        self._session: async_sessionmaker[Any] | None = None
 
     @property
-    def dialect(self) -> str:
-        return self.engine.dialect.name
+    def engine(self) -> AsyncEngine:
+        """The engine, created (and its database driver imported) on first use."""
+        if self._engine is None:
+            self._engine = create_async_engine(self.url, **_engine_options(self.url))
+            if self.dialect == "sqlite":
+                event.listen(self._engine.sync_engine, "connect", _sqlite_pragmas)
+        return self._engine
 
-    async def create_tables(self, metadatas: list[MetaData]) -> None:
-        """Create the host's tables, then each plugin's, in registration order."""
-        async with self.engine.begin() as conn:
-            for metadata in [host_metadata, *metadatas]:
-                await conn.run_sync(metadata.create_all)
+    @property
+    def session(self) -> async_sessionmaker[Any]:
+        """``async with storage.session() as session`` (or ``session.begin()``)."""
+        if self._session is None:
+            self._session = async_sessionmaker(self.engine, expire_on_commit=False)
+        return self._session
+
+    def insert(self, table: Table) -> Any:
+        """An INSERT for this database's dialect, with ``on_conflict_do_update`` and
+        ``on_conflict_do_nothing`` (SQLite and PostgreSQL)."""
+        if self.dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        return insert(table)
 
     async def close(self) -> None:
-        await self.engine.dispose()
+        if self._engine is not None:
+            await self._engine.dispose()
 
     async def get_setting(self, plugin: str, guild_id: str | None, key: str, default: Any) -> Any:
         """A per-guild value a command stored, or ``default``."""
@@ -76,9 +86,8 @@ class Storage:
 
     async def set_setting(self, plugin: str, guild_id: str | None, key: str, value: Any) -> None:
         """Store a per-guild value (any JSON value); concurrent writers never collide."""
-        insert = (postgresql if self.dialect == "postgresql" else sqlite).insert
         row = {"plugin": plugin, "guild_id": guild_id or "", "key": key, "value": json.dumps(value)}
-        stmt = insert(guild_settings).values(**row)
+        stmt = self.insert(guild_settings).values(**row)
         stmt = stmt.on_conflict_do_update(
             index_elements=["plugin", "guild_id", "key"], set_={"value": stmt.excluded.value}
         )
@@ -100,4 +109,4 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-__all__ = ["AsyncSession", "Storage", "default_url", "host_metadata"]
+__all__ = ["Storage", "default_url", "host_metadata"]

@@ -42,3 +42,14 @@ def _wrap(line: str, width: int) -> list[str]:
         line = line[cut:]
     pieces.append(line)
     return pieces
+
+
+def clean_text(text: str) -> str:
+    """``text`` with lone surrogates (which no platform can encode) replaced by U+FFFD."""
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return text

@@ -37,7 +37,8 @@ async def test_hi(botkit_harness) -> None:
 async def test_help_groups_commands_by_plugin(botkit_harness) -> None:
     async with botkit_harness(plugins={"extra": Extra()}) as bot:
         text = (await bot.send("!help")).text
-    assert "**builtin**\n`!getfile` Send a file from the bot's files directory.\n" in text
+    assert "**builtin**\n`!config` Show a plugin's settings" in text
+    assert "`!getfile` Send a file from the bot's files directory.\n" in text
     assert "**extra**\n`!train start` Start a training job.\n`!wave` Wave hello.\n" in text
     assert text.endswith("Type `!help <command>` for details.")
 
@@ -121,7 +122,7 @@ async def test_plugin_switch_is_refused_in_a_dm(botkit_harness) -> None:
 async def test_builtin_plugin_cannot_be_disabled(botkit_harness) -> None:
     async with botkit_harness() as bot:
         replies = await bot.send("!plugin disable builtin")
-    assert replies.text == "The builtin plugin cannot be disabled."
+    assert replies.text == "The builtin plugin is part of the host and cannot be disabled."
 
 
 async def test_switching_an_unknown_plugin_is_explained(botkit_harness) -> None:

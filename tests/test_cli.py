@@ -37,7 +37,9 @@ def test_no_command_prints_help_and_exits_2(capsys) -> None:
 
 def test_plugins_list_json_has_the_builtin_plugin(builtins_only, capsys) -> None:
     assert main(["plugins", "list", "--json"]) == 0
-    [builtin] = [p for p in json.loads(capsys.readouterr().out) if p["name"] == "builtin"]
+    listing = json.loads(capsys.readouterr().out)
+    [builtin] = [p for p in listing["plugins"] if p["name"] == "builtin"]
+    assert {a["name"] for a in listing["adapters"]} >= {"console", "discord"}
     assert (builtin["state"], builtin["version"]) == ("ok", __version__)
     assert "hi" in builtin["commands"]
 
@@ -45,9 +47,12 @@ def test_plugins_list_json_has_the_builtin_plugin(builtins_only, capsys) -> None
 def test_plugins_list_shows_state_and_commands(builtins_only, capsys) -> None:
     assert main(["plugins", "list"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0] == (
-        f"builtin        {__version__:<9} ok       getfile, help, hi, instruction, plugin, plugins"
-    )
+    assert lines[:2] == [
+        "plugins:",
+        f"  builtin        {__version__:<9} ok       config, forgetme, getfile, help, hi, "
+        "instruction, mydata, plugin, plugins",
+    ]
+    assert "  console        " in "\n".join(lines[lines.index("adapters:") :])
 
 
 def test_plugins_show_builtin(builtins_only, capsys) -> None:

@@ -14,8 +14,8 @@ import botkit
 from botkit import Attachment, Context
 from botkit.adapters.console import ConsoleAdapter
 from botkit.bot import Bot
-from botkit.cli import run_console
 from botkit.config import Config
+from botkit.runner import serve as run_console
 
 
 @pytest.fixture(scope="module")
@@ -40,9 +40,8 @@ def test_piped_run_answers_hi(piped_run) -> None:
 
 
 def test_piped_run_lists_the_commands(piped_run) -> None:
-    assert "**builtin**\n`!getfile` Send a file from the bot's files directory.\n" in (
-        piped_run.stdout
-    )
+    assert "**builtin**\n`!config` Show a plugin's settings" in piped_run.stdout
+    assert "`!getfile` Send a file from the bot's files directory.\n" in piped_run.stdout
 
 
 def test_piped_run_exits_0_at_end_of_input(piped_run) -> None:
@@ -62,7 +61,7 @@ class Tools:
     def botkit_commands(self) -> list[botkit.Command]:
         async def speak(ctx: Context) -> None:
             """Speak."""
-            await ctx.adapter.voice.play("", self.audio)
+            await ctx.capabilities.voice.play("", self.audio)
 
         return [botkit.command(size), botkit.command(speak)]
 

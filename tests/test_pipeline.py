@@ -382,7 +382,7 @@ async def test_unexpected_exception_is_counted(botkit_harness) -> None:
     async with botkit_harness(plugins={"failing": Failing()}) as bot:
         await bot.send("!crash")
         replies = await bot.send("!plugins")
-    assert "`failing`  ok (1 failures, 0 time-outs)" in replies.text
+    assert "`failing`  ok (1 failure)" in replies.text
 
 
 async def test_slow_command_is_stopped(botkit_harness) -> None:
@@ -403,7 +403,7 @@ async def test_unknown_command_gets_a_suggestion(botkit_harness) -> None:
 
 class Knowledge:
     @botkit.hookimpl
-    def botkit_context(self, ctx: Context, text: str) -> list[str]:
+    def botkit_knowledge(self, ctx: Context, text: str) -> list[str]:
         return [f"note about {text}"]
 
 

@@ -8,13 +8,14 @@ from pathlib import Path
 
 import pytest
 
+from botkit.migrations import upgrade
 from botkit.storage import Storage, default_url
 
 
 @pytest.fixture
 async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
     store = Storage(default_url(tmp_path))
-    await store.create_tables([])
+    await upgrade(store, [])
     yield store
     await store.close()
 
@@ -68,11 +69,11 @@ async def test_concurrent_writes_to_one_key_leave_one_of_the_values(storage) -> 
 
 async def test_values_survive_closing_and_reopening(tmp_path) -> None:
     first = Storage(default_url(tmp_path))
-    await first.create_tables([])
+    await upgrade(first, [])
     await first.set_setting("chat", "500", "model", "large")
     await first.close()
     second = Storage(default_url(tmp_path))
-    await second.create_tables([])
+    await upgrade(second, [])
     try:
         assert await second.get_setting("chat", "500", "model", None) == "large"
     finally:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from contextlib import AbstractAsyncContextManager
+from contextlib import AbstractAsyncContextManager, nullcontext
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import attrs
 
@@ -12,10 +12,17 @@ from botkit.models import Channel, File, ReferencedMessage, Sent
 
 if TYPE_CHECKING:
     from botkit.bot import Bot
+    from botkit.commands import Command
+    from botkit.config import Config
+    from botkit.health import Problem
 
 
 class VoiceError(Exception):
     """Voice is unavailable; the message says why and what to install or do."""
+
+
+class AdapterStartError(Exception):
+    """The adapter cannot connect; the message is one line saying why and what to do."""
 
 
 class Voice(Protocol):
@@ -57,18 +64,32 @@ class VoiceConnections:
 
 
 class Adapter(Protocol):
-    """A chat platform. ``send`` takes text already split to ``text_limit``."""
+    """A connected chat platform. ``send`` takes text already split to ``text_limit``.
+
+    The host drives it: ``connect(bot)`` (log in), ``bot.start``, ``run()`` (deliver events
+    to ``bot.handle`` and ``bot.handle_reaction`` until closed), ``bot.stop``, ``close()``.
+    """
 
     name: str
     text_limit: int
     can_edit: bool  # False: streamed replies are sent once, complete
     bot_user_id: str
     voice: Voice | None
+    voice_notes: bool  # True: File(voice=True) is sent as a voice message
+
+    async def connect(self, bot: Bot) -> None:
+        """Log in; raise AdapterStartError for a rejected token or an unreachable service."""
+
+    async def run(self) -> None:
+        """Feed events to the bot until ``close`` is called or the connection ends."""
+
+    async def close(self) -> None:
+        """Stop taking events, let running handlers finish, disconnect."""
 
     async def send(
         self, channel: Channel, text: str, files: tuple[File, ...], reply_to: str | None
     ) -> Sent:
-        """Send one message, as a reply to ``reply_to`` when given."""
+        """Send one message, as a reply to message ``reply_to`` when given."""
 
     async def edit(self, sent: Sent, text: str) -> Sent:
         """Replace the text of a message the bot sent."""
@@ -79,5 +100,64 @@ class Adapter(Protocol):
     def typing(self, channel: Channel) -> AbstractAsyncContextManager[None]:
         """Show that the bot is writing while the block runs."""
 
-    async def run(self, bot: Bot) -> None:
-        """Feed messages to ``bot.handle`` until stopped."""
+
+@attrs.frozen
+class AdapterSetup:
+    """What an adapter is built from: the host's configuration, its section, its token."""
+
+    config: Config
+    settings: Any = None
+    token: str = attrs.field(default="", repr=False)
+
+    @property
+    def data_dir(self) -> Path:
+        return self.config.data_dir
+
+
+class AdapterSpec(Protocol):
+    """What the ``botkit.adapters`` entry point names (a module or an object)."""
+
+    name: str
+    settings: type | None
+    token_env: str | None
+
+    def create(self, setup: AdapterSetup) -> Adapter:
+        """A new, unconnected adapter."""
+
+    async def check(self, setup: AdapterSetup) -> list[Problem]:
+        """Problems for ``botkit doctor`` (the token checked against the service, ...)."""
+
+    async def sync(self, setup: AdapterSetup, commands: list[Command]) -> str:
+        """Register the commands with the platform; a one-line summary."""
+
+
+class NoAdapter:
+    """Stands in until an adapter starts the bot."""
+
+    name = "none"
+    text_limit = 2000
+    can_edit = False
+    bot_user_id = ""
+    voice = None
+    voice_notes = False
+
+    async def connect(self, bot: Bot) -> None:
+        raise AdapterStartError("no adapter")
+
+    async def run(self) -> None:
+        raise AdapterStartError("no adapter")
+
+    async def close(self) -> None:
+        return None
+
+    async def send(self, channel: Channel, text: str, files: Any, reply_to: str | None) -> Sent:
+        raise RuntimeError("the bot has no adapter yet")
+
+    async def edit(self, sent: Sent, text: str) -> Sent:
+        raise RuntimeError("the bot has no adapter yet")
+
+    async def fetch_message(self, channel: Channel, message_id: str) -> None:
+        return None
+
+    def typing(self, channel: Channel) -> nullcontext[None]:
+        return nullcontext()

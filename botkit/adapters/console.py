@@ -8,6 +8,7 @@ Spoken replies are saved as audio files under the data directory; their paths ar
 from __future__ import annotations
 
 import asyncio
+import collections
 import itertools
 import mimetypes
 import re
@@ -19,8 +20,10 @@ from typing import TYPE_CHECKING, TextIO
 
 import attrs
 
-from botkit.adapters.base import VoiceConnections
+from botkit.adapters.base import AdapterSetup, VoiceConnections
+from botkit.commands import Command
 from botkit.config import setting
+from botkit.health import Problem
 from botkit.models import (
     Attachment,
     Channel,
@@ -38,13 +41,16 @@ if TYPE_CHECKING:
 
 ATTACH = re.compile(r'@file:(?:"([^"]+)"|(\S+))')
 BOT_ID = "0"
+HISTORY_KEPT = 1_000  # messages the console remembers for replies and !correct
 
 
 @attrs.define
 class ConsoleSettings:
     """The ``[console]`` section."""
 
-    in_voice: bool = setting(False, "act as if you were in a voice channel (spoken replies)")
+    in_voice: bool = setting(
+        True, "you are in a voice channel: !join, !say and spoken replies save audio files"
+    )
     prompt: str = setting("you> ", "prompt shown on a terminal")
 
 
@@ -76,6 +82,7 @@ class ConsoleAdapter:
     text_limit = 2000
     can_edit = False  # streamed replies are printed once, complete
     bot_user_id = BOT_ID
+    voice_notes = False
 
     def __init__(
         self,
@@ -98,20 +105,42 @@ class ConsoleAdapter:
             is_admin=True,
             voice_channel=voice_channel if self.settings.in_voice else None,
         )
-        self._history: dict[str, ReferencedMessage] = {}
+        self._history: collections.OrderedDict[str, ReferencedMessage] = collections.OrderedDict()
         self._ids = itertools.count(1)
+        self._bot: Bot | None = None
+        self._closed = asyncio.Event()
 
-    async def run(self, bot: Bot) -> None:
+    async def connect(self, bot: Bot) -> None:
+        self._bot = bot
+
+    async def run(self) -> None:
+        """Handle stdin line by line until it ends or the adapter is closed."""
+        assert self._bot is not None, "connect first"
         interactive = self.stdin.isatty()
-        while True:
+        while not self._closed.is_set():
             if interactive:
                 print(self.settings.prompt, end="", file=self.out, flush=True)
-            line = await asyncio.to_thread(self.stdin.readline)
+            line = await self._readline()
             if not line:
                 return
             message = self.message(line.rstrip("\n"))
             if message is not None:
-                await bot.handle(message)
+                await self._bot.handle(message)
+
+    async def _readline(self) -> str:
+        reading = asyncio.ensure_future(asyncio.to_thread(self.stdin.readline))
+        closed = asyncio.ensure_future(self._closed.wait())
+        await asyncio.wait({reading, closed}, return_when=asyncio.FIRST_COMPLETED)
+        closed.cancel()
+        return reading.result() if reading.done() else ""
+
+    async def close(self) -> None:
+        self._closed.set()
+
+    def _remember(self, message: ReferencedMessage) -> None:
+        self._history[message.id] = message
+        if len(self._history) > HISTORY_KEPT:
+            self._history.popitem(last=False)
 
     def message(self, line: str) -> Message | None:
         """Turn one input line into a Message; None for a blank line or a bad attachment."""
@@ -126,7 +155,7 @@ class ConsoleAdapter:
         if not content and not attachments:
             return None
         message_id = str(next(self._ids))
-        self._history[message_id] = ReferencedMessage(message_id, self.user, content)
+        self._remember(ReferencedMessage(message_id, self.user, content))
         return Message(
             id=message_id,
             content=content,
@@ -144,13 +173,14 @@ class ConsoleAdapter:
             where = file.path or await asyncio.to_thread(self._save, file)
             print(f"[file {file.filename}: {where}]", file=self.out, flush=True)
         sent = Sent(id=str(next(self._ids)), channel_id=channel.id, text=text, files=files)
-        self._history[sent.id] = ReferencedMessage(sent.id, _BOT, text, reply_to)
+        self._remember(ReferencedMessage(sent.id, _BOT, text, reply_to))
         return sent
 
     async def edit(self, sent: Sent, text: str) -> Sent:
         """A terminal cannot edit what it printed: print the new text."""
         print(text, file=self.out, flush=True)
-        self._history[sent.id] = attrs.evolve(self._history[sent.id], content=text)
+        if sent.id in self._history:
+            self._history[sent.id] = attrs.evolve(self._history[sent.id], content=text)
         return attrs.evolve(sent, text=text)
 
     async def fetch_message(self, channel: Channel, message_id: str) -> ReferencedMessage | None:
@@ -177,3 +207,23 @@ def local_attachment(path: Path) -> Attachment:
         return await asyncio.to_thread(path.read_bytes)
 
     return Attachment(path.name, path.stat().st_size, content_type, reader=read)
+
+
+class ConsoleSpec:
+    """The ``console`` entry of ``botkit.adapters``: the default when no token is set."""
+
+    name = "console"
+    settings = ConsoleSettings
+    token_env = None
+
+    def create(self, setup: AdapterSetup) -> ConsoleAdapter:
+        return ConsoleAdapter(setup.data_dir, setup.settings)
+
+    async def check(self, setup: AdapterSetup) -> list[Problem]:
+        return []
+
+    async def sync(self, setup: AdapterSetup, commands: list[Command]) -> str:
+        return "the console needs no command registration"
+
+
+adapter = ConsoleSpec()

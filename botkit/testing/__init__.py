@@ -27,6 +27,7 @@ from botkit.models import (
     ChannelKind,
     File,
     Message,
+    Reaction,
     ReferencedMessage,
     Sent,
     User,
@@ -72,6 +73,7 @@ class RecordingAdapter:
     can_edit: bool = True
     bot_user_id: str = BOT_USER.id
     voice: RecordingVoice | None = attrs.Factory(RecordingVoice)
+    voice_notes: bool = False
     sent: list[Sent] = attrs.Factory(list)
     edits: list[Sent] = attrs.Factory(list)
     messages: dict[str, ReferencedMessage] = attrs.Factory(dict)
@@ -106,8 +108,14 @@ class RecordingAdapter:
     def typing(self, channel: Channel) -> nullcontext[None]:
         return nullcontext()
 
-    async def run(self, bot: Bot) -> None:
+    async def connect(self, bot: Bot) -> None:
+        return None
+
+    async def run(self) -> None:
         raise RuntimeError("the recording adapter is driven by BotHarness.send")
+
+    async def close(self) -> None:
+        return None
 
 
 class BotHarness:
@@ -158,8 +166,11 @@ class BotHarness:
         channel = Channel(id=f"dm-{user.id}", name=user.name, kind=ChannelKind.DM)
         return await self.send(content, user=user, channel=channel, **kwargs)
 
-    async def react(self, message_id: str, emoji: str, *, user: User = MEMBER) -> None:
-        await self.bot.handle_reaction(self.channel, message_id, user, emoji, added=True)
+    async def react(
+        self, message_id: str, emoji: str, *, user: User = MEMBER, added: bool = True
+    ) -> None:
+        """``user`` reacts to message ``message_id`` in the harness's channel."""
+        await self.bot.handle_reaction(Reaction(message_id, emoji, added, user, self.channel))
 
     @staticmethod
     def attachment(
@@ -182,17 +193,20 @@ async def start_harness(
     data_dir: Path,
     entry_points: bool = False,
     clock: Callable[[], float] | None = None,
+    wall_clock: Callable[[], float] | None = None,
     adapter: RecordingAdapter | None = None,
 ) -> AsyncIterator[BotHarness]:
     """Build and start a bot with the built-in plugin plus ``plugins`` (name to module)."""
     raw = {k: dict(v) for k, v in (config or {}).items()}
     raw.setdefault("bot", {}).setdefault("data_dir", str(data_dir))
+    raw["bot"].setdefault("typing_delay", 0.0)
     bot = Bot.build(
         Config.from_dict(raw),
         extra_plugins=plugins.items(),
         entry_points=entry_points,
         strict=True,
         **({"clock": clock} if clock else {}),
+        **({"wall_clock": wall_clock} if wall_clock else {}),
     )
     adapter = adapter or RecordingAdapter()
     await bot.start(adapter)

@@ -124,7 +124,7 @@ class Fetcher:
     @botkit.hookimpl
     def botkit_commands(self) -> list[botkit.Command]:
         async def quote(ctx: Context, message_id: str) -> str:
-            found = await ctx.adapter.fetch_message(ctx.message.channel, message_id)
+            found = await ctx.fetch(message_id)
             return f"{found.author.name}: {found.content}" if found else "not found"
 
         return [botkit.command(quote)]
@@ -162,8 +162,8 @@ class Reactions:
         self.seen: list[tuple[str, str, str, bool]] = []
 
     @botkit.hookimpl
-    def botkit_reaction(self, ctx: Context, message_id: str, emoji: str, added: bool) -> None:
-        self.seen.append((ctx.message.author.id, message_id, emoji, added))
+    def botkit_reaction(self, ctx: Context, reaction: botkit.Reaction) -> None:
+        self.seen.append((reaction.user.id, reaction.message_id, reaction.emoji, reaction.added))
 
 
 async def test_reactions_on_the_bots_messages_reach_plugins(discord_harness) -> None:

@@ -61,10 +61,13 @@ async def test_sync_registers_typed_commands(tmp_path, capsys) -> None:
     assert put.path == f"/applications/{fake.application_id}/commands"
     commands = {c["name"]: c for c in put.json}
     assert sorted(commands) == [
+        "config",
+        "forgetme",
         "getfile",
         "help",
         "hi",
         "instruction",
+        "mydata",
         "pair",
         "plugin",
         "plugins",
@@ -89,7 +92,7 @@ async def test_sync_registers_typed_commands(tmp_path, capsys) -> None:
     assert commands["scale"]["default_member_permissions"] == 32  # Manage Server
     assert commands["train_start"]["default_member_permissions"] == 8  # Administrator
     assert commands["hi"]["default_member_permissions"] is None
-    assert capsys.readouterr().out.startswith("synced 11 slash command(s) globally")
+    assert capsys.readouterr().out.startswith("synced 14 slash command(s) globally")
 
 
 async def test_sync_to_chosen_servers(tmp_path, capsys) -> None:
@@ -98,7 +101,7 @@ async def test_sync_to_chosen_servers(tmp_path, capsys) -> None:
         assert await sync_commands(bot, fake.token) == 0
     (put,) = [r for r in fake.requests if r.method == "PUT"]
     assert put.path == f"/applications/{fake.application_id}/guilds/{fake.guild_id}/commands"
-    assert len(put.json) == 11
+    assert len(put.json) == 14
 
 
 async def test_sync_failure_is_one_line(tmp_path, capsys) -> None:
@@ -147,20 +150,18 @@ async def test_permission_checked_again_on_invocation(discord_harness) -> None:
     assert trained.text == "Only the bot's owner can use this command."
 
 
-async def test_skipped_optional_option_is_explained(discord_harness) -> None:
+async def test_skipped_optional_option_takes_its_default(discord_harness) -> None:
     async with discord_harness(plugins={"tools": Tools()}) as dh:
         both = await dh.slash("pair", first="a", second="b", author=dh.member)
         second_only = await dh.slash("pair", second="b", author=dh.member)
     assert both.text == "a b"
-    assert (
-        second_only.text == "give first too when you give second. Usage: `!pair [first] [second]`"
-    )
+    assert second_only.text == "None b"
 
 
-async def test_option_with_both_quotes_and_spaces(discord_harness) -> None:
+async def test_option_with_both_quotes_and_spaces_arrives_as_typed(discord_harness) -> None:
     async with discord_harness(plugins={"tools": Tools()}) as dh:
         sent = await dh.slash("pair", first='it\'s "odd"', author=dh.member)
-    assert sent.text.startswith("first cannot contain both kinds of quotes and spaces")
+    assert sent.text == 'it\'s "odd" None'
 
 
 async def test_no_answer_removes_the_thinking_message(discord_harness) -> None:

@@ -141,7 +141,7 @@ class Started:
         self.event = asyncio.Event()
 
     @botkit.hookimpl
-    def botkit_startup(self, bot: Bot) -> None:
+    def botkit_startup(self, plugin: botkit.PluginHandle) -> None:
         self.event.set()
 
 

@@ -34,7 +34,7 @@ def make_wav(path: Path, seconds: float = 0.2) -> Path:
 
 
 class Speaker:
-    """``!join``, ``!play``, ``!leave``, ``!where`` over ``ctx.adapter.voice``."""
+    """``!join``, ``!play``, ``!leave``, ``!where`` over ``ctx.capabilities.voice``."""
 
     def __init__(self, audio: Path) -> None:
         self.audio = audio
@@ -44,18 +44,20 @@ class Speaker:
         audio = self.audio
 
         async def join(ctx: Context) -> str:
-            await ctx.adapter.voice.join(ctx.message.author.voice_channel)
+            await ctx.capabilities.voice.join(ctx.message.author.voice_channel)
             return "joined"
 
         async def play(ctx: Context) -> str:
-            await ctx.adapter.voice.play(ctx.guild_id, audio)
+            await ctx.capabilities.voice.play(ctx.guild_id, audio)
             return "played"
 
         async def leave(ctx: Context) -> str:
-            return "left" if await ctx.adapter.voice.leave(ctx.guild_id) else "I was not in voice"
+            return (
+                "left" if await ctx.capabilities.voice.leave(ctx.guild_id) else "I was not in voice"
+            )
 
         async def where(ctx: Context) -> str:
-            voice = ctx.adapter.voice
+            voice = ctx.capabilities.voice
             channel = voice.channel(ctx.guild_id)
             return f"{channel.name} {voice.is_connected(ctx.guild_id)}" if channel else "nowhere"
 

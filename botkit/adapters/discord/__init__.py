@@ -4,7 +4,8 @@ Intents asked for (the minimum): ``guilds``, ``guild_messages``, ``dm_messages``
 ``message_content`` (privileged; switch off with ``[discord] message_content = false``),
 ``guild_reactions``, ``dm_reactions``, ``voice_states``.
 
-The ``botkit`` command uses:
+The entry point ``discord`` of ``botkit.adapters`` is :data:`spec.adapter`. Importing this
+package does not import discord.py; the names below load their module on first use:
 - ``await run_discord(bot, token) -> int``: run until SIGINT/SIGTERM (exit status);
 - ``await sync_commands(bot, token) -> int``: register the slash commands (``botkit sync``);
 - ``DiscordSettings``: the ``[discord]`` section;
@@ -12,25 +13,31 @@ The ``botkit`` command uses:
   ``await discord_login_problems(token, settings) -> list[Problem]`` for ``botkit doctor``.
 """
 
-from botkit.adapters.discord.client import DiscordAdapter, DiscordStartError
-from botkit.adapters.discord.runner import (
-    discord_health,
-    discord_login_problems,
-    run_discord,
-    sync_commands,
-)
-from botkit.adapters.discord.settings import DiscordSettings, make_intents
-from botkit.adapters.discord.voice import DiscordVoice, missing_voice_libraries
+from __future__ import annotations
 
-__all__ = [
-    "DiscordAdapter",
-    "DiscordSettings",
-    "DiscordStartError",
-    "DiscordVoice",
-    "discord_health",
-    "discord_login_problems",
-    "make_intents",
-    "missing_voice_libraries",
-    "run_discord",
-    "sync_commands",
-]
+import importlib
+from typing import Any
+
+from botkit.adapters.discord.settings import DiscordSettings
+
+_LAZY = {
+    "DiscordAdapter": "client",
+    "DiscordStartError": "client",
+    "make_intents": "client",
+    "discord_health": "runner",
+    "discord_login_problems": "runner",
+    "run_discord": "runner",
+    "sync_commands": "runner",
+    "DiscordVoice": "voice",
+    "missing_voice_libraries": "voice",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        module = importlib.import_module(f"botkit.adapters.discord.{_LAZY[name]}")
+        return getattr(module, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = ["DiscordSettings", *_LAZY]

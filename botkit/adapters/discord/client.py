@@ -19,12 +19,24 @@ import aiohttp
 import attrs
 import discord
 from discord import app_commands
+from discord.http import handle_message_parameters
 
+from botkit.adapters.base import AdapterStartError
 from botkit.adapters.discord import convert, slash
-from botkit.adapters.discord.settings import MESSAGE_CONTENT_HELP, DiscordSettings, make_intents
+from botkit.adapters.discord.settings import MESSAGE_CONTENT_HELP, DiscordSettings
 from botkit.adapters.discord.voice import DiscordVoice
 from botkit.commands import Command
-from botkit.models import Channel, ChannelKind, File, Message, ReferencedMessage, Sent, User
+from botkit.models import (
+    Attachment,
+    Channel,
+    ChannelKind,
+    File,
+    Message,
+    Reaction,
+    ReferencedMessage,
+    Sent,
+    User,
+)
 
 if TYPE_CHECKING:
     from botkit.bot import Bot
@@ -43,8 +55,21 @@ TOKEN_HELP = (
 )
 
 
-class DiscordStartError(Exception):
+class DiscordStartError(AdapterStartError):
     """The bot cannot run on Discord; the message is one line saying why and what to do."""
+
+
+def make_intents(settings: DiscordSettings) -> discord.Intents:
+    """The minimum: servers, messages, reactions, voice states (and message content)."""
+    intents = discord.Intents.none()
+    intents.guilds = True
+    intents.guild_messages = True
+    intents.dm_messages = True
+    intents.guild_reactions = True
+    intents.dm_reactions = True
+    intents.voice_states = True
+    intents.message_content = settings.message_content
+    return intents
 
 
 def make_client(settings: DiscordSettings) -> discord.Client:
@@ -68,10 +93,11 @@ class DiscordAdapter:
     name = "discord"
     text_limit = 2000
     can_edit = True
+    voice_notes = True
 
-    def __init__(self, bot: Bot, token: str, settings: DiscordSettings | None = None) -> None:
-        self.bot = bot
-        self.settings = settings or bot.config.section("discord", DiscordSettings)
+    def __init__(self, token: str, settings: DiscordSettings | None = None) -> None:
+        self.bot: Bot | None = None
+        self.settings = settings or DiscordSettings()
         self._token = token
         self.client = make_client(self.settings)
         self.tree = app_commands.CommandTree(self.client)
@@ -80,10 +106,11 @@ class DiscordAdapter:
         self.tasks: set[asyncio.Task[Any]] = set()
         self.connected = asyncio.Event()
         self.ready = asyncio.Event()
-        self.slash_commands = slash.register(self.tree, bot.commands.unique(), self._invoke_slash)
+        self.slash_commands: list[str] = []
         self._converter = convert.Converter(0)
         self._self_id = 0
         self._followups = slash.Followups()
+        self._interactions = slash.Interactions()
         self._sent: OrderedDict[int, None] = OrderedDict()
         self._closing = False
         self._observed = True  # whether plugins watch every message (set once the bot runs)
@@ -101,24 +128,16 @@ class DiscordAdapter:
 
     # --- life cycle ---
 
-    async def serve(self) -> None:
-        """Log in, start the bot, stay connected until closed; then stop the bot.
+    async def connect(self, bot: Bot) -> None:
+        """Define the slash commands from the bot's commands and log in over HTTP.
 
         Raises DiscordStartError (one line) when Discord cannot be reached or refuses.
         """
-        try:
-            await self.login()
-            await self.bot.start(self)
-            self._observed = bool(self.bot.plugins.implements("botkit_message_received"))
-            try:
-                if self.settings.sync_commands:
-                    await self.sync_commands()
-                await self.run(self.bot)
-            finally:
-                await self.close()
-                await self.bot.stop()
-        finally:
-            await self.close()
+        self.bot = bot
+        self.slash_commands = slash.register(self.tree, bot.commands.unique(), self._invoke_slash)
+        await self.login()
+        if self.settings.sync_commands:
+            await self.sync_commands()
 
     async def login(self) -> None:
         """Check the token over HTTP and learn who the bot and its owners are."""
@@ -167,8 +186,10 @@ class DiscordAdapter:
                 MESSAGE_CONTENT_HELP,
             )
 
-    async def run(self, bot: Bot) -> None:
+    async def run(self) -> None:
         """Stay connected to the gateway until the client is closed."""
+        assert self.bot is not None, "connect first"
+        self._observed = bool(self.bot.plugins.implements("botkit_message_received"))
         unreachable = (
             f"cannot reach the Discord gateway within {self.settings.connect_timeout:g} s; "
             "check the network"
@@ -262,12 +283,11 @@ class DiscordAdapter:
     async def on_message(self, message: discord.Message) -> None:
         if self._closing or message.author.bot or message.type not in USER_MESSAGES:
             return
-        if not self._observed and not self._converter.addressed(message, self.bot.config.bot):
+        bot = self.bot
+        assert bot is not None
+        if not self._observed and not bot.wants(self._converter.glance(message)):
             return  # no plugin watches every message, and this one is not for the bot
-        await self._guarded(self._handle_message(message), "message", message.id)
-
-    async def _handle_message(self, message: discord.Message) -> None:
-        await self.bot.handle(self._converter.message(message))
+        await self._guarded(bot.handle(self._converter.message(message)), "message", message.id)
 
     async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
         await self._guarded(self._reaction(payload, True), "reaction on", payload.message_id)
@@ -278,12 +298,15 @@ class DiscordAdapter:
     async def _reaction(self, payload: discord.RawReactionActionEvent, added: bool) -> None:
         if self._closing or payload.user_id == self._self_id or not self._authored(payload):
             return
+        assert self.bot is not None
         await self.bot.handle_reaction(
-            self._channel(payload.channel_id, payload.guild_id),
-            str(payload.message_id),
-            self._reaction_user(payload),
-            str(payload.emoji),
-            added,
+            Reaction(
+                message_id=str(payload.message_id),
+                emoji=str(payload.emoji),
+                added=added,
+                user=self._reaction_user(payload),
+                channel=self._channel(payload.channel_id, payload.guild_id),
+            )
         )
 
     def _authored(self, payload: discord.RawReactionActionEvent) -> bool:
@@ -340,11 +363,12 @@ class DiscordAdapter:
             channel = self._channel(interaction.channel_id or 0, interaction.guild_id)
         loop = asyncio.get_running_loop()
         reply = slash.InteractionReply(interaction, channel.id, loop.time())
-        token = slash.current_interaction.set(reply)
+        message_id = str(interaction.id)
+        self._interactions.add(message_id, reply)
         try:
             await self._run_slash(cmd, interaction, values, channel)
         finally:
-            slash.current_interaction.reset(token)
+            self._interactions.pop(message_id)
         if not reply.answered:
             with suppress(discord.HTTPException):
                 await interaction.delete_original_response()
@@ -356,24 +380,17 @@ class DiscordAdapter:
         values: dict[str, Any],
         channel: Channel,
     ) -> None:
-        prefix = self.bot.config.bot.prefix
-        try:
-            content = slash.prefix_text(cmd, values, prefix)
-        except slash.SlashArgumentError as exc:
-            await self.send(channel, f"{exc}. Usage: `{cmd.usage(prefix)}`", (), None)
-            return
-        files = [values.get(slash.option_name(p)) for p in cmd.parameters]
+        assert self.bot is not None
+        bound = slash.bind_options(cmd, values, convert.attachment)
         message = Message(
             id=str(interaction.id),
-            content=content,
+            content=f"/{slash.slash_name(cmd.name)}",
             author=self._converter.user(interaction.user),
             channel=channel,
-            attachments=tuple(
-                convert.attachment(f) for f in files if isinstance(f, discord.Attachment)
-            ),
+            attachments=tuple(v for v in bound.values() if isinstance(v, Attachment)),
             created_at=convert.created_at(interaction.id),
         )
-        await self.bot.handle(message)
+        await self.bot.handle_command(message, cmd, bound)
 
     # --- sending ---
 
@@ -393,7 +410,15 @@ class DiscordAdapter:
     async def send(
         self, channel: Channel, text: str, files: tuple[File, ...], reply_to: str | None
     ) -> Sent:
-        """Post one message (files beyond Discord's ten per message follow in more messages)."""
+        """Post one message (files beyond Discord's ten per message follow in more messages);
+        a ``File(voice=True)`` goes alone, as a Discord voice message."""
+        voice = [f for f in files if f.voice]
+        files = tuple(f for f in files if not f.voice)
+        if voice and not text and not files:
+            first_voice = await self._post_voice(channel, voice[0], reply_to)
+            for extra in voice[1:]:
+                await self._post_voice(channel, extra, None)
+            return Sent(id=first_voice, channel_id=channel.id, files=tuple(voice))
         attached = await _discord_files(files) if files else []
         batches = [
             attached[i : i + FILES_PER_MESSAGE] for i in range(0, len(attached), FILES_PER_MESSAGE)
@@ -401,13 +426,41 @@ class DiscordAdapter:
         first = await self._post(channel, text or None, batches[0] if batches else [], reply_to)
         for batch in batches[1:]:
             await self._post(channel, None, batch, None)
+        for note in voice:
+            await self._post_voice(channel, note, None)
         return Sent(id=str(first.id), channel_id=str(first.channel.id), text=text, files=files)
+
+    async def _post_voice(self, channel: Channel, file: File, reply_to: str | None) -> str:
+        """A voice message: OGG/Opus with duration and waveform, flag 8192, no text."""
+        data = await asyncio.to_thread(file.read_bytes)
+        upload = VoiceMessageFile(io.BytesIO(data), file.duration or 1.0, file.waveform or "")
+        reference = self._reference(channel, reply_to)
+        with handle_message_parameters(
+            file=upload,
+            flags=discord.MessageFlags(voice=True),
+            allowed_mentions=NO_MENTIONS,
+            message_reference=reference.to_message_reference_dict() if reference else MISSING,
+        ) as params:
+            sent = await self.client.http.send_message(int(channel.id), params=params)
+        self._remember(int(sent["id"]))
+        return str(sent["id"])
+
+    def _reference(self, channel: Channel, reply_to: str | None) -> discord.MessageReference | None:
+        if not (reply_to and reply_to.isdigit()):
+            return None
+        return discord.MessageReference(
+            message_id=int(reply_to),
+            channel_id=int(channel.id),
+            guild_id=int(channel.guild_id) if channel.guild_id else None,
+            fail_if_not_exists=False,
+        )
 
     async def _post(
         self, channel: Channel, text: str | None, files: list[discord.File], reply_to: str | None
     ) -> discord.Message:
-        reply = slash.current_interaction.get()
-        if reply is not None and reply.usable_for(channel.id, asyncio.get_running_loop().time()):
+        now = asyncio.get_running_loop().time()
+        reply = self._interactions.usable(reply_to, channel.id, now)
+        if reply is not None:
             webhook = reply.interaction.followup
             message = await webhook.send(
                 content=text, files=files or MISSING, allowed_mentions=NO_MENTIONS, wait=True
@@ -415,18 +468,10 @@ class DiscordAdapter:
             reply.answered = True
             self._followups.add(str(message.id), webhook)
         else:
-            reference = None
-            if reply_to and reply_to.isdigit():
-                reference = discord.MessageReference(
-                    message_id=int(reply_to),
-                    channel_id=int(channel.id),
-                    guild_id=int(channel.guild_id) if channel.guild_id else None,
-                    fail_if_not_exists=False,
-                )
             message = await self._target(channel).send(
                 content=text,
                 files=files or None,
-                reference=reference,
+                reference=self._reference(channel, reply_to),
                 allowed_mentions=NO_MENTIONS,
                 mention_author=False,
             )
@@ -466,7 +511,7 @@ class DiscordAdapter:
     @asynccontextmanager
     async def typing(self, channel: Channel) -> AsyncIterator[None]:
         """Discord's typing indicator while the block runs (skipped when it cannot be shown)."""
-        if slash.current_interaction.get() is not None:  # the deferred answer shows "thinking"
+        if self._interactions.pending_in(channel.id):  # the deferred answer shows "thinking"
             yield
             return
         indicator = self._target(channel).typing()
@@ -480,6 +525,22 @@ class DiscordAdapter:
         finally:
             if indicator is not None:
                 await indicator.__aexit__(None, None, None)
+
+
+class VoiceMessageFile(discord.File):
+    """An upload Discord shows as a voice message: its attachment carries duration and waveform."""
+
+    def __init__(self, data: io.BytesIO, duration: float, waveform: str) -> None:
+        super().__init__(data, filename="voice-message.ogg")
+        self.duration = duration
+        self.waveform = waveform
+
+    def to_dict(self, index: int) -> dict[str, Any]:
+        return {
+            **super().to_dict(index),
+            "duration_secs": round(self.duration, 2),
+            "waveform": self.waveform,
+        }
 
 
 async def _discord_files(files: tuple[File, ...]) -> list[discord.File]:

@@ -8,9 +8,7 @@ from collections.abc import Iterable
 
 import discord
 
-from botkit.config import BotSettings
 from botkit.models import Attachment, Channel, ChannelKind, Message, ReferencedMessage, User
-from botkit.triggers import should_answer
 
 OCTET_STREAM = "application/octet-stream"
 CHANNELS_KEPT = 10_000
@@ -160,14 +158,9 @@ class Converter:
         replied = _replied_to(message)
         return self.referenced(replied) if replied is not None else None
 
-    def addressed(self, message: discord.Message, settings: BotSettings) -> bool:
-        """Whether the host would act on it: a command, or a message its triggers answer.
-
-        Builds only what the trigger policy reads, so ignored chatter stays cheap.
-        """
+    def glance(self, message: discord.Message) -> Message:
+        """A cheap Message with only what ``Bot.wants`` reads, so ignored chatter stays cheap."""
         content = self.strip_mention(message.content)
-        if content.startswith(settings.prefix):
-            return True
         replied = _replied_to(message)
         reference = None
         if replied is not None:
@@ -180,7 +173,7 @@ class Converter:
             mentions_bot=self.mentions_bot(message),
             reference=reference,
         )
-        return should_answer(glance, settings, self._bot_user)
+        return glance
 
     def message(self, message: discord.Message) -> Message:
         voice_flag = message.flags.voice

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-import signal
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import discord
 
+from botkit.adapters.discord import slash
 from botkit.adapters.discord.client import DiscordAdapter, DiscordStartError
 from botkit.adapters.discord.settings import MESSAGE_CONTENT_HELP, DiscordSettings
 from botkit.adapters.discord.voice import INSTALL_FFMPEG, INSTALL_VOICE, missing_voice_libraries
+from botkit.commands import Command
 from botkit.ffmpeg import ffmpeg_executable
 from botkit.health import Problem
+from botkit.runner import serve
 
 if TYPE_CHECKING:
     from botkit.bot import Bot
@@ -25,56 +25,32 @@ LOGIN_CHECK_TIMEOUT = 15.0
 
 async def run_discord(bot: Bot, token: str) -> int:
     """Run ``bot`` on Discord until SIGINT/SIGTERM; 0, or 1 after one line on stderr."""
-    adapter = DiscordAdapter(bot, token, bot.config.section("discord", DiscordSettings))
-    with _stop_on_signals(adapter):
-        try:
-            await adapter.serve()
-        except DiscordStartError as exc:
-            print(f"botkit: {exc}", file=sys.stderr)
-            return 1
-    return 0
+    return await serve(bot, DiscordAdapter(token, bot.config.section("discord", DiscordSettings)))
 
 
 async def sync_commands(bot: Bot, token: str) -> int:
     """Register ``bot``'s slash commands with Discord; 0, or 1 after one line on stderr."""
-    adapter = DiscordAdapter(bot, token, bot.config.section("discord", DiscordSettings))
+    settings = bot.config.section("discord", DiscordSettings)
     try:
-        await adapter.login()
-        names = await adapter.sync_commands()
+        print(await sync_summary(token, settings, bot.commands.unique()))
     except DiscordStartError as exc:
         print(f"botkit: {exc}", file=sys.stderr)
         return 1
-    finally:
-        await adapter.close()
-    guilds = adapter.settings.sync_guild_ids
-    where = f" in server(s) {', '.join(guilds)}" if guilds else " globally"
-    print(f"synced {len(names)} slash command(s){where}: {', '.join('/' + n for n in names)}")
     return 0
 
 
-@contextmanager
-def _stop_on_signals(adapter: DiscordAdapter) -> Iterator[None]:
-    """SIGINT and SIGTERM close the adapter cleanly (handlers finish, the bot stops)."""
-    loop = asyncio.get_running_loop()
-    closing: set[asyncio.Task[Any]] = set()
-
-    def stop() -> None:
-        task = loop.create_task(adapter.close())
-        closing.add(task)
-        task.add_done_callback(closing.discard)
-
-    installed = []
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        # loops without signal support raise NotImplementedError (e.g. Windows), and any loop
-        # outside the main thread RuntimeError or ValueError: then Ctrl-C still ends the run
-        with suppress(NotImplementedError, RuntimeError, ValueError):
-            loop.add_signal_handler(sig, stop)
-            installed.append(sig)
+async def sync_summary(token: str, settings: DiscordSettings, commands: list[Command]) -> str:
+    """Log in over HTTP, register ``commands`` as slash commands; a one-line summary."""
+    adapter = DiscordAdapter(token, settings)
+    adapter.slash_commands = slash.register(adapter.tree, commands, adapter._invoke_slash)
     try:
-        yield
+        await adapter.login()
+        names = await adapter.sync_commands()
     finally:
-        for sig in installed:
-            loop.remove_signal_handler(sig)
+        await adapter.close()
+    guilds = settings.sync_guild_ids
+    where = f" in server(s) {', '.join(guilds)}" if guilds else " globally"
+    return f"synced {len(names)} slash command(s){where}: {', '.join('/' + n for n in names)}"
 
 
 def discord_health(settings: DiscordSettings | None = None) -> list[Problem]:

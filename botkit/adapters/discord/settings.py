@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import attrs
-import discord
 
 from botkit.config import not_negative, setting
 
@@ -79,16 +78,3 @@ class DiscordSettings:
     @property
     def sharded(self) -> bool:
         return self.shard_count > 0
-
-
-def make_intents(settings: DiscordSettings) -> discord.Intents:
-    """The minimum: servers, messages, reactions, voice states (and message content)."""
-    intents = discord.Intents.none()
-    intents.guilds = True
-    intents.guild_messages = True
-    intents.dm_messages = True
-    intents.guild_reactions = True
-    intents.dm_reactions = True
-    intents.voice_states = True
-    intents.message_content = settings.message_content
-    return intents

@@ -1,15 +1,14 @@
 """Slash commands generated from botkit Commands, and answering through the interaction.
 
-An invocation becomes the equivalent prefix command (``/train_start name:"a b"`` is handled as
-``!train start "a b"``), so permissions, argument checks and replies take the host's one path.
-The interaction is deferred at once; while the host handles the command, everything sent to
-that channel from the handling task goes out as the interaction's follow-ups.
+An invocation's options bind straight to the command's parameters (``/train_start name:a``
+calls the ``train start`` callback with ``name="a"``); the host then applies the same rules,
+cooldowns and error replies as for ``!train start a``. The interaction is deferred at once;
+replies to the invocation go out as its follow-ups while its token lasts.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import inspect
 import logging
 import re
@@ -35,10 +34,6 @@ FOLLOWUPS_KEPT = 1000
 _NOT_NAME = re.compile(r"[^\w-]")
 
 Invoke = Callable[[Command, discord.Interaction, dict[str, Any]], Awaitable[None]]
-
-
-class SlashArgumentError(ValueError):
-    """The options cannot be written as the equivalent prefix command."""
 
 
 def slash_name(name: str) -> str:
@@ -124,41 +119,19 @@ def register(tree: app_commands.CommandTree, commands: list[Command], invoke: In
     return added
 
 
-def _render(param: Parameter, value: Any) -> str:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    text = str(value)
-    if param.rest:
-        if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
-            other = "'" if text[0] == '"' else '"'
-            return f"{other}{text}{other}"
-        return text
-    if text and not any(c.isspace() for c in text) and text[0] not in "\"'":
-        return text
-    for quote in ('"', "'"):
-        if quote not in text:
-            return f"{quote}{text}{quote}"
-    raise SlashArgumentError(f"{param.name} cannot contain both kinds of quotes and spaces")
-
-
-def prefix_text(cmd: Command, values: dict[str, Any], prefix: str) -> str:
-    """The prefix command equivalent to a slash invocation (attachments go separately)."""
-    words = [prefix + cmd.name]
-    skipped: list[Parameter] = []
+def bind_options(cmd: Command, options: dict[str, Any], attach: Callable[[Any], Any]) -> dict:
+    """The callback's arguments from a slash invocation's options; ``attach`` turns a
+    ``discord.Attachment`` into a botkit ``Attachment``."""
+    values: dict[str, Any] = {}
     for param in cmd.parameters:
-        if param.type is Attachment:
-            continue
-        value = values.get(option_name(param))
+        value = options.get(option_name(param))
         if value is None:
-            skipped.append(param)
-            continue
-        for missing in skipped:
-            if missing.default is None:
-                raise SlashArgumentError(f"give {missing.name} too when you give {param.name}")
-            words.append(_render(missing, missing.default))
-        skipped = []
-        words.append(_render(param, value))
-    return " ".join(words)
+            values[param.name] = param.default
+        elif param.type is Attachment:
+            values[param.name] = attach(value)
+        else:
+            values[param.name] = value
+    return values
 
 
 @attrs.define
@@ -174,9 +147,30 @@ class InteractionReply:
         return channel_id == self.channel_id and now - self.started < TOKEN_LIFETIME
 
 
-current_interaction: contextvars.ContextVar[InteractionReply | None] = contextvars.ContextVar(
-    "botkit_discord_interaction", default=None
-)
+class Interactions:
+    """The interactions being answered, by the id of the message they stand for."""
+
+    def __init__(self) -> None:
+        self._by_id: OrderedDict[str, InteractionReply] = OrderedDict()
+
+    def add(self, message_id: str, reply: InteractionReply) -> None:
+        self._by_id[message_id] = reply
+        while len(self._by_id) > FOLLOWUPS_KEPT:
+            self._by_id.popitem(last=False)
+
+    def pop(self, message_id: str) -> InteractionReply | None:
+        return self._by_id.pop(message_id, None)
+
+    def usable(
+        self, message_id: str | None, channel_id: str, now: float
+    ) -> InteractionReply | None:
+        """The interaction that ``message_id`` stands for, if it can still answer here."""
+        found = self._by_id.get(message_id) if message_id else None
+        return found if found is not None and found.usable_for(channel_id, now) else None
+
+    def pending_in(self, channel_id: str) -> bool:
+        """Whether an unanswered interaction shows "thinking" in this channel."""
+        return any(r.channel_id == channel_id and not r.answered for r in self._by_id.values())
 
 
 class Followups:

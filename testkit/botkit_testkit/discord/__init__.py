@@ -72,9 +72,10 @@ from typing import Any
 import discord
 import pytest
 
-from botkit.adapters.discord import DiscordAdapter
+from botkit.adapters.discord import DiscordAdapter, DiscordSettings
 from botkit.bot import Bot
 from botkit.config import Config
+from botkit.runner import run_bot
 from botkit_testkit.discord.fake import FakeDiscord, FakeGatewaySocket, Replies, Request, SentFile
 from botkit_testkit.discord.payloads import (
     FakeChannel,
@@ -282,6 +283,7 @@ async def start_discord_harness(
     raw = {k: dict(v) for k, v in (config or {}).items()}
     raw.setdefault("bot", {}).setdefault("data_dir", str(data_dir))
     raw.setdefault("discord", {}).setdefault("guild_ready_timeout", 0.0)
+    raw["bot"].setdefault("typing_delay", 0.0)
     bot = Bot.build(
         Config.from_dict(raw),
         extra_plugins=plugins.items(),
@@ -298,9 +300,9 @@ async def run_harness(bot: Bot, fake: FakeDiscord | None = None) -> AsyncIterato
     """Run an already built ``bot`` on the Discord adapter against ``fake`` until exit."""
     fake = fake or FakeDiscord()
     with fake:
-        adapter = DiscordAdapter(bot, fake.token)
+        adapter = DiscordAdapter(fake.token, bot.config.section("discord", DiscordSettings))
         adapter.voice.client_class = FakeVoiceClient
-        runner = asyncio.create_task(adapter.serve(), name="botkit discord harness")
+        runner = asyncio.create_task(run_bot(bot, adapter), name="botkit discord harness")
         ready = asyncio.create_task(adapter.ready.wait())
         await asyncio.wait({runner, ready}, return_when=asyncio.FIRST_COMPLETED)
         ready.cancel()

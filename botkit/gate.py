@@ -1,0 +1,104 @@
+"""What stands between a parsed command and its callback: permissions and cooldowns."""
+
+from __future__ import annotations
+
+import collections
+from typing import TYPE_CHECKING
+
+import attrs
+
+from botkit.commands import Command, Cooldown
+from botkit.context import permission_refusal
+from botkit.models import Message
+
+if TYPE_CHECKING:
+    from botkit.bot import Bot
+
+COOLDOWN_KEY = "cooldowns"
+MAX_BUCKETS = 100_000  # users x commands remembered at once; the oldest are forgotten
+
+
+@attrs.frozen
+class Verdict:
+    """Whether a command may run, and what to tell the user if not."""
+
+    refused: bool = False
+    reason: str = ""
+    reply: bool = True
+
+
+ALLOWED = Verdict()
+
+
+class Gate:
+    """Checks a command against the author's permission and the command's cooldown."""
+
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+        self.overrides: dict[tuple[str, str], Cooldown | None] = {}  # (guild, command)
+        self._uses: collections.OrderedDict[tuple[str, ...], collections.deque[float]] = (
+            collections.OrderedDict()
+        )
+
+    async def load(self) -> None:
+        """Read every server's cooldown changes once at start."""
+        stored = await self.bot.storage.settings_by_guild("botkit", COOLDOWN_KEY)
+        for guild, table in stored.items():
+            for name, value in table.items():
+                self.overrides[(guild, name)] = Cooldown(**value) if value else None
+
+    async def set_cooldown(self, guild_id: str, command: str, cooldown: Cooldown | None) -> None:
+        """Change a command's cooldown in one server (None: no cooldown there)."""
+        self.overrides[(guild_id, command)] = cooldown
+        table = {
+            name: attrs.asdict(value) if value else None
+            for (guild, name), value in self.overrides.items()
+            if guild == guild_id
+        }
+        await self.bot.storage.set_setting("botkit", guild_id, COOLDOWN_KEY, table)
+
+    def cooldown(self, cmd: Command, guild_id: str | None) -> Cooldown | None:
+        """The cooldown in force for ``cmd`` in this server."""
+        return self.overrides.get((guild_id or "", cmd.name), cmd.cooldown)
+
+    async def check(self, cmd: Command, message: Message) -> Verdict:
+        refusal = permission_refusal(cmd.permission, self.bot.plugin_handle(cmd.plugin), message)
+        if refusal:
+            return Verdict(True, refusal)
+        return self._cooldown(cmd, message)
+
+    def _cooldown(self, cmd: Command, message: Message) -> Verdict:
+        limit = self.cooldown(cmd, message.guild_id)
+        if limit is None or message.author.is_owner:
+            return ALLOWED
+        bucket = {
+            "user": message.author.id,
+            "channel": message.channel.id,
+            "server": message.guild_id or message.channel.id,
+        }[limit.bucket]
+        key = (cmd.name, limit.bucket, bucket)
+        now = self.bot.clock()
+        uses = self._uses.get(key)
+        if uses is None:
+            uses = self._uses[key] = collections.deque()
+            if len(self._uses) > MAX_BUCKETS:
+                self._uses.popitem(last=False)
+        else:
+            self._uses.move_to_end(key)
+        while uses and uses[0] <= now - limit.per:
+            uses.popleft()
+        if len(uses) >= limit.rate:
+            wait = uses[0] + limit.per - now
+            who = {"user": "you", "channel": "this channel", "server": "this server"}
+            return Verdict(
+                True,
+                f"{self.bot.config.bot.prefix}{cmd.name} is cooling down for "
+                f"{who[limit.bucket]}: try again in {_seconds(wait)}.",
+            )
+        uses.append(now)
+        return ALLOWED
+
+
+def _seconds(wait: float) -> str:
+    whole = max(1, round(wait + 0.49))
+    return f"{whole} second{'s' if whole != 1 else ''}" if whole < 120 else f"{whole // 60} minutes"

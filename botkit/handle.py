@@ -1,0 +1,143 @@
+"""A plugin's scoped handle: everything of the running bot that one plugin may use."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from botkit.commands import Permission
+from botkit.models import User
+from botkit.paths import inside
+
+if TYPE_CHECKING:
+    from botkit.adapters.base import Voice
+    from botkit.bot import Bot
+    from botkit.storage import Storage
+
+
+@attrs.frozen
+class Capabilities:
+    """What the chat platform can do, as plugins see it."""
+
+    adapter: str = "none"
+    bot_user_id: str = ""  # the bot's own user id on this platform
+    text_limit: int = 2000
+    can_edit: bool = False
+    voice: Voice | None = None  # voice channels (join, play); None where the platform has none
+    voice_notes: bool = False  # replies may carry ``File(voice=True)`` voice messages
+
+
+class PluginHandle:
+    """One plugin's view of the running bot (``ctx.plugin``, and ``plugin`` in bot-level hooks).
+
+    It never exposes the bot itself: hook calls go through it with the server's plugin
+    switches applied and the calling plugin left out.
+    """
+
+    def __init__(self, bot: Bot, name: str) -> None:
+        self._bot = bot
+        self.name = name
+        self.state: Any = None  # free for the plugin, for as long as this bot runs
+        self.log = logging.getLogger(f"botkit.plugin.{name}")
+
+    def __repr__(self) -> str:
+        return f"<PluginHandle {self.name}>"
+
+    # --- settings and storage ---
+
+    @property
+    def settings(self) -> Any:
+        """The plugin's settings from the configuration file (None if it declares none)."""
+        return self._bot.settings.get(self.name)
+
+    def settings_for(self, guild_id: str | None) -> Any:
+        """The settings with this server's ``!config`` values applied."""
+        return self._bot.server_config.merged(self.name, self.settings, guild_id)
+
+    @property
+    def storage(self) -> Storage:
+        """The bot's database: ``session``, ``engine``, ``dialect``, ``insert(table)``."""
+        return self._bot.storage
+
+    async def get_value(self, guild_id: str | None, key: str, default: Any = None) -> Any:
+        """A JSON value this plugin stored for a server (None: direct messages)."""
+        return await self._bot.storage.get_setting(self.name, guild_id, key, default)
+
+    async def set_value(self, guild_id: str | None, key: str, value: Any) -> None:
+        await self._bot.storage.set_setting(self.name, guild_id, key, value)
+
+    # --- files ---
+
+    @property
+    def data_dir(self) -> Path:
+        """The one directory the bot writes to."""
+        return self._bot.config.data_dir
+
+    @property
+    def files_dir(self) -> Path:
+        """Inside ``data_dir``: the files ``!getfile`` may send."""
+        return self._bot.config.files_dir
+
+    def resolve(self, user_path: str, root: Path | None = None) -> Path:
+        """A path from chat, resolved inside ``root`` (default ``data_dir``) or ``UnsafePath``."""
+        return inside(root or self.data_dir, user_path)
+
+    # --- the host's settings plugins may read ---
+
+    @property
+    def prefix(self) -> str:
+        return self._bot.config.bot.prefix
+
+    @property
+    def max_attachment_bytes(self) -> int:
+        return int(self._bot.config.bot.max_attachment_mb * 1024 * 1024)
+
+    @property
+    def hook_timeout(self) -> float:
+        return self._bot.config.bot.hook_timeout
+
+    @property
+    def clock(self) -> Callable[[], float]:
+        """Monotonic seconds (injected in tests)."""
+        return self._bot.clock
+
+    def now(self) -> float:
+        """Wall-clock seconds since the epoch (injected in tests)."""
+        return self._bot.wall_clock()
+
+    @property
+    def capabilities(self) -> Capabilities:
+        return self._bot.capabilities
+
+    def allowed(self, user: User, permission: Permission) -> bool:
+        """Whether ``user`` has ``permission`` (everyone, server admin, bot owner)."""
+        if permission is Permission.OWNER:
+            return user.is_owner
+        if permission is Permission.ADMIN:
+            return user.is_admin or user.is_owner
+        return True
+
+    # --- other plugins ---
+
+    async def call_all(self, hook: str, guild_id: str | None = None, **kwargs: Any) -> list:
+        """Every other plugin's implementation of a runtime hook, switched off ones left out."""
+        skip = self._bot.disabled_in(guild_id) | {self.name}
+        return await self._bot.plugins.call_all(hook, skip=skip, **kwargs)
+
+    async def call_first(self, hook: str, guild_id: str | None = None, **kwargs: Any) -> Any:
+        """The first other plugin's non-None answer to a runtime hook."""
+        skip = self._bot.disabled_in(guild_id) | {self.name}
+        return await self._bot.plugins.call_first(hook, skip=skip, **kwargs)
+
+    def implements(self, hook: str) -> list[str]:
+        """The loaded plugins that implement ``hook``."""
+        return self._bot.plugins.implements(hook)
+
+
+def wall_clock() -> float:
+    return time.time()
