@@ -165,3 +165,12 @@ def test_importing_the_plugin_imports_no_engine(module):
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
     assert result.stdout.strip() == "False"
+
+
+async def test_piper_switched_off_in_a_server_is_said_so(piper_bot):
+    async with piper_bot() as bot:
+        await bot.send("!plugin disable piper")
+        replies = await bot.send("!voice engine piper")
+    assert replies.text == (
+        "The piper plugin is switched off here; an admin can switch it on: `!plugin enable piper`."
+    )

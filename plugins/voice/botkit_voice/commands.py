@@ -159,6 +159,9 @@ async def engine_problem(ctx: Context, name: str, language: str | None = None) -
         return f"The {name} engine cannot speak here: {exc}."
     if audio is None:
         package = ENGINE_PACKAGES.get(name)
+        if package is not None and name in ctx.plugin.implements("botkit_synthesize"):
+            switch = f"{ctx.prefix}plugin enable {name}"
+            return f"The {name} plugin is switched off here; an admin can switch it on: `{switch}`."
         if package is not None:
             return f"The {name} engine needs the {package} package: pip install {package}"
         known = ", ".join(tts.ENGINES)

@@ -10,8 +10,7 @@ import attrs
 import discord
 from voice_helpers import MEMBER_IN_VOICE, spoken
 
-from botkit.adapters.base import VoiceConnections
-from botkit.ffmpeg import ffmpeg_executable
+from botkit import VoiceConnections, ffmpeg_executable
 
 FRAME_SECONDS = discord.opus.Encoder.FRAME_LENGTH / 1000
 

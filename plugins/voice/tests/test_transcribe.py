@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import speech_recognition as sr
-from botkit_testkit.openai_server import FakeOpenAI
 from botkit_voice import process, stt
 from voice_helpers import NUMBER_WORDS
 
-from botkit.ffmpeg import ffmpeg_executable
+from botkit import ffmpeg_executable
+from botkit_testkit.openai_server import FakeOpenAI
 
 UNREADABLE = "Could not read that audio file: is it a real audio file?"
 NOTHING_HEARD = "I could not make out any speech in that audio."

@@ -11,12 +11,12 @@ import wave
 from pathlib import Path
 
 import pytest
-from botkit_testkit.openai_server import FakeOpenAI, silent_wav
 from botkit_voice import tts
 from voice_helpers import OWNER_IN_VOICE, wav_seconds
 
 from botkit import Audio, Context, Message
 from botkit.testing import CHANNEL
+from botkit_testkit.openai_server import FakeOpenAI, silent_wav
 
 
 async def synthesize(bot, engine: str, text: str = "hello there", language: str = "en"):

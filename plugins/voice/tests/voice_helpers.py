@@ -12,8 +12,7 @@ from typing import Any
 
 import attrs
 
-from botkit import Audio, Channel, ChannelKind, Context, User, hookimpl
-from botkit.adapters.base import VoiceConnections
+from botkit import Audio, Channel, ChannelKind, Context, User, VoiceConnections, hookimpl
 from botkit.testing import GUILD, OWNER
 
 PHRASE = "one two three four five"
