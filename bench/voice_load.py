@@ -14,7 +14,9 @@ The engines are the production defaults where they are offline: espeak-ng for sp
 (if botkit-voice[whisper] is installed, else PocketSphinx) for recognition, in the plugin's
 worker pool (one process per core). Ratios are to the baseline of the same run.
 
-    python bench/voice_load.py [--requests 20] [--baseline-seconds 3]
+    python bench/voice_load.py [--requests 20] [--baseline-seconds 3] [--tts espeak|piper]
+
+``--tts piper`` speaks with botkit-piper (worker threads: onnxruntime computes outside the GIL).
 
 Targets: loop lag p99 under 50 ms and ``!hi`` p99 under 100 ms under load; every request
 served.
@@ -111,13 +113,17 @@ async def probes(bot, stop: asyncio.Event) -> tuple[list[float], list[float]]:
     return lags, his
 
 
-async def run(requests: int, baseline_seconds: float) -> int:
+async def run(requests: int, baseline_seconds: float, tts: str) -> int:
     work = Path(tempfile.mkdtemp(prefix="botkit-voice-load-"))
     clip = voice_message(work)
     engine = "whisper" if whisper_model.installed() else "sphinx"
     voice = TimingVoice(expected=requests)
-    config = {"voice": {"tts_engine": "espeak", "stt_engine": engine, "show_transcript": False}}
+    config = {"voice": {"tts_engine": tts, "stt_engine": engine, "show_transcript": False}}
     plugins = {"voice": botkit_voice, "chat": EchoChat()}
+    if tts == "piper":
+        import botkit_piper
+
+        plugins["piper"] = botkit_piper
     adapter = RecordingAdapter(voice=voice)
     async with start_harness(plugins, config=config, data_dir=work, adapter=adapter) as bot:
         dm = Channel(id="dm-warm", name="warm", kind=ChannelKind.DM)
@@ -148,7 +154,8 @@ async def run(requests: int, baseline_seconds: float) -> int:
     answered = [seconds for text, seconds in answers[requests:] if text.startswith("you said:")]
     refused = [text for text, _ in answers if not text.startswith(("you said:", "🔊"))]
     print(
-        f"{requests} !say + {requests} voice messages; recogniser {engine}; {os.cpu_count()} cores"
+        f"{requests} !say + {requests} voice messages; speech {tts}, recogniser {engine}; "
+        f"{os.cpu_count()} cores"
     )
     print(f"{'':<22} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'p99/base':>9}")
     rows = [
@@ -213,8 +220,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=20)
     parser.add_argument("--baseline-seconds", type=float, default=3.0)
+    parser.add_argument("--tts", choices=["espeak", "piper"], default="espeak")
     args = parser.parse_args()
-    return asyncio.run(run(args.requests, args.baseline_seconds))
+    return asyncio.run(run(args.requests, args.baseline_seconds, args.tts))
 
 
 if __name__ == "__main__":
