@@ -174,3 +174,14 @@ async def test_piper_switched_off_in_a_server_is_said_so(piper_bot):
     assert replies.text == (
         "The piper plugin is switched off here; an admin can switch it on: `!plugin enable piper`."
     )
+
+
+async def test_a_user_chooses_piper_with_the_packaged_voice(piper_bot, tmp_path):
+    channels = KeepingVoice(directory=tmp_path)
+    async with piper_bot(channels=channels) as bot:
+        chosen = await bot.send("!voice me piper en_US-joe-medium", user=in_voice())
+        await bot.send("!say hello", user=in_voice())
+        await drained(bot)
+    assert chosen.text == "Your voice: piper, en_US-joe-medium (in every server)."
+    [(original, _)] = channels.played  # the probe phrase is not played, only "hello"
+    assert original.parent == bot.data_dir / "piper" / "tmp"
