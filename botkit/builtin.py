@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from botkit import userdata
+from botkit import rules_commands, userdata
 from botkit.commands import Command, Permission, command
 from botkit.config import ConfigError
 from botkit.context import CommandError, Context, host_of
@@ -193,4 +193,5 @@ def botkit_commands() -> list[Command]:
             },
         ),
         *userdata.commands(),
+        *rules_commands.commands(),
     ]

@@ -1,4 +1,9 @@
-"""What stands between a parsed command and its callback: permissions and cooldowns."""
+"""What stands between a parsed command and its callback: permission, server rules, cooldown.
+
+The order: the command's own permission (everyone, admin, owner), then the server's rules
+(botkit/rules.py), then its cooldown (the command's default or the server's override). A
+refusal by a rule or a cooldown is not answered where the server's admins chose silence.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ import attrs
 from botkit.commands import Command, Cooldown
 from botkit.context import permission_refusal
 from botkit.models import Message
+from botkit.rules import EXEMPT, RuleBook, deciding, refusal
 
 if TYPE_CHECKING:
     from botkit.bot import Bot
@@ -25,23 +31,26 @@ class Verdict:
     refused: bool = False
     reason: str = ""
     reply: bool = True
+    kind: str = ""  # permission, rule or cooldown: why it was refused
 
 
 ALLOWED = Verdict()
 
 
 class Gate:
-    """Checks a command against the author's permission and the command's cooldown."""
+    """Checks a command against the author's permission, the rules and the cooldown."""
 
     def __init__(self, bot: Bot) -> None:
         self.bot = bot
+        self.rules = RuleBook(bot.storage)
         self.overrides: dict[tuple[str, str], Cooldown | None] = {}  # (guild, command)
         self._uses: collections.OrderedDict[tuple[str, ...], collections.deque[float]] = (
             collections.OrderedDict()
         )
 
     async def load(self) -> None:
-        """Read every server's cooldown changes once at start."""
+        """Read every server's rules and cooldown changes once at start."""
+        await self.rules.load()
         stored = await self.bot.storage.settings_by_guild("botkit", COOLDOWN_KEY)
         for guild, table in stored.items():
             for name, value in table.items():
@@ -50,6 +59,17 @@ class Gate:
     async def set_cooldown(self, guild_id: str, command: str, cooldown: Cooldown | None) -> None:
         """Change a command's cooldown in one server (None: no cooldown there)."""
         self.overrides[(guild_id, command)] = cooldown
+        await self._store_cooldowns(guild_id)
+
+    async def reset_cooldown(self, guild_id: str, command: str) -> bool:
+        """Back to the command's own cooldown in one server; False when it was not changed."""
+        if (guild_id, command) not in self.overrides:
+            return False
+        del self.overrides[(guild_id, command)]
+        await self._store_cooldowns(guild_id)
+        return True
+
+    async def _store_cooldowns(self, guild_id: str) -> None:
         table = {
             name: attrs.asdict(value) if value else None
             for (guild, name), value in self.overrides.items()
@@ -61,11 +81,27 @@ class Gate:
         """The cooldown in force for ``cmd`` in this server."""
         return self.overrides.get((guild_id or "", cmd.name), cmd.cooldown)
 
+    def exempt(self, cmd: Command, message: Message) -> bool:
+        """The owner, direct messages and the rules commands have no rules."""
+        return (
+            message.author.is_owner
+            or message.guild_id is None
+            or (cmd.plugin == "builtin" and cmd.name.split(" ", 1)[0] == EXEMPT)
+        )
+
     async def check(self, cmd: Command, message: Message) -> Verdict:
-        refusal = permission_refusal(cmd.permission, self.bot.plugin_handle(cmd.plugin), message)
-        if refusal:
-            return Verdict(True, refusal)
-        return self._cooldown(cmd, message)
+        why = permission_refusal(cmd.permission, self.bot.plugin_handle(cmd.plugin), message)
+        if why:
+            return Verdict(True, why, kind="permission")
+        reply = not self.rules.silent(message.guild_id)
+        if not self.exempt(cmd, message):
+            rules = self.rules.rules(message.guild_id)
+            rule = deciding(rules, cmd, message.author, message.channel)
+            if rule is not None and rule.action == "deny":
+                why = refusal(rule, cmd, self.bot.config.bot.prefix, rules)
+                return Verdict(True, why, reply, kind="rule")
+        verdict = self._cooldown(cmd, message)
+        return attrs.evolve(verdict, reply=reply) if verdict.refused else verdict
 
     def _cooldown(self, cmd: Command, message: Message) -> Verdict:
         limit = self.cooldown(cmd, message.guild_id)
@@ -76,7 +112,7 @@ class Gate:
             "channel": message.channel.id,
             "server": message.guild_id or message.channel.id,
         }[limit.bucket]
-        key = (cmd.name, limit.bucket, bucket)
+        key = (message.guild_id or "", cmd.name, limit.bucket, bucket)
         now = self.bot.clock()
         uses = self._uses.get(key)
         if uses is None:
@@ -94,6 +130,7 @@ class Gate:
                 True,
                 f"{self.bot.config.bot.prefix}{cmd.name} is cooling down for "
                 f"{who[limit.bucket]}: try again in {_seconds(wait)}.",
+                kind="cooldown",
             )
         uses.append(now)
         return ALLOWED

@@ -77,6 +77,7 @@ def _upgrade_one(connection: Connection, schema: Schema) -> None:
     location = str(schema.migrations)
     config = Config()
     config.set_main_option("script_location", location)
+    config.set_main_option("path_separator", "os")
     config.set_main_option("version_locations", location)
     script = ScriptDirectory.from_config(config)
 

@@ -28,6 +28,7 @@ class User:
     is_admin: bool = False
     is_owner: bool = False
     voice_channel: Channel | None = None
+    roles: tuple[str, ...] = ()  # the server role ids the platform reported (Discord)
 
     @property
     def mention(self) -> str:
@@ -96,6 +97,7 @@ class Message:
     attachments: tuple[Attachment, ...] = ()
     created_at: float = 0.0
     ephemeral: bool = False  # a conversation of its own (``ctx.answer``): chat memory keeps none
+    mentions: tuple[User, ...] = ()  # users mentioned in the text (with roles where known)
 
     @property
     def guild_id(self) -> str | None:

@@ -15,14 +15,15 @@ import attrs
 import pluggy
 
 from botkit import hookspecs
-from botkit.context import CommandError
+from botkit.commands import Command
+from botkit.context import CommandError, Context
 from botkit.results import check_registration, check_result
+from botkit.watchdog import Watchdog
 
 log = logging.getLogger("botkit.plugins")
 
 ENTRY_POINT_GROUP = "botkit.plugins"
 REGISTRATION_HOOKS = ("botkit_commands", "botkit_settings", "botkit_tables", "botkit_migrations")
-SLOW_CALL = 0.25  # seconds a hook may hold the event loop before it is logged and counted
 
 
 @attrs.define
@@ -59,10 +60,21 @@ class PluginError(Exception):
     """A plugin failed to load (raised only in strict mode)."""
 
 
+class PluginCrash(Exception):
+    """A plugin's command raised a ``BaseException`` (``SystemExit``, ...): a failure of that
+    plugin like any other exception, not the end of the bot."""
+
+
 class Plugins:
     """Loads plugins one by one, so one broken plugin never stops the others."""
 
-    def __init__(self, *, strict: bool | None = None, timeout: float = 120.0) -> None:
+    def __init__(
+        self,
+        *,
+        strict: bool | None = None,
+        timeout: float = 120.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.pm = pluggy.PluginManager("botkit")
         self.pm.add_hookspecs(hookspecs)
         self.statuses: dict[str, PluginStatus] = {}
@@ -71,6 +83,7 @@ class Plugins:
         self.handle: Callable[[str], Any] = lambda name: None  # the bot sets its handle factory
         self.on_failure: Callable[[str, str, str], None] = lambda plugin, hook, kind: None
         self._order: dict[str, list[tuple[str, pluggy.HookImpl]]] = {}
+        self.watchdog = Watchdog(clock=clock, on_held=self._held)
 
     # --- loading ---
 
@@ -165,8 +178,32 @@ class Plugins:
             if problem:
                 self.fail(impl.plugin_name, problem, f"returned a bad result from {hook}")
                 continue
+            if hook == "botkit_commands":
+                value = [self._guarded(impl.plugin_name, cmd) for cmd in value]
             results[impl.plugin_name] = value
         return results
+
+    def _guarded(self, plugin: str, cmd: Command) -> Command:
+        """``cmd`` with its callback watched (loop held, result type, ``SystemExit``)."""
+        callback, hook = cmd.callback, f"command {cmd.name}"
+
+        async def guarded(ctx: Context, **values: Any) -> Any:
+            try:
+                result = await self.watchdog.watch(plugin, hook, callback(ctx, **values))
+            except (Exception, KeyboardInterrupt, asyncio.CancelledError):
+                raise  # the bot answers these (a failure, a refusal, a cancellation)
+            except BaseException as exc:
+                raise PluginCrash(f"{type(exc).__name__}: {exc}") from exc
+            problem = check_result("command", result)
+            if problem:
+                self._bad_result(plugin, hook, problem)
+                raise CommandError(
+                    f"{ctx.prefix}{cmd.name} failed; the details are in the bot's log."
+                )
+            return result
+
+        guarded.__wrapped__ = callback  # type: ignore[attr-defined]
+        return attrs.evolve(cmd, callback=guarded)
 
     # --- runtime calls ---
 
@@ -209,23 +246,16 @@ class Plugins:
         self, name: str, hook: str, impl: pluggy.HookImpl, kwargs: dict[str, Any]
     ) -> tuple[bool, Any]:
         status = self.statuses[name]
-        args = []
-        for arg in impl.argnames:
-            if arg == "ctx":
-                args.append(kwargs["ctx"].for_plugin(name))  # each plugin sees its own handle
-            elif arg == "plugin":
-                args.append(self.handle(name))
-            else:
-                args.append(kwargs[arg])
+        args = [self._argument(name, hook, arg, kwargs) for arg in impl.argnames]
         try:
-            started = time.perf_counter()
-            value = impl.function(*args)
-            self._check_slow(name, hook, time.perf_counter() - started)
+            value = self.watchdog.call(name, hook, impl.function, *args)
             if inspect.isawaitable(value):
                 async with asyncio.timeout(self.timeout):
-                    value = await value
+                    value = await self.watchdog.watch(name, hook, value)
         except CommandError:
             raise  # a deliberate refusal for the user, not a failure of the plugin
+        except KeyboardInterrupt:
+            raise
         except TimeoutError:
             status.timeouts += 1
             self.on_failure(name, hook, "timeout")
@@ -238,31 +268,41 @@ class Plugins:
             self.on_failure(name, hook, "error")
             log.error("plugin %s: %s raised CancelledError of its own; ignored", name, hook)
             return False, None
-        except Exception:
+        except BaseException:  # SystemExit and friends too: one plugin never ends the bot
             status.failures += 1
             self.on_failure(name, hook, "error")
             log.exception("plugin %s: %s failed", name, hook)
             return False, None
         problem = check_result(hook, value)
         if problem:
-            status.bad_results += 1
-            self.on_failure(name, hook, "bad_result")
-            log.error("plugin %s: %s returned %s; ignored", name, hook, problem)
+            self._bad_result(name, hook, problem)
             return False, None
         return True, value
 
-    def _check_slow(self, name: str, hook: str, seconds: float) -> None:
-        """A synchronous part that held the event loop too long is named and counted."""
-        if seconds >= SLOW_CALL:
-            self.statuses[name].slow_calls += 1
-            self.on_failure(name, hook, "slow")
-            log.warning(
-                "plugin %s: %s held the event loop for %.2f s; move blocking work to a thread "
-                "(asyncio.to_thread) or a process",
-                name,
-                hook,
-                seconds,
-            )
+    def _argument(self, name: str, hook: str, arg: str, kwargs: dict[str, Any]) -> Any:
+        """The value of one argument of ``name``'s implementation of ``hook``."""
+        if arg == "ctx" and kwargs.get("ctx") is not None:
+            return kwargs["ctx"].for_plugin(name)  # each plugin sees its own handle
+        if arg == "plugin":
+            return self.handle(name)
+        if arg in kwargs:
+            return kwargs[arg]
+        if arg == "guild_id":  # called from a context: the context's server
+            ctx = kwargs.get("ctx")
+            return ctx.guild_id if ctx is not None else None
+        raise TypeError(f"{hook} was called without {arg!r}, which plugin {name} needs")
+
+    def _bad_result(self, name: str, hook: str, problem: str) -> None:
+        self.statuses[name].bad_results += 1
+        self.on_failure(name, hook, "bad_result")
+        log.error("plugin %s: %s returned %s; ignored", name, hook, problem)
+
+    def _held(self, name: str, hook: str, seconds: float) -> None:
+        """The watchdog saw ``name``'s ``hook`` hold the event loop too long."""
+        status = self.statuses.get(name)
+        if status is not None:
+            status.slow_calls += 1
+        self.on_failure(name, hook, "slow")
 
 
 def own_cancellation() -> bool:

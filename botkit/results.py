@@ -10,7 +10,7 @@ import attrs
 
 from botkit.commands import Command
 from botkit.health import Problem
-from botkit.models import Audio, Reply
+from botkit.models import Audio, File, Reply
 
 
 def _list_of(kind: type | tuple[type, ...], what: str) -> Callable[[Any], str]:
@@ -63,6 +63,50 @@ def _directory(value: Any) -> str:
     return "" if Path(value).is_dir() else f"{str(value)!r}, which is not a directory"
 
 
+def _file(value: Any) -> str:
+    if not isinstance(value, File):
+        return f"{_describe(value)} where a botkit.File was expected"
+    if not isinstance(value.filename, str) or not value.filename:
+        return f"a File named {_describe(value.filename)}, not a non-empty string"
+    if value.data is not None and not isinstance(value.data, bytes | bytearray):
+        return f"a File whose data is {_describe(value.data)}, not bytes"
+    if value.path is not None and not isinstance(value.path, str | Path):
+        return f"a File whose path is {_describe(value.path)}, not a path"
+    if value.data is None and value.path is None:
+        return f"a File {value.filename!r} with neither data nor path"
+    return ""
+
+
+def _reply(value: Any) -> str:
+    """A ``Reply`` whose every field has the type the adapters rely on."""
+    if not isinstance(value, Reply):
+        return ""
+    if not isinstance(value.text, str):
+        return f"a Reply whose text is {_describe(value.text)}, not a string"
+    if not isinstance(value.files, tuple | list):
+        return f"a Reply whose files are {_describe(value.files)}, not a tuple of Files"
+    bad = next((problem for f in value.files if (problem := _file(f))), "")
+    if bad:
+        return f"a Reply holding {bad}"
+    if value.stream is not None and not hasattr(value.stream, "__aiter__"):
+        return f"a Reply whose stream is {_describe(value.stream)}, not an async iterator"
+    return ""
+
+
+def _answer(kinds: tuple[type, ...], what: str) -> Callable[[Any], str]:
+    """One of ``kinds``, a ``Reply`` among them checked field by field."""
+    first = _one_of(kinds, what)
+    return lambda value: first(value) or _reply(value)
+
+
+def _audio(value: Any) -> str:
+    if not isinstance(value, Audio):
+        return f"{_describe(value)} where a botkit.Audio was expected"
+    if not isinstance(value.path, str | Path):
+        return f"an Audio whose path is {_describe(value.path)}, not a path"
+    return ""
+
+
 def _anything(value: Any) -> str:
     return ""
 
@@ -92,9 +136,10 @@ RUNTIME: dict[str, Callable[[Any], str]] = {
     "botkit_models": _list_of(str, "model names"),
     "botkit_health": _list_of(Problem, "botkit.Problem objects"),
     "botkit_transcribe": _one_of((str,), "a string"),
-    "botkit_respond": _one_of((Reply, str), "a Reply or a string"),
-    "botkit_synthesize": _one_of((Audio,), "a botkit.Audio"),
-    "botkit_deliver": _one_of((Reply, bool), "True or a Reply"),
+    "botkit_respond": _answer((Reply, str), "a Reply or a string"),
+    "botkit_synthesize": _audio,
+    "botkit_deliver": _answer((Reply, bool), "True or a Reply"),
+    "command": _answer((Reply, str), "a Reply or a string"),  # what a command callback returns
 }
 
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 from botkit.config import BotSettings
 from botkit.models import ChannelKind, Message
 
-TRIGGERS = ("dm", "mention", "reply", "thread", "all")
-
 
 def should_answer(message: Message, settings: BotSettings, bot_user_id: str) -> bool:
     """True when the message is for the bot under the configured triggers."""

@@ -33,6 +33,13 @@ def is_admin(author: discord.abc.User) -> bool:
     return permissions.manage_guild or permissions.administrator
 
 
+def roles(author: discord.abc.User) -> tuple[str, ...]:
+    """The ids of the member's server roles, @everyone left out (users outside servers: none)."""
+    if not isinstance(author, discord.Member):
+        return ()
+    return tuple(str(role.id) for role in author.roles if not role.is_default())
+
+
 def voice_channel(author: discord.abc.User) -> Channel | None:
     """The voice channel the author is in, when the gateway told us."""
     voice = author.voice if isinstance(author, discord.Member) else None
@@ -114,6 +121,7 @@ class Converter:
             is_admin=owner or is_admin(author),
             is_owner=owner,
             voice_channel=voice_channel(author),
+            roles=roles(author),
         )
 
     def channel(self, ch: discord.abc.Messageable | discord.abc.GuildChannel) -> Channel:
@@ -186,4 +194,5 @@ class Converter:
             reference=self.reference(message),
             attachments=tuple(attachment(a, voice_flag) for a in message.attachments),
             created_at=created_at(message.id),
+            mentions=tuple(self.user(u) for u in message.mentions if u.id != self.bot_user_id),
         )

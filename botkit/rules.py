@@ -1,0 +1,228 @@
+"""Command rules per server: which commands and plugins who may use where.
+
+A rule allows or denies one command (or every command of one plugin) to one user, one
+channel, one role, or the whole server. For a command the host looks for the first rule
+that applies, in this order (modelled on Red-DiscordBot's Permissions cog):
+
+1. rules about the command itself, then rules about its group (``train`` for
+   ``train start``), then rules about its plugin; within each:
+2. a rule about the user, then about the channel (a thread, then its parent channel), then
+   about the user's roles (an allow for any of their roles beats a deny for another), then
+   about the whole server (``role @everyone`` is the same as ``server``).
+
+The first rule found decides; without one the command's own permission decides. Rules only
+narrow a command's permission: an allow never gives an admin-only command to a member. The
+bot's owners are never refused by a rule, and the ``rules`` commands themselves have none, so
+an admin cannot lock the server out of changing them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from botkit.models import Channel, User
+
+if TYPE_CHECKING:
+    from botkit.commands import Command
+    from botkit.storage import Storage
+
+RULES_KEY = "rules"
+SILENT_KEY = "rules_silent"
+ACTIONS = ("allow", "deny")
+TARGETS = ("command", "plugin")
+SCOPES = ("user", "channel", "role", "server")
+MAX_RULES = 200  # per server
+EXEMPT = "rules"  # the host's rules commands: never subject to rules
+
+_USER = re.compile(r"<@!?(\d+)>|(\d+)")
+_CHANNEL = re.compile(r"<#(\d+)>|(\d+)")
+_ROLE = re.compile(r"<@&(\d+)>|(\d+)")
+
+
+class RuleError(ValueError):
+    """A rule typed in chat is not valid; the message says what to type instead."""
+
+
+@attrs.frozen
+class Rule:
+    """``action`` (allow, deny) ``target`` (command, plugin) ``name`` to ``scope`` ``who``."""
+
+    action: str = attrs.field(validator=attrs.validators.in_(ACTIONS))
+    target: str = attrs.field(validator=attrs.validators.in_(TARGETS))
+    name: str
+    scope: str = attrs.field(validator=attrs.validators.in_(SCOPES))
+    who: str = ""  # a user, channel or role id; "" for the server
+
+    @property
+    def subject(self) -> tuple[str, str, str, str]:
+        """What the rule is about, whatever it decides."""
+        return (self.target, self.name, self.scope, self.who)
+
+    def where(self) -> str:
+        """``to role <@&1>``, ``in channel <#2>``, ``to user <@3>``, ``in this server``."""
+        return {
+            "user": f"to user <@{self.who}>",
+            "channel": f"in channel <#{self.who}>",
+            "role": f"to role <@&{self.who}>",
+            "server": "in this server",
+        }[self.scope]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.target} {self.name} {self.where()}"
+
+
+def parse_rule(words: Sequence[str], guild_id: str) -> Rule:
+    """``allow|deny command|plugin NAME [user|channel|role|server] [WHO]`` as typed in chat.
+
+    ``WHO`` is a mention or an id; ``role @everyone`` (or the server's own id) means server.
+    """
+    if len(words) < 3:
+        raise RuleError("a rule is: allow|deny command|plugin NAME [user|channel|role|server] WHO")
+    action, target, name, *rest = (w.strip() for w in words)
+    action, target = action.lower(), target.lower()
+    if action not in ACTIONS:
+        raise RuleError(f"a rule starts with allow or deny, not {action[:20]!r}")
+    if target not in TARGETS:
+        raise RuleError(f"a rule is about a command or a plugin, not {target[:20]!r}")
+    scope = rest[0].lower() if rest else "server"
+    if scope not in SCOPES:
+        raise RuleError(f"a rule applies to a user, channel, role or server, not {scope[:20]!r}")
+    who_words = rest[1:]
+    if scope == "server":
+        if who_words:
+            raise RuleError("a server rule names nobody: leave out what follows 'server'")
+        return Rule(action, target, name.lower(), "server")
+    if len(who_words) != 1:
+        raise RuleError(f"name one {scope}: a mention or an id")
+    who = who_words[0]
+    if scope == "role" and (who == "@everyone" or who in (guild_id, f"<@&{guild_id}>")):
+        return Rule(action, target, name.lower(), "server")
+    pattern = {"user": _USER, "channel": _CHANNEL, "role": _ROLE}[scope]
+    found = pattern.fullmatch(who)
+    if found is None:
+        example = {"user": "@alice or 1234", "channel": "#general or 1234", "role": "@trainers"}
+        raise RuleError(f"{who[:40]!r} is not a {scope}: mention one ({example[scope]}) or an id")
+    return Rule(action, target, name.lower(), scope, found[1] or found[2])
+
+
+def mentioned_user(text: str) -> str | None:
+    """The user id in ``<@id>``, ``<@!id>`` or a bare id, else None."""
+    found = _USER.fullmatch(text.strip())
+    return (found[1] or found[2]) if found else None
+
+
+def targets_of(cmd: Command) -> list[tuple[str, str]]:
+    """What rules about ``cmd`` may name, most specific first."""
+    found = [("command", cmd.name)]
+    if " " in cmd.name:
+        found.append(("command", cmd.name.split(" ", 1)[0]))
+    found.append(("plugin", cmd.plugin))
+    return found
+
+
+def levels(user: User, channel: Channel) -> list[tuple[str, frozenset[str]]]:
+    """Who a rule may name for this user in this channel, most specific first."""
+    found = [("user", frozenset({user.id})), ("channel", frozenset({channel.id}))]
+    if channel.parent_id:
+        found.append(("channel", frozenset({channel.parent_id})))
+    found += [("role", frozenset(user.roles)), ("server", frozenset({""}))]
+    return found
+
+
+def deciding(rules: Iterable[Rule], cmd: Command, user: User, channel: Channel) -> Rule | None:
+    """The rule that decides whether ``user`` may run ``cmd`` in ``channel`` (see the module)."""
+    by_target: dict[tuple[str, str], list[Rule]] = {}
+    for rule in rules:
+        by_target.setdefault((rule.target, rule.name), []).append(rule)
+    for target in targets_of(cmd):
+        relevant = by_target.get(target)
+        if not relevant:
+            continue
+        for scope, ids in levels(user, channel):
+            found = [r for r in relevant if r.scope == scope and r.who in ids]
+            if found:
+                return next((r for r in found if r.action == "allow"), found[0])
+    return None
+
+
+def refusal(rule: Rule, cmd: Command, prefix: str, rules: Sequence[Rule]) -> str:
+    """One short line telling a user why ``rule`` keeps them from ``cmd``."""
+    name = f"{prefix}{cmd.name}"
+    if rule.target == "plugin":
+        name += f" (plugin {rule.name})"
+    line = {
+        "user": f"{name} is not allowed for you in this server.",
+        "channel": f"{name} is disabled in <#{rule.who}>.",
+        "role": f"{name} is not allowed for the role <@&{rule.who}>.",
+        "server": f"{name} is disabled in this server.",
+    }[rule.scope]
+    if rule.scope in ("role", "server"):
+        allowed = [
+            r.where() for r in rules if r.action == "allow" and r.subject[:2] == rule.subject[:2]
+        ]
+        if allowed:
+            line += " It is allowed " + ", ".join(allowed[:3]) + "."
+    return line
+
+
+class RuleBook:
+    """Every server's rules and silence switch, loaded once at start and kept current."""
+
+    def __init__(self, storage: Storage) -> None:
+        self.storage = storage
+        self._rules: dict[str, tuple[Rule, ...]] = {}
+        self._silent: dict[str, bool] = {}
+
+    async def load(self) -> None:
+        stored = await self.storage.settings_by_guild("botkit", RULES_KEY)
+        self._rules = {guild: tuple(_rules_from(items)) for guild, items in stored.items()}
+        silent = await self.storage.settings_by_guild("botkit", SILENT_KEY)
+        self._silent = {guild: bool(value) for guild, value in silent.items()}
+
+    def rules(self, guild_id: str | None) -> tuple[Rule, ...]:
+        return self._rules.get(guild_id or "", ()) if guild_id else ()
+
+    def silent(self, guild_id: str | None) -> bool:
+        return self._silent.get(guild_id or "", False)
+
+    async def add(self, guild_id: str, rule: Rule) -> Rule | None:
+        """Add ``rule``; return the rule it replaced (the same subject, the other action)."""
+        current = list(self.rules(guild_id))
+        old = next((r for r in current if r.subject == rule.subject), None)
+        if old == rule:
+            return old
+        if old is None and len(current) >= MAX_RULES:
+            raise RuleError(f"a server has at most {MAX_RULES} rules; remove some first")
+        kept = [r for r in current if r.subject != rule.subject] + [rule]
+        await self._store(guild_id, kept)
+        return old
+
+    async def remove(self, guild_id: str, rule: Rule) -> bool:
+        current = list(self.rules(guild_id))
+        if rule not in current:
+            return False
+        await self._store(guild_id, [r for r in current if r != rule])
+        return True
+
+    async def set_silent(self, guild_id: str, silent: bool) -> None:
+        await self.storage.set_setting("botkit", guild_id, SILENT_KEY, silent)
+        self._silent[guild_id] = silent
+
+    async def _store(self, guild_id: str, rules: list[Rule]) -> None:
+        await self.storage.set_setting(
+            "botkit", guild_id, RULES_KEY, [attrs.asdict(r) for r in rules]
+        )
+        self._rules[guild_id] = tuple(rules)
+
+
+def _rules_from(items: Any) -> Iterable[Rule]:
+    """Stored rules, any that no longer fit the format left out."""
+    for item in items if isinstance(items, list) else ():
+        try:
+            yield Rule(**item)
+        except (TypeError, ValueError):
+            continue

@@ -1,0 +1,246 @@
+"""``!rules``: a server's admins see and change who may run which command, and cooldowns."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import TYPE_CHECKING
+
+import attrs
+
+from botkit.commands import BUCKETS, Command, Cooldown, Permission, UsageError, command, tokenize
+from botkit.context import CommandError, Context, host_of, permission_refusal
+from botkit.models import Message, User
+from botkit.rules import EXEMPT, Rule, RuleError, deciding, mentioned_user, parse_rule, refusal
+
+if TYPE_CHECKING:
+    from botkit.bot import Bot
+
+log = logging.getLogger("botkit.rules")
+
+RULE_HELP = "allow|deny command|plugin NAME [user|channel|role|server] [WHO]"
+ORDER = "user, then channel, then roles, then server; command before plugin"
+_RATE = re.compile(r"(\d{1,6})\s*/\s*(\d{1,7}(?:\.\d+)?)s?")
+
+
+def _guild(ctx: Context) -> str:
+    if ctx.guild_id is None:
+        raise CommandError("Rules are per server: use this in a server's channel.")
+    return ctx.guild_id
+
+
+def _words(text: str) -> list[str]:
+    try:
+        return [word for word, _ in tokenize(text)]
+    except UsageError as exc:
+        raise CommandError(f"{exc}.") from None
+
+
+def _known_target(bot: Bot, rule: Rule) -> Rule:
+    """The rule with an alias turned into its command's name; CommandError if none exists."""
+    if rule.target == "plugin":
+        status = bot.plugins.statuses.get(rule.name)
+        if status is None or status.state != "ok":
+            raise CommandError(f"No loaded plugin {rule.name[:40]!r}; see the plugins command.")
+        return rule
+    cmd = bot.commands.by_name.get(rule.name)
+    if cmd is not None:
+        name = cmd.name
+    elif any(c.name.startswith(rule.name + " ") for c in bot.commands.unique()):
+        name = rule.name  # a group: rules about ``train`` cover ``train start``
+    else:
+        raise CommandError(f"No command {rule.name[:40]!r}.")
+    if name.split(" ", 1)[0] == EXEMPT:
+        raise CommandError("The rules commands have no rules, so admins can always change them.")
+    return Rule(rule.action, rule.target, name, rule.scope, rule.who)
+
+
+def _find_command(bot: Bot, name: str, prefix: str) -> Command:
+    cmd, _, rest = bot.commands.find(name.removeprefix(prefix))
+    if cmd is None or rest:
+        raise CommandError(f"No command {name[:40]!r}. See {prefix}help.")
+    return cmd
+
+
+async def rules(ctx: Context) -> str:
+    """Show this server's command rules, changed cooldowns and whether refusals are answered."""
+    bot = host_of(ctx)
+    guild = _guild(ctx)
+    found = bot.gate.rules.rules(guild)
+    lines = [f"**Rules in this server** (the first that applies decides: {ORDER}):"]
+    lines += [f"{i}. {rule}" for i, rule in enumerate(found, 1)] or ["none"]
+    changed = sorted((n, c) for (g, n), c in bot.gate.overrides.items() if g == guild)
+    if changed:
+        lines.append("**Cooldowns changed here:**")
+        lines += [f"{ctx.prefix}{name}: {limit or 'none'}" for name, limit in changed]
+    silent = bot.gate.rules.silent(guild)
+    lines.append(f"Refusals are {'not answered (silent)' if silent else 'answered'}.")
+    lines.append(f"Change them with `{ctx.prefix}rules add {RULE_HELP}`.")
+    return "\n".join(lines)
+
+
+async def rules_add(ctx: Context, *, rule: str) -> str:
+    """Add a rule: allow|deny command|plugin NAME [user|channel|role|server] [WHO]."""
+    bot = host_of(ctx)
+    guild = _guild(ctx)
+    try:
+        new = _known_target(bot, parse_rule(_words(rule), guild))
+        old = await bot.gate.rules.add(guild, new)
+    except RuleError as exc:
+        raise CommandError(f"{str(exc).capitalize()}.") from None
+    log.info("rule %r added in %s by user %s", str(new), guild, ctx.message.author.id)
+    if old == new:
+        return f"That rule is already there: {new}."
+    if old is not None:
+        return f"Rule changed: {new} (it was {old.action})."
+    return f"Rule added: {new}."
+
+
+async def rules_remove(ctx: Context, *, rule: str) -> str:
+    """Remove a rule: its number in the list, or the rule as it was added."""
+    bot = host_of(ctx)
+    guild = _guild(ctx)
+    current = bot.gate.rules.rules(guild)
+    if rule.strip().isdigit():
+        number = int(rule)
+        if not 1 <= number <= len(current):
+            raise CommandError(f"There is no rule {number}; see {ctx.prefix}rules.")
+        gone = current[number - 1]
+    else:
+        try:
+            gone = _known_target(bot, parse_rule(_words(rule), guild))
+        except RuleError as exc:
+            raise CommandError(f"{str(exc).capitalize()}.") from None
+    if not await bot.gate.rules.remove(guild, gone):
+        raise CommandError(f"No such rule here: {gone}. See {ctx.prefix}rules.")
+    log.info("rule %r removed in %s by user %s", str(gone), guild, ctx.message.author.id)
+    return f"Rule removed: {gone}."
+
+
+def _target_user(ctx: Context, who: str | None) -> tuple[User, str]:
+    """The user to check and a note when their roles are not known."""
+    author = ctx.message.author
+    if who is None:
+        return author, ""
+    user_id = mentioned_user(who)
+    if user_id is None:
+        raise CommandError(f"{who[:40]!r} is not a user: mention one or give an id.")
+    if user_id == author.id:
+        return author, ""
+    for user in ctx.message.mentions:
+        if user.id == user_id:
+            return user, ""
+    note = " (their roles are not known from here, so role rules were left out)"
+    return User(id=user_id, name=user_id), note
+
+
+async def rules_check(ctx: Context, command: str, user: str | None = None) -> str:
+    """Say whether someone (default: you) may run a command here, and why."""
+    bot = host_of(ctx)
+    _guild(ctx)
+    prefix = ctx.prefix
+    cmd = _find_command(bot, command, prefix)
+    target, note = _target_user(ctx, user)
+    message = ctx.message
+    who, name = f"<@{target.id}>", f"{prefix}{cmd.name}"
+    why = permission_refusal(cmd.permission, bot.plugin_handle(cmd.plugin), _as(message, target))
+    if why:
+        return f"{who} may not run {name}: {why}"
+    found = bot.gate.rules.rules(ctx.guild_id)
+    if target.is_owner or target.id in bot.config.bot.owner_ids:
+        line = f"{who} may run {name}: the bot's owners are never refused by rules."
+    elif bot.gate.exempt(cmd, _as(message, target)):
+        line = f"{who} may run {name}: it has no rules."
+    else:
+        rule = deciding(found, cmd, target, message.channel)
+        if rule is None:
+            line = f"{who} may run {name} here: no rule is about it{note}."
+        else:
+            number = found.index(rule) + 1
+            verdict = "may run" if rule.action == "allow" else "may not run"
+            line = f"{who} {verdict} {name} here: rule {number} ({rule}) decides{note}."
+            if rule.action == "deny":
+                line += " They see: " + refusal(rule, cmd, prefix, found)
+    limit = bot.gate.cooldown(cmd, ctx.guild_id)
+    if limit is not None:
+        line += f" Cooldown: {limit}."
+    return line
+
+
+def _as(message: Message, user: User) -> Message:
+    """``message`` as if ``user`` had sent it."""
+    return attrs.evolve(message, author=user)
+
+
+async def rules_cooldown(ctx: Context, command: str, rate: str, bucket: str | None = None) -> str:
+    """Change a command's cooldown here: COMMAND N/SECONDS [user|channel|server], off or reset."""
+    bot = host_of(ctx)
+    guild = _guild(ctx)
+    cmd = _find_command(bot, command, ctx.prefix)
+    name = f"{ctx.prefix}{cmd.name}"
+    if rate.lower() == "reset":
+        if not await bot.gate.reset_cooldown(guild, cmd.name):
+            return f"{name} keeps its own cooldown here: {cmd.cooldown or 'none'}."
+        return f"{name} is back to its own cooldown here: {cmd.cooldown or 'none'}."
+    if rate.lower() == "off":
+        await bot.gate.set_cooldown(guild, cmd.name, None)
+        return f"{name} has no cooldown in this server now."
+    found = _RATE.fullmatch(rate.strip())
+    chosen = (bucket or (cmd.cooldown.bucket if cmd.cooldown else "user")).lower()
+    if found is None:
+        raise CommandError(
+            f"Give the cooldown as uses/seconds, e.g. `{ctx.prefix}rules cooldown {cmd.name} "
+            f"1/30 user`, or off, or reset; not {rate[:20]!r}."
+        )
+    if chosen not in BUCKETS:
+        raise CommandError(f"A cooldown counts per {', '.join(BUCKETS)}, not {chosen[:20]!r}.")
+    try:
+        limit = Cooldown(rate=int(found[1]), per=float(found[2]), bucket=chosen)
+    except ValueError as exc:
+        raise CommandError(f"{str(exc).capitalize()}.") from None
+    await bot.gate.set_cooldown(guild, cmd.name, limit)
+    log.info("cooldown of %s set to %s in %s", cmd.name, limit, guild)
+    return f"{name} cooldown in this server: {limit}."
+
+
+async def rules_silent(ctx: Context, switch: bool) -> str:
+    """Answer refusals by rules and cooldowns (off) or say nothing (on)."""
+    bot = host_of(ctx)
+    guild = _guild(ctx)
+    await bot.gate.rules.set_silent(guild, switch)
+    if switch:
+        return "Refused commands get no answer in this server now (they are still logged)."
+    return "Refused commands are answered with the reason in this server now."
+
+
+def commands() -> list[Command]:
+    admin = Permission.ADMIN
+    return [
+        command(rules, permission=admin),
+        command(rules_add, name="rules add", permission=admin, param_help={"rule": RULE_HELP}),
+        command(
+            rules_remove,
+            name="rules remove",
+            permission=admin,
+            param_help={"rule": "a number from the list, or the rule"},
+        ),
+        command(
+            rules_check,
+            name="rules check",
+            permission=admin,
+            param_help={"command": "a command name", "user": "a mention (default: you)"},
+        ),
+        command(
+            rules_cooldown,
+            name="rules cooldown",
+            permission=admin,
+            param_help={
+                "command": "a command name",
+                "rate": "uses/seconds (1/30), off, or reset",
+                "bucket": "user, channel or server",
+            },
+        ),
+        command(
+            rules_silent, name="rules silent", permission=admin, param_help={"switch": "on or off"}
+        ),
+    ]

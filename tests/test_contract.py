@@ -1,0 +1,95 @@
+"""Plugins and adapters outside the host use only what ``botkit`` exports (the 0.2 contract)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+import botkit
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGES = sorted(
+    p
+    for pattern in ("plugins/*/botkit_*", "adapters/*/botkit_*")
+    for p in ROOT.glob(pattern)
+    if p.is_dir()
+)
+FORBIDDEN_ATTRIBUTES = {"pm", "disabled_plugins"}
+HANDLES = {"ctx", "plugin", "handle"}  # a context or handle must not be opened up
+
+
+def violations(source: str) -> list[str]:
+    """Every use of the host beyond ``botkit.__all__`` in one module's source."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found += [f"import {a.name}" for a in node.names if a.name.startswith("botkit.")]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            if node.module.startswith("botkit."):
+                found.append(f"from {node.module} import ...")
+            elif node.module == "botkit":
+                found += [
+                    f"from botkit import {a.name}"
+                    for a in node.names
+                    if a.name not in botkit.__all__
+                ]
+        elif isinstance(node, ast.Attribute):
+            if node.attr in FORBIDDEN_ATTRIBUTES:
+                found.append(f".{node.attr}")
+            elif node.attr == "bot" and isinstance(node.value, ast.Name) and node.value.id == "ctx":
+                found.append("ctx.bot")
+            elif node.attr == "_bot" and any(_named(node.value, n) for n in HANDLES):
+                found.append("._bot")
+            elif node.attr == "plugins" and _named(node.value, "bot"):
+                found.append("bot.plugins")
+            elif isinstance(node.value, ast.Name) and node.value.id == "botkit":
+                if node.attr not in botkit.__all__ and not node.attr.startswith("__"):
+                    found.append(f"botkit.{node.attr}")
+    return found
+
+
+def _named(node: ast.expr, name: str) -> bool:
+    return (isinstance(node, ast.Name) and node.id == name) or (
+        isinstance(node, ast.Attribute) and node.attr == name
+    )
+
+
+def test_there_are_packages_to_check() -> None:
+    names = {p.name for p in PACKAGES}
+    assert {"botkit_openai_chat", "botkit_trainer", "botkit_voice", "botkit_feedback"} <= names
+
+
+@pytest.mark.parametrize("package", PACKAGES, ids=lambda p: p.name)
+def test_package_uses_only_the_exported_contract(package: Path) -> None:
+    found = {
+        f"{path.relative_to(ROOT)}: {what}"
+        for path in sorted(package.rglob("*.py"))
+        for what in violations(path.read_text(encoding="utf-8"))
+    }
+    assert sorted(found) == []
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("from botkit.storage import Storage", ["from botkit.storage import ..."]),
+        ("import botkit.paths", ["import botkit.paths"]),
+        ("from botkit import Bot", ["from botkit import Bot"]),
+        ("x = ctx.bot.config", ["ctx.bot"]),
+        ("self.bot.plugins.pm.get_name(self)", [".pm", "bot.plugins"]),
+        ("handle._bot.config", ["._bot"]),
+        ("await bot.disabled_plugins(guild)", [".disabled_plugins"]),
+        ("botkit.bot.Bot", ["botkit.bot"]),
+        ("from botkit import Context, command, hookimpl", []),
+        ("ctx.plugin.state = {}", []),
+    ],
+)
+def test_the_check_catches_reaching_into_the_host(source: str, expected: list[str]) -> None:
+    assert sorted(violations(source)) == sorted(expected)
+
+
+def test_every_exported_name_exists() -> None:
+    missing = [name for name in botkit.__all__ if not hasattr(botkit, name)]
+    assert missing == []
