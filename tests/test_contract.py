@@ -44,9 +44,13 @@ def violations(source: str) -> list[str]:
                 found.append("._bot")
             elif node.attr == "plugins" and _named(node.value, "bot"):
                 found.append("bot.plugins")
-            elif isinstance(node.value, ast.Name) and node.value.id == "botkit":
-                if node.attr not in botkit.__all__ and not node.attr.startswith("__"):
-                    found.append(f"botkit.{node.attr}")
+            elif (
+                isinstance(node.value, ast.Name)
+                and node.value.id == "botkit"
+                and node.attr not in botkit.__all__
+                and not node.attr.startswith("__")
+            ):
+                found.append(f"botkit.{node.attr}")
     return found
 
 

@@ -19,7 +19,10 @@ from botkit.migrations import Schema, upgrade, version_of
 from botkit.storage import Storage, default_url
 from botkit.testing import RecordingAdapter
 
-V01_NOTES = "CREATE TABLE notes_plugin_notes (id INTEGER PRIMARY KEY, user_id VARCHAR(32) NOT NULL, text VARCHAR(200) NOT NULL)"
+V01_NOTES = (
+    "CREATE TABLE notes_plugin_notes "
+    "(id INTEGER PRIMARY KEY, user_id VARCHAR(32) NOT NULL, text VARCHAR(200) NOT NULL)"
+)
 
 
 def notes_schema() -> Schema:
@@ -127,7 +130,8 @@ def test_two_processes_start_together_on_an_empty_database(
     ]
     results = [run.communicate(b"!hi\n", timeout=120) for run in runs]
     assert [
-        (run.returncode, out.decode().splitlines()[:1]) for run, (out, _) in zip(runs, results)
+        (run.returncode, out.decode().splitlines()[:1])
+        for run, (out, _) in zip(runs, results, strict=True)
     ] == [
         (0, ["HI!"]),
         (0, ["HI!"]),
