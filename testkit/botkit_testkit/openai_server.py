@@ -182,6 +182,7 @@ class FakeOpenAI:
     chat_handler: ChatHandler = echo_handler
     speech_audio: bytes = attrs.field(factory=silent_wav)
     transcript: str = "hello world"
+    echo_key: bool = False  # a 401 quotes the key it was given, as OpenAI's own does
     requests: list[RecordedRequest] = attrs.field(init=False, factory=list)
     files: dict[str, StoredFile] = attrs.field(init=False, factory=dict)
     jobs: dict[str, dict[str, Any]] = attrs.field(init=False, factory=dict)
@@ -313,7 +314,12 @@ class FakeOpenAI:
         if self.delay > 0:
             await asyncio.sleep(self.delay)
         if self.api_key and request.headers.get("Authorization") != f"Bearer {self.api_key}":
-            message = "Incorrect API key provided."
+            given = request.headers.get("Authorization", "").removeprefix("Bearer ")
+            message = (
+                f"Incorrect API key provided: {given}."
+                if self.echo_key
+                else ("Incorrect API key provided.")
+            )
             return error_response(401, message, code="invalid_api_key")
         try:
             if request.content_type == "application/json" and request.can_read_body:

@@ -31,6 +31,7 @@ from botkit_trainer.scoring import EXAMPLE, BadCases, parse_cases, score
 from botkit_trainer.settings import DATASET_NAME
 from botkit_trainer.sizes import human, megabytes
 from botkit_trainer.state import NoApiKey, UnknownProvider, configured, key_env, secrets, spec_of
+from botkit_trainer.text import clean
 
 log = logging.getLogger("botkit.trainer")
 
@@ -156,7 +157,7 @@ def archive_reply(ctx: Context, made: Made, text: str) -> Reply:
 
 async def train(ctx: Context, file: Attachment | None = None, *, text: str | None = None) -> str:
     """Learn from text or attached files: [positive|negative] question => answer, or prose."""
-    label, text = "positive", (text or "").strip()
+    label, text = "positive", clean(text or "").strip()
     first, _, rest = text.partition(" ")
     if first.lower() in LABELS:
         label, text = first.lower(), rest.strip()
@@ -357,7 +358,12 @@ async def archive(ctx: Context, path: str) -> Reply:
 async def test(ctx: Context, *, cases: str) -> str:
     """Ask the chat backend each input and score the answers: [{"input": .., "expected": ..}]."""
     try:
-        parsed = parse_cases(cases, ctx.settings.max_test_cases)
+        parsed = parse_cases(
+            cases,
+            ctx.settings.max_test_cases,
+            max_depth=ctx.settings.max_json_depth,
+            max_chars=ctx.settings.max_json_chars,
+        )
     except BadCases as exc:
         raise CommandError(f"{exc} Example: `{ctx.prefix}test {EXAMPLE}`") from None
     if not ctx.bot.plugins.implements("botkit_respond"):
@@ -365,7 +371,7 @@ async def test(ctx: Context, *, cases: str) -> str:
     skip = await ctx.bot.disabled_plugins(ctx.guild_id)
     lines, passed, mismatches = [], 0, Parsed()
     for number, case in enumerate(parsed, 1):
-        answer = await ask(ctx, case.input, skip)
+        answer = clean(await ask(ctx, case.input, skip))
         value = score(answer, case.expected)
         ok = value >= ctx.settings.pass_score
         passed += ok

@@ -165,8 +165,9 @@ class Poller:
             for waiter in waiters:
                 if not waiter.done():
                     waiter.set_result(None)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.host.settings().poll_interval)
+            with contextlib.suppress(TimeoutError):  # asyncio.timeout never loses a cancel
+                async with asyncio.timeout(self.host.settings().poll_interval):
+                    await self._wake.wait()
             self._wake.clear()
 
     def _warn_once(self, key: str, message: str, *args: object) -> None:

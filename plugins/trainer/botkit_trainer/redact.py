@@ -14,7 +14,7 @@ MASK = "****"
 REASON_CHARS = 200
 MIN_SECRET_CHARS = 4
 CREDENTIAL = re.compile(
-    r"\bBearer\s+\S+"
+    r"\bBearer\s+[^\s,;\"']+"
     r"|\b(?:sk|pk|rk|fw|tgp|key|tok)[-_][A-Za-z0-9_\-]{6,}"
     r"|(?i:\b(?:api[_-]?key|token|secret|password|authorization)\b)([\"']?\s*[:=]\s*[\"']?)"
     r"[^\s\"',;}]+"

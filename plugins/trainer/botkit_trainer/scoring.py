@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from collections import Counter
 
 import attrs
 
+from botkit_trainer.text import TooBig, bounded_json, clean
+
+MAX_DEPTH = 20
+MAX_CHARS = 100_000
 EXAMPLE = '[{"input": "What is 2+2?", "expected": "4"}]'
 
 
@@ -22,16 +25,21 @@ class Case:
     expected: str
 
 
-def parse_cases(raw: str, max_cases: int) -> list[Case]:
-    """A JSON list of ``{"input": ..., "expected": ...}`` (a Markdown code fence is allowed)."""
-    raw = raw.strip()
+def parse_cases(
+    raw: str, max_cases: int, *, max_depth: int = MAX_DEPTH, max_chars: int = MAX_CHARS
+) -> list[Case]:
+    """A JSON list of ``{"input": ..., "expected": ...}`` (a Markdown code fence is allowed),
+    at most ``max_chars`` long and ``max_depth`` deep."""
+    raw = clean(raw.strip())
     fence = re.fullmatch(r"```(?:json)?\s*(.*?)\s*```", raw, re.DOTALL)
     if fence:
         raw = fence.group(1)
     try:
-        value = json.loads(raw)
+        value = bounded_json(raw, max_chars=max_chars, max_depth=max_depth)
+    except TooBig as exc:
+        raise BadCases(str(exc)) from None
     except ValueError as exc:
-        raise BadCases(f"That is not valid JSON ({exc.args[0]}).") from None
+        raise BadCases(f"That is not valid JSON ({clean(exc.args[0])}).") from None
     if not isinstance(value, list) or not value:
         raise BadCases("Give a JSON list of test cases.")
     if len(value) > max_cases:

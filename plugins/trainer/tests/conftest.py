@@ -8,11 +8,15 @@ from typing import Any
 import botkit_trainer
 import pytest
 import pytest_asyncio
-from botkit_testkit.openai_server import FakeOpenAI
 from botkit_trainer.host import runtime_for
 
 from botkit import Context, Reply, hookimpl
 from botkit.testing import RecordingAdapter
+from botkit_testkit.fireworks_server import DEFAULT_MODEL as FIREWORKS_MODEL
+from botkit_testkit.fireworks_server import FakeFireworks
+from botkit_testkit.openai_server import FakeOpenAI
+from botkit_testkit.together_server import DEFAULT_MODEL as TOGETHER_MODEL
+from botkit_testkit.together_server import FakeTogether
 
 KEY_ENV = "BOTKIT_TRAINER_TEST_KEY"
 KEY = "sk-test"
@@ -113,3 +117,62 @@ class Corrections:
     @hookimpl
     def botkit_training_examples(self, bot: Any, guild_id: str | None) -> list[dict[str, Any]]:
         return self.records
+
+
+async def offered_models(bot: Any, guild_id: str | None = "500") -> list[str]:
+    """What the trainer's botkit_models hook offers the chat plugin."""
+    found = await bot.bot.plugins.call_all("botkit_models", bot=bot.bot, guild_id=guild_id)
+    return [name for plugin, names in found if plugin == "trainer" for name in names]
+
+
+async def health(bot: Any) -> list[Any]:
+    """The trainer's botkit_health problems."""
+    found = await bot.bot.plugins.call_all("botkit_health", bot=bot.bot)
+    return [problem for plugin, problems in found if plugin == "trainer" for problem in problems]
+
+
+def replies_and_logs(replies: Any, caplog: pytest.LogCaptureFixture) -> str:
+    """Everything a user or the log could see, to search for secrets."""
+    return "\n".join([replies.text, *(r.getMessage() for r in caplog.records)])
+
+
+TOGETHER_KEY_ENV = "BOTKIT_TRAINER_TOGETHER_KEY"
+TOGETHER_KEY = "tgp_v1_together-secret-key"
+FIREWORKS_KEY_ENV = "BOTKIT_TRAINER_FIREWORKS_KEY"
+FIREWORKS_KEY = "fw_fireworks-secret-key"
+
+
+@pytest_asyncio.fixture
+async def together() -> AsyncIterator[FakeTogether]:
+    async with FakeTogether(api_key=TOGETHER_KEY) as server:
+        yield server
+
+
+@pytest_asyncio.fixture
+async def fireworks() -> AsyncIterator[FakeFireworks]:
+    async with FakeFireworks(api_key=FIREWORKS_KEY, account="acme") as server:
+        yield server
+
+
+@pytest.fixture
+def together_config(together: FakeTogether, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    monkeypatch.setenv(TOGETHER_KEY_ENV, TOGETHER_KEY)
+    return {
+        "provider": "together",
+        "base_url": together.base_url,
+        "api_key_env": TOGETHER_KEY_ENV,
+        "base_model": TOGETHER_MODEL,
+    }
+
+
+@pytest.fixture
+def fireworks_config(fireworks: FakeFireworks, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    monkeypatch.setenv(FIREWORKS_KEY_ENV, FIREWORKS_KEY)
+    return {
+        "provider": "fireworks",
+        "base_url": fireworks.base_url,
+        "api_key_env": FIREWORKS_KEY_ENV,
+        "base_model": FIREWORKS_MODEL,
+        "account_id": "acme",
+        "dataset_ready_timeout": 1.0,
+    }

@@ -10,8 +10,9 @@ from typing import Any
 
 import botkit_trainer
 import pytest
-from botkit_testkit.openai_server import FakeOpenAI
 from conftest import Chat, poll, qa_lines
+
+from botkit_testkit.openai_server import FakeOpenAI
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ from typing import Any
 
 import attrs
 import pytest
-from botkit_testkit.openai_server import FakeOpenAI
 from botkit_trainer.host import runtime_for, settings_of
 from botkit_trainer.state import configured
 from botkit_trainer.tables import examples, jobs
@@ -17,6 +16,7 @@ from sqlalchemy import select
 
 from botkit import Channel, Context, command, hookimpl
 from botkit.testing import RecordingAdapter
+from botkit_testkit.openai_server import FakeOpenAI
 
 
 async def learn(bot: Any, count: int = 3, name: str = "set.jsonl", prefix: str = "q") -> None:

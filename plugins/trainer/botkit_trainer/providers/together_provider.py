@@ -47,7 +47,8 @@ class TogetherProvider:
 
     def _info(self, job: Any, error: str | None = None) -> JobInfo:
         status = STATUSES.get(job.status, job.status)
-        return JobInfo(job.id, status, job.x_model_output_name, error)
+        model = job.x_model_output_name if status == SUCCEEDED else None  # named at creation
+        return JobInfo(job.id, status, model, error)
 
     async def upload(self, file: TrainingFile, method: str) -> str:
         # The trainer checks the file itself (with the offending lines); the SDK's own check
@@ -56,13 +57,18 @@ class TogetherProvider:
             uploaded = await self._client.files.upload(file.path, purpose="fine-tune", check=False)
         except self._sdk.TogetherError as exc:
             raise self._failure(exc) from None
-        report = uploaded.validation_report
-        if uploaded.processing_status in ("FAILED", "INVALID_FORMAT") or (
-            report is not None and not report.valid
-        ):
-            why = (report.error if report else None) or "the file is not in a format it accepts"
-            raise ProviderError(f"{LABEL} refused the file: {reason(why, self._secrets)}")
+        if uploaded.processing_status in ("FAILED", "INVALID_FORMAT"):
+            raise ProviderError(f"{LABEL} refused the file: {await self._rejection(uploaded.id)}")
         return str(uploaded.id)
+
+    async def _rejection(self, file_id: str) -> str:
+        """Why Together's validation refused an uploaded file (its validation report)."""
+        try:
+            report = (await self._client.files.retrieve(file_id)).validation_report
+        except self._sdk.TogetherError:
+            report = None
+        why = report.error if report is not None and report.error else None
+        return reason(why or "the file is not in a format it accepts", self._secrets)
 
     async def start(self, training_file: str, *, method: str, model: str, suffix: str) -> JobInfo:
         options: dict[str, Any] = (
