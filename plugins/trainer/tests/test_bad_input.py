@@ -99,7 +99,7 @@ def test_credential_shapes_are_masked() -> None:
         'token: "xyz98765", job ftjob-abc123 and file-456 stay'
     )
     assert mask(text) == (
-        "auth failed for ****, ****, api_key=****; token: \"****\", job ftjob-abc123 and "
+        'auth failed for ****, ****, api_key=****; token: "****", job ftjob-abc123 and '
         "file-456 stay"
     )
 
