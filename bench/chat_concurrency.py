@@ -54,9 +54,10 @@ from botkit_openai_chat import client as chat_client
 from botkit_openai_chat.client import make_client
 from botkit_openai_chat.settings import ChatSettings
 from botkit_openai_chat.store import turns as turns_table
+from sqlalchemy import insert
+
 from botkit_testkit.discord import FakeChannel, FakeDiscord, FakeUser, start_discord_harness
 from botkit_testkit.openai_server import start_in_subprocess
-from sqlalchemy import insert
 
 API_KEY = "sk-bench"
 MODEL = "gpt-4o-mini"

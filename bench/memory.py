@@ -31,10 +31,10 @@ from pathlib import Path
 
 from botkit_feedback import FeedbackPlugin
 from botkit_openai_chat import ChatPlugin
-from botkit_testkit.openai_server import start_in_subprocess
 
 from botkit import Channel, User
 from botkit.testing import BotHarness, start_harness
+from botkit_testkit.openai_server import start_in_subprocess
 
 API_KEY = "sk-bench"
 CHANNELS = 100

@@ -1,4 +1,4 @@
-"""The chat commands: !correct, !feedback, !corrections [n], !corrections export, !forgetme.
+"""The chat commands: !correct, !feedback, !corrections [n], !corrections export.
 
 The tables' module (SQLAlchemy) is imported when a command runs, not with the plugin."""
 
@@ -37,9 +37,10 @@ OWN_REPLIES_ONLY = "I can only take corrections of my own replies."
 
 @attrs.frozen
 class FeedbackCommands:
-    """The plugin's commands; ``now`` is the wall clock (seconds since the epoch)."""
+    """The plugin's commands; ``now`` is the wall clock (seconds since the epoch; default:
+    the host's)."""
 
-    now: Callable[[], float]
+    now: Callable[[], float] | None = None
 
     def all(self) -> list[Command]:
         return [
@@ -63,11 +64,10 @@ class FeedbackCommands:
                 permission=Permission.ADMIN,
                 param_help={"format": "sft (supervised) or dpo (preference pairs)"},
             ),
-            command(self.forgetme),
         ]
 
-    def timestamp(self) -> datetime:
-        return datetime.fromtimestamp(self.now(), UTC)
+    def timestamp(self, ctx: Context) -> datetime:
+        return datetime.fromtimestamp((self.now or ctx.plugin.now)(), UTC)
 
     async def correct(self, ctx: Context, *, correction: str = "") -> str:
         """Correct one of my replies."""
@@ -91,10 +91,10 @@ class FeedbackCommands:
             user_message_id=user_message_id,
             user_text=user_text,
             correction=correction,
-            created_at=self.timestamp(),
+            created_at=self.timestamp(ctx),
             asker_id=asker_id,
         )
-        number = await store.add_correction(ctx.storage, row)
+        number = await store.add_correction(ctx.plugin.storage, row)
         log.info("correction %d of message %s by user %s", number, target.id, author.id)
         saved = f"Thanks! Correction #{number} of message {target.id} saved."
         if user_text is None:
@@ -121,10 +121,10 @@ class FeedbackCommands:
             text=text.strip(),
             replied_to_id=reference.id if reference else None,
             replied_to_text=reference.content if reference else None,
-            created_at=self.timestamp(),
+            created_at=self.timestamp(ctx),
             replied_to_author_id=reference.author.id if reference else None,
         )
-        number = await store.add_note(ctx.storage, note)
+        number = await store.add_note(ctx.plugin.storage, note)
         log.info("feedback %d by user %s", number, author.id)
         return "Thank you for your feedback!"
 
@@ -138,13 +138,13 @@ class FeedbackCommands:
                 f"`{ctx.prefix}corrections {DEFAULT_LISTED}`."
             )
         guild = guild_key(ctx.guild_id)
-        rows = await store.latest_corrections(ctx.storage, guild, min(count, MAX_LISTED))
+        rows = await store.latest_corrections(ctx.plugin.storage, guild, min(count, MAX_LISTED))
         if not rows:
             return f"No corrections here yet. Anyone can add one with `{ctx.prefix}correct`."
         limit_note = f" ({MAX_LISTED} at most at once)" if count > MAX_LISTED else ""
         lines = [f"Latest {len(rows)} correction(s){limit_note}:"]
         lines += [_describe(row) for row in rows]
-        up, down = await store.rating_totals(ctx.storage, guild)
+        up, down = await store.rating_totals(ctx.plugin.storage, guild)
         lines.append(f"Ratings of my replies here: {up} 👍, {down} 👎.")
         return "\n".join(lines)
 
@@ -158,7 +158,7 @@ class FeedbackCommands:
                 f"Unknown format {format!r}: use `{ctx.prefix}corrections export sft` "
                 f"(supervised) or `{ctx.prefix}corrections export dpo` (preference pairs)."
             )
-        rows = await store.guild_corrections(ctx.storage, guild_key(ctx.guild_id))
+        rows = await store.guild_corrections(ctx.plugin.storage, guild_key(ctx.guild_id))
         if not rows:
             raise CommandError("There are no corrections here yet, so there is nothing to export.")
         try:
@@ -177,45 +177,27 @@ class FeedbackCommands:
         )
         if not export.count:
             raise CommandError(f"No correction here can become a {kind} example.{left_out}")
-        limit = ctx.bot.config.bot.max_attachment_mb * 1024 * 1024
+        limit = ctx.plugin.max_attachment_bytes
         if len(export.data) > limit:
             raise CommandError(
                 f"The {kind} export is {len(export.data) / 1024 / 1024:.1f} MB, over the "
-                f"{ctx.bot.config.bot.max_attachment_mb:g} MB attachment limit."
+                f"{round(limit / 1024 / 1024, 4):g} MB attachment limit."
             )
-        name = f"corrections-{kind}-{self.timestamp():%Y%m%d}.jsonl"
+        name = f"corrections-{kind}-{self.timestamp(ctx):%Y%m%d}.jsonl"
         log.info("exported %d %s examples of guild %s", export.count, kind, ctx.guild_id)
         text = f"{export.count} {kind.upper()} example(s) from {len(rows)} correction(s).{left_out}"
         return Reply(text=text, files=(File(name, data=export.data),))
 
-    async def forgetme(self, ctx: Context) -> str:
-        """Delete everything the bot stored about you."""
-        from botkit_feedback import store
-
-        user_id = ctx.message.author.id
-        mine = await store.forget_user(ctx.storage, user_id)
-        others = await ctx.bot.plugins.call_all(
-            "botkit_delete_user_data", bot=ctx.bot, user_id=user_id, skip={ctx.plugin}
-        )
-        log.info("forgot user %s: %s, other plugins %s", user_id, mine, others)
-        parts = [
-            f"{mine.corrections} correction(s)",
-            f"{mine.notes} feedback message(s)",
-            f"{mine.ratings} rating(s)",
-        ]
-        parts += [f"{count} record(s) of {name}" for name, count in others if count]
-        return "Deleted what I stored about you: " + ", ".join(parts) + "."
-
 
 async def _target(ctx: Context, text: str) -> tuple[ReferencedMessage, str]:
     """The bot message being corrected and the correction, or a CommandError saying why not."""
-    bot_id, reference = ctx.adapter.bot_user_id, ctx.message.reference
+    bot_id, reference = ctx.capabilities.bot_user_id, ctx.message.reference
     if reference is not None and reference.author.id == bot_id:
         return reference, text
     words = text.split(maxsplit=1)
     first, rest = [*words, "", ""][:2]
     if MESSAGE_ID.fullmatch(first):
-        found = await ctx.adapter.fetch_message(ctx.message.channel, first)
+        found = await ctx.fetch(first)
         if found is None:
             raise CommandError(
                 f"I cannot find message {first} in this channel. Use the id of one of my "
@@ -240,7 +222,7 @@ async def _answered(
     if target.reply_to is None:
         return None, None, None
     try:
-        found = await ctx.adapter.fetch_message(ctx.message.channel, target.reply_to)
+        found = await ctx.fetch(target.reply_to)
     except Exception:
         log.warning(
             "cannot fetch message %s answered by %s", target.reply_to, target.id, exc_info=True
@@ -248,7 +230,7 @@ async def _answered(
         found = None
     if found is None:
         return target.reply_to, None, None
-    mention = re.compile(rf"<@!?{re.escape(ctx.adapter.bot_user_id)}>")
+    mention = re.compile(rf"<@!?{re.escape(ctx.capabilities.bot_user_id)}>")
     return found.id, mention.sub("", found.content).strip() or None, found.author.id
 
 

@@ -7,14 +7,14 @@ are imported when the bot starts or a hook runs, not when the plugin is merely l
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import attrs
 
-from botkit import Command, Context, hookimpl
+from botkit import Command, Context, PluginHandle, Reaction, hookimpl
 from botkit_feedback.commands import FeedbackCommands
 from botkit_feedback.dataset import Record, training_examples
 from botkit_feedback.records import Rating, guild_key
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("botkit.feedback")
 
-NAME = "feedback"  # the entry-point name, i.e. the [feedback] section of botkit.toml
+MIGRATIONS = Path(__file__).parent / "migrations"
 THUMBS = {"👍": 1, "👎": -1}
 SKIN_TONES = range(0x1F3FB, 0x1F400)
 VARIATION_SELECTOR = "\ufe0f"
@@ -39,9 +39,10 @@ def rating_value(emoji: str) -> int | None:
 
 @attrs.frozen
 class FeedbackPlugin:
-    """Corrections, feedback and ratings; ``now`` is the wall clock (seconds since the epoch)."""
+    """Corrections, feedback and ratings; ``now`` is the wall clock (seconds since the epoch;
+    default: the host's, which tests inject)."""
 
-    now: Callable[[], float] = time.time
+    now: Callable[[], float] | None = None
 
     @hookimpl
     def botkit_commands(self) -> list[Command]:
@@ -58,48 +59,63 @@ class FeedbackPlugin:
         return metadata
 
     @hookimpl
-    async def botkit_reaction(self, ctx: Context, message_id: str, emoji: str, added: bool) -> None:
+    def botkit_migrations(self) -> Path:
+        return MIGRATIONS
+
+    @hookimpl
+    async def botkit_reaction(self, ctx: Context, reaction: Reaction) -> None:
         """👍/👎 on the bot's replies become ratings; removing the reaction removes it."""
         from botkit_feedback import store
 
-        value = rating_value(emoji)
+        value = rating_value(reaction.emoji)
         if value is None:
             return
-        channel, user = ctx.message.channel, ctx.message.author
-        if added:
+        channel, user, storage = reaction.channel, reaction.user, ctx.plugin.storage
+        if reaction.added:
             rating = Rating(
                 guild_id=guild_key(channel.guild_id),
                 channel_id=channel.id,
-                message_id=message_id,
+                message_id=reaction.message_id,
                 user_id=user.id,
                 value=value,
-                created_at=datetime.fromtimestamp(self.now(), UTC),
+                created_at=datetime.fromtimestamp((self.now or ctx.plugin.now)(), UTC),
             )
-            await store.set_rating(ctx.storage, rating)
+            await store.set_rating(storage, rating)
         else:
-            await store.remove_rating(ctx.storage, channel.id, message_id, user.id, value)
+            await store.remove_rating(storage, channel.id, reaction.message_id, user.id, value)
         log.info(
             "rating %+d of message %s by user %s %s",
             value,
-            message_id,
+            reaction.message_id,
             user.id,
-            "added" if added else "removed",
+            "added" if reaction.added else "removed",
         )
 
     @hookimpl
-    async def botkit_training_examples(self, bot: Any, guild_id: str | None) -> list[Record]:
+    async def botkit_training_examples(
+        self, plugin: PluginHandle, guild_id: str | None
+    ) -> list[Record]:
         """This guild's corrections as SFT and DPO records (feedback notes never are)."""
         from botkit_feedback import store
 
-        rows = await store.guild_corrections(bot.storage, guild_key(guild_id))
-        settings = bot.settings.get(NAME) or FeedbackSettings()
+        rows = await store.guild_corrections(plugin.storage, guild_key(guild_id))
+        settings = plugin.settings_for(guild_id) or FeedbackSettings()
         return training_examples(rows, settings.system_prompt)
 
     @hookimpl
-    async def botkit_delete_user_data(self, bot: Any, user_id: str) -> int:
-        """Delete the user's corrections, feedback notes and ratings; return how many."""
+    async def botkit_user_data(self, plugin: PluginHandle, user_id: str) -> dict[str, int]:
+        """How many of the user's corrections, notes and ratings are stored, and how many of
+        other users' rows quote them."""
         from botkit_feedback import store
 
-        forgotten = await store.forget_user(bot.storage, user_id)
+        return await store.count_user(plugin.storage, user_id)
+
+    @hookimpl
+    async def botkit_delete_user_data(self, plugin: PluginHandle, user_id: str) -> int:
+        """Delete the user's corrections, feedback notes and ratings, and what they wrote from
+        other users' rows; return how many rows were deleted."""
+        from botkit_feedback import store
+
+        forgotten = await store.forget_user(plugin.storage, user_id)
         log.info("forgot user %s: %s", user_id, forgotten)
         return forgotten.total

@@ -6,14 +6,7 @@ from datetime import datetime
 
 import attrs
 
-
-def clean(text: str) -> str:
-    """``text`` as it can be stored: a lone surrogate (say ``"\\ud800"``) becomes U+FFFD."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
-    return text
+from botkit import clean_text as clean
 
 
 def clean_optional(text: str | None) -> str | None:

@@ -12,5 +12,5 @@ class FeedbackSettings:
     """Settings of the feedback plugin."""
 
     system_prompt: str = setting(
-        "", "system message put first in every exported training example; empty: none"
+        "", "system message put first in every exported training example; empty: none", server=True
     )

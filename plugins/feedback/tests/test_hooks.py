@@ -1,4 +1,5 @@
-"""The training-examples and delete-user-data hooks, and !forgetme."""
+"""The training-examples, user-data and delete-user-data hooks, through the host's !mydata
+and !forgetme too."""
 
 from __future__ import annotations
 
@@ -10,9 +11,7 @@ OTHER_GUILD = Channel(id="700", name="elsewhere", guild_id="501")
 
 
 async def examples(bot, guild_id):
-    return await bot.bot.plugins.call_all(
-        "botkit_training_examples", bot=bot.bot, guild_id=guild_id
-    )
+    return await bot.bot.plugins.call_all("botkit_training_examples", guild_id=guild_id)
 
 
 async def test_corrections_are_handed_over_as_sft_and_dpo_records(feedback_bot, ask):
@@ -79,9 +78,7 @@ async def test_delete_user_data_forgets_only_that_user(feedback_bot, ask, stored
         await bot.send(f"!correct {answer.id} Canberra!", user=bot.admin)
         await bot.send("!feedback Wrong again.", user=bot.member)
         await bot.react(answer.id, "👎", user=bot.member)
-        result = await bot.bot.plugins.call_all(
-            "botkit_delete_user_data", bot=bot.bot, user_id=bot.member.id
-        )
+        result = await bot.bot.plugins.call_all("botkit_delete_user_data", user_id=bot.member.id)
         assert result == [("feedback", 3)]
         [left] = await stored(bot, "feedback_corrections")
         assert left["author_id"] == bot.admin.id
@@ -96,7 +93,7 @@ class Memory:
         self.forgotten: list[str] = []
 
     @hookimpl
-    def botkit_delete_user_data(self, bot, user_id: str) -> int:
+    def botkit_delete_user_data(self, plugin, user_id: str) -> int:
         self.forgotten.append(user_id)
         return 4
 
@@ -110,10 +107,11 @@ async def test_forgetme_deletes_the_authors_data_everywhere(feedback_bot, ask, s
         await bot.send("!feedback Wrong again.", user=bot.member)
         await bot.react(answer.id, "👎", user=bot.member)
         await bot.send(f"!correct {answer.id} Canberra?", user=bot.admin)
-        replies = await bot.send("!forgetme", user=bot.member)
+        await bot.send("!forgetme", user=bot.member)
+        replies = await bot.send("!forgetme confirm", user=bot.member)
         assert replies.text == (
-            "Deleted what I stored about you: 2 correction(s), 1 feedback message(s), "
-            "1 rating(s), 4 record(s) of memory."
+            "Done: I deleted everything I stored about you.\n- memory: 4 records\n"
+            "- feedback: 4 records"
         )
         assert memory.forgotten == [bot.member.id]
         assert [r["author_id"] for r in await stored(bot, "feedback_corrections")] == [bot.admin.id]
@@ -121,10 +119,21 @@ async def test_forgetme_deletes_the_authors_data_everywhere(feedback_bot, ask, s
 
 async def test_forgetme_with_nothing_stored(feedback_bot):
     async with feedback_bot() as bot:
-        replies = await bot.send("!forgetme", user=bot.member)
-    assert replies.text == (
-        "Deleted what I stored about you: 0 correction(s), 0 feedback message(s), 0 rating(s)."
-    )
+        await bot.send("!forgetme", user=bot.member)
+        replies = await bot.send("!forgetme confirm", user=bot.member)
+    assert replies.text == "Done: I stored nothing about you."
+
+
+async def test_mydata_counts_what_is_stored_about_the_user(feedback_bot, ask):
+    async with feedback_bot() as bot:
+        answer = await ask(bot, user=bot.member)
+        await bot.send(f"!correct {answer.id} Canberra.", user=bot.member)
+        await bot.send(f"!correct {answer.id} Canberra!", user=bot.admin)
+        await bot.send("!feedback Wrong again.", user=bot.member)
+        await bot.react(answer.id, "👎", user=bot.member)
+        replies = await bot.send("!mydata", user=bot.member)
+    assert "- feedback: 1 corrections, 1 feedback notes, 1 ratings, " in replies.text
+    assert "2 corrections of answers to you" in replies.text
 
 
 async def test_delete_user_data_takes_their_question_out_of_others_corrections(
@@ -133,9 +142,7 @@ async def test_delete_user_data_takes_their_question_out_of_others_corrections(
     async with feedback_bot() as bot:
         answer = await ask(bot, user=bot.member)
         await bot.send(f"!correct {answer.id} Canberra!", user=bot.admin)
-        await bot.bot.plugins.call_all(
-            "botkit_delete_user_data", bot=bot.bot, user_id=bot.member.id
-        )
+        await bot.bot.plugins.call_all("botkit_delete_user_data", user_id=bot.member.id)
         [left] = await stored(bot, "feedback_corrections")
     assert (left["author_id"], left["correction"]) == (bot.admin.id, "Canberra!")
     assert (left["user_text"], left["user_message_id"], left["asker_id"]) == (None, None, None)
@@ -146,9 +153,7 @@ async def test_delete_user_data_takes_their_message_out_of_others_notes(feedback
         await bot.send("an aside nobody answers", user=bot.member)
         [aside] = [k for k, m in bot.adapter.messages.items() if m.author == bot.member]
         await bot.send("!feedback this is off-topic", user=bot.admin, reply_to=aside)
-        await bot.bot.plugins.call_all(
-            "botkit_delete_user_data", bot=bot.bot, user_id=bot.member.id
-        )
+        await bot.bot.plugins.call_all("botkit_delete_user_data", user_id=bot.member.id)
         [left] = await stored(bot, "feedback_notes")
     assert (left["author_id"], left["text"]) == (bot.admin.id, "this is off-topic")
     assert (left["replied_to_id"], left["replied_to_text"], left["replied_to_author_id"]) == (

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import asyncpg
 import pytest
-from botkit_testkit import postgres
 from sqlalchemy.engine import make_url
+
+from botkit_testkit import postgres
 
 
 async def test_each_test_gets_an_empty_database_of_its_own(postgres_url):

@@ -6,7 +6,7 @@ import pytest
 
 
 async def unreact(bot, message_id: str, emoji: str, user) -> None:
-    await bot.bot.handle_reaction(bot.channel, message_id, user, emoji, added=False)
+    await bot.react(message_id, emoji, user=user, added=False)
 
 
 def votes(rows) -> list[tuple[str, str, int]]:

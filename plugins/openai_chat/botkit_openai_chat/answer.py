@@ -5,13 +5,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from datetime import datetime
 from typing import Any
 
 import openai
 from sqlalchemy.exc import SQLAlchemyError
 
-from botkit import Context, Reply
+from botkit import Context, Reply, clean_text
 from botkit_openai_chat import client, conversation, errors, prompt, store
 from botkit_openai_chat.limits import day_of, duration, until_midnight
 from botkit_openai_chat.state import ChatState
@@ -25,13 +24,18 @@ Record = Callable[[str, int | None], Awaitable[None]]
 
 
 async def respond(
-    state: ChatState, ctx: Context, text: str, snippets: Sequence[str], now: datetime
+    state: ChatState, ctx: Context, text: str, snippets: Sequence[str]
 ) -> Reply | str:
-    """Answer ``text`` in its conversation, or say briefly why not."""
-    settings, text = state.settings, prompt.clean(text)
-    if state.client is None:
+    """Answer ``text`` in its conversation, or say briefly why not.
+
+    ``ctx.settings`` are this server's settings (the file's, with its ``!config`` values); a
+    message of its own (``ephemeral``, e.g. ``!test``) neither reads nor leaves a history.
+    """
+    settings, text, now = ctx.settings or state.settings, clean_text(text), state.now()
+    api = state.client_for(settings)
+    if api is None:
         return state.missing_key_reply()
-    wait = state.rate.wait(ctx.message.author.id)
+    wait = state.rate.wait(ctx.message.author.id, settings.rate_per_minute)
     if wait:
         return (
             f"You are sending messages faster than {settings.rate_per_minute} a minute. "
@@ -39,7 +43,7 @@ async def respond(
         )
     guild_key, day = ctx.guild_id or "", day_of(now)
     if settings.daily_token_budget:
-        used = await store.tokens_today(ctx.storage, day, guild_key)
+        used = await store.tokens_today(state.storage, day, guild_key)
         if used >= settings.daily_token_budget:
             where = "This server" if ctx.guild_id else "Direct messages"
             return (
@@ -47,8 +51,12 @@ async def respond(
                 f"afresh at 00:00 UTC, in {duration(until_midnight(now).total_seconds())}."
             )
     model, system = await state.guild_choice(ctx)
-    chat = await conversation.resolve(ctx)
-    history, fresh = await conversation.load(state, ctx, chat)
+    ephemeral = ctx.message.ephemeral
+    if ephemeral:
+        chat, history, fresh = conversation.Conversation(f"once:{ctx.message.id}:"), [], False
+    else:
+        chat = await conversation.resolve(ctx, state.storage)
+        history, fresh = await conversation.load(state, chat)
     messages = prompt.messages(
         system,
         snippets,
@@ -74,6 +82,7 @@ async def respond(
             tokens=tokens,
             at=now.timestamp(),
             seed=tuple(history) if fresh else (),
+            ephemeral=ephemeral,
         )
         try:
             await state.save(exchange)
@@ -81,19 +90,19 @@ async def respond(
             log.exception("could not store the answer to message %s", ctx.message.id)
 
     if settings.stream:
-        return Reply(stream=streamed(state, ctx, body, record), speak=True)
-    return await complete(state, ctx, body, record)
+        return Reply(stream=streamed(state, api, ctx, body, record), speak=True)
+    return await complete(state, api, ctx, body, record)
 
 
 async def complete(
-    state: ChatState, ctx: Context, body: dict[str, Any], record: Record
+    state: ChatState, api: openai.AsyncOpenAI, ctx: Context, body: dict[str, Any], record: Record
 ) -> Reply | str:
-    """Ask for the whole answer at once, within one deadline for queueing and retries."""
-    assert state.client is not None
+    """Ask for the whole answer at once, within one deadline for queueing and retries (the
+    only timer of the request besides the SDK's own per attempt)."""
     deadline = HOOK_SHARE * state.hook_timeout
     try:
         async with asyncio.timeout(deadline), state.slots:
-            answer = await client.complete(state.client, body)
+            answer = await client.complete(api, body)
     except openai.APIError as exc:
         return failure(state, ctx, body, exc)
     except TimeoutError:  # retries and waiting took so long that the host would cut us off
@@ -101,7 +110,7 @@ async def complete(
             "no answer from model %s within %g s, retries included", body["model"], deadline
         )
         return errors.timed_out(deadline)
-    text = prompt.clean(answer.text)
+    text = clean_text(answer.text)
     if not text.strip():
         return EMPTY_ANSWER
     await record(text, answer.tokens)
@@ -109,19 +118,18 @@ async def complete(
 
 
 async def streamed(
-    state: ChatState, ctx: Context, body: dict[str, Any], record: Record
+    state: ChatState, api: openai.AsyncOpenAI, ctx: Context, body: dict[str, Any], record: Record
 ) -> AsyncIterator[str]:
     """Yield the answer as it is written; the usage chunk at the end gives the tokens."""
-    assert state.client is not None
     parts: list[str] = []
     tokens = None
     try:
         async with state.slots:
-            async for piece in client.stream(state.client, body):
+            async for piece in client.stream(api, body):
                 if isinstance(piece, int):
                     tokens = piece
                 else:
-                    piece = prompt.clean(piece)
+                    piece = clean_text(piece)
                     parts.append(piece)
                     yield piece
     except openai.APIError as exc:
@@ -138,7 +146,7 @@ async def streamed(
 def failure(state: ChatState, ctx: Context, body: dict[str, Any], exc: openai.APIError) -> str:
     """Log the failed request and return the user's short explanation."""
     errors.log_failure(exc, model=body["model"], key=state.api_key)
-    settings = state.settings
+    settings = ctx.settings or state.settings
     return errors.describe(
         exc,
         model=body["model"],

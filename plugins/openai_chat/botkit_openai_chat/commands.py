@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 import attrs
@@ -14,6 +12,8 @@ from botkit_openai_chat.limits import day_of
 from botkit_openai_chat.settings import MODEL_KEY, SYSTEM_KEY
 
 if TYPE_CHECKING:
+    import openai
+
     from botkit_openai_chat.state import ChatState
 
 log = logging.getLogger("botkit.openai_chat")
@@ -25,10 +25,7 @@ MODELS_LISTED = 15
 
 @attrs.frozen
 class ChatCommands:
-    """The commands of one plugin instance; ``state`` finds the running bot's state."""
-
-    state: Callable[[object], ChatState]
-    now: Callable[[], datetime]
+    """The plugin's commands; each finds the running bot's state in ``ctx.plugin.state``."""
 
     def all(self) -> list[Command]:
         return [
@@ -42,8 +39,8 @@ class ChatCommands:
         """Forget this conversation: the next message starts afresh."""
         from botkit_openai_chat import conversation, store
 
-        chat = await conversation.resolve(ctx)
-        gone = await store.forget(ctx.storage, chat.key)
+        chat = await conversation.resolve(ctx, ctx.plugin.storage)
+        gone = await store.forget(ctx.plugin.storage, chat.key)
         log.info(
             "conversation %s reset by user %s (%d turns)", chat.key, ctx.message.author.id, gone
         )
@@ -53,7 +50,7 @@ class ChatCommands:
 
     async def model(self, ctx: Context, name: str | None = None) -> str:
         """Show the chat model, or choose it for this server (admins)."""
-        state = self.state(ctx.bot)
+        state: ChatState = ctx.plugin.state
         default = state.settings.model
         current, _ = await state.guild_choice(ctx)
         offered = await offered_models(ctx)
@@ -76,7 +73,8 @@ class ChatCommands:
                 "guild %s model reset to the default by %s", ctx.guild_id, ctx.message.author.id
             )
             return f"This server uses the default model `{default}` again."
-        problem = await model_problem(state, name, offered)
+        api = state.client_for(ctx.settings or state.settings)
+        problem = await model_problem(state, api, name, offered)
         if problem:
             raise CommandError(problem)
         await ctx.set_setting(MODEL_KEY, name)
@@ -86,7 +84,7 @@ class ChatCommands:
 
     async def system(self, ctx: Context, *, prompt: str | None = None) -> str:
         """Show the instructions the model gets, or change them for this server (admins)."""
-        state = self.state(ctx.bot)
+        state: ChatState = ctx.plugin.state
         if prompt is None:
             _, current = await state.guild_choice(ctx)
             if not current:
@@ -111,14 +109,14 @@ class ChatCommands:
         """Tokens used today by this server and by you."""
         from botkit_openai_chat import store
 
-        state = self.state(ctx.bot)
-        day, guild_key = day_of(self.now()), ctx.guild_id or ""
-        mine = await store.tokens_today(ctx.storage, day, guild_key, ctx.message.author.id)
-        budget = state.settings.daily_token_budget
+        state: ChatState = ctx.plugin.state
+        day, guild_key = day_of(state.now()), ctx.guild_id or ""
+        mine = await store.tokens_today(state.storage, day, guild_key, ctx.message.author.id)
+        budget = (ctx.settings or state.settings).daily_token_budget
         of_budget = f" of {budget:,}" if budget else ""
         if ctx.guild_id is None:
             return f"Tokens used today ({day}, UTC) in direct messages: you {mine:,}{of_budget}."
-        everyone = await store.tokens_today(ctx.storage, day, guild_key)
+        everyone = await store.tokens_today(state.storage, day, guild_key)
         return f"Tokens used today ({day}, UTC): this server {everyone:,}{of_budget}; you {mine:,}."
 
 
@@ -133,22 +131,24 @@ def require_guild_admin(ctx: Context, what: str) -> None:
 
 async def offered_models(ctx: Context) -> list[str]:
     """Model names other plugins offer here (fine-tuned models, for instance)."""
-    found = await ctx.bot.plugins.call_all("botkit_models", bot=ctx.bot, guild_id=ctx.guild_id)
-    return sorted({name for _, names in found for name in names})
+    found = await ctx.call_all("botkit_models")
+    return sorted({name for _, names in found for name in names if isinstance(name, str)})
 
 
-async def model_problem(state: ChatState, name: str, offered: list[str]) -> str | None:
+async def model_problem(
+    state: ChatState, api: openai.AsyncOpenAI | None, name: str, offered: list[str]
+) -> str | None:
     """Why ``name`` cannot be used, or None when the server (or a plugin) knows it."""
     import openai
 
     if name in offered:
         return None
-    if state.client is None:
+    if api is None:
         return (
             f"I cannot check model names until the bot's owner sets {state.settings.api_key_env}."
         )
     try:
-        await state.client.models.retrieve(name)
+        await api.models.retrieve(name)
         return None
     except openai.NotFoundError:
         pass
@@ -156,7 +156,7 @@ async def model_problem(state: ChatState, name: str, offered: list[str]) -> str 
         log.warning("cannot check model %s: %s", name, type(exc).__name__)
         return "I could not check that model name with the AI service; please try again later."
     try:
-        known = [m.id async for m in state.client.models.list()]
+        known = [m.id async for m in api.models.list()]
     except openai.APIError as exc:
         log.info("cannot list models: %s", type(exc).__name__)
         known = []

@@ -8,12 +8,17 @@ starts a new conversation that begins with a copy of theirs up to that answer.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import attrs
 
-from botkit import ChannelKind, Context
+from botkit import ChannelKind, Context, clean_text
 from botkit_openai_chat import store
 from botkit_openai_chat.state import ChatState
 from botkit_openai_chat.store import Turn
+
+if TYPE_CHECKING:
+    from botkit import Storage
 
 
 @attrs.frozen
@@ -30,20 +35,20 @@ def owner_of(key: str) -> str:
     return key.rsplit(":", 1)[1]
 
 
-async def resolve(ctx: Context) -> Conversation:
+async def resolve(ctx: Context, storage: Storage) -> Conversation:
     """The conversation ``ctx.message`` continues or starts."""
     message, user = ctx.message, ctx.message.author.id
     channel, reference = message.channel, message.reference
-    if reference is not None and reference.author.id == ctx.adapter.bot_user_id:
+    if reference is not None and reference.author.id == ctx.capabilities.bot_user_id:
         linked = None
         if reference.reply_to:
-            linked = await store.conversation_of(ctx.storage, reference.reply_to)
+            linked = await store.conversation_of(storage, reference.reply_to)
         if linked is not None and owner_of(linked[0]) in ("", user):
             return Conversation(linked[0])
         key = f"reply:{reference.id}:{user}"
         if linked is not None:
             return Conversation(key, parent=linked)
-        seed = (Turn("assistant", reference.content),) if reference.content else ()
+        seed = (Turn("assistant", clean_text(reference.content)),) if reference.content else ()
         return Conversation(key, seed=seed)
     if channel.kind is ChannelKind.THREAD:
         return Conversation(f"thread:{channel.id}:")
@@ -52,9 +57,7 @@ async def resolve(ctx: Context) -> Conversation:
     return Conversation(f"channel:{channel.id}:{user}")
 
 
-async def load(
-    state: ChatState, ctx: Context, conversation: Conversation
-) -> tuple[list[Turn], bool]:
+async def load(state: ChatState, conversation: Conversation) -> tuple[list[Turn], bool]:
     """The conversation's turns, and whether they are a starting point not yet stored."""
     turns = await state.history(conversation.key)
     if turns:
@@ -62,5 +65,5 @@ async def load(
     if conversation.parent is not None:
         key, turn = conversation.parent
         limit = state.settings.history_messages
-        return await store.history_until(ctx.storage, key, turn, limit), True
+        return await store.history_until(state.storage, key, turn, limit), True
     return list(conversation.seed), True

@@ -10,49 +10,40 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import weakref
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import attrs
 
-from botkit import Command, Context, Problem, Reply, hookimpl
+from botkit import (
+    Command,
+    Context,
+    PluginHandle,
+    Problem,
+    Reply,
+    hookimpl,
+    remember_secret,
+)
 from botkit_openai_chat.commands import ChatCommands
 from botkit_openai_chat.settings import ChatSettings
 
 if TYPE_CHECKING:
     from sqlalchemy import MetaData
 
-    from botkit.bot import Bot
-    from botkit_openai_chat.state import ChatState
-
 log = logging.getLogger("botkit.openai_chat")
 
-NAME = "openai_chat"  # the entry-point name: the [openai_chat] section of botkit.toml
 HEALTH_TIMEOUT = 3.0
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
+MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 @attrs.define(eq=False)  # a plugin is an identity: pluggy looks it up by comparison
 class ChatPlugin:
-    """Answers through an OpenAI-compatible chat API; ``now`` is the wall clock for "today"."""
+    """Answers through an OpenAI-compatible chat API; ``now`` is the wall clock for "today"
+    and for idle conversations (default: the host's, which tests inject)."""
 
-    now: Callable[[], datetime] = utc_now
-    _states: weakref.WeakKeyDictionary[Bot, ChatState] = attrs.field(
-        factory=weakref.WeakKeyDictionary, init=False
-    )
-
-    def state(self, bot: Bot) -> ChatState:
-        """The running bot's state (made at start-up)."""
-        return self._states[bot]
-
-    def settings_of(self, bot: Bot) -> tuple[str, ChatSettings]:
-        name = bot.plugins.pm.get_name(self) or NAME
-        return name, bot.settings.get(name) or ChatSettings()
+    now: Callable[[], datetime] | None = None
 
     @hookimpl
     def botkit_settings(self) -> type:
@@ -65,51 +56,54 @@ class ChatPlugin:
         return metadata
 
     @hookimpl
-    def botkit_commands(self) -> list[Command]:
-        return ChatCommands(self.state, self.now).all()
+    def botkit_migrations(self) -> Path:
+        return MIGRATIONS
 
     @hookimpl
-    def botkit_startup(self, bot: Bot) -> None:
+    def botkit_commands(self) -> list[Command]:
+        return ChatCommands().all()
+
+    @hookimpl
+    def botkit_startup(self, plugin: PluginHandle) -> None:
         """Create the bot's one API client (no client, and one clear log line, without a key)."""
-        from botkit_openai_chat.client import make_client
         from botkit_openai_chat.errors import host_of
         from botkit_openai_chat.limits import RateLimiter
         from botkit_openai_chat.state import ChatState
 
-        name, settings = self.settings_of(bot)
+        settings = plugin.settings or ChatSettings()
         key = os.environ.get(settings.api_key_env) or None
-        state = ChatState(
-            name=name,
+        if key:
+            remember_secret(key)  # masked in every log line and redacted error text
+        plugin.state = state = ChatState(
+            name=plugin.name,
             settings=settings,
-            storage=bot.storage,
-            rate=RateLimiter(settings.rate_per_minute, bot.clock),
+            storage=plugin.storage,
+            rate=RateLimiter(plugin.clock),
             slots=asyncio.Semaphore(settings.max_concurrent_requests),
-            now=self.now,
-            hook_timeout=bot.config.bot.hook_timeout,
-            client=make_client(settings, key) if key else None,
+            now=self.now or (lambda: datetime.fromtimestamp(plugin.now(), UTC)),
+            hook_timeout=plugin.hook_timeout,
             api_key=key,
         )
         state.start_sweeping()
-        self._states[bot] = state
         if key is None:
             log.error(
                 "%s: the environment variable %s is not set, so the bot cannot chat; set it to "
                 "the API key and restart (botkit doctor checks it)",
-                name,
+                plugin.name,
                 settings.api_key_env,
             )
         else:
             log.info(
                 "%s: model %s at %s, up to %d requests at once",
-                name,
+                plugin.name,
                 settings.model,
                 host_of(settings.base_url),
                 settings.max_concurrent_requests,
             )
 
     @hookimpl
-    async def botkit_shutdown(self, bot: Bot) -> None:
-        state = self._states.pop(bot, None)
+    async def botkit_shutdown(self, plugin: PluginHandle) -> None:
+        state, plugin.state = plugin.state, None
         if state is not None:
             await state.close()
 
@@ -117,18 +111,24 @@ class ChatPlugin:
     async def botkit_respond(self, ctx: Context, text: str, snippets: list[str]) -> Reply | str:
         from botkit_openai_chat.answer import respond
 
-        return await respond(self.state(ctx.bot), ctx, text, snippets, self.now())
+        return await respond(ctx.plugin.state, ctx, text, snippets)
 
     @hookimpl
-    async def botkit_delete_user_data(self, bot: Bot, user_id: str) -> int:
+    async def botkit_user_data(self, plugin: PluginHandle, user_id: str) -> dict[str, int]:
+        from botkit_openai_chat.store import count_user
+
+        return await count_user(plugin.storage, user_id)
+
+    @hookimpl
+    async def botkit_delete_user_data(self, plugin: PluginHandle, user_id: str) -> int:
         from botkit_openai_chat.store import delete_user
 
-        return await delete_user(bot.storage, user_id)
+        return await delete_user(plugin.storage, user_id)
 
     @hookimpl
-    async def botkit_health(self, bot: Bot) -> list[Problem]:
+    async def botkit_health(self, plugin: PluginHandle) -> list[Problem]:
         """A missing key, or (checked in a few seconds) a key or server that does not work."""
-        _, settings = self.settings_of(bot)
+        settings = plugin.settings or ChatSettings()
         env = settings.api_key_env
         key = os.environ.get(env)
         if not key:

@@ -15,24 +15,24 @@ MAX_USERS = 100_000  # users tracked at most; beyond, the longest-quiet ones are
 
 @attrs.define
 class RateLimiter:
-    """At most ``per_minute`` messages per user in any 60 s, on a monotonic ``clock``.
+    """At most ``per_minute`` messages per user in any 60 s, on a monotonic ``clock`` (the
+    limit is given per call: servers may set their own).
 
     Only users who wrote in the last minute are kept, oldest last message first, so memory
     follows the users active right now, never everyone ever seen.
     """
 
-    per_minute: int
     clock: Callable[[], float]
     _seen: OrderedDict[str, list[float]] = attrs.field(factory=OrderedDict, init=False)
 
-    def wait(self, user_id: str) -> float:
+    def wait(self, user_id: str, per_minute: int) -> float:
         """0 and the message is counted, or the seconds until the user may send again."""
-        if self.per_minute <= 0:
+        if per_minute <= 0:
             return 0.0
         now = self.clock()
         self._forget_quiet(now)
         times = [t for t in self._seen.get(user_id, ()) if now - t < WINDOW]
-        if len(times) >= self.per_minute:
+        if len(times) >= per_minute:
             return WINDOW - (now - times[0])
         times.append(now)
         self._seen[user_id] = times

@@ -9,15 +9,6 @@ from botkit_openai_chat.store import Turn
 CHARS_PER_TOKEN = 4
 
 
-def clean(text: str) -> str:
-    """``text`` as it can be encoded: a lone surrogate (say ``"\\ud800"``) becomes U+FFFD."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
-    return text
-
-
 def approx_tokens(text: str) -> int:
     """A rough token count (about four characters a token), good enough for bounds."""
     return len(text) // CHARS_PER_TOKEN + 1

@@ -22,30 +22,34 @@ class ChatSettings:
 
     model: str = setting("gpt-4o-mini", "chat model (admins can pick another per server: !model)")
     base_url: str = setting(
-        "", "OpenAI-compatible API root, e.g. http://localhost:11434/v1 (empty: OpenAI)"
+        "",
+        "OpenAI-compatible API root, e.g. http://localhost:11434/v1 (empty: OpenAI)",
+        owner_only=True,
     )
     api_key_env: str = setting("OPENAI_API_KEY", "environment variable holding the API key")
     system_prompt: str = setting(DEFAULT_SYSTEM_PROMPT, "instructions for the model (!system)")
-    temperature: float = setting(0.7, "sampling temperature, 0 to 2")
+    temperature: float = setting(0.7, "sampling temperature, 0 to 2", server=True)
     history_messages: int = setting(
         20, "earlier messages of the conversation sent with a question", not_negative
     )
     history_tokens: int = setting(
-        3000, "token cap on that history (about 4 characters a token)", not_negative
+        3000, "token cap on that history (about 4 characters a token)", not_negative, server=True
     )
     max_reply_tokens: int = setting(
-        1000, "longest answer in tokens (0: the server's own limit)", not_negative
+        1000, "longest answer in tokens (0: the server's own limit)", not_negative, server=True
     )
     request_timeout: float = setting(60.0, "seconds to wait for the API, per attempt", positive)
     max_retries: int = setting(
         2, "retries of the openai client on 408, 409, 429, 5xx, time-outs", not_negative
     )
-    stream: bool = setting(False, "post the answer while it is written, editing the message")
+    stream: bool = setting(
+        False, "post the answer while it is written, editing the message", server=True
+    )
     rate_per_minute: int = setting(
-        10, "messages a user may send the bot a minute (0: no limit)", not_negative
+        10, "messages a user may send the bot a minute (0: no limit)", not_negative, server=True
     )
     daily_token_budget: int = setting(
-        0, "tokens a server may use a day, UTC (0: no limit)", not_negative
+        0, "tokens a server may use a day, UTC (0: no limit)", not_negative, owner_only=True
     )
     conversation_idle_days: float = setting(
         7.0,

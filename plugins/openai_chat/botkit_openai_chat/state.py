@@ -42,7 +42,6 @@ class ChatState:
     slots: asyncio.Semaphore
     now: Callable[[], datetime]
     hook_timeout: float
-    client: openai.AsyncOpenAI | None = None
     api_key: str | None = attrs.field(default=None, repr=False)
     key_explained: bool = False
     history: Batcher[str, list[store.Turn]] = attrs.field(init=False)
@@ -51,10 +50,29 @@ class ChatState:
         factory=OrderedDict, init=False
     )
     _sweeper: asyncio.Task[None] | None = attrs.field(default=None, init=False)
+    _clients: dict[str, openai.AsyncOpenAI] = attrs.field(factory=dict, init=False)
 
     def __attrs_post_init__(self) -> None:
         self.history = Batcher(self._histories)
         self.save = Batcher(self._save_all)
+        self.client_for(self.settings)  # the bot's client, ready before the first message
+
+    @property
+    def client(self) -> openai.AsyncOpenAI | None:
+        """The client for the configuration file's ``base_url`` (None without a key)."""
+        return self.client_for(self.settings)
+
+    def client_for(self, settings: ChatSettings) -> openai.AsyncOpenAI | None:
+        """The client for these (a server's) settings: one per ``base_url`` the bot's owner
+        configured, shared by every message that uses it."""
+        if self.api_key is None:
+            return None
+        client = self._clients.get(settings.base_url)
+        if client is None:
+            from botkit_openai_chat.client import make_client
+
+            client = self._clients[settings.base_url] = make_client(settings, self.api_key)
+        return client
 
     async def _histories(self, keys: list[str]) -> list[list[store.Turn]]:
         limit = self.settings.history_messages
@@ -148,5 +166,6 @@ class ChatState:
             self._sweeper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._sweeper
-        if self.client is not None:
-            await self.client.close()
+        for client in self._clients.values():
+            await client.close()
+        self._clients.clear()

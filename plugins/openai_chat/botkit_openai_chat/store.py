@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import attrs
 from sqlalchemy import (
@@ -24,7 +25,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Delete, Insert
 from sqlalchemy.sql.elements import ColumnElement
 
-from botkit.storage import Storage
+if TYPE_CHECKING:
+    from botkit import Storage
 
 metadata = MetaData()
 
@@ -75,6 +77,7 @@ class Exchange:
     tokens: int
     at: float
     seed: tuple[Turn, ...] = ()  # earlier turns a new conversation starts from
+    ephemeral: bool = False  # a conversation of its own: only the tokens are counted
 
 
 async def conversation_of(storage: Storage, message_id: str) -> tuple[str, int] | None:
@@ -187,7 +190,8 @@ async def roll_up(storage: Storage, before_day: str) -> int:
 async def save_all(storage: Storage, exchanges: Sequence[Exchange], keep: int) -> list[None]:
     """Store exchanges and their tokens in one transaction; each conversation keeps only its
     newest ``keep`` turns."""
-    rows = [row for exchange in exchanges for row in _rows(exchange)]
+    kept = [e for e in exchanges if not e.ephemeral]
+    rows = [row for exchange in kept for row in _rows(exchange)]
     tokens: dict[tuple[str, str, str], int] = {}
     for e in exchanges:
         key = (e.day, e.guild_key, e.user_id)
@@ -197,8 +201,9 @@ async def save_all(storage: Storage, exchanges: Sequence[Exchange], keep: int) -
         for (day, guild, user), n in tokens.items()
     ]
     async with storage.engine.begin() as conn:
-        await conn.execute(insert(turns), rows)
-        await conn.execute(_prune({e.conversation for e in exchanges}, max(keep, 2)))
+        if rows:
+            await conn.execute(insert(turns), rows)
+            await conn.execute(_prune({e.conversation for e in kept}, max(keep, 2)))
         await conn.execute(_add_tokens(storage), counts)
     return [None] * len(exchanges)
 

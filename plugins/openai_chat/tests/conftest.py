@@ -10,6 +10,7 @@ from typing import Any
 import attrs
 import pytest
 from botkit_openai_chat import ChatPlugin
+
 from botkit_testkit.openai_server import FakeOpenAI
 
 API_KEY = "sk-test-Zq8v2LmX41"
@@ -111,4 +112,4 @@ def said(server: FakeOpenAI) -> list[str]:
 
 def chat_state(bot: Any) -> Any:
     """The chat plugin's state in a running harness bot."""
-    return bot.bot.plugins.pm.get_plugin("openai_chat").state(bot.bot)
+    return bot.bot.plugin_handle("openai_chat").state

@@ -97,22 +97,22 @@ class Ticks:
 
 def test_the_rate_limiter_forgets_users_quiet_for_a_minute() -> None:
     clock = Ticks()
-    limiter = RateLimiter(5, clock)
+    limiter = RateLimiter(clock)
     for n in range(1000):
-        limiter.wait(f"user-{n}")
+        limiter.wait(f"user-{n}", 5)
     clock.now = 61.0
-    limiter.wait("late")
+    limiter.wait("late", 5)
     assert limiter.tracked() == 1
 
 
 @given(st.lists(st.tuples(st.integers(0, 30), st.floats(0, 20)), max_size=200))
 def test_the_rate_limiter_tracks_only_users_of_the_last_minute(events) -> None:
     clock = Ticks()
-    limiter = RateLimiter(3, clock)
+    limiter = RateLimiter(clock)
     seen: dict[str, float] = {}
     for user, pause in events:
         clock.now += pause
-        limiter.wait(str(user))
+        limiter.wait(str(user), 3)
         seen[str(user)] = clock.now
     recent = {u for u, at in seen.items() if clock.now - at < 60}
     assert limiter.tracked() <= len(recent)

@@ -13,7 +13,7 @@ class Trainer:
     """Offers a fine-tuned model the API server does not list."""
 
     @hookimpl
-    def botkit_models(self, bot: object, guild_id: str | None) -> list[str]:
+    def botkit_models(self, plugin: object, guild_id: str | None) -> list[str]:
         return [TUNED]
 
 

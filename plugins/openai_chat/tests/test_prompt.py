@@ -11,7 +11,7 @@ class Notes:
     """A context plugin that knows one fact."""
 
     @hookimpl
-    def botkit_context(self, ctx: Context, text: str) -> list[str]:
+    def botkit_knowledge(self, ctx: Context, text: str) -> list[str]:
         return ["The office opens at 9."]
 
 

@@ -7,7 +7,7 @@ import logging
 
 import pytest
 from botkit_openai_chat import ChatPlugin
-from conftest import chat_config, closed_port
+from conftest import chat_config, chat_state, closed_port
 
 from botkit import Problem
 from botkit.plugins import PluginError
@@ -23,7 +23,7 @@ MISSING = (
 async def health(bot: BotHarness) -> list[Problem]:
     return [
         p
-        for name, found in await bot.bot.plugins.call_all("botkit_health", bot=bot.bot)
+        for name, found in await bot.bot.plugins.call_all("botkit_health")
         for p in found
         if name == "openai_chat"
     ]
@@ -102,12 +102,11 @@ async def test_the_key_variable_is_configurable(chat_bot, monkeypatch, api_key) 
 
 
 async def test_one_client_serves_every_message(chat_bot) -> None:
-    plugin = ChatPlugin()
-    async with chat_bot(plugins={"openai_chat": plugin}) as bot:
-        client = plugin.state(bot.bot).client
+    async with chat_bot() as bot:
+        client = chat_state(bot).client
         await bot.send("one", mention=True)
         await bot.send("two", mention=True)
-        assert plugin.state(bot.bot).client is client
+        assert chat_state(bot).client is client
     assert client.is_closed()
 
 
@@ -128,7 +127,7 @@ async def test_two_bots_in_one_process_keep_their_own_settings(
     async with first as one, second as two:
         await one.send("hi", mention=True)
         await two.send("hi", mention=True)
-        assert plugin.state(one.bot).client is not plugin.state(two.bot).client
+        assert chat_state(one).client is not chat_state(two).client
     assert [r.json["model"] for r in server.requests] == ["gpt-4o", "gpt-4o-mini"]
 
 

@@ -1,0 +1,109 @@
+"""What the 0.2 contract asks of the chat plugin: ephemeral answers, user data, server
+settings from chat, and tables upgraded in place."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from botkit_openai_chat import store
+from conftest import API_KEY, said
+from sqlalchemy import create_engine, insert
+
+from botkit import Command, Context, User, command, hookimpl
+from botkit_testkit.openai_server import FakeOpenAI
+
+ANN = User(id="41", name="ann")
+
+
+class Asker:
+    """A plugin whose ``!ask`` runs the answer pipeline in a conversation of its own."""
+
+    @hookimpl
+    def botkit_commands(self) -> list[Command]:
+        return [command(self.ask)]
+
+    async def ask(self, ctx: Context, *, text: str) -> str:
+        """Ask the chat plugin once."""
+        reply = await ctx.answer(text)
+        return reply.text if reply else "no answer"
+
+
+async def test_an_ephemeral_question_is_answered_and_never_remembered(chat_bot, server) -> None:
+    async with chat_bot(plugins={"asker": Asker()}) as bot:
+        await bot.send("my name is Ann", mention=True, user=ANN)
+        once = await bot.send("!ask what is my name?", user=ANN)
+        await bot.send("and now?", mention=True, user=ANN)
+    assert once.text == "echo: what is my name?"
+    chats = [r for r in server.requests if r.path == "/chat/completions"]
+    assert [m["content"] for m in chats[1].json["messages"][1:]] == ["what is my name?"]
+    assert said(server) == ["my name is Ann", "echo: my name is Ann", "and now?"]
+
+
+async def test_what_is_stored_about_a_user_is_counted(chat_bot) -> None:
+    async with chat_bot() as bot:
+        await bot.send("one", mention=True, user=ANN)
+        await bot.dm("two", user=ANN)
+        found = await bot.bot.plugins.call_all("botkit_user_data", user_id=ANN.id)
+    assert dict(found)["openai_chat"] == {"conversation messages": 4, "daily token counts": 2}
+
+
+async def test_a_server_sets_its_own_temperature(chat_bot, server) -> None:
+    async with chat_bot() as bot:
+        changed = await bot.send("!config openai_chat temperature 0.2", user=bot.admin)
+        await bot.send("here", mention=True, user=ANN)
+        here = server.requests[-1].json["temperature"]
+        await bot.dm("in a DM", user=ANN)
+        elsewhere = server.requests[-1].json["temperature"]
+    assert "0.2" in changed.text
+    assert (here, elsewhere) == (0.2, 0.7)
+
+
+async def test_a_server_admin_may_not_change_the_api_server(chat_bot) -> None:
+    async with chat_bot() as bot:
+        refused = await bot.send("!config openai_chat base_url http://x", user=bot.admin)
+        await bot.send("hi", mention=True, user=ANN)
+    assert "owner" in refused.text
+
+
+async def test_the_owner_may_point_one_server_at_another_api(chat_bot, server) -> None:
+    async with FakeOpenAI(api_key=API_KEY) as other, chat_bot() as bot:
+        other.chat_handler = lambda body: "from the other server"
+        await bot.send(f"!config openai_chat base_url {other.base_url}", user=bot.owner)
+        here = await bot.send("hi", mention=True, user=ANN)
+        in_dm = await bot.dm("hi", user=ANN)
+    assert (here.text, in_dm.text) == ("from the other server", "echo: hi")
+
+
+@pytest.fixture
+def database_url(tmp_path) -> str:
+    return f"sqlite+aiosqlite:///{tmp_path / 'old.db'}"
+
+
+async def test_a_botkit_0_1_database_is_taken_over_with_its_rows(
+    chat_bot, server, tmp_path
+) -> None:
+    engine = create_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    store.metadata.create_all(engine)  # what the 0.1 host made from the declarations
+    with engine.begin() as conn:
+        conn.execute(
+            insert(store.turns),
+            [
+                {
+                    "conversation": "channel:600:41",
+                    "role": r,
+                    "content": c,
+                    "user_id": "41",
+                    "created_at": 1715981400.0,
+                }
+                for r, c in (("user", "kept question"), ("assistant", "kept answer"))
+            ],
+        )
+    engine.dispose()
+    async with chat_bot() as bot:
+        await bot.send("do you remember?", mention=True, user=ANN)
+    assert said(server) == ["kept question", "kept answer", "do you remember?"]
+    with sqlite3.connect(tmp_path / "old.db") as db:
+        assert db.execute("select version_num from botkit_schema_openai_chat").fetchall() == [
+            ("0001",)
+        ]
