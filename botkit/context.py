@@ -78,12 +78,15 @@ class Context:
             raise CommandError(refusal)
 
     async def call_all(self, hook: str, **kwargs: Any) -> list[tuple[str, Any]]:
-        """Other plugins' implementations of ``hook`` for this message (``ctx`` passed for you)."""
-        return await self.plugin.call_all(hook, self.guild_id, ctx=self, **kwargs)
+        """Other plugins' implementations of ``hook`` for this message (``ctx`` and the hook's
+        ``guild_id`` passed for you)."""
+        kwargs.setdefault("guild_id", self.guild_id)
+        return await self.plugin.call_all(hook, in_guild=self.guild_id, ctx=self, **kwargs)
 
     async def call_first(self, hook: str, **kwargs: Any) -> Any:
         """The first other plugin's non-None answer to ``hook`` for this message."""
-        return await self.plugin.call_first(hook, self.guild_id, ctx=self, **kwargs)
+        kwargs.setdefault("guild_id", self.guild_id)
+        return await self.plugin.call_first(hook, in_guild=self.guild_id, ctx=self, **kwargs)
 
     async def answer(self, text: str) -> Reply | None:
         """Run the answer pipeline (knowledge, then respond) for ``text``, in a conversation of

@@ -124,14 +124,16 @@ class PluginHandle:
 
     # --- other plugins ---
 
-    async def call_all(self, hook: str, guild_id: str | None = None, **kwargs: Any) -> list:
-        """Every other plugin's implementation of a runtime hook, switched off ones left out."""
-        skip = self._bot.disabled_in(guild_id) | {self.name}
+    async def call_all(self, hook: str, /, *, in_guild: str | None = None, **kwargs: Any) -> list:
+        """Every other plugin's implementation of a runtime hook, as (plugin, result) pairs;
+        plugins switched off in server ``in_guild`` are left out. Hook arguments go as keywords
+        (``ctx`` and ``plugin`` are filled in for each plugin)."""
+        skip = self._bot.disabled_in(in_guild) | {self.name}
         return await self._bot.plugins.call_all(hook, skip=skip, **kwargs)
 
-    async def call_first(self, hook: str, guild_id: str | None = None, **kwargs: Any) -> Any:
+    async def call_first(self, hook: str, /, *, in_guild: str | None = None, **kwargs: Any) -> Any:
         """The first other plugin's non-None answer to a runtime hook."""
-        skip = self._bot.disabled_in(guild_id) | {self.name}
+        skip = self._bot.disabled_in(in_guild) | {self.name}
         return await self._bot.plugins.call_first(hook, skip=skip, **kwargs)
 
     def implements(self, hook: str) -> list[str]:
