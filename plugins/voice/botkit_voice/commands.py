@@ -192,6 +192,10 @@ async def voice_me(ctx: Context, engine: str, voice: str = "") -> str:
             f"{voice!r} is neither a language code (en, pt-BR) nor a voice name "
             "(en_US-lessac-medium); try again with one."
         )
+    if voice and name in tts.ENGINES:
+        problem = await asyncio.to_thread(engines.language_problem, voice)
+        if problem is not None:
+            raise CommandError(problem)
     problem = await engine_problem(ctx, name, voice or None)
     if problem is not None:
         raise CommandError(problem)

@@ -5,3 +5,7 @@ from __future__ import annotations
 
 class VoiceProblem(Exception):
     """Speech could not be made or heard; the message is a short, clear reply for the user."""
+
+
+class ModelMissing(VoiceProblem):
+    """The Whisper model is not here and could not be fetched."""

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from botkit import Attachment, safe_filename
 from botkit_voice import convert, jobs, pool, whisper_model
-from botkit_voice.errors import VoiceProblem
+from botkit_voice.errors import ModelMissing, VoiceProblem
 from botkit_voice.openai_api import openai_client, openai_failure
 from botkit_voice.settings import VoiceSettings
 
@@ -70,7 +70,13 @@ async def transcribe(
         return ""
     engine = await chosen_engine(settings, data_dir)
     if engine == "whisper":
-        text = await whisper(settings, pcm, language, data_dir)
+        try:
+            text = await whisper(settings, pcm, language, data_dir)
+        except ModelMissing:
+            if settings.stt_engine != "auto":
+                raise
+            log.warning("no Whisper model to use; PocketSphinx listens instead")
+            text = await RECOGNISERS["sphinx"](settings, pcm, language)
     else:
         text = await RECOGNISERS[engine](settings, pcm, language)
     return " ".join(text.split())

@@ -19,7 +19,7 @@ import re
 import threading
 from pathlib import Path
 
-from botkit_voice.errors import VoiceProblem
+from botkit_voice.errors import ModelMissing
 
 log = logging.getLogger("botkit.voice")
 
@@ -137,14 +137,14 @@ async def model_dir(value: str, data_dir: Path) -> Path:
         return found
     if is_directory_setting(value):
         log.error("[voice] whisper_model %s is not a Whisper model directory", value)
-        raise VoiceProblem("The Whisper model of this bot is missing; tell the bot's owner.")
+        raise ModelMissing("The Whisper model of this bot is missing; tell the bot's owner.")
     if not _NAME.match(value):
         log.error("[voice] whisper_model %r is neither a model name nor a directory", value)
-        raise VoiceProblem("The Whisper model of this bot is misconfigured; tell the bot's owner.")
+        raise ModelMissing("The Whisper model of this bot is misconfigured; tell the bot's owner.")
     target = download_dir(data_dir, value)
     try:
         await asyncio.to_thread(fetch, value, target)
     except Exception as exc:
         log.error("could not download the Whisper model %s: %s", value, exc)
-        raise VoiceProblem(DOWNLOAD_FAILED) from None
+        raise ModelMissing(DOWNLOAD_FAILED) from None
     return target

@@ -103,3 +103,9 @@ async def test_mydata_counts_and_forgetme_removes_my_voice(voice_bot):
     assert "- voice: 1 voice choice" in before.text
     assert ("voice", 1) in forgotten
     assert "voice choice" not in after.text
+
+
+async def test_a_language_no_voice_speaks_is_refused(voice_bot):
+    async with voice_bot() as bot:
+        replies = await bot.send("!voice me espeak qq-zz")
+    assert replies.text == "No voice speaks 'qq-zz'; use a code like en, ru, de, fr, es, pt-BR."

@@ -103,7 +103,7 @@ async def test_a_full_queue_answers_busy(voice_bot, voice_message):
     workers = pool.pool(1)
     config = {**WHISPER, "workers": 1, "max_waiting": 0}
     async with voice_bot(config=config) as bot:
-        hold = asyncio.create_task(workers.run(slow, 2, time_limit=30, max_waiting=0))
+        hold = asyncio.create_task(workers.run(slow, 1, time_limit=30, max_waiting=0))
         await asyncio.sleep(0.2)
         try:
             replies = await bot.dm("", attachments=[voice_note(bot, voice_message)])
@@ -116,3 +116,24 @@ async def test_recognition_past_its_time_out_gets_a_clear_reply(voice_bot, voice
     async with voice_bot(config={**WHISPER, "stt_timeout": 0.05}) as bot:
         replies = await bot.dm("", attachments=[voice_note(bot, voice_message)])
     assert replies.text == "Recognising that audio took too long; send a shorter clip."
+
+
+async def test_auto_falls_back_to_sphinx_when_no_whisper_model_can_be_had(
+    voice_bot, voice_message, monkeypatch, caplog
+):
+    import faster_whisper
+
+    def unreachable(name, output_dir):
+        raise OSError("Network is unreachable")
+
+    async def sphinx(settings, pcm, language):
+        return "heard by sphinx"
+
+    monkeypatch.setattr(faster_whisper, "download_model", unreachable)
+    monkeypatch.setitem(stt.RECOGNISERS, "sphinx", sphinx)
+    config = {"stt_engine": "auto", "whisper_model": "base"}
+    async with voice_bot(config=config) as bot:
+        with caplog.at_level(logging.WARNING, "botkit.voice"):
+            replies = await bot.dm("", attachments=[voice_note(bot, voice_message)])
+    assert replies.text.split("\n")[0] == "🎤 heard by sphinx"
+    assert "no Whisper model to use; PocketSphinx listens instead" in caplog.text
