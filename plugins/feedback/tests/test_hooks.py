@@ -161,3 +161,27 @@ async def test_delete_user_data_takes_their_message_out_of_others_notes(feedback
         None,
         None,
     )
+
+
+async def test_forgetme_leaves_nothing_of_the_user(feedback_bot, ask, stored):
+    async with feedback_bot() as bot:
+        answer = await ask(bot, "zebra question", user=bot.member)
+        await bot.send(f"!correct {answer.id} zebra fix", user=bot.member)
+        await bot.send(f"!correct {answer.id} a better answer", user=bot.admin)
+        await bot.send("!feedback zebra opinion", user=bot.member, reply_to=answer.id)
+        await bot.send("zebra aside", user=bot.member)
+        [aside] = [k for k, m in bot.adapter.messages.items() if m.content == "zebra aside"]
+        await bot.send("!feedback off-topic", user=bot.admin, reply_to=aside)
+        await bot.react(answer.id, "👍", user=bot.member)
+        await bot.send("!forgetme", user=bot.member)
+        await bot.send("!forgetme confirm", user=bot.member)
+        left = [
+            str(value)
+            for table in ("feedback_corrections", "feedback_notes", "feedback_ratings")
+            for row in await stored(bot, table)
+            for value in row.values()
+            if value is not None
+        ]
+    assert not [v for v in left if "zebra" in v or v == bot.member.id]
+    assert "a better answer" in left
+    assert "off-topic" in left

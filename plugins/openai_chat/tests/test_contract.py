@@ -3,12 +3,13 @@ settings from chat, and tables upgraded in place."""
 
 from __future__ import annotations
 
+import re
 import sqlite3
 
 import pytest
 from botkit_openai_chat import store
 from conftest import API_KEY, said
-from sqlalchemy import create_engine, insert
+from sqlalchemy import create_engine, insert, inspect, text
 
 from botkit import Command, Context, User, command, hookimpl
 from botkit_testkit.openai_server import FakeOpenAI
@@ -107,3 +108,30 @@ async def test_a_botkit_0_1_database_is_taken_over_with_its_rows(
         assert db.execute("select version_num from botkit_schema_openai_chat").fetchall() == [
             ("0001",)
         ]
+
+
+async def everything_stored(bot, prefix: str) -> list[str]:
+    """Every value in every table of the plugin, as text."""
+    async with bot.bot.storage.engine.connect() as conn:
+        names = await conn.run_sync(lambda sync: inspect(sync).get_table_names())
+        found = []
+        for name in names:
+            if name.startswith(prefix):
+                rows = await conn.execute(text(f"select * from {name}"))
+                found += [str(value) for row in rows for value in row if value is not None]
+    return found
+
+
+async def test_forgetme_leaves_nothing_of_the_user(chat_bot, server) -> None:
+    bob = User(id="42", name="bob")
+    async with chat_bot() as bot:
+        mine = await bot.send("zebra plans", mention=True, user=ANN)
+        await bot.dm("zebra in private", user=ANN)
+        theirs = await bot.send("a question", mention=True, user=bob)
+        await bot.send("zebra answer to that", user=ANN, reply_to=theirs[0].id)
+        await bot.send("what plans?", user=bob, reply_to=mine[0].id)
+        await bot.send("!forgetme", user=ANN)
+        await bot.send("!forgetme confirm", user=ANN)
+        left = await everything_stored(bot, "openai_chat_")
+    assert not [v for v in left if "zebra" in v or ANN.id in re.split(r"\D+", v)]
+    assert "what plans?" in left
