@@ -1,7 +1,8 @@
-"""Sessions over the host and every plugin distribution under plugins/."""
+"""Sessions over the host, the test kit and every distribution under plugins/ and adapters/."""
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 
 import nox
@@ -18,9 +19,17 @@ PLUGIN_DIRS = sorted(
 )
 
 
+def with_extras(directory: str) -> str:
+    """``./plugins/voice[test,whisper]``: a distribution with every extra it declares."""
+    project = tomllib.loads((ROOT / directory / "pyproject.toml").read_text())["project"]
+    extras = sorted(project.get("optional-dependencies", {}))
+    return f"./{directory}" + (f"[{','.join(extras)}]" if extras else "")
+
+
 def install_all(session: nox.Session) -> None:
-    """Install the host, the test kit and every plugin and adapter as real distributions."""
-    session.install(".[test]", "./testkit", *(f"./{d}" for d in PLUGIN_DIRS))
+    """Install the host, the test kit and every plugin and adapter as real distributions,
+    each with all its extras (Whisper and Piper voices included), in one resolution."""
+    session.install(".[test]", "./testkit", *(with_extras(d) for d in PLUGIN_DIRS))
 
 
 @nox.session

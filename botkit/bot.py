@@ -19,6 +19,7 @@ from botkit.config import Config, ConfigError
 from botkit.context import CommandError, Context
 from botkit.gate import Gate
 from botkit.handle import Capabilities, PluginHandle, wall_clock
+from botkit.metrics import create as create_metrics
 from botkit.migrations import Schema, upgrade
 from botkit.models import Attachment, ChannelKind, File, Message, Reaction, Reply, Sent
 from botkit.plugins import Plugins
@@ -62,6 +63,7 @@ class Bot:
         self.server_config = ServerConfig(self)
         self.gate = Gate(self)
         self.ready = asyncio.Event()
+        self.metrics = create_metrics(self)
         self._handles: dict[str, PluginHandle] = {}
         self._guild_disabled: dict[str, frozenset[str]] = {}
         self._schemas: list[Schema] = []
@@ -150,9 +152,11 @@ class Bot:
         await self.gate.load()
         await self.plugins.call_all("botkit_startup", plugin=None)
         self.ready.set()
+        await self.metrics.start()
 
     async def stop(self) -> None:
         self.ready.clear()
+        await self.metrics.stop()
         await self.plugins.call_all("botkit_shutdown", plugin=None)
         await self.storage.close()
 
@@ -166,6 +170,23 @@ class Bot:
             message, self.config.bot, self.adapter.bot_user_id
         )
 
+    # --- what adapters read ---
+
+    @property
+    def prefix(self) -> str:
+        """The command prefix (``!``)."""
+        return self.config.bot.prefix
+
+    def command_list(self) -> list[Command]:
+        """Every command once, by name (for slash commands, ``setMyCommands``)."""
+        return self.commands.unique()
+
+    @property
+    def observed(self) -> bool:
+        """Whether some plugin watches every message (else an adapter may skip what
+        :meth:`wants` says is not for the bot)."""
+        return bool(self.plugins.implements("botkit_message_received"))
+
     def context(self, message: Message, plugin: str = "builtin") -> Context:
         return Context(message=message, plugin=self.plugin_handle(plugin), bot=self)
 
@@ -173,26 +194,28 @@ class Bot:
         """Run one incoming message through commands or the answer pipeline."""
         if message.author.is_bot or message.author.id == self.adapter.bot_user_id:
             return
-        message = self._with_owner(self._cleaned(message))
-        skip = self.disabled_in(message.guild_id)
-        ctx = self.context(message)
-        await self.plugins.call_all("botkit_message_received", ctx=ctx, skip=skip)
-        prefix = self.config.bot.prefix
-        if message.content.startswith(prefix) and len(message.content) > len(prefix):
-            await self.run_command(ctx, message.content[len(prefix) :], skip)
-        elif should_answer(message, self.config.bot, self.adapter.bot_user_id):
-            await self.answer(ctx, skip)
+        with self.metrics.message():
+            message = self._with_owner(self._cleaned(message))
+            skip = self.disabled_in(message.guild_id)
+            ctx = self.context(message)
+            await self.plugins.call_all("botkit_message_received", ctx=ctx, skip=skip)
+            prefix = self.config.bot.prefix
+            if message.content.startswith(prefix) and len(message.content) > len(prefix):
+                await self.run_command(ctx, message.content[len(prefix) :], skip)
+            elif should_answer(message, self.config.bot, self.adapter.bot_user_id):
+                await self.answer(ctx, skip)
 
     async def handle_command(self, message: Message, cmd: Command, values: dict[str, Any]) -> None:
         """Run ``cmd`` with arguments the adapter already bound (a slash command's options)."""
         if message.author.is_bot:
             return
-        message = self._with_owner(message)
-        values = {k: clean_text(v) if isinstance(v, str) else v for k, v in values.items()}
-        skip = self.disabled_in(message.guild_id)
-        ctx = self.context(message)
-        await self.plugins.call_all("botkit_message_received", ctx=ctx, skip=skip)
-        await self.run_bound(cmd, ctx, values, skip)
+        with self.metrics.message():
+            message = self._with_owner(message)
+            values = {k: clean_text(v) if isinstance(v, str) else v for k, v in values.items()}
+            skip = self.disabled_in(message.guild_id)
+            ctx = self.context(message)
+            await self.plugins.call_all("botkit_message_received", ctx=ctx, skip=skip)
+            await self.run_bound(cmd, ctx, values, skip)
 
     async def handle_reaction(self, reaction: Reaction) -> None:
         """Tell plugins that a user reacted to one of the bot's messages."""
@@ -238,10 +261,12 @@ class Bot:
         (prefix and slash commands alike)."""
         prefix = self.config.bot.prefix
         if cmd.plugin in skip:
+            self.metrics.refused(cmd.name, "disabled")
             await ctx.reply(f"{prefix}{cmd.name} is disabled in this server.")
             return
         verdict = await self.gate.check(cmd, ctx.message)
         if verdict.refused:
+            self.metrics.refused(cmd.name, verdict.kind)
             log.info(
                 "refused %s%s to user %s: %s",
                 prefix,
@@ -253,7 +278,8 @@ class Bot:
                 await ctx.reply(verdict.reason)
             return
         log.debug("command %s%s by user %s", prefix, cmd.name, ctx.message.author.id)
-        await self.invoke(cmd, ctx.for_plugin(cmd.plugin), values)
+        with self.metrics.command(cmd.name):
+            await self.invoke(cmd, ctx.for_plugin(cmd.plugin), values)
 
     async def _unknown(self, ctx: Context, name: str) -> None:
         """Answer "!wow" only when it is a likely typo or sent in a DM: not for the bot else."""
@@ -312,7 +338,8 @@ class Bot:
     async def answer(self, ctx: Context, skip: frozenset[str]) -> None:
         """Answer a plain message; a hook raising CommandError is answered with its text."""
         try:
-            await self._answer(ctx, skip)
+            with self.metrics.answer():
+                await self._answer(ctx, skip)
         except CommandError as exc:
             log.info("answer to message %s refused: %s", ctx.message.id, exc)
             await ctx.reply(str(exc))
@@ -423,6 +450,7 @@ class Bot:
     async def send(self, channel: Any, reply: Reply, reply_to: str | None = None) -> list[Sent]:
         """Send text split at the adapter's limit; files go with the last part. A reply longer
         than ``[bot] max_reply_messages`` messages goes as a ``reply.md`` file instead."""
+        self.metrics.replied()
         text = clean_text(reply.text)
         chunks = split_text(text, self.adapter.text_limit) or [""]
         files = reply.files

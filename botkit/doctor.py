@@ -35,11 +35,12 @@ async def diagnose(bot: Bot, out: TextIO) -> int:
     await bot.storage.close()
     for status in bot.plugins.statuses.values():
         print(f"plugin {status.name:<14} {status.state}", file=out)
-    for p in problems:
-        mark = "ERROR" if p.severity == "error" else "warning"
+    for p in sorted(problems, key=lambda p: p.severity == "info"):
+        mark = {"error": "ERROR", "info": "info"}.get(p.severity, "warning")
         print(f"{mark}: {p.message}" + (f"\n  fix: {p.fix}" if p.fix else ""), file=out)
     errors = sum(p.severity == "error" for p in problems)
-    print(f"{errors} error(s), {len(problems) - errors} warning(s)", file=out)
+    warnings = sum(p.severity not in ("error", "info") for p in problems)
+    print(f"{errors} error(s), {warnings} warning(s)", file=out)
     return 1 if errors else 0
 
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from botkit.commands import Permission
-from botkit.models import User
+from botkit.models import Channel, Reply, Sent, User
 from botkit.paths import inside
 
 if TYPE_CHECKING:
@@ -139,6 +139,17 @@ class PluginHandle:
     def implements(self, hook: str) -> list[str]:
         """The loaded plugins that implement ``hook``."""
         return self._bot.plugins.implements(hook)
+
+    def has_command(self, name: str) -> bool:
+        """Whether a command (or alias) of that name is installed, e.g. before suggesting it."""
+        return name.lower() in self._bot.commands.by_name
+
+    # --- posting outside a message's handling ---
+
+    async def send(self, channel: Channel, content: str | Reply) -> list[Sent]:
+        """Post in ``channel`` from a background task (a finished job, a reminder)."""
+        reply = content if isinstance(content, Reply) else Reply(text=content)
+        return await self._bot.send(channel, reply)
 
 
 def wall_clock() -> float:

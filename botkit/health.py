@@ -11,4 +11,4 @@ class Problem:
 
     message: str
     fix: str = ""
-    severity: str = "error"  # error, warning
+    severity: str = "error"  # error, warning, or info (shown by doctor, never counted)

@@ -50,7 +50,8 @@ def test_plugins_list_shows_state_and_commands(builtins_only, capsys) -> None:
     assert lines[:2] == [
         "plugins:",
         f"  builtin        {__version__:<9} ok       config, forgetme, getfile, help, hi, "
-        "instruction, mydata, plugin, plugins",
+        "instruction, mydata, plugin, plugins, rules, rules add, rules check, rules cooldown, "
+        "rules remove, rules silent",
     ]
     assert "  console        " in "\n".join(lines[lines.index("adapters:") :])
 

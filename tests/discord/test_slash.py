@@ -73,6 +73,12 @@ async def test_sync_registers_typed_commands(tmp_path, capsys) -> None:
         "plugins",
         "quiet",
         "roll",
+        "rules",
+        "rules_add",
+        "rules_check",
+        "rules_cooldown",
+        "rules_remove",
+        "rules_silent",
         "scale",
         "train_start",
     ]
@@ -92,7 +98,7 @@ async def test_sync_registers_typed_commands(tmp_path, capsys) -> None:
     assert commands["scale"]["default_member_permissions"] == 32  # Manage Server
     assert commands["train_start"]["default_member_permissions"] == 8  # Administrator
     assert commands["hi"]["default_member_permissions"] is None
-    assert capsys.readouterr().out.startswith("synced 14 slash command(s) globally")
+    assert capsys.readouterr().out.startswith("synced 20 slash command(s) globally")
 
 
 async def test_sync_to_chosen_servers(tmp_path, capsys) -> None:
@@ -101,7 +107,7 @@ async def test_sync_to_chosen_servers(tmp_path, capsys) -> None:
         assert await sync_commands(bot, fake.token) == 0
     (put,) = [r for r in fake.requests if r.method == "PUT"]
     assert put.path == f"/applications/{fake.application_id}/guilds/{fake.guild_id}/commands"
-    assert len(put.json) == 14
+    assert len(put.json) == 20
 
 
 async def test_sync_failure_is_one_line(tmp_path, capsys) -> None:

@@ -134,7 +134,7 @@ class DiscordAdapter:
         Raises DiscordStartError (one line) when Discord cannot be reached or refuses.
         """
         self.bot = bot
-        self.slash_commands = slash.register(self.tree, bot.commands.unique(), self._invoke_slash)
+        self.slash_commands = slash.register(self.tree, bot.command_list(), self._invoke_slash)
         await self.login()
         if self.settings.sync_commands:
             await self.sync_commands()
@@ -189,7 +189,7 @@ class DiscordAdapter:
     async def run(self) -> None:
         """Stay connected to the gateway until the client is closed."""
         assert self.bot is not None, "connect first"
-        self._observed = bool(self.bot.plugins.implements("botkit_message_received"))
+        self._observed = self.bot.observed
         unreachable = (
             f"cannot reach the Discord gateway within {self.settings.connect_timeout:g} s; "
             "check the network"
