@@ -489,6 +489,8 @@ class Bot:
                     shown, last_edit = text[:limit], self.clock()
         text = clean_text(text)
         chunks = split_text(text, limit)
+        if first is not None:
+            self.metrics.replied()
         if first is None:
             if chunks or reply.files:
                 await self.send(channel, attrs.evolve(reply, stream=None, text=text), reply_to)

@@ -101,6 +101,24 @@ class LoggingSettings:
     )
 
 
+def _listen(instance: Any, attribute: Any, value: str) -> None:
+    if value:
+        from botkit.metrics import parse_listen
+
+        parse_listen(value)
+
+
+@attrs.define
+class MetricsSettings:
+    """The ``[metrics]`` section: Prometheus metrics and a health check over HTTP."""
+
+    listen: str = setting(
+        "",
+        "host:port serving /metrics and /healthz, e.g. 127.0.0.1:9108; empty: off",
+        _listen,
+    )
+
+
 @attrs.define
 class Config:
     """The loaded configuration file."""
@@ -111,6 +129,7 @@ class Config:
     storage: StorageSettings
     plugins: PluginsSettings
     logging: LoggingSettings = attrs.Factory(LoggingSettings)
+    metrics: MetricsSettings = attrs.Factory(MetricsSettings)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str] | None = None) -> Config:
@@ -139,6 +158,7 @@ class Config:
             storage=build_settings(StorageSettings, raw.get("storage", {}), where, "storage"),
             plugins=build_settings(PluginsSettings, raw.get("plugins", {}), where, "plugins"),
             logging=build_settings(LoggingSettings, raw.get("logging", {}), where, "logging"),
+            metrics=build_settings(MetricsSettings, raw.get("metrics", {}), where, "metrics"),
         )
 
     @property
