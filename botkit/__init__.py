@@ -24,6 +24,7 @@ from botkit.handle import Capabilities, PluginHandle
 from botkit.health import Problem
 from botkit.hookspecs import hookimpl
 from botkit.logs import redact, remember_secret
+from botkit.metrics import count_tokens, set_job_counts, set_queue_depth
 from botkit.models import (
     Attachment,
     Audio,
@@ -94,6 +95,7 @@ __all__ = [
     "VoiceError",
     "clean_text",
     "command",
+    "count_tokens",
     "ffmpeg_executable",
     "hookimpl",
     "not_negative",
@@ -101,6 +103,8 @@ __all__ = [
     "redact",
     "remember_secret",
     "safe_filename",
+    "set_job_counts",
+    "set_queue_depth",
     "setting",
     "split_text",
 ]
