@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import attrs
 from sqlalchemy import Select, delete, func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
-from botkit.storage import Storage
 from botkit_feedback.records import Correction, Forgotten, Note, Rating
 from botkit_feedback.tables import corrections, notes, ratings
+
+if TYPE_CHECKING:
+    from botkit import Storage
 
 __all__ = ["Correction", "Forgotten", "Note", "Rating"]
 
@@ -55,8 +57,7 @@ async def add_note(storage: Storage, note: Note) -> int:
 
 async def set_rating(storage: Storage, rating: Rating) -> None:
     """Record a rating, replacing the same user's earlier rating of that message."""
-    dialect = postgresql if storage.dialect == "postgresql" else sqlite
-    stmt = dialect.insert(ratings).values(**attrs.asdict(rating))
+    stmt = storage.insert(ratings).values(**attrs.asdict(rating))
     stmt = stmt.on_conflict_do_update(
         index_elements=["channel_id", "message_id", "user_id"],
         set_={"value": stmt.excluded.value, "created_at": stmt.excluded.created_at},

@@ -8,6 +8,8 @@ from urllib.parse import urlsplit
 
 import openai
 
+import botkit
+
 log = logging.getLogger("botkit.openai_chat")
 
 MASK = "[redacted]"
@@ -21,10 +23,11 @@ CREDENTIAL = re.compile(
 
 
 def redact(text: str, secret: str | None) -> str:
-    """``text`` with ``secret`` and anything else that looks like a credential masked."""
+    """``text`` with ``secret`` and anything else that looks like a credential masked (by
+    this plugin's patterns, then by the host's, which also knows every remembered secret)."""
     if secret:
         text = text.replace(secret, MASK)
-    return CREDENTIAL.sub(MASK, text)
+    return botkit.redact(CREDENTIAL.sub(MASK, text))
 
 
 def reason(exc: openai.APIError, secret: str | None) -> str:

@@ -21,7 +21,6 @@ from sqlalchemy import (
     or_,
     select,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Delete, Insert
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -243,8 +242,7 @@ def _prune(conversations: set[str], keep: int) -> Delete:
 
 def _add_tokens(storage: Storage) -> Insert:
     """Add tokens to a (day, guild, user) row, creating the row if needed."""
-    dialect = postgresql if storage.dialect == "postgresql" else sqlite
-    stmt = dialect.insert(usage)
+    stmt = storage.insert(usage)
     return stmt.on_conflict_do_update(
         index_elements=["day", "guild_id", "user_id"],
         set_={"tokens": usage.c.tokens + stmt.excluded.tokens},
