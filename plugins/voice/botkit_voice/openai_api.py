@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import importlib
 import logging
 import os
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from botkit_voice.errors import VoiceProblem
 from botkit_voice.settings import VoiceSettings
@@ -13,6 +15,11 @@ if TYPE_CHECKING:
     import openai
 
 log = logging.getLogger("botkit.voice")
+
+
+async def load(module: str) -> Any:
+    """Import a heavy module (openai: about a second) in a thread, not on the event loop."""
+    return await asyncio.to_thread(importlib.import_module, module)
 
 
 def openai_client(settings: VoiceSettings, timeout: float) -> openai.AsyncOpenAI:

@@ -15,7 +15,7 @@ from pathlib import Path
 from botkit import Attachment, safe_filename
 from botkit_voice import convert, jobs, pool, whisper_model
 from botkit_voice.errors import ModelMissing, VoiceProblem
-from botkit_voice.openai_api import openai_client, openai_failure
+from botkit_voice.openai_api import load, openai_client, openai_failure
 from botkit_voice.settings import VoiceSettings
 
 log = logging.getLogger("botkit.voice")
@@ -154,7 +154,7 @@ def sphinx_language(language: str) -> str:
 
 async def google(settings: VoiceSettings, pcm: bytes, language: str) -> str:
     """Google's free web speech API through SpeechRecognition, in a worker thread (I/O)."""
-    import speech_recognition as sr
+    sr = await load("speech_recognition")
 
     def recognise() -> str:
         recognizer = sr.Recognizer()
@@ -177,8 +177,7 @@ async def google(settings: VoiceSettings, pcm: bytes, language: str) -> str:
 
 async def openai_transcribe(settings: VoiceSettings, pcm: bytes, language: str) -> str:
     """The transcription endpoint of the configured OpenAI-compatible API."""
-    import openai
-
+    openai = await load("openai")
     try:
         async with openai_client(settings, settings.stt_timeout) as client:
             result = await client.audio.transcriptions.create(

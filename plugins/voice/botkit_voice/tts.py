@@ -18,7 +18,7 @@ import espeakng_loader
 from botkit import Audio
 from botkit_voice import jobs, pool, process
 from botkit_voice.errors import VoiceProblem
-from botkit_voice.openai_api import openai_client, openai_failure
+from botkit_voice.openai_api import load, openai_client, openai_failure
 from botkit_voice.settings import VoiceSettings
 
 log = logging.getLogger("botkit.voice")
@@ -176,8 +176,7 @@ async def espeak_program(settings: VoiceSettings, text: str, language: str, path
 
 async def openai_speak(settings: VoiceSettings, directory: Path, text: str) -> Audio:
     """The speech endpoint of the configured OpenAI-compatible API."""
-    import openai
-
+    openai = await load("openai")
     path = new_path(directory, "wav")
     try:
         async with openai_client(settings, settings.tts_timeout) as client:
