@@ -51,6 +51,7 @@ def voice_bot(botkit_harness: Callable[..., Any]) -> Callable[..., Any]:
         plugins: dict[str, object] | None = None,
         voice: Any = RecordingVoice,
         voice_notes: bool = False,
+        extra_config: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> Any:
         adapter = RecordingAdapter(
@@ -58,8 +59,7 @@ def voice_bot(botkit_harness: Callable[..., Any]) -> Callable[..., Any]:
         )
         everything = {"voice": botkit_voice, "chat": EchoChat(), **(plugins or {})}
         section = {"tts_engine": "espeak", "stt_engine": "sphinx", **(config or {})}
-        return botkit_harness(
-            plugins=everything, config={"voice": section}, adapter=adapter, **kwargs
-        )
+        sections = {"voice": section, **(extra_config or {})}
+        return botkit_harness(plugins=everything, config=sections, adapter=adapter, **kwargs)
 
     return start
