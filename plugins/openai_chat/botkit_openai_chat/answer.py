@@ -10,7 +10,7 @@ from typing import Any
 import openai
 from sqlalchemy.exc import SQLAlchemyError
 
-from botkit import Context, Reply, clean_text
+from botkit import Context, Reply, clean_text, count_tokens
 from botkit_openai_chat import client, conversation, errors, prompt, store
 from botkit_openai_chat.limits import day_of, duration, until_midnight
 from botkit_openai_chat.state import ChatState
@@ -20,7 +20,7 @@ log = logging.getLogger("botkit.openai_chat")
 EMPTY_ANSWER = "The model sent an empty answer. Please ask again in other words."
 HOOK_SHARE = 0.9  # of the host's hook time-out, so that a reply always goes out in time
 
-Record = Callable[[str, int | None], Awaitable[None]]
+Record = Callable[[str, "client.Usage | None"], Awaitable[None]]
 
 
 async def respond(
@@ -67,10 +67,14 @@ async def respond(
     )
     body = client.chat_body(settings, model, messages, stream=settings.stream)
 
-    async def record(answer: str, tokens: int | None) -> None:
-        if tokens is None:
-            tokens = sum(prompt.approx_tokens(m["content"]) for m in messages)
-            tokens += prompt.approx_tokens(answer)
+    async def record(answer: str, usage: client.Usage | None) -> None:
+        if usage is None:  # a server that does not count: estimate
+            usage = client.Usage(
+                sum(prompt.approx_tokens(m["content"]) for m in messages),
+                prompt.approx_tokens(answer),
+            )
+        tokens = usage.prompt + usage.completion
+        count_tokens(ctx.plugin, usage.prompt, usage.completion)
         exchange = store.Exchange(
             conversation=chat.key,
             question=text,
@@ -113,7 +117,7 @@ async def complete(
     text = clean_text(answer.text)
     if not text.strip():
         return EMPTY_ANSWER
-    await record(text, answer.tokens)
+    await record(text, answer.usage)
     return Reply(text=text, speak=True)
 
 
@@ -122,12 +126,12 @@ async def streamed(
 ) -> AsyncIterator[str]:
     """Yield the answer as it is written; the usage chunk at the end gives the tokens."""
     parts: list[str] = []
-    tokens = None
+    usage = None
     try:
         async with state.slots:
             async for piece in client.stream(api, body):
-                if isinstance(piece, int):
-                    tokens = piece
+                if isinstance(piece, client.Usage):
+                    usage = piece
                 else:
                     piece = clean_text(piece)
                     parts.append(piece)
@@ -138,7 +142,7 @@ async def streamed(
             return
     answer = "".join(parts)
     if answer.strip():
-        await record(answer, tokens)
+        await record(answer, usage)
     else:
         yield EMPTY_ANSWER
 

@@ -29,11 +29,33 @@ UNREADABLE = "the chat answer is not the JSON the chat completions API sends"
 
 
 @attrs.frozen
+class Usage:
+    """The tokens a request cost, as the server counted them."""
+
+    prompt: int
+    completion: int
+
+
+@attrs.frozen
 class Answer:
     """A whole answer: its text (the refusal, if the model refused) and the tokens it cost."""
 
     text: str
-    tokens: int | None
+    usage: Usage | None
+
+
+def usage_of(data: dict[str, Any]) -> Usage | None:
+    """The ``usage`` object of a completion or of the last streamed chunk, if it has one."""
+    usage = data.get("usage")
+    if not usage:
+        return None
+    prompt, completion = usage.get("prompt_tokens", 0), usage.get("completion_tokens", 0)
+    if not isinstance(prompt, int) or not isinstance(completion, int):
+        total = usage.get("total_tokens")
+        if not isinstance(total, int):
+            raise TypeError("usage without token counts")
+        return Usage(0, total)
+    return Usage(prompt, completion)
 
 
 def make_client(settings: ChatSettings, api_key: str) -> openai.AsyncOpenAI:
@@ -96,20 +118,19 @@ async def complete(client: openai.AsyncOpenAI, body: dict[str, Any]) -> Answer:
         choices = data.get("choices") or [{}]
         message = choices[0].get("message") or {}
         text = message.get("content") or message.get("refusal") or ""
-        usage = data.get("usage") or {}
-        tokens = usage.get("total_tokens")
-        if not isinstance(text, str) or not isinstance(tokens, int | None):
+        usage = usage_of(data)
+        if not isinstance(text, str):
             raise TypeError("wrong types")
     except (ValueError, TypeError, AttributeError) as exc:
         raise openai.APIResponseValidationError(
             response, response.text[:200], message=UNREADABLE
         ) from exc
-    return Answer(text, tokens)
+    return Answer(text, usage)
 
 
-async def stream(client: openai.AsyncOpenAI, body: dict[str, Any]) -> AsyncIterator[str | int]:
-    """Yield the pieces of a streamed answer as they come (``str``), and the total tokens
-    (``int``) when the usage chunk at the end says them."""
+async def stream(client: openai.AsyncOpenAI, body: dict[str, Any]) -> AsyncIterator[str | Usage]:
+    """Yield the pieces of a streamed answer as they come (``str``), and its ``Usage`` when
+    the usage chunk at the end says it."""
     response: httpx2.Response = await client.post(
         PATH, cast_to=httpx2.Response, content=encode(body), options=options(), stream=True
     )
@@ -126,7 +147,7 @@ async def stream(client: openai.AsyncOpenAI, body: dict[str, Any]) -> AsyncItera
         await response.aclose()
 
 
-def _chunk(response: httpx2.Response, data: str) -> list[str | int]:
+def _chunk(response: httpx2.Response, data: str) -> list[str | Usage]:
     """What one ``chat.completion.chunk`` event holds; an error event raises like the SDK."""
     try:
         chunk = json.loads(data)
@@ -136,16 +157,16 @@ def _chunk(response: httpx2.Response, data: str) -> list[str | int]:
             raise openai.APIError(
                 message or "An error occurred during streaming", response.request, body=error
             )
-        found: list[str | int] = [
+        found: list[str | Usage] = [
             choice["delta"]["content"]
             for choice in chunk.get("choices") or ()
             if (choice.get("delta") or {}).get("content")
         ]
-        tokens = (chunk.get("usage") or {}).get("total_tokens")
-        if isinstance(tokens, int):
-            found.append(tokens)
-        if not all(isinstance(piece, str | int) for piece in found):
+        if not all(isinstance(piece, str) for piece in found):
             raise TypeError("wrong types")
+        usage = usage_of(chunk)
+        if usage is not None:
+            found.append(usage)
     except (ValueError, TypeError, AttributeError, KeyError) as exc:
         raise openai.APIResponseValidationError(response, data[:200], message=UNREADABLE) from exc
     return found
