@@ -56,8 +56,8 @@ def sphinx(pcm: bytes, rate: int, width: int, model: str) -> str:
 def whisper(pcm: bytes, model_dir: str, language: str, threads: int) -> str:
     """faster-whisper on 16 kHz 16-bit mono ``pcm`` with the model in ``model_dir``.
 
-    ``language`` is a code like "en" or "pt-BR" ("" to detect it); an English-only model
-    always hears English.
+    ``language`` is a code like "en" or "pt-BR"; a language the model does not know is
+    detected instead, and an English-only model always hears English.
     """
     import numpy as np
 
@@ -68,6 +68,8 @@ def whisper(pcm: bytes, model_dir: str, language: str, threads: int) -> str:
         model = WhisperModel(model_dir, device="cpu", compute_type="int8", cpu_threads=threads)
         _whisper_models[(model_dir, threads)] = model
     audio = np.frombuffer(pcm, dtype=np.int16).astype(np.float32) / 32768.0
-    code = language.split("-")[0].lower() if model.model.is_multilingual else "en"
-    segments, _ = model.transcribe(audio, language=code or None, beam_size=5)
+    code = language.split("-")[0].lower()
+    known = model.supported_languages  # ["en"] for an English-only model
+    chosen = code if code in known else ("en" if known == ["en"] else None)  # None: detect
+    segments, _ = model.transcribe(audio, language=chosen, beam_size=5)
     return " ".join(segment.text.strip() for segment in segments)
