@@ -137,3 +137,12 @@ async def test_auto_falls_back_to_sphinx_when_no_whisper_model_can_be_had(
             replies = await bot.dm("", attachments=[voice_note(bot, voice_message)])
     assert replies.text.split("\n")[0] == "🎤 heard by sphinx"
     assert "no Whisper model to use; PocketSphinx listens instead" in caplog.text
+
+
+async def test_an_english_only_model_hears_english_whatever_the_servers_language(
+    voice_bot, voice_message
+):
+    async with voice_bot(config=WHISPER) as bot:
+        await bot.send("!voice language de")
+        replies = await bot.send("", attachments=[voice_note(bot, voice_message)], mention=True)
+    assert words(replies.text.split("\n")[0]) == PHRASE.split()
