@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib.util
 import time
 from pathlib import Path
 
-from botkit import Audio, CommandError, Context, Problem, hookimpl
+from botkit import Audio, CommandError, Context, PluginHandle, Problem, hookimpl
 from botkit_piper import speak, voices
 from botkit_piper.settings import PiperSettings
 
@@ -35,7 +36,7 @@ def remove_stale(directory: Path, older_than: float) -> None:
                 path.unlink()
 
 
-def settings_of(plugin) -> PiperSettings:
+def settings_of(plugin: PluginHandle) -> PiperSettings:
     return plugin.settings or PiperSettings()
 
 
@@ -45,7 +46,7 @@ def botkit_settings() -> type:
 
 
 @hookimpl
-async def botkit_startup(plugin) -> None:
+async def botkit_startup(plugin: PluginHandle) -> None:
     plugin.state = speak.Speaker(settings_of(plugin))
     await asyncio.to_thread(remove_stale, work_dir(plugin.data_dir), STALE_SECONDS)
 
@@ -76,14 +77,14 @@ async def botkit_synthesize(ctx: Context, text: str, engine: str, language: str)
 
 
 @hookimpl
-async def botkit_health(plugin) -> list[Problem]:
+async def botkit_health(plugin: PluginHandle) -> list[Problem]:
     return await asyncio.to_thread(health, settings_of(plugin), plugin.data_dir)
 
 
 def health(settings: PiperSettings, data_dir: Path) -> list[Problem]:
     """The configured voice: present, to be downloaded, or missing (blocking)."""
     problems = []
-    if importlib_missing("piper"):
+    if importlib.util.find_spec("piper") is None:
         problems.append(Problem("piper-tts does not import", "pip install botkit-piper"))
     found = voices.local(settings.voice, data_dir)
     if found is not None:
@@ -104,9 +105,3 @@ def health(settings: PiperSettings, data_dir: Path) -> list[Problem]:
             )
         )
     return problems
-
-
-def importlib_missing(module: str) -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec(module) is None

@@ -1,4 +1,4 @@
-"""!join, !leave, !say and !voice."""
+"""!join, !leave, !say, !voice and !voice me."""
 
 from __future__ import annotations
 
