@@ -1,50 +1,97 @@
 """botkit: a plugin-based chat-bot framework for Discord, Telegram and the console.
 
 Everything a plugin may use is exported here (``__all__``); the rest of the package is the
-host's own and may change without notice.
+host's own and may change without notice. Names load their module on first use, so
+``import botkit`` (and ``botkit --version``) costs next to nothing.
 """
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
-from botkit.adapters.base import (
-    Adapter,
-    AdapterSetup,
-    AdapterSpec,
-    AdapterStartError,
-    Voice,
-    VoiceConnections,
-    VoiceError,
-)
-from botkit.commands import Command, Cooldown, Parameter, Permission, UsageError, command
-from botkit.config import not_negative, positive, setting
-from botkit.context import CommandError, Context
-from botkit.handle import Capabilities, PluginHandle
-from botkit.health import Problem
-from botkit.hookspecs import hookimpl
-from botkit.logs import redact, remember_secret
-from botkit.metrics import count_tokens, set_job_counts, set_queue_depth
-from botkit.models import (
-    Attachment,
-    Audio,
-    Channel,
-    ChannelKind,
-    File,
-    Message,
-    Reaction,
-    ReferencedMessage,
-    Reply,
-    Sent,
-    User,
-)
-from botkit.paths import UnsafePath, safe_filename
-from botkit.text import clean_text, split_text
-
 if TYPE_CHECKING:
+    from botkit.adapters.base import (
+        Adapter,
+        AdapterSetup,
+        AdapterSpec,
+        AdapterStartError,
+        Voice,
+        VoiceConnections,
+        VoiceError,
+    )
+    from botkit.commands import Command, Cooldown, Parameter, Permission, UsageError, command
+    from botkit.config import not_negative, positive, setting
+    from botkit.context import CommandError, Context
+    from botkit.handle import Capabilities, PluginHandle
+    from botkit.health import Problem
+    from botkit.hookspecs import hookimpl
+    from botkit.logs import redact, remember_secret
+    from botkit.metrics import count_tokens, set_job_counts, set_queue_depth
+    from botkit.models import (
+        Attachment,
+        Audio,
+        Channel,
+        ChannelKind,
+        File,
+        Message,
+        Reaction,
+        ReferencedMessage,
+        Reply,
+        Sent,
+        User,
+    )
+    from botkit.paths import UnsafePath, safe_filename
     from botkit.storage import Storage
+    from botkit.text import clean_text, split_text
 
 __version__ = "0.2.0"
+
+_EXPORTS = {
+    "Adapter": "botkit.adapters.base",
+    "AdapterSetup": "botkit.adapters.base",
+    "AdapterSpec": "botkit.adapters.base",
+    "AdapterStartError": "botkit.adapters.base",
+    "Attachment": "botkit.models",
+    "Audio": "botkit.models",
+    "Capabilities": "botkit.handle",
+    "Channel": "botkit.models",
+    "ChannelKind": "botkit.models",
+    "Command": "botkit.commands",
+    "CommandError": "botkit.context",
+    "Context": "botkit.context",
+    "Cooldown": "botkit.commands",
+    "File": "botkit.models",
+    "Message": "botkit.models",
+    "Parameter": "botkit.commands",
+    "Permission": "botkit.commands",
+    "PluginHandle": "botkit.handle",
+    "Problem": "botkit.health",
+    "Reaction": "botkit.models",
+    "ReferencedMessage": "botkit.models",
+    "Reply": "botkit.models",
+    "Sent": "botkit.models",
+    "Storage": "botkit.storage",
+    "UnsafePath": "botkit.paths",
+    "UsageError": "botkit.commands",
+    "User": "botkit.models",
+    "Voice": "botkit.adapters.base",
+    "VoiceConnections": "botkit.adapters.base",
+    "VoiceError": "botkit.adapters.base",
+    "clean_text": "botkit.text",
+    "command": "botkit.commands",
+    "count_tokens": "botkit.metrics",
+    "hookimpl": "botkit.hookspecs",
+    "not_negative": "botkit.config",
+    "positive": "botkit.config",
+    "redact": "botkit.logs",
+    "remember_secret": "botkit.logs",
+    "safe_filename": "botkit.paths",
+    "set_job_counts": "botkit.metrics",
+    "set_queue_depth": "botkit.metrics",
+    "setting": "botkit.config",
+    "split_text": "botkit.text",
+}
 
 
 def ffmpeg_executable() -> str | None:
@@ -55,11 +102,16 @@ def ffmpeg_executable() -> str | None:
 
 
 def __getattr__(name: str) -> Any:
-    if name == "Storage":  # imports SQLAlchemy: only when a plugin asks for it
-        from botkit.storage import Storage
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'botkit' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
 
-        return Storage
-    raise AttributeError(f"module 'botkit' has no attribute {name!r}")
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
 
 
 __all__ = [

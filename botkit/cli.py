@@ -7,7 +7,6 @@ Heavy modules (the bot, storage, adapters) are imported inside the handlers, so
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 from pathlib import Path
@@ -107,6 +106,8 @@ def default_level(args: argparse.Namespace) -> str:
 
 
 def cmd_run(args: argparse.Namespace, config: Config) -> int:
+    import asyncio
+
     from botkit.adapters import registry
     from botkit.bot import Bot
     from botkit.runner import serve
@@ -117,6 +118,8 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
 
 
 def cmd_sync(args: argparse.Namespace, config: Config) -> int:
+    import asyncio
+
     from botkit.adapters import registry
     from botkit.adapters.base import AdapterStartError
     from botkit.bot import Bot
@@ -189,6 +192,8 @@ def cmd_plugins_show(args: argparse.Namespace, config: Config) -> int:
 
 
 def cmd_doctor(args: argparse.Namespace, config: Config) -> int:
+    import asyncio
+
     from botkit.bot import Bot
     from botkit.doctor import diagnose
 

@@ -30,7 +30,7 @@ class Context:
         """The same message as plugin ``name`` sees it (the host calls this per hook)."""
         if name == self.plugin.name:
             return self
-        return attrs.evolve(self, plugin=self._bot.plugin_handle(name))
+        return Context(self.message, self._bot.plugin_handle(name), self._bot)
 
     @property
     def settings(self) -> Any:

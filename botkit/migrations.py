@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import attrs
-from sqlalchemy import MetaData, text
 
 if TYPE_CHECKING:
+    from sqlalchemy import MetaData
     from sqlalchemy.engine import Connection
 
     from botkit.storage import Storage
@@ -39,6 +39,8 @@ class Schema:
 async def upgrade(storage: Storage, schemas: list[Schema]) -> list[tuple[str, str]]:
     """Bring the host's and every plugin's tables up to date; return (plugin, problem) for
     each plugin whose upgrade failed (its tables are left as they were)."""
+    from sqlalchemy import text
+
     from botkit.storage import host_metadata
 
     failures: list[tuple[str, str]] = []

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Column, MetaData, String, Table, Text, event, select
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+
+if TYPE_CHECKING:  # the asyncio extension pulls in the ORM: imported when the engine is made
+    from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 host_metadata = MetaData()
 
@@ -39,6 +41,8 @@ class Storage:
     def engine(self) -> AsyncEngine:
         """The engine, created (and its database driver imported) on first use."""
         if self._engine is None:
+            from sqlalchemy.ext.asyncio import create_async_engine
+
             self._engine = create_async_engine(self.url, **_engine_options(self.url))
             if self.dialect == "sqlite":
                 event.listen(self._engine.sync_engine, "connect", _sqlite_pragmas)
@@ -48,6 +52,8 @@ class Storage:
     def session(self) -> async_sessionmaker[Any]:
         """``async with storage.session() as session`` (or ``session.begin()``)."""
         if self._session is None:
+            from sqlalchemy.ext.asyncio import async_sessionmaker
+
             self._session = async_sessionmaker(self.engine, expire_on_commit=False)
         return self._session
 

@@ -285,7 +285,11 @@ class DiscordAdapter:
             return
         bot = self.bot
         assert bot is not None
-        if not self._observed and not bot.wants(self._converter.glance(message)):
+        if (
+            not self._observed
+            and not message.content.startswith(bot.prefix)
+            and not bot.wants(self._converter.glance(message))
+        ):
             return  # no plugin watches every message, and this one is not for the bot
         await self._guarded(bot.handle(self._converter.message(message)), "message", message.id)
 
