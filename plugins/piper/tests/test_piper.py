@@ -185,3 +185,17 @@ async def test_a_user_chooses_piper_with_the_packaged_voice(piper_bot, tmp_path)
     assert chosen.text == "Your voice: piper, en_US-joe-medium (in every server)."
     [(original, _)] = channels.played  # the probe phrase is not played, only "hello"
     assert original.parent == bot.data_dir / "piper" / "tmp"
+
+
+async def test_espeak_speaks_when_piper_fails(piper_bot, tmp_path, caplog):
+    channels = KeepingVoice(directory=tmp_path)
+    config = {"piper": {"timeout": 0.001}, "voice": {"tts_engine": "piper"}}
+    async with piper_bot(channels=channels, **config) as bot:
+        with caplog.at_level(logging.WARNING, "botkit.voice"):
+            await bot.send("!say hello", user=in_voice())
+            await drained(bot)
+    [(original, _)] = channels.played
+    assert original.parent == bot.data_dir / "voice" / "tmp"  # espeak's
+    assert "the piper engine could not speak (Piper took longer than 0.001 s to speak)" in (
+        caplog.text
+    )

@@ -57,10 +57,16 @@ async def voice_for(ctx: Context) -> tuple[str, str]:
 async def synthesize(ctx: Context, text: str) -> Audio | None:
     """Speech for ``text`` in the author's voice, from this plugin or the one with the engine.
 
-    VoiceProblem when the engine's plugin refused, saying why.
+    When another plugin's engine fails (Piper busy or too slow), espeak-ng speaks instead;
+    None when no plugin has the engine.
     """
     engine, language = await voice_for(ctx)
-    return await speak_with(ctx, text, engine, language)
+    try:
+        return await speak_with(ctx, text, engine, language)
+    except VoiceProblem as exc:
+        log.warning("the %s engine could not speak (%s); speaking with espeak instead", engine, exc)
+    _, server_language = await guild_voice(ctx)
+    return await speak_with(ctx, text, "espeak", server_language)
 
 
 async def speak_with(ctx: Context, text: str, engine: str, language: str) -> Audio | None:
@@ -216,11 +222,7 @@ class GuildSpeaker:
             except TimeoutError:
                 await self._report(utterance, f"joining {channel.name or 'the channel'} timed out")
                 return
-        try:
-            audio = await synthesize(utterance.ctx, utterance.text)
-        except VoiceProblem as exc:
-            await self._report(utterance, str(exc))
-            return
+        audio = await synthesize(utterance.ctx, utterance.text)
         if audio is None:
             await self._report(utterance, "no text-to-speech engine could speak it")
             return
