@@ -119,6 +119,15 @@ class MetricsSettings:
     )
 
 
+def _metrics_table(raw: dict[str, Any]) -> Any:
+    """``[metrics]``, with ``$BOTKIT_METRICS_LISTEN`` (e.g. in a container image) winning."""
+    table = raw.get("metrics", {})
+    listen = os.environ.get("BOTKIT_METRICS_LISTEN")
+    if listen is None or not isinstance(table, dict):
+        return table
+    return {**table, "listen": listen}
+
+
 @attrs.define
 class Config:
     """The loaded configuration file."""
@@ -158,7 +167,7 @@ class Config:
             storage=build_settings(StorageSettings, raw.get("storage", {}), where, "storage"),
             plugins=build_settings(PluginsSettings, raw.get("plugins", {}), where, "plugins"),
             logging=build_settings(LoggingSettings, raw.get("logging", {}), where, "logging"),
-            metrics=build_settings(MetricsSettings, raw.get("metrics", {}), where, "metrics"),
+            metrics=build_settings(MetricsSettings, _metrics_table(raw), where, "metrics"),
         )
 
     @property

@@ -206,3 +206,9 @@ def test_a_bad_listen_address_is_a_config_error(listen: str) -> None:
         ConfigError, match=re.escape("listen must be host:port, e.g. 127.0.0.1:9108")
     ):
         Config.from_dict({"metrics": {"listen": listen}})
+
+
+def test_the_environment_sets_the_listen_address(monkeypatch) -> None:
+    monkeypatch.setenv("BOTKIT_METRICS_LISTEN", "0.0.0.0:9108")
+    config = Config.from_dict({"metrics": {"listen": "127.0.0.1:9000"}})
+    assert config.metrics.listen == "0.0.0.0:9108"
