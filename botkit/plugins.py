@@ -136,14 +136,19 @@ class Plugins:
         log.info("plugin %s %s loaded (%s)", name, version, ", ".join(status.hooks) or "no hooks")
         return True
 
-    def fail(self, name: str, exc: BaseException | str, what: str) -> None:
-        """Mark a plugin as broken, unregister it, and re-raise in strict mode."""
+    def fail(self, name: str, exc: BaseException | str, what: str, hook: str = "") -> None:
+        """Mark a plugin as broken, unregister it, and re-raise in strict mode.
+
+        The error shown is the exception (after the ``hook`` that raised it, if given), or
+        ``what`` and the problem found.
+        """
         status = self.statuses[name]
         detail = exc if isinstance(exc, str) else f"{type(exc).__name__}: {exc}"
-        status.state, status.error = (
-            "error",
-            detail if isinstance(exc, BaseException) else f"{what}: {detail}",
-        )
+        if isinstance(exc, str):
+            status.error = f"{what}: {detail}"
+        else:
+            status.error = f"{hook}: {detail}" if hook else detail
+        status.state = "error"
         log.error(
             "plugin %s %s: %s", name, what, detail, exc_info=None if isinstance(exc, str) else exc
         )
@@ -170,7 +175,7 @@ class Plugins:
             except KeyboardInterrupt:
                 raise
             except BaseException as exc:
-                self.fail(impl.plugin_name, exc, f"failed in {hook}")
+                self.fail(impl.plugin_name, exc, f"failed in {hook}", hook)
                 continue
             if value is None:
                 continue

@@ -1,0 +1,149 @@
+"""Throwaway plugins that fail in every way, built from ``botkit/hookspecs.py``.
+
+Every hook there gets every fault kind, so a hook added to the spec is covered (and a hook
+without a way to trigger it fails ``test_every_hook_has_a_trigger``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from collections.abc import Callable
+from typing import Any
+
+import attrs
+
+import botkit
+from botkit import hookspecs
+from botkit.models import Reply
+from botkit.plugins import REGISTRATION_HOOKS
+from botkit.results import check_registration, check_result
+
+HOOKS = sorted(name for name in vars(hookspecs) if name.startswith("botkit_"))
+REGISTRATION = [h for h in HOOKS if h in REGISTRATION_HOOKS]
+RUNTIME = [h for h in HOOKS if h not in REGISTRATION_HOOKS]
+
+
+@attrs.define
+class FakeClock:
+    """Monotonic seconds that move only when a test (or a "blocking" plugin) says so."""
+
+    now: float = 1_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+class Echo:
+    """A chat plugin that answers every plain message, so the answer pipeline has an end."""
+
+    @botkit.hookimpl(trylast=True)
+    def botkit_respond(self, ctx: botkit.Context, text: str, snippets: list[str]) -> str:
+        return f"echo: {text}"
+
+
+class Injected(BaseException):
+    """A ``BaseException`` that is neither ``Exception`` nor anything asyncio knows."""
+
+
+@attrs.define
+class NoDefaults:
+    """A settings class the host cannot build: its field has no default."""
+
+    needed: str
+
+
+WRONG_VALUES: list[Any] = [
+    42,
+    "not what was asked",
+    [None],
+    {"a": "dict"},
+    object(),
+    Reply(text=42),  # type: ignore[arg-type]
+    NoDefaults,
+    True,
+]
+
+
+def wrong_values(hook: str) -> list[Any]:
+    """The candidates the host must refuse as ``hook``'s result (none for "anything")."""
+    check = check_registration if hook in REGISTRATION else check_result
+    return [v for v in WRONG_VALUES if check(hook, v)]
+
+
+def arg_names(hook: str) -> list[str]:
+    return list(inspect.signature(getattr(hookspecs, hook)).parameters)
+
+
+@attrs.frozen
+class Fault:
+    """One way of failing: the hook's body, whether it is ``async def``, what is counted."""
+
+    name: str
+    body: Callable[..., Any]
+    is_async: bool
+    counted: str  # the word on the plugin's status: failure, bad result, time-out, slow call
+
+
+def _raise(exc: BaseException) -> Callable[[Any], Any]:
+    def body(clock: Any) -> Any:
+        raise exc
+
+    return body
+
+
+async def _forever(clock: Any) -> Any:
+    await asyncio.Event().wait()
+
+
+def _block(clock: Any) -> None:
+    clock.advance(5.0)  # what time.sleep(5) does to the loop, seen by the watchdog's clock
+
+
+def runtime_faults(hook: str) -> list[Fault]:
+    """Every fault kind for runtime hook ``hook``."""
+    faults = [
+        Fault("raise", _raise(RuntimeError("injected fault")), False, "failure"),
+        Fault("raise-async", _raise(RuntimeError("injected fault")), True, "failure"),
+        Fault("system-exit", _raise(SystemExit(3)), True, "failure"),
+        Fault("base-exception", _raise(Injected("injected")), False, "failure"),
+        Fault("cancelled", _raise(asyncio.CancelledError()), True, "failure"),
+        Fault("cancelled-sync", _raise(asyncio.CancelledError()), False, "failure"),
+        Fault("timeout", _forever, True, "time-out"),
+        Fault("blocking", _block, False, "slow call"),
+        Fault("blocking-async", _block, True, "slow call"),
+    ]
+    for i, value in enumerate(wrong_values(hook)):
+        faults.append(Fault(f"wrong-type-{i}", lambda clock, v=value: v, i % 2 == 1, "bad result"))
+    return faults
+
+
+def registration_faults(hook: str) -> list[Fault]:
+    """Every fault kind for registration hook ``hook`` (each drops the plugin, named)."""
+    faults = [
+        Fault("raise", _raise(RuntimeError("injected fault")), False, "error"),
+        Fault("system-exit", _raise(SystemExit(3)), False, "error"),
+        Fault("base-exception", _raise(Injected("injected")), False, "error"),
+        Fault("cancelled", _raise(asyncio.CancelledError()), False, "error"),
+        Fault("async-def", lambda clock: None, True, "error"),
+    ]
+    for i, value in enumerate(wrong_values(hook)):
+        faults.append(Fault(f"wrong-type-{i}", lambda clock, v=value: v, False, "error"))
+    return faults
+
+
+def faulty_plugin(hook: str, fault: Fault, clock: Any) -> object:
+    """A plugin whose one hook, ``hook``, fails as ``fault`` says."""
+    params = ", ".join(["self", *([] if hook in REGISTRATION else arg_names(hook))])
+    if inspect.iscoroutinefunction(fault.body):
+        source = f"async def {hook}({params}):\n    return await body(clock)\n"
+    elif fault.is_async:
+        source = f"async def {hook}({params}):\n    return body(clock)\n"
+    else:
+        source = f"def {hook}({params}):\n    return body(clock)\n"
+    namespace: dict[str, Any] = {"body": fault.body, "clock": clock}
+    exec(source, namespace)  # a real def with the hook's own argument names, as pluggy needs
+    return type(f"Faulty_{hook}", (), {hook: botkit.hookimpl(namespace[hook])})()

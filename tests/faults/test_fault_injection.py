@@ -1,0 +1,148 @@
+"""Every hook, every way of failing: the bot starts, serves another user, names the plugin."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Awaitable, Callable
+
+import pytest
+from fault_plugins import (
+    HOOKS,
+    REGISTRATION,
+    RUNTIME,
+    Echo,
+    FakeClock,
+    Fault,
+    faulty_plugin,
+    registration_faults,
+    runtime_faults,
+)
+
+from botkit.doctor import diagnose
+from botkit.models import Message
+from botkit.results import REGISTRATION as REGISTRATION_CHECKS
+from botkit.results import RUNTIME as RUNTIME_CHECKS
+from botkit.testing import MEMBER, BotHarness
+
+OTHER = MEMBER  # the user who must still be served while a plugin fails
+
+
+async def _as_plugin(bot: BotHarness, hook: str, first: bool = False, **kwargs: object) -> None:
+    """A plugin calls another plugin's service hook, as the trainer or voice would."""
+    message = Message(id="1", content="", author=OTHER, channel=bot.channel)
+    ctx = bot.bot.context(message, "caller")
+    await (ctx.call_first if first else ctx.call_all)(hook, **kwargs)
+
+
+async def _reaction(bot: BotHarness) -> list[str]:
+    sent = await bot.send("!hi", user=OTHER)
+    await bot.react(sent[0].id, "👍")
+    return []
+
+
+def _audio(bot: BotHarness) -> object:
+    return bot.attachment("note.ogg", b"OggS" + bytes(100), "audio/ogg", voice=True)
+
+
+TRIGGERS: dict[str, Callable[[BotHarness], Awaitable[list[str]]]] = {
+    "botkit_startup": lambda bot: _nothing(),  # already called by the start
+    "botkit_message_received": lambda bot: _texts(bot.send("just chatting", user=OTHER)),
+    "botkit_reaction": _reaction,
+    "botkit_knowledge": lambda bot: _texts(bot.dm("what is new?", user=OTHER)),
+    "botkit_respond": lambda bot: _texts(bot.dm("hello", user=OTHER)),
+    "botkit_deliver": lambda bot: _texts(bot.dm("say hello", user=OTHER)),
+    "botkit_transcribe": lambda bot: _texts(bot.dm("", user=OTHER, attachments=[_audio(bot)])),
+    "botkit_synthesize": lambda bot: _listed(
+        _as_plugin(bot, "botkit_synthesize", True, text="hi", engine="espeak", language="en")
+    ),
+    "botkit_models": lambda bot: _listed(_as_plugin(bot, "botkit_models")),
+    "botkit_training_examples": lambda bot: _listed(_as_plugin(bot, "botkit_training_examples")),
+    "botkit_user_data": lambda bot: _listed(_as_plugin(bot, "botkit_user_data", user_id="3")),
+    "botkit_delete_user_data": lambda bot: _listed(
+        _as_plugin(bot, "botkit_delete_user_data", user_id="3")
+    ),
+    "botkit_health": lambda bot: _listed(_as_plugin(bot, "botkit_health")),
+}
+
+
+async def _nothing() -> list[str]:
+    return []
+
+
+async def _texts(replies: Awaitable[list]) -> list[str]:
+    return [s.text for s in await replies]
+
+
+async def _listed(call: Awaitable[None]) -> list[str]:
+    await call
+    return []
+
+
+def _cases(hooks: list[str], faults: Callable[[str], list[Fault]]) -> list:
+    return [pytest.param(h, f, id=f"{h}-{f.name}") for h in hooks for f in faults(h)]
+
+
+def _faulty_line(listing: str) -> str:
+    return next(line for line in listing.splitlines() if line.startswith("`faulty`"))
+
+
+def test_every_hook_has_a_trigger() -> None:
+    assert set(TRIGGERS) | {"botkit_shutdown"} == set(RUNTIME)
+
+
+def test_every_hook_has_a_result_check() -> None:
+    assert set(REGISTRATION_CHECKS) | set(RUNTIME_CHECKS) >= set(HOOKS)
+
+
+@pytest.mark.parametrize(("hook", "fault"), _cases(sorted(TRIGGERS), runtime_faults))
+async def test_runtime_fault_is_named_and_others_are_served(fault_bot, hook, fault) -> None:
+    clock = FakeClock()
+    plugins = {"echo": Echo(), "caller": object(), "faulty": faulty_plugin(hook, fault, clock)}
+    async with fault_bot(plugins, clock=clock) as bot:
+        seen = await TRIGGERS[hook](bot)
+        hi = await bot.send("!hi", user=OTHER)
+        listing = (await bot.send("!plugins")).text
+    assert not any("Traceback" in text for text in seen)
+    assert hi.text == "HI!"
+    assert re.search(rf"\b[1-9]\d* {fault.counted}", _faulty_line(listing))
+
+
+@pytest.mark.parametrize("fault", runtime_faults("botkit_shutdown"), ids=lambda f: f.name)
+async def test_shutdown_fault_is_counted_and_the_bot_stops(fault_bot, fault) -> None:
+    clock = FakeClock()
+    async with fault_bot(
+        {"faulty": faulty_plugin("botkit_shutdown", fault, clock)}, clock=clock, start=False
+    ) as bot:
+        await bot.bot.start(bot.adapter)
+        hi = await bot.send("!hi", user=OTHER)
+        await bot.bot.stop()
+    assert hi.text == "HI!"
+    assert f"1 {fault.counted}" in bot.bot.plugins.statuses["faulty"].counters()
+
+
+@pytest.mark.parametrize(("hook", "fault"), _cases(REGISTRATION, registration_faults))
+async def test_registration_fault_drops_the_plugin_named(fault_bot, hook, fault) -> None:
+    clock = FakeClock()
+    async with fault_bot({"faulty": faulty_plugin(hook, fault, clock)}, clock=clock) as bot:
+        hi = await bot.send("!hi", user=OTHER)
+        listing = (await bot.send("!plugins")).text
+    assert hi.text == "HI!"
+    line = _faulty_line(listing)
+    assert " error: " in line
+    assert hook in line
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [f for f in runtime_faults("botkit_health") if f.counted != "slow call"],
+    ids=lambda f: f.name,
+)
+async def test_doctor_counts_a_failing_health_check_as_a_problem(fault_bot, fault) -> None:
+    clock = FakeClock()
+    plugin = faulty_plugin("botkit_health", fault, clock)
+    out = io.StringIO()
+    async with fault_bot({"faulty": plugin}, clock=clock, start=False) as bot:
+        status = await diagnose(bot.bot, out)
+    assert status == 1
+    assert "ERROR: faulty: its health check failed" in out.getvalue()
