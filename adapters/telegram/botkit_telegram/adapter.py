@@ -196,6 +196,8 @@ class TelegramAdapter:
         if self._poller is None:
             await self._closed.wait()
             return
+        if self._closing:
+            return
         self._polling = asyncio.create_task(self._poller.run(self._feed), name="telegram-polling")
         try:
             await self._polling

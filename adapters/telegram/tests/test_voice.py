@@ -52,9 +52,7 @@ async def test_a_voice_note_is_downloaded_transcribed_and_answered(telegram_harn
     assert answer == f"you said: {' '.join(words)}"
 
 
-async def test_a_voice_note_over_20_mb_is_refused_without_downloading(
-    telegram_harness, voice_note
-):
+async def test_a_voice_note_over_20_mb_is_refused_without_downloading(telegram_harness, voice_note):
     async with voice_bot(telegram_harness) as tg:
         replies = await tg.send(voice=voice_note, size=25 * 1024 * 1024)
     assert replies.of("getFile") == []
