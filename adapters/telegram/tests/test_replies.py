@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from conftest import Long, Slow, Streaming
-
 from botkit_telegram.testing.entities import parse_html
+from conftest import Long, Slow, Streaming
 
 
 def _code_reply() -> str:

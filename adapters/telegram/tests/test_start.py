@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from botkit_telegram import TelegramSettings
 from botkit_telegram.adapter import TelegramAdapter, TelegramStartError
 
