@@ -25,19 +25,22 @@ def created_at(snowflake: int) -> float:
     return ((snowflake >> 22) + discord.utils.DISCORD_EPOCH) / 1000
 
 
-def is_admin(author: discord.abc.User) -> bool:
-    """Manage Server or Administrator (server owners have every permission)."""
+def member_facts(author: discord.abc.User) -> tuple[bool, tuple[str, ...]]:
+    """Whether the author may manage the server (Manage Server, Administrator, or owner), and
+    the ids of their server roles, @everyone left out; from one pass over the roles."""
     if not isinstance(author, discord.Member):
-        return False
-    permissions = author.guild_permissions
-    return permissions.manage_guild or permissions.administrator
-
-
-def roles(author: discord.abc.User) -> tuple[str, ...]:
-    """The ids of the member's server roles, @everyone left out (users outside servers: none)."""
-    if not isinstance(author, discord.Member):
-        return ()
-    return tuple(str(role.id) for role in author.roles if not role.is_default())
+        return False, ()
+    member_roles = author.roles  # sorted, @everyone first: discord.py builds it on each access
+    value = 0
+    for role in member_roles:
+        value |= role.permissions.value
+    permissions = discord.Permissions(value)
+    admin = (
+        author.guild.owner_id == author.id
+        or permissions.manage_guild
+        or permissions.administrator
+    )
+    return admin, tuple(str(role.id) for role in member_roles if not role.is_default())
 
 
 def voice_channel(author: discord.abc.User) -> Channel | None:
@@ -114,14 +117,15 @@ class Converter:
 
     def user(self, author: discord.abc.User) -> User:
         owner = author.id in self.owner_ids
+        admin, role_ids = member_facts(author)
         return User(
             id=str(author.id),
             name=author.display_name,
             is_bot=author.bot,
-            is_admin=owner or is_admin(author),
+            is_admin=owner or admin,
             is_owner=owner,
             voice_channel=voice_channel(author),
-            roles=roles(author),
+            roles=role_ids,
         )
 
     def channel(self, ch: discord.abc.Messageable | discord.abc.GuildChannel) -> Channel:
