@@ -75,6 +75,7 @@ class FakeFireworks(FakeService):
         routes = [
             web.post(base + "/datasets", self._create_dataset),
             web.get(dataset, self._get_dataset),
+            web.delete(dataset, self._delete_dataset),
             web.post(dataset + ":upload", self._upload),
             web.get(base + "/models/{model:" + ID_PART + "}", self._get_model),
         ]
@@ -149,6 +150,12 @@ class FakeFireworks(FakeService):
             else:
                 self._pending_reads[name] -= 1
         return web.json_response(record)
+
+    async def _delete_dataset(self, request: web.Request) -> web.Response:
+        record = self._dataset(request)
+        del self.datasets[record["name"]]
+        self.uploads.pop(record["name"], None)
+        return web.json_response({})
 
     async def _upload(self, request: web.Request) -> web.Response:
         record = self._dataset(request)

@@ -5,7 +5,8 @@ Endpoints and shapes follow the SDK (``together.resources.files``, ``.fine_tunin
 ``Location`` and ``X-Together-File-Id``), ``PUT`` of the bytes to that signed URL, then
 ``POST /v1/files/{id}/preprocess``; ``GET /v1/fine-tunes/models/limits``,
 ``POST /v1/fine-tunes/estimate-price``, ``POST /v1/fine-tunes``, ``GET /v1/fine-tunes/{id}``,
-``POST /v1/fine-tunes/{id}/cancel`` and ``GET /v1/fine-tunes/{id}/events``. A failed job says
+``POST /v1/fine-tunes/{id}/cancel``, ``GET /v1/fine-tunes/{id}/events`` and
+``DELETE /v1/files/{id}``. A failed job says
 why only in its events, as Together's does. Use it as
 ``AsyncTogether(base_url=server.origin, api_key=...)`` (the SDK adds ``/v1`` itself).
 """
@@ -124,6 +125,7 @@ class FakeTogether(FakeService):
             web.put("/upload/{id}", self._put_bytes),
             web.post("/v1/files/{id}/preprocess", self._preprocess),
             web.get("/v1/files/{id}", self._get_file),
+            web.delete("/v1/files/{id}", self._delete_file),
             web.get("/v1/fine-tunes/models/limits", self._limits),
             web.post("/v1/fine-tunes/estimate-price", self._estimate),
             web.post("/v1/fine-tunes", self._create_job),
@@ -211,6 +213,12 @@ class FakeTogether(FakeService):
         if file is None:
             return self.error(404, f"File {request.match_info['id']} not found")
         return web.json_response(file.to_json())
+
+    async def _delete_file(self, request: web.Request) -> web.Response:
+        file = self.files.pop(request.match_info["id"], None)
+        if file is None:
+            return self.error(404, f"File {request.match_info['id']} not found")
+        return web.json_response({"id": file.id, "deleted": True})
 
     async def _limits(self, request: web.Request) -> web.Response:
         name = request.query.get("model_name", "")

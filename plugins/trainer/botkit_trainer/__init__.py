@@ -1,23 +1,24 @@
-"""botkit-trainer: datasets, fine-tuning jobs, scored tests and a local document store."""
+"""botkit-trainer: datasets, fine-tuning jobs, scored tests and a local document store.
+
+The entry point stays light: the services' SDKs are imported when a client is first made.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import logging
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import MetaData
-
-from botkit import Command, Context, Problem, hookimpl
+from botkit import Command, Context, PluginHandle, Problem, hookimpl, remember_secret
 from botkit_trainer import search, store
 from botkit_trainer.commands import all_commands
+from botkit_trainer.forget import forget_user, user_counts
 from botkit_trainer.health import problems
-from botkit_trainer.host import forget, runtime_for, settings_of
 from botkit_trainer.jobs import Poller, PollerHost
 from botkit_trainer.settings import TrainerSettings
+from botkit_trainer.state import runtime_of, secrets
 from botkit_trainer.tables import metadata
 
-log = logging.getLogger("botkit.plugin.trainer")
+MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 @hookimpl
@@ -31,62 +32,68 @@ def botkit_settings() -> type:
 
 
 @hookimpl
-def botkit_tables() -> MetaData:
+def botkit_tables() -> Any:
     return metadata
 
 
 @hookimpl
-async def botkit_startup(bot: Any) -> None:
+def botkit_migrations() -> Path:
+    return MIGRATIONS
+
+
+def settings_of(plugin: PluginHandle) -> TrainerSettings:
+    return plugin.settings or TrainerSettings()
+
+
+@hookimpl
+async def botkit_startup(plugin: PluginHandle) -> None:
     """Create the search index, then follow unfinished jobs (also those from before a restart)."""
-    await search.ensure_index(bot.storage)
-    runtime = runtime_for(bot)
+    await search.ensure_index(plugin.storage)
+    for secret in secrets(settings_of(plugin)):
+        remember_secret(secret)
+    runtime = runtime_of(plugin)
     host = PollerHost(
-        storage=bot.storage,
-        settings=lambda: settings_of(bot),
-        send=bot.send,
-        prefix=lambda: bot.config.bot.prefix,
-        has_model_command=lambda: "model" in bot.commands.by_name,
+        storage=plugin.storage,
+        settings=lambda: settings_of(plugin),
+        send=plugin.send,
+        prefix=lambda: plugin.prefix,
+        has_model_command=lambda: plugin.has_command("model"),
     )
     runtime.poller = Poller(runtime, host)
     runtime.poller.start()
 
 
 @hookimpl
-async def botkit_shutdown(bot: Any) -> None:
-    await forget(bot)
+async def botkit_shutdown(plugin: PluginHandle) -> None:
+    await runtime_of(plugin).close()
 
 
 @hookimpl
-async def botkit_context(ctx: Context, text: str) -> list[str]:
+async def botkit_knowledge(ctx: Context, text: str) -> list[str]:
     """The document passages most relevant to the message."""
     limit = ctx.settings.context_passages
-    found = await search.search(ctx.storage, ctx.guild_id, text, limit)
+    found = await search.search(ctx.plugin.storage, ctx.guild_id, text, limit)
     return [passage.snippet() for passage in found]
 
 
 @hookimpl
-async def botkit_models(bot: Any, guild_id: str | None) -> list[str]:
+async def botkit_models(plugin: PluginHandle, guild_id: str | None) -> list[str]:
     """Models fine-tuned for this guild, for the chat plugin's !model."""
-    return await store.fine_tuned_models(bot.storage, guild_id)
+    return await store.fine_tuned_models(plugin.storage, guild_id)
 
 
 @hookimpl
-async def botkit_delete_user_data(bot: Any, user_id: str) -> int:
-    """Forget the user's examples and the files they uploaded."""
-    count, names = await store.delete_user_examples(bot.storage, user_id)
-    root = bot.config.data_dir.resolve()
-
-    def remove() -> None:
-        for name in names:
-            path = (root / name).resolve()
-            if path.is_relative_to(root):
-                path.unlink(missing_ok=True)
-
-    await asyncio.wait_for(asyncio.to_thread(remove), settings_of(bot).work_timeout)
-    log.info("deleted %d examples and %d files of user %s", count, len(names), user_id)
-    return count
+async def botkit_user_data(plugin: PluginHandle, user_id: str) -> dict[str, int]:
+    """What is stored about the user, for !mydata."""
+    return await user_counts(plugin, settings_of(plugin), user_id)
 
 
 @hookimpl
-async def botkit_health(bot: Any) -> list[Problem]:
-    return await problems(settings_of(bot))
+async def botkit_delete_user_data(plugin: PluginHandle, user_id: str) -> list[str]:
+    """Forget the user's examples, uploads and everything built from them."""
+    return await forget_user(plugin, settings_of(plugin), user_id)
+
+
+@hookimpl
+async def botkit_health(plugin: PluginHandle) -> list[Problem]:
+    return await problems(settings_of(plugin))

@@ -12,7 +12,7 @@ from pathlib import Path, PurePosixPath
 
 import attrs
 
-from botkit.paths import safe_filename
+from botkit import safe_filename
 from botkit_trainer.sandbox import Refused, list_files, relative
 from botkit_trainer.sizes import human
 

@@ -8,12 +8,21 @@ import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
-from botkit import Attachment, Command, CommandError, Context, File, Permission, Reply, command
+from botkit import (
+    Attachment,
+    Command,
+    CommandError,
+    Context,
+    Cooldown,
+    File,
+    Permission,
+    Reply,
+    command,
+)
 from botkit_trainer import jobs, store
 from botkit_trainer.archive import Made, make_zip
 from botkit_trainer.checks import service_problems
 from botkit_trainer.dataset import DPO, SUPERVISED, Built, build, to_jsonl
-from botkit_trainer.host import runtime_of
 from botkit_trainer.ingest import QA, Parsed, add_record, parse_inline
 from botkit_trainer.intake import (
     Batch,
@@ -30,10 +39,18 @@ from botkit_trainer.sandbox import Refused, relative, resolve_dir
 from botkit_trainer.scoring import EXAMPLE, BadCases, parse_cases, score
 from botkit_trainer.settings import DATASET_NAME
 from botkit_trainer.sizes import human, megabytes
-from botkit_trainer.state import NoApiKey, UnknownProvider, configured, key_env, secrets, spec_of
+from botkit_trainer.state import (
+    NoApiKey,
+    UnknownProvider,
+    configured,
+    key_env,
+    runtime_of,
+    secrets,
+    spec_of,
+)
 from botkit_trainer.text import clean
 
-log = logging.getLogger("botkit.trainer")
+log = logging.getLogger("botkit.plugin.trainer")
 
 LABELS = ("positive", "negative")
 METHODS = {"auto": None, "sft": SUPERVISED, "supervised": SUPERVISED, "dpo": DPO}
@@ -64,15 +81,16 @@ def check_label(word: str) -> str:
 
 
 def data_dir(ctx: Context) -> Path:
-    return ctx.bot.config.data_dir.resolve()
+    return ctx.plugin.data_dir.resolve()
 
 
 def directory(ctx: Context, path: str) -> Path:
     """The directory ``path`` inside the data directory, or a clear refusal."""
     try:
-        return resolve_dir(data_dir(ctx), path)
+        return resolve_dir(ctx.plugin.resolve, path)
     except Refused as exc:
-        log.warning("refused directory %r from user %s: %s", path, ctx.message.author.id, exc)
+        shown = path if len(path) <= SHOWN_CHARS else path[:SHOWN_CHARS] + "…"
+        log.warning("refused directory %r from user %s: %s", shown, ctx.message.author.id, exc)
         raise CommandError(str(exc)) from None
 
 
@@ -97,7 +115,7 @@ async def ingest_directory(ctx: Context, root: Path, dataset: str, label: str) -
     except Refused as exc:
         raise CommandError(str(exc)) from None
     tally = await store_batches(
-        ctx.bot,
+        ctx.plugin.storage,
         ctx.guild_id,
         dataset,
         batches,
@@ -184,7 +202,7 @@ async def train(ctx: Context, file: Attachment | None = None, *, text: str | Non
     except Refused as exc:
         raise CommandError(str(exc)) from None
     tally = await store_batches(
-        ctx.bot,
+        ctx.plugin.storage,
         ctx.guild_id,
         dataset,
         batches,
@@ -211,14 +229,14 @@ async def train_start(ctx: Context, dataset: str | None = None, method: str = "a
     spec = spec_of(settings.provider)
     target = configured(settings)
     try:
-        client = runtime_of(ctx).client(settings, target)
+        client = runtime_of(ctx.plugin).client(settings, target)
     except NoApiKey:
         raise no_key(ctx) from None
     corrections = await import_corrections(ctx, name)
-    dataset_id = await store.dataset_id(ctx.storage, ctx.guild_id, name, create=False)
+    dataset_id = await store.dataset_id(ctx.plugin.storage, ctx.guild_id, name, create=False)
     if dataset_id is None:
         raise CommandError(f"There is no dataset {name!r} yet. See {ctx.prefix}datasets.")
-    built = build(await store.qa_examples(ctx.storage, dataset_id))
+    built = build(await store.qa_examples(ctx.plugin.storage, dataset_id))
     chosen = METHODS[method.lower()] or (
         DPO if len(built.preference) >= settings.min_examples else SUPERVISED
     )
@@ -256,9 +274,10 @@ async def train_start(ctx: Context, dataset: str | None = None, method: str = "a
         guild_id=store.guild_key(ctx.guild_id),
         dataset=name,
         method=chosen,
+        training_file=uploaded,
         channel_id=ctx.message.channel.id,
     )
-    await store.add_job(ctx.storage, row)
+    await store.add_job(ctx.plugin.storage, row)
     log.info("job %s started for dataset %s by user %s", info.id, name, ctx.message.author.id)
     extra = f", {corrections} new correction(s) included" if corrections else ""
     where = settings.base_model + ("" if spec.name == "openai" else f" at {spec.name}")
@@ -278,9 +297,7 @@ def write_builds(folder: Path, built: Built) -> None:
 
 async def import_corrections(ctx: Context, dataset: str) -> int:
     """Store the examples other plugins offer (corrections) in the dataset; return new ones."""
-    offered = await ctx.bot.plugins.call_all(
-        "botkit_training_examples", bot=ctx.bot, guild_id=ctx.guild_id
-    )
+    offered = await ctx.call_all("botkit_training_examples")
     by_author: dict[str, Parsed] = {}  # stored under their author, so !forgetme finds them
     for plugin, records in offered:
         for number, record in enumerate(records, 1):
@@ -293,7 +310,7 @@ async def import_corrections(ctx: Context, dataset: str) -> int:
             log.warning("unusable training example: %s", problem)
         if parsed.qa:
             tally = await store_batches(
-                ctx.bot,
+                ctx.plugin.storage,
                 ctx.guild_id,
                 dataset,
                 [Batch("correction", "", Parsed(qa=parsed.qa))],
@@ -310,7 +327,7 @@ async def import_corrections(ctx: Context, dataset: str) -> int:
 
 async def datasets(ctx: Context) -> str:
     """List this server's datasets with their example counts."""
-    summaries = await store.dataset_summaries(ctx.storage, ctx.guild_id)
+    summaries = await store.dataset_summaries(ctx.plugin.storage, ctx.guild_id)
     current = await current_dataset(ctx)
     if not summaries:
         return f"No datasets yet. Add examples with `{ctx.prefix}train`."
@@ -366,12 +383,11 @@ async def test(ctx: Context, *, cases: str) -> str:
         )
     except BadCases as exc:
         raise CommandError(f"{exc} Example: `{ctx.prefix}test {EXAMPLE}`") from None
-    if not ctx.bot.plugins.implements("botkit_respond"):
+    if not ctx.plugin.implements("botkit_respond"):
         raise CommandError("No chat plugin is installed, so there is nothing to test.")
-    skip = await ctx.bot.disabled_plugins(ctx.guild_id)
     lines, passed, mismatches = [], 0, Parsed()
     for number, case in enumerate(parsed, 1):
-        answer = clean(await ask(ctx, case.input, skip))
+        answer = clean(await ask(ctx, case.input))
         value = score(answer, case.expected)
         ok = value >= ctx.settings.pass_score
         passed += ok
@@ -393,7 +409,7 @@ async def test(ctx: Context, *, cases: str) -> str:
     if mismatches.qa:
         name = await current_dataset(ctx)
         await store_batches(
-            ctx.bot,
+            ctx.plugin.storage,
             ctx.guild_id,
             name,
             [Batch("test", "", mismatches)],
@@ -408,17 +424,12 @@ async def test(ctx: Context, *, cases: str) -> str:
     return "\n".join(lines)
 
 
-async def ask(ctx: Context, text: str, skip: frozenset[str]) -> str:
-    """The current chat backend's answer to ``text``, with the usual context snippets."""
-    found = await ctx.bot.plugins.call_all("botkit_context", ctx=ctx, text=text, skip=skip)
-    snippets = [s for _, items in found for s in items]
-    result = await ctx.bot.plugins.call_first(
-        "botkit_respond", ctx=ctx, text=text, snippets=snippets, skip=skip
-    )
+async def ask(ctx: Context, text: str) -> str:
+    """The chat backend's answer to ``text`` through the answer pipeline (knowledge, then
+    respond), in a conversation of its own that chat memory does not keep."""
+    result = await ctx.answer(text)
     if result is None:
         return ""
-    if isinstance(result, str):
-        return result
     if result.stream is not None:
         return "".join([piece async for piece in result.stream])
     return result.text
@@ -429,7 +440,7 @@ async def ask(ctx: Context, text: str, skip: frozenset[str]) -> str:
 
 async def jobs_list(ctx: Context) -> str:
     """List this server's fine-tuning jobs."""
-    rows = await store.guild_jobs(ctx.storage, ctx.guild_id, JOBS_SHOWN)
+    rows = await store.guild_jobs(ctx.plugin.storage, ctx.guild_id, JOBS_SHOWN)
     if not rows:
         return f"No fine-tuning jobs yet. Start one with `{ctx.prefix}train start`."
     return "\n".join(
@@ -446,9 +457,9 @@ async def job(ctx: Context, job_id: str) -> str:
     row = await known_job(ctx, job_id)
     note = jobs.provider_note(row, settings)
     lines = [f"(on {note})"] if note else []
-    runtime = runtime_of(ctx)
+    runtime = runtime_of(ctx.plugin)
     try:
-        row = await jobs.refresh(runtime, ctx.storage, settings, row)
+        row = await jobs.refresh(runtime, ctx.plugin.storage, settings, row)
         lines += await jobs.latest_events(runtime, settings, row)
     except NoApiKey as exc:
         lines.append(f"(live status needs {exc}; showing the stored one)")
@@ -471,7 +482,7 @@ async def job_cancel(ctx: Context, job_id: str) -> str:
     if row.finished:
         raise CommandError(f"Job {row.id} has already {row.status}; nothing to cancel.")
     try:
-        row = await jobs.cancel(runtime_of(ctx), ctx.storage, settings, row)
+        row = await jobs.cancel(runtime_of(ctx.plugin), ctx.plugin.storage, settings, row)
     except NoApiKey as exc:
         raise CommandError(
             f"Cancelling needs an API key: the bot's owner must set the environment variable {exc}."
@@ -486,7 +497,7 @@ async def job_cancel(ctx: Context, job_id: str) -> str:
 
 
 async def known_job(ctx: Context, job_id: str) -> store.JobRow:
-    row = await store.get_job(ctx.storage, ctx.guild_id, job_id)
+    row = await store.get_job(ctx.plugin.storage, ctx.guild_id, job_id)
     if row is None:
         raise CommandError(f"No job {job_id!r} in this server. See {ctx.prefix}jobs.")
     return row
@@ -506,9 +517,14 @@ def all_commands() -> list[Command]:
             train_start,
             name="train start",
             permission=Permission.ADMIN,
+            cooldown=Cooldown(rate=1, per=60.0, bucket="server"),
             param_help={**dataset_help, "method": "auto, sft or dpo"},
         ),
-        command(test, param_help={"cases": EXAMPLE}),
+        command(
+            test,
+            cooldown=Cooldown(rate=2, per=30.0, bucket="user"),
+            param_help={"cases": EXAMPLE},
+        ),
         command(datasets),
         command(dataset, param_help={"name": "letters, digits, - or _"}),
         command(

@@ -6,7 +6,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import Any, TypeVar
 
 import attrs
 
@@ -19,10 +19,7 @@ from botkit_trainer.settings import TrainerSettings
 from botkit_trainer.sizes import human, megabytes
 from botkit_trainer.store import NewExample, qa_content
 
-if TYPE_CHECKING:
-    from botkit.bot import Bot
-
-log = logging.getLogger("botkit.trainer")
+log = logging.getLogger("botkit.plugin.trainer")
 
 ZIP = ".zip"
 UPLOAD_EXTENSIONS = (*EXTENSIONS, ZIP)
@@ -84,7 +81,7 @@ class Tally:
 
 
 async def store_batches(
-    bot: Bot,
+    storage: Any,
     guild_id: str | None,
     dataset: str,
     batches: Sequence[Batch],
@@ -124,9 +121,9 @@ async def store_batches(
             )
     if not items:
         return tally
-    dataset_id = await store.dataset_id(bot.storage, guild_id, dataset, create=True)
+    dataset_id = await store.dataset_id(storage, guild_id, dataset, create=True)
     assert dataset_id is not None
-    added = await store.add_examples(bot.storage, dataset_id, guild_id, items)
+    added = await store.add_examples(storage, dataset_id, guild_id, items)
     for item, new in zip(items, added.inserted, strict=True):
         if not new:
             tally.duplicates += 1

@@ -225,6 +225,7 @@ def new_row(
     guild_id: str,
     dataset: str,
     method: str,
+    training_file: str,
     channel_id: str,
 ) -> JobRow:
     """The row stored for a job just created."""
@@ -237,6 +238,7 @@ def new_row(
         base_url=target.base_url,
         account_id=target.account_id,
         method=method,
+        training_file=training_file,
         status=info.status,
         channel_id=channel_id,
         fine_tuned_model=info.model,

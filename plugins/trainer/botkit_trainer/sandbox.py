@@ -6,48 +6,34 @@ The functions that touch the disk are blocking; callers run them in a worker thr
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import attrs
 
-from botkit.paths import UnsafePath, inside, safe_filename
+from botkit import UnsafePath, safe_filename
 
 
 class Refused(Exception):
     """A path or file that may not be used; the message says why, for the user."""
 
 
-MAX_NAME = 255  # bytes in one path component (NAME_MAX on Linux, macOS and Windows' NTFS)
 SHOWN = 40
 
 
-def long_part(user_path: str) -> str | None:
-    """The first component of ``user_path`` longer than a file system allows, or None."""
-    for part in user_path.replace("\\", "/").split("/"):
-        if len(part.encode("utf-8", "replace")) > MAX_NAME:
-            return part
-    return None
-
-
-def resolve_dir(data_dir: Path, user_path: str) -> Path:
-    """The existing directory ``user_path`` inside ``data_dir`` (symlinks resolved)."""
-    too_long = long_part(user_path)
-    if too_long is not None:
-        raise Refused(
-            f"The name {too_long[:SHOWN]!r}… is {len(too_long)} characters long; file and "
-            f"directory names have at most {MAX_NAME}."
-        )
+def resolve_dir(resolve: Callable[[str], Path], user_path: str) -> Path:
+    """The existing directory ``user_path`` inside the data directory (``resolve`` is the
+    plugin handle's sandbox: symlinks followed, long names and paths out refused)."""
     try:
-        target = inside(data_dir, user_path)
+        target = resolve(user_path)
         exists = target.is_dir()
     except UnsafePath as exc:
         raise Refused(
             f"{exc}. Give a directory relative to the bot's data directory, e.g. `datasets/faq`."
         ) from None
     except (OSError, ValueError) as exc:
-        raise Refused(
-            f"{user_path[:SHOWN]!r} is not a usable path ({type(exc).__name__})."
-        ) from None
+        problem = type(exc).__name__
+        raise Refused(f"{user_path[:SHOWN]!r} is not a usable path ({problem}).") from None
     if not exists:
         raise Refused(f"There is no directory {user_path!r} in the bot's data directory.")
     return target

@@ -10,9 +10,10 @@ from typing import Any
 import attrs
 from sqlalchemy import func, literal_column, select, text
 
-from botkit.storage import Storage
 from botkit_trainer.store import guild_key
 from botkit_trainer.tables import examples, passages
+
+Storage = Any  # botkit.Storage: .session, .engine, .dialect
 
 MAX_TERMS = 32
 PG_CONFIG = literal_column("'english'::regconfig")
@@ -66,6 +67,20 @@ async def ensure_index(storage: Storage) -> None:
                 await conn.execute(text(statement))
         for statement in SQLITE_DDL[2:]:
             await conn.execute(text(statement))
+
+
+async def compact(storage: Storage) -> None:
+    """After a deletion, rewrite the SQLite search index and write the log back into the
+    database file, so deleted text leaves both (PostgreSQL keeps its data elsewhere)."""
+    if storage.dialect != "sqlite":
+        return
+    async with storage.engine.connect() as conn:
+        await conn.exec_driver_sql("PRAGMA secure_delete = ON")
+        await conn.exec_driver_sql(
+            "INSERT INTO trainer_passages_fts(trainer_passages_fts) VALUES ('optimize')"
+        )
+        await conn.commit()
+        await conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def terms(message: str) -> list[str]:

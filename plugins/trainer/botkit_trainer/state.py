@@ -92,3 +92,10 @@ class Runtime:
         clients, self.clients = list(self.clients.values()), {}
         for client in clients:
             await client.close()
+
+
+def runtime_of(plugin: Any) -> Runtime:
+    """The trainer's runtime in its handle's state slot (made on first use)."""
+    if plugin.state is None:
+        plugin.state = Runtime()
+    return plugin.state

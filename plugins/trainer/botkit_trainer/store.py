@@ -9,8 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import attrs
-from sqlalchemy import case, delete, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import case, delete, func, or_, select, tuple_, update
 
 from botkit_trainer.tables import FINAL_STATUSES, datasets, examples, jobs, passages
 
@@ -73,6 +72,7 @@ class JobRow:
     base_url: str
     account_id: str
     method: str
+    training_file: str
     status: str
     channel_id: str
     fine_tuned_model: str | None
@@ -86,10 +86,6 @@ class JobRow:
         return self.status in FINAL_STATUSES
 
 
-def _insert(storage: Storage) -> Any:
-    return (postgresql if storage.dialect == "postgresql" else sqlite).insert
-
-
 async def dataset_id(
     storage: Storage, guild_id: str | None, name: str, *, create: bool
 ) -> int | None:
@@ -99,7 +95,7 @@ async def dataset_id(
     async with storage.session.begin() as session:
         if create:
             row = {"guild_id": guild, "name": name, "created_at": time.time()}
-            await session.execute(_insert(storage)(datasets).values(**row).on_conflict_do_nothing())
+            await session.execute(storage.insert(datasets).values(**row).on_conflict_do_nothing())
         return (await session.execute(query)).scalar_one_or_none()
 
 
@@ -109,7 +105,6 @@ async def add_examples(
     """Store new examples (skipping ones already in the dataset) and their passages."""
     inserted: list[bool] = []
     passage_count = 0
-    insert = _insert(storage)
     async with storage.session.begin() as session:
         for item in items:
             row = {
@@ -118,7 +113,12 @@ async def add_examples(
                 "content_hash": content_hash(item.kind, item.content),
                 "created_at": time.time(),
             }
-            stmt = insert(examples).values(**row).on_conflict_do_nothing().returning(examples.c.id)
+            stmt = (
+                storage.insert(examples)
+                .values(**row)
+                .on_conflict_do_nothing()
+                .returning(examples.c.id)
+            )
             example_id = (await session.execute(stmt)).scalar_one_or_none()
             inserted.append(example_id is not None)
             if example_id is None:
@@ -175,18 +175,48 @@ async def qa_examples(storage: Storage, dataset: int) -> list[tuple[str, list[di
     return [(label, json.loads(content)["messages"]) for label, content in rows]
 
 
-async def delete_user_examples(storage: Storage, user_id: str) -> tuple[int, list[str]]:
-    """Delete the user's examples (passages go with them); return the count and uploaded files."""
+@attrs.frozen
+class Footprint:
+    """What a user's examples left: how many, their uploaded files, and their datasets."""
+
+    examples: int
+    documents: int
+    files: list[str]
+    datasets: list[tuple[str, str]]  # (guild key, dataset name)
+
+
+async def user_footprint(storage: Storage, user_id: str) -> Footprint:
+    query = (
+        select(
+            examples.c.kind,
+            examples.c.source,
+            examples.c.name,
+            datasets.c.guild_id,
+            datasets.c.name,
+        )
+        .join(datasets, datasets.c.id == examples.c.dataset_id)
+        .where(examples.c.author_id == user_id)
+    )
+    async with storage.session() as session:
+        rows = (await session.execute(query)).all()
+    return Footprint(
+        examples=sum(kind == "qa" for kind, *_ in rows),
+        documents=sum(kind == "document" for kind, *_ in rows),
+        files=sorted({name for _, source, name, *_ in rows if source == "file" and name}),
+        datasets=sorted({(guild, dataset) for *_, guild, dataset in rows}),
+    )
+
+
+async def delete_user_examples(storage: Storage, user_id: str) -> int:
+    """Delete the user's examples (their passages go with them); return how many. On SQLite
+    the freed pages are overwritten (``secure_delete``), so the text leaves the file too."""
     where = examples.c.author_id == user_id
-    async with storage.session.begin() as session:
-        rows = (
-            await session.execute(select(examples.c.source, examples.c.name).where(where))
-        ).all()
+    async with storage.engine.begin() as conn:
+        if storage.dialect == "sqlite":
+            await conn.exec_driver_sql("PRAGMA secure_delete = ON")
         ids = select(examples.c.id).where(where)
-        await session.execute(delete(passages).where(passages.c.example_id.in_(ids)))
-        await session.execute(delete(examples).where(where))
-    files = sorted({name for source, name in rows if source == "file" and name})
-    return len(rows), files
+        await conn.execute(delete(passages).where(passages.c.example_id.in_(ids)))
+        return (await conn.execute(delete(examples).where(where))).rowcount
 
 
 # --- jobs ---
@@ -241,6 +271,18 @@ async def unsettled_jobs(storage: Storage) -> list[JobRow]:
         .order_by(jobs.c.created_at)
     )
     return await _job_rows(storage, query)
+
+
+async def dataset_jobs(storage: Storage, datasets_of: list[tuple[str, str]]) -> list[JobRow]:
+    """The jobs trained on any of these (guild key, dataset name) datasets."""
+    if not datasets_of:
+        return []
+    query = select(jobs).where(tuple_(jobs.c.guild_id, jobs.c.dataset).in_(datasets_of))
+    return await _job_rows(storage, query)
+
+
+async def forget_training_file(storage: Storage, job_id: str) -> None:
+    await update_job(storage, job_id, training_file="")
 
 
 async def fine_tuned_models(storage: Storage, guild_id: str | None) -> list[str]:

@@ -81,6 +81,7 @@ jobs = Table(
     Column("base_url", String(300), nullable=False),
     Column("account_id", String(100), nullable=False, server_default=""),
     Column("method", String(16), nullable=False),
+    Column("training_file", String(300), nullable=False, server_default=""),
     Column("status", String(32), nullable=False),
     Column("channel_id", String(32), nullable=False),
     Column("fine_tuned_model", String(300)),

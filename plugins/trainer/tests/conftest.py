@@ -8,7 +8,6 @@ from typing import Any
 import botkit_trainer
 import pytest
 import pytest_asyncio
-from botkit_trainer.host import runtime_for
 
 from botkit import Context, Reply, hookimpl
 from botkit.testing import RecordingAdapter
@@ -75,9 +74,18 @@ def start(
     return factory
 
 
+def runtime(bot: Any) -> Any:
+    """The trainer's runtime (its handle's state) in a running harness bot."""
+    return bot.bot.plugin_handle("trainer").state
+
+
+def trainer_settings(bot: Any) -> Any:
+    return bot.bot.plugin_handle("trainer").settings
+
+
 async def poll(bot: Any) -> None:
     """Run one round of the bot's job poller and wait for it."""
-    await runtime_for(bot.bot).poller.poll_now()
+    await runtime(bot).poller.poll_now()
 
 
 def qa_lines(count: int, prefix: str = "question") -> bytes:
@@ -115,19 +123,19 @@ class Corrections:
         self.records = records
 
     @hookimpl
-    def botkit_training_examples(self, bot: Any, guild_id: str | None) -> list[dict[str, Any]]:
+    def botkit_training_examples(self, plugin: Any, guild_id: str | None) -> list[dict[str, Any]]:
         return self.records
 
 
 async def offered_models(bot: Any, guild_id: str | None = "500") -> list[str]:
     """What the trainer's botkit_models hook offers the chat plugin."""
-    found = await bot.bot.plugins.call_all("botkit_models", bot=bot.bot, guild_id=guild_id)
+    found = await bot.bot.plugins.call_all("botkit_models", guild_id=guild_id)
     return [name for plugin, names in found if plugin == "trainer" for name in names]
 
 
 async def health(bot: Any) -> list[Any]:
     """The trainer's botkit_health problems."""
-    found = await bot.bot.plugins.call_all("botkit_health", bot=bot.bot)
+    found = await bot.bot.plugins.call_all("botkit_health")
     return [problem for plugin, problems in found if plugin == "trainer" for problem in problems]
 
 

@@ -20,7 +20,8 @@ from botkit_testkit.openai_server import FakeOpenAI
 
 LONG = "n" * 300
 TOO_LONG = (
-    f"The name {LONG[:40]!r}… is 300 characters long; file and directory names have at most 255."
+    "the name is too long (at most 255 bytes a name, 1024 characters in all). Give a directory "
+    "relative to the bot's data directory, e.g. `datasets/faq`."
 )
 
 

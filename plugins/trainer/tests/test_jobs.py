@@ -8,10 +8,17 @@ from typing import Any
 
 import attrs
 import pytest
-from botkit_trainer.host import runtime_for, settings_of
 from botkit_trainer.state import configured
 from botkit_trainer.tables import examples, jobs
-from conftest import KEY_ENV, Corrections, both_backends, poll, qa_lines
+from conftest import (
+    KEY_ENV,
+    Corrections,
+    both_backends,
+    poll,
+    qa_lines,
+    runtime,
+    trainer_settings,
+)
 from sqlalchemy import select
 
 from botkit import Channel, Context, command, hookimpl
@@ -267,8 +274,8 @@ async def test_success_is_announced_and_the_model_offered(start: Any, fake: Fake
         fake.set_job_status(job_id, "succeeded", fine_tuned_model="ft:gpt-4o-mini:org:botkit:x1")
         await poll(bot)
         await poll(bot)
-        offered = await bot.bot.plugins.call_all("botkit_models", bot=bot.bot, guild_id="500")
-        elsewhere = await bot.bot.plugins.call_all("botkit_models", bot=bot.bot, guild_id="9")
+        offered = await bot.bot.plugins.call_all("botkit_models", guild_id="500")
+        elsewhere = await bot.bot.plugins.call_all("botkit_models", guild_id="9")
     assert announcements(bot) == [
         f"Fine-tuning job `{job_id}` (dataset default) succeeded: model "
         "`ft:gpt-4o-mini:org:botkit:x1` is ready."
@@ -397,7 +404,7 @@ async def test_the_poller_resumes_after_a_restart(start: Any, fake: FakeOpenAI) 
     fake.set_job_status(job_id, "succeeded", fine_tuned_model="ft:gpt-4o-mini:org:botkit:r1")
     async with start() as bot:
         await poll(bot)
-        offered = await bot.bot.plugins.call_all("botkit_models", bot=bot.bot, guild_id="500")
+        offered = await bot.bot.plugins.call_all("botkit_models", guild_id="500")
     assert announcements(bot) == [
         f"Fine-tuning job `{job_id}` (dataset default) succeeded: model "
         "`ft:gpt-4o-mini:org:botkit:r1` is ready."
@@ -428,9 +435,9 @@ async def test_jobs_of_another_base_url_are_still_followed(
 
 async def test_health_warns_about_a_missing_key(start: Any, monkeypatch: Any) -> None:
     async with start() as bot:
-        assert await bot.bot.plugins.call_all("botkit_health", bot=bot.bot) == [("trainer", [])]
+        assert await bot.bot.plugins.call_all("botkit_health") == [("trainer", [])]
         monkeypatch.delenv(KEY_ENV)
-        [(_, [problem])] = await bot.bot.plugins.call_all("botkit_health", bot=bot.bot)
+        [(_, [problem])] = await bot.bot.plugins.call_all("botkit_health")
     assert problem.severity == "warning"
     assert (
         KEY_ENV in problem.message and "documents, !train and !test still work" in problem.message
@@ -439,10 +446,10 @@ async def test_health_warns_about_a_missing_key(start: Any, monkeypatch: Any) ->
 
 async def test_each_bot_has_its_own_poller_and_client(start: Any) -> None:
     async with start() as first, start() as second:
-        runtimes = (runtime_for(first.bot), runtime_for(second.bot))
+        runtimes = (runtime(first), runtime(second))
         pollers = (runtimes[0].poller, runtimes[1].poller)
         clients = [
-            r.client(settings_of(b.bot), configured(settings_of(b.bot)))
+            r.client(trainer_settings(b), configured(trainer_settings(b)))
             for r, b in zip(runtimes, (first, second), strict=True)
         ]
         sdk_clients = [c._client for c in clients]

@@ -7,8 +7,7 @@ import re
 from typing import Any
 
 import pytest
-from botkit_trainer.host import runtime_for
-from conftest import poll, qa_lines
+from conftest import poll, qa_lines, runtime
 from sqlalchemy import text
 
 from botkit_testkit.openai_server import FakeOpenAI
@@ -42,7 +41,7 @@ def status_requests(fake: FakeOpenAI, job_id: str) -> int:
 
 
 def holding(bot: Any) -> bool:
-    return bool(runtime_for(bot.bot).poller.leader.holding)
+    return bool(runtime(bot).poller.leader.holding)
 
 
 async def test_only_one_process_polls(start: Any, fake: FakeOpenAI) -> None:

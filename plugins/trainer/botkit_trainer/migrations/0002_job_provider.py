@@ -1,11 +1,11 @@
-"""Fine-tuning jobs remember their provider and (Fireworks) account beside their base URL.
+"""Fine-tuning jobs remember their provider, (Fireworks) account and uploaded training file.
 
 Revision ID: 0002
 Revises: 0001
 Create Date: 2026-12-01
 
 Jobs stored before this revision were all started on an OpenAI-compatible API: they get
-``provider = 'openai'`` and no account.
+``provider = 'openai'``, no account and no known training file.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ def added() -> list[sa.Column[str]]:
     return [
         sa.Column("provider", sa.String(32), nullable=False, server_default="openai"),
         sa.Column("account_id", sa.String(100), nullable=False, server_default=""),
+        sa.Column("training_file", sa.String(300), nullable=False, server_default=""),
     ]
 
 

@@ -93,6 +93,9 @@ class Provider(Protocol):
     async def cancel(self, job_id: str, method: str) -> JobInfo:
         """Ask the service to cancel the job."""
 
+    async def delete_file(self, training_file: str) -> None:
+        """Delete an uploaded training file (a user asked to be forgotten)."""
+
     async def model_problem(self, model: str) -> str | None:
         """Why ``model`` cannot be fine-tuned here, as far as the service says; else None."""
 

@@ -191,6 +191,15 @@ class FireworksProvider:
             raise self._failure(exc) from None
         return await self.status(job_id, method)
 
+    async def delete_file(self, training_file: str) -> None:
+        """The training file is a dataset: ``accounts/<account>/datasets/<id>``."""
+        try:
+            await self._client.datasets.delete(training_file.rsplit("/", 1)[-1])
+        except self._sdk.NotFoundError:
+            return
+        except self._sdk.FireworksError as exc:
+            raise self._failure(exc) from None
+
     async def model_problem(self, model: str) -> str | None:
         found = MODEL_NAME.match(model)
         if not found:

@@ -121,6 +121,14 @@ class TogetherProvider:
             raise self._failure(exc) from None
         return self._info(job)
 
+    async def delete_file(self, training_file: str) -> None:
+        try:
+            await self._client.files.delete(training_file)
+        except self._sdk.NotFoundError:
+            return
+        except self._sdk.TogetherError as exc:
+            raise self._failure(exc) from None
+
     async def model_problem(self, model: str) -> str | None:
         try:
             await self._client.fine_tuning.model_limits(model_name=model)
