@@ -7,31 +7,23 @@ import os
 import tempfile
 from typing import TextIO
 
+import attrs
 from sqlalchemy import text
 
 from botkit.bot import Bot
 from botkit.health import Problem
+from botkit.logs import remember_key_variables
+from botkit.plugins import PluginStatus
 
 STORAGE_TIMEOUT = 10.0
 
 
 async def diagnose(bot: Bot, out: TextIO) -> int:
     """Print every problem found; return 1 when any is an error, else 0."""
+    remember_key_variables(bot.config, bot.settings.values())
     problems = [*plugin_problems(bot), *data_dir_problems(bot), *await storage_problems(bot)]
     problems += await adapter_problems(bot)
-    before = {
-        name: s.failures + s.timeouts + s.bad_results for name, s in bot.plugins.statuses.items()
-    }
-    for name, found in await bot.plugins.call_all("botkit_health", plugin=None):
-        problems += [Problem(f"{name}: {p.message}", p.fix, p.severity) for p in found]
-    for name, s in bot.plugins.statuses.items():
-        if s.failures + s.timeouts + s.bad_results > before.get(name, 0):
-            problems.append(
-                Problem(
-                    f"{name}: its health check failed (see the log above)",
-                    f"fix or update the plugin {name}, or disable it",
-                )
-            )
+    problems += await health_problems(bot)
     await bot.storage.close()
     for status in bot.plugins.statuses.values():
         print(f"plugin {status.name:<14} {status.state}", file=out)
@@ -42,6 +34,34 @@ async def diagnose(bot: Bot, out: TextIO) -> int:
     warnings = sum(p.severity not in ("error", "info") for p in problems)
     print(f"{errors} error(s), {warnings} warning(s)", file=out)
     return 1 if errors else 0
+
+
+async def health_problems(bot: Bot) -> list[Problem]:
+    """What every plugin's health hook reports; a hook that fails (raises, times out,
+    returns the wrong thing) is an error of that plugin, one that blocks the loop a warning."""
+    statuses = bot.plugins.statuses
+    before = {name: attrs.evolve(s) for name, s in statuses.items()}
+    problems = []
+    for name, found in await bot.plugins.call_all("botkit_health", plugin=None):
+        problems += [Problem(f"{name}: {p.message}", p.fix, p.severity) for p in found]
+    for name, s in statuses.items():
+        was = before.get(name) or PluginStatus(name)
+        if s.failures + s.timeouts + s.bad_results > was.failures + was.timeouts + was.bad_results:
+            problems.append(
+                Problem(
+                    f"{name}: its health check failed (see the log above)",
+                    f"fix or update the plugin {name}, or disable it",
+                )
+            )
+        elif s.slow_calls > was.slow_calls:
+            problems.append(
+                Problem(
+                    f"{name}: its health check held the event loop (see the log above)",
+                    "blocking work belongs in a thread (asyncio.to_thread) or a process",
+                    "warning",
+                )
+            )
+    return problems
 
 
 def plugin_problems(bot: Bot) -> list[Problem]:

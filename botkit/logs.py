@@ -6,9 +6,12 @@ import logging
 import os
 import re
 import sys
+from collections.abc import Iterable
 from typing import Any
 
-SECRET_NAME = re.compile(r"(TOKEN|API_KEY|SECRET|PASSWORD)$")
+import attrs
+
+SECRET_NAME = re.compile(r"(TOKEN|KEY|SECRET|PASSWORD|PASSWD|CREDENTIALS?)$")
 FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 
 
@@ -20,6 +23,21 @@ def secrets_from_env(config: Any = None) -> list[str]:
         names |= set(_named_variables(config.raw))
     values = (os.environ.get(name, "") for name in names)
     return [v for v in values if len(v) >= 6]
+
+
+def remember_key_variables(config: Any = None, settings: Iterable[Any] = ()) -> None:
+    """Mask from now on the values of the variables named by every ``*_env`` key of the
+    configuration file and every ``*_env`` field of the plugins' settings (their defaults
+    included), and of every variable whose name says it is a secret."""
+    for value in secrets_from_env(config):
+        remember_secret(value)
+    for item in settings:
+        if not attrs.has(type(item)):
+            continue
+        for field in attrs.fields(type(item)):
+            name = getattr(item, field.name)
+            if field.name.endswith("_env") and isinstance(name, str) and name:
+                remember_secret(os.environ.get(name, ""))
 
 
 def _named_variables(table: Any) -> list[str]:
@@ -60,18 +78,19 @@ def redact(text: str) -> str:
 
 
 class RedactingFormatter(logging.Formatter):
-    """Replaces every known secret value with ``***`` in the formatted line."""
+    """Replaces every known secret value with ``***`` in the formatted line: those given,
+    and those remembered (:func:`remember_secret`) before or after the formatter was made."""
 
-    def __init__(self, secrets: list[str], fmt: str = FORMAT) -> None:
+    def __init__(self, secrets: Iterable[str] = (), fmt: str = FORMAT) -> None:
         super().__init__(fmt)
-        self.secrets = sorted(set(secrets), key=len, reverse=True)
+        self.secrets = {s for s in secrets if len(s) >= 6}
 
     def format(self, record: logging.LogRecord) -> str:
         try:
             text = super().format(record)
         except Exception:  # a bad format string: logging would print the raw arguments
             text = f"{record.levelname} {record.name}: unformattable log message {record.msg!r}"
-        for secret in self.secrets or sorted(_known, key=len, reverse=True):
+        for secret in sorted(self.secrets | _known, key=len, reverse=True):
             text = text.replace(secret, "***")
         return text
 

@@ -37,8 +37,24 @@ def inside(root: Path, user_path: str) -> Path:
     return target
 
 
+SAFE_NAME_CHARS = 120
+SAFE_NAME_BYTES = 200  # in UTF-8: well under MAX_NAME, room for a prefix or a counter
+
+
 def safe_filename(name: str, default: str = "file") -> str:
-    """A file name with no directory part and only harmless characters."""
+    """A file name with no directory part and only harmless characters, short enough for
+    any file system (a long name keeps its extension)."""
     name = name.replace("\\", "/").rsplit("/", 1)[-1]
     cleaned = "".join(c if c.isalnum() or c in "._- " else "_" for c in name).strip(" .")
-    return cleaned[:120] or default
+    if not cleaned:
+        return default
+    stem, dot, suffix = cleaned.rpartition(".")
+    if not dot or len(suffix) > 16 or not stem:
+        stem, dot, suffix = cleaned, "", ""
+    ending = dot + suffix
+    while stem and (
+        len(stem) + len(ending) > SAFE_NAME_CHARS
+        or len((stem + ending).encode("utf-8")) > SAFE_NAME_BYTES
+    ):
+        stem = stem[: min(len(stem) - 1, SAFE_NAME_CHARS - len(ending))]
+    return (stem.rstrip(" .") + ending) or default

@@ -12,6 +12,7 @@ from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING, Any
 
 from botkit.adapters.base import Adapter, AdapterStartError
+from botkit.logs import remember_key_variables
 
 if TYPE_CHECKING:
     from botkit.bot import Bot
@@ -32,20 +33,26 @@ async def serve(bot: Bot, adapter: Adapter) -> int:
 
 
 async def run_bot(bot: Bot, adapter: Adapter) -> None:
-    """Connect, start the bot, run until the adapter ends; then stop the bot and disconnect.
+    """Connect, start the bot and its event-loop watchdog, run until the adapter ends; then
+    stop the bot and disconnect. The values of every key variable the configuration and the
+    plugins' settings name (``api_key_env`` and friends) are masked in logs and ``redact``.
 
     Raises AdapterStartError when the adapter cannot connect (the bot never starts then).
     """
+    remember_key_variables(bot.config, bot.settings.values())
     try:
         await adapter.connect(bot)
     except BaseException:
         await adapter.close()
         raise
+    watchdog = bot.plugins.watchdog
     try:
         await bot.start(adapter)
         gc.freeze()  # start-up objects live as long as the bot: keep them out of collections
+        watchdog.start()
         await adapter.run()
     finally:
+        await watchdog.stop()
         await adapter.close()
         await bot.stop()
 

@@ -14,7 +14,7 @@ def split_text(text: str, limit: int) -> list[str]:
     """
     if len(text) <= limit:
         return [text] if text else []
-    budget = limit - 2 * _MAX_FENCE_HEADER  # room to close and reopen a fence
+    budget = max(limit - 2 * _MAX_FENCE_HEADER, 1)  # room to close and reopen a fence
     chunks: list[str] = []
     current = ""
     fence: str | None = None
@@ -45,7 +45,10 @@ def _wrap(line: str, width: int) -> list[str]:
 
 
 def clean_text(text: str) -> str:
-    """``text`` with lone surrogates (which no platform can encode) replaced by U+FFFD."""
+    """``text`` with lone surrogates (which no platform can encode) replaced by U+FFFD, and
+    NUL characters (which PostgreSQL refuses in text) removed."""
+    if "\x00" in text:
+        text = text.replace("\x00", "")
     if text.isascii():
         return text
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import io
 import re
 from collections.abc import Awaitable, Callable
@@ -19,8 +20,9 @@ from fault_plugins import (
     runtime_faults,
 )
 
+import botkit
 from botkit.doctor import diagnose
-from botkit.models import Message
+from botkit.models import File, Message, Reply
 from botkit.results import REGISTRATION as REGISTRATION_CHECKS
 from botkit.results import RUNTIME as RUNTIME_CHECKS
 from botkit.testing import MEMBER, BotHarness
@@ -146,3 +148,42 @@ async def test_doctor_counts_a_failing_health_check_as_a_problem(fault_bot, faul
         status = await diagnose(bot.bot, out)
     assert status == 1
     assert "ERROR: faulty: its health check failed" in out.getvalue()
+
+
+COMMAND_FAULTS = [
+    *(f for f in runtime_faults("command") if f.counted != "bad result"),
+    Fault("wrong-type-int", lambda clock: 42, True, "bad result"),
+    Fault("wrong-type-reply", lambda clock: Reply(text=42), True, "bad result"),  # type: ignore[arg-type]
+    Fault("wrong-type-file", lambda clock: Reply(files=(File("x.txt"),)), True, "bad result"),
+]
+
+
+def faulty_command(fault: Fault, clock: FakeClock) -> object:
+    async def boom(ctx: botkit.Context) -> object:
+        """Fail as the test says."""
+        if inspect.iscoroutinefunction(fault.body):
+            return await fault.body(clock)
+        return fault.body(clock)
+
+    class Commands:
+        @botkit.hookimpl
+        def botkit_commands(self) -> list[botkit.Command]:
+            return [botkit.command(boom)]
+
+    return Commands()
+
+
+@pytest.mark.parametrize("fault", COMMAND_FAULTS, ids=lambda f: f.name)
+async def test_command_fault_is_answered_named_and_others_are_served(fault_bot, fault) -> None:
+    clock = FakeClock()
+    async with fault_bot({"faulty": faulty_command(fault, clock)}, clock=clock) as bot:
+        answer = await bot.send("!boom")
+        hi = await bot.send("!hi", user=OTHER)
+        listing = (await bot.send("!plugins")).text
+    if fault.counted != "slow call":
+        assert answer.text in (
+            "!boom failed; the details are in the bot's log.",
+            "!boom took too long and was stopped.",
+        )
+    assert hi.text == "HI!"
+    assert f"1 {fault.counted}" in _faulty_line(listing)

@@ -1,0 +1,110 @@
+"""A bot with every installed plugin, a fake OpenAI service behind it, and the checks every
+fuzzed input must pass: no unhandled exception, no plugin failure, no traceback and no key in
+a reply, no hang."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+from typing import Any
+
+import attrs
+from hypothesis import HealthCheck, settings
+
+from botkit.bot import Bot
+from botkit.config import Config
+from botkit.models import Attachment, Channel, ChannelKind, User
+from botkit.testing import ADMIN, GUILD, MEMBER, OWNER, BotHarness, RecordingAdapter
+from botkit_testkit.openai_server import FakeOpenAI
+
+KEY = "llm-credential-6d1f0a9c"  # an unusual shape: only the configured variable reveals it
+KEY_ENV = "LLM_CREDENTIAL"
+HANG = 30.0  # seconds: far beyond any answer here; reaching it means the bot hung
+USERS = (OWNER, ADMIN, MEMBER)
+DM = Channel(id="dm-3", name="member", kind=ChannelKind.DM)
+BAD_WORDS = ("Traceback", "details are in the bot's log", "took too long and was stopped")
+
+settings.register_profile(
+    "botkit-fuzz",
+    max_examples=1000,  # scaled per test by its share; thousands per CI run in all
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    print_blob=True,
+)
+settings.register_profile(
+    "botkit-fuzz-long", parent=settings.get_profile("botkit-fuzz"), max_examples=20_000
+)
+FUZZ = settings.get_profile(os.environ.get("BOTKIT_FUZZ_PROFILE", "botkit-fuzz"))
+
+
+def examples(share: float) -> int:
+    return max(1, int(FUZZ.max_examples * share))
+
+
+def config(data_dir: Path, base_url: str) -> dict[str, Any]:
+    service = {"base_url": base_url, "api_key_env": KEY_ENV}
+    return {
+        "bot": {"data_dir": str(data_dir), "typing_delay": 0.0, "hook_timeout": 20.0},
+        "openai_chat": {**service, "max_retries": 0, "rate_per_minute": 1_000_000},
+        "trainer": {**service, "provider": "openai", "max_retries": 0},
+        "voice": {**service, "tts_engine": "openai", "stt_engine": "openai"},
+    }
+
+
+@attrs.define
+class World:
+    """One running bot for a whole fuzz test (examples share it, as users share a bot)."""
+
+    server: FakeOpenAI
+    harness: BotHarness
+    seen: int = 0  # messages handled
+
+    @classmethod
+    async def open(cls, data_dir: Path) -> World:
+        server = FakeOpenAI(api_key=KEY, echo_key=True)
+        await server.start()
+        bot = Bot.build(Config.from_dict(config(data_dir, server.base_url)), strict=False)
+        adapter = RecordingAdapter()
+        await bot.start(adapter)
+        return cls(server, BotHarness(bot, adapter))
+
+    async def close(self) -> None:
+        await self.harness.bot.stop()
+        await self.server.stop()
+
+    @property
+    def commands(self) -> list[str]:
+        return [c.name for c in self.harness.bot.commands.unique()]
+
+    def loaded(self) -> list[str]:
+        return [s.name for s in self.harness.bot.plugins.statuses.values() if s.state == "ok"]
+
+    async def check(
+        self,
+        content: str,
+        *,
+        user: User = OWNER,
+        dm: bool = False,
+        attachments: tuple[Attachment, ...] = (),
+    ) -> list[str]:
+        """Send one message; fail on anything a user must never see. Returns the replies."""
+        statuses = self.harness.bot.plugins.statuses
+        before = {n: (s.failures, s.bad_results, s.timeouts) for n, s in statuses.items()}
+        channel = Channel(id=f"dm-{user.id}", kind=ChannelKind.DM) if dm else self.harness.channel
+        async with asyncio.timeout(HANG):
+            replies = await self.harness.send(
+                content, user=user, channel=channel, attachments=attachments
+            )
+        self.seen += 1
+        texts = [s.text for s in replies] + [f.filename for s in replies for f in s.files]
+        for text in texts:
+            assert not any(word in text for word in BAD_WORDS), text
+            assert KEY not in text, text
+        after = {n: (s.failures, s.bad_results, s.timeouts) for n, s in statuses.items()}
+        assert after == before, f"a plugin failed on {content!r}: {before} -> {after}"
+        return texts
+
+
+def guild_of(user: User) -> str:
+    return GUILD
