@@ -77,6 +77,11 @@ class Watchdog:
         self._held_since_tick = False
         self._task: asyncio.Task[None] | None = None
 
+    @property
+    def running(self) -> bool:
+        """Whether the heartbeat is running."""
+        return self._task is not None and not self._task.done()
+
     def figures(self) -> LagFigures:
         """A copy of the figures so far (for a metrics module)."""
         return attrs.evolve(self._figures)
