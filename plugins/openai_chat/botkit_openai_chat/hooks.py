@@ -8,6 +8,7 @@ the plugin is merely listed.
 from __future__ import annotations
 
 import asyncio
+import importlib
 import logging
 import os
 from collections.abc import Callable
@@ -36,6 +37,7 @@ log = logging.getLogger("botkit.openai_chat")
 
 HEALTH_TIMEOUT = 3.0
 MIGRATIONS = Path(__file__).parent / "migrations"
+ENGINE = ("botkit_openai_chat.state", "botkit_openai_chat.answer", "botkit_openai_chat.errors")
 
 
 @attrs.define(eq=False)  # a plugin is an identity: pluggy looks it up by comparison
@@ -64,8 +66,9 @@ class ChatPlugin:
         return ChatCommands().all()
 
     @hookimpl
-    def botkit_startup(self, plugin: PluginHandle) -> None:
+    async def botkit_startup(self, plugin: PluginHandle) -> None:
         """Create the bot's one API client (no client, and one clear log line, without a key)."""
+        await asyncio.to_thread(load_engine)  # about a second of imports, off the event loop
         from botkit_openai_chat.errors import host_of
         from botkit_openai_chat.limits import RateLimiter
         from botkit_openai_chat.state import ChatState
@@ -139,6 +142,12 @@ class ChatPlugin:
                 )
             ]
         return await probe(settings, key)
+
+
+def load_engine() -> None:
+    """Import the modules that answer (the SDK, SQLAlchemy and what uses them)."""
+    for module in ENGINE:
+        importlib.import_module(module)
 
 
 async def probe(settings: ChatSettings, key: str) -> list[Problem]:
