@@ -8,6 +8,7 @@ import logging
 import os
 from typing import TYPE_CHECKING, Any
 
+from botkit import redact, remember_secret
 from botkit_voice.errors import VoiceProblem
 from botkit_voice.settings import VoiceSettings
 
@@ -32,6 +33,7 @@ def openai_client(settings: VoiceSettings, timeout: float) -> openai.AsyncOpenAI
             f"The openai voice engines need an API key in the {settings.api_key_env} "
             "environment variable; ask the bot's owner to set it."
         )
+    remember_secret(key)
     return openai.AsyncOpenAI(
         api_key=key, base_url=settings.base_url, timeout=timeout, max_retries=1
     )
@@ -45,7 +47,8 @@ def openai_failure(exc: openai.APIError, endpoint: str) -> VoiceProblem:
         log.warning("openai %s timed out", endpoint)
         return VoiceProblem(f"The OpenAI {endpoint} service did not answer in time.")
     if isinstance(exc, openai.APIStatusError):
-        log.warning("openai %s failed with HTTP %s: %s", endpoint, exc.status_code, exc.message)
+        reason = redact(str(exc.message))[:200]
+        log.warning("openai %s failed with HTTP %s: %s", endpoint, exc.status_code, reason)
         return VoiceProblem(f"The OpenAI {endpoint} service refused (HTTP {exc.status_code}).")
-    log.warning("openai %s failed: %s", endpoint, exc)
+    log.warning("openai %s failed: %s", endpoint, redact(str(exc))[:200])
     return VoiceProblem(f"The OpenAI {endpoint} service could not be reached.")

@@ -187,3 +187,14 @@ async def test_a_system_espeak_ng_is_used_without_espeakng_loader(voice_bot, mon
         assert wav_seconds(audio.path) == 0.5
         language = await asyncio.to_thread(Path(f"{audio.path}.lang").read_text)
         assert language.strip() == "de"
+
+
+async def test_a_key_the_service_echoes_back_never_reaches_the_log(voice_bot, monkeypatch, caplog):
+    monkeypatch.setenv("VOICE_TEST_KEY", "sk-wrong-secret-123456")
+    async with FakeOpenAI(echo_key=True) as server:  # a 401 quotes the key, as OpenAI's does
+        config = {"base_url": server.base_url, "api_key_env": "VOICE_TEST_KEY"}
+        async with voice_bot(config=config) as bot:
+            with caplog.at_level(logging.WARNING, "botkit.voice"):
+                assert await synthesize(bot, "openai") is None
+    assert "openai speech failed with HTTP 401: Error code: 401 - Incorrect API key" in caplog.text
+    assert "sk-wrong-secret-123456" not in caplog.text
