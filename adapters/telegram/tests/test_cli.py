@@ -8,8 +8,6 @@ import signal
 import sys
 from pathlib import Path
 
-import pytest
-
 from botkit_telegram.testing import TOKEN, FakeTelegram
 
 WRONG = "987654321:AAWrongTokenWrongTokenWrongToken12345"
@@ -47,12 +45,6 @@ async def _run(*args: str, token: str = TOKEN) -> tuple[int, str, str]:
     return process.returncode or 0, out.decode(), err.decode()
 
 
-async def _wait_for_call(fake: FakeTelegram, method: str, within: float = 60.0) -> None:
-    async with asyncio.timeout(within):
-        while not any(c.method == method and c.ok for c in fake.account.calls):
-            await asyncio.sleep(0.05)
-
-
 async def test_botkit_run_with_only_telegram_token_set_answers_hi_and_stops_on_sigterm(
     telegram_api, tmp_path
 ):
@@ -69,10 +61,10 @@ async def test_botkit_run_with_only_telegram_token_set_answers_hi_and_stops_on_s
         stderr=asyncio.subprocess.PIPE,
     )
     try:
-        await _wait_for_call(telegram_api, "getUpdates")
+        await telegram_api.called("getUpdates", within=60)
         user = telegram_api.user("Olga", id=1)
         await telegram_api.say(telegram_api.private(user), user, "/hi")
-        await _wait_for_call(telegram_api, "sendMessage")
+        await telegram_api.called("sendMessage", within=60)
     finally:
         process.send_signal(signal.SIGTERM)
         _, raw = await asyncio.wait_for(process.communicate(), 60)
@@ -95,14 +87,6 @@ async def test_botkit_run_with_a_wrong_token_exits_1_with_one_line(telegram_api,
     assert WRONG not in err and WRONG.split(":")[1] not in err
 
 
-async def test_botkit_run_against_an_unreachable_server_exits_1(tmp_path):
-    path = tmp_path / "botkit.toml"
-    path.write_text('[telegram]\nbase_url = "http://127.0.0.1:9"\nconnect_timeout = 5\n')
-    status, _, err = await _run("run", "--adapter", "telegram", "--config", str(path))
-    assert status == 1
-    assert "cannot reach the Bot API at http://127.0.0.1:9" in err
-
-
 async def test_botkit_sync_registers_the_commands(telegram_api, tmp_path):
     config = _config(tmp_path, telegram_api)
     status, out, _ = await _run("sync", "--adapter", "telegram", "--config", str(config))
@@ -111,13 +95,9 @@ async def test_botkit_sync_registers_the_commands(telegram_api, tmp_path):
     assert "hi" in {c["command"] for c in telegram_api.account.commands}
 
 
-@pytest.mark.parametrize(("token", "expected"), [(TOKEN, 0), (WRONG, 1)])
-async def test_botkit_doctor_checks_the_token_with_get_me(telegram_api, tmp_path, token, expected):
+async def test_botkit_doctor_checks_the_token_with_get_me(telegram_api, tmp_path):
     config = _config(tmp_path, telegram_api)
-    status, out, _ = await _run("doctor", "--config", str(config), token=token)
-    assert any(c.method == "getMe" for c in telegram_api.account.calls) or expected == 1
-    if expected:
-        assert "telegram: Telegram rejected TELEGRAM_TOKEN" in out
-        assert status == 1
-    else:
-        assert "telegram:" not in out.replace("telegram: privacy mode", "")
+    status, out, _ = await _run("doctor", "--config", str(config), token=WRONG)
+    assert status == 1
+    assert "ERROR: telegram: Telegram rejected TELEGRAM_TOKEN" in out
+    assert WRONG not in out

@@ -438,9 +438,34 @@ class FakeTelegram:
             result = await handler(account, params, uploads)
         except ApiError as exc:
             call.status, call.error = exc.code, exc.description
+            await self._answered(account)
             return _json(exc.code, exc.payload())
         call.result = result
+        await self._answered(account)
         return _json(200, {"ok": True, "result": result})
+
+    async def _answered(self, account: Account) -> None:
+        async with account.arrived:
+            account.arrived.notify_all()
+
+    async def called(
+        self, method: str, account: Account | None = None, within: float = 30.0
+    ) -> Call:
+        """Wait until the client has called ``method`` successfully; that call."""
+        account = account or self.account
+
+        def found() -> Call | None:
+            return next(
+                (c for c in account.calls if c.method == method and c.ok and c.result is not None),
+                None,
+            )
+
+        async with asyncio.timeout(within):
+            async with account.arrived:
+                await account.arrived.wait_for(lambda: found() is not None)
+        call = found()
+        assert call is not None
+        return call
 
     async def _download(self, request: web.Request) -> web.Response:
         if request.match_info["token"] not in self.accounts:
