@@ -38,8 +38,11 @@ def restore_root_logging() -> Iterator[None]:
     root.setLevel(level)
 
 
-def write_dist(root: Path, dist: str, entry: str, module: str, source: str) -> Path:
-    """Write ``module.py`` and a ``<dist>-0.1.dist-info`` declaring it a botkit plugin.
+def write_dist(
+    root: Path, dist: str, entry: str, module: str, source: str, group: str = "botkit.plugins"
+) -> Path:
+    """Write ``module.py`` and a ``<dist>-0.1.dist-info`` declaring it a botkit plugin (or,
+    with ``group="botkit.adapters"``, an adapter whose entry point is ``module:adapter``).
 
     The directory name uses underscores, as pip writes it: importlib.metadata takes the name
     up to the first dash.
@@ -50,9 +53,8 @@ def write_dist(root: Path, dist: str, entry: str, module: str, source: str) -> P
     (info / "METADATA").write_text(
         f"Metadata-Version: 2.1\nName: {dist}\nVersion: 0.1\n", encoding="utf-8"
     )
-    (info / "entry_points.txt").write_text(
-        f"[botkit.plugins]\n{entry} = {module}\n", encoding="utf-8"
-    )
+    target = module if group == "botkit.plugins" else f"{module}:adapter"
+    (info / "entry_points.txt").write_text(f"[{group}]\n{entry} = {target}\n", encoding="utf-8")
     return info
 
 
@@ -70,9 +72,9 @@ def install_plugin(
     monkeypatch.syspath_prepend(str(site))
     modules: list[str] = []
 
-    def install(entry: str, module: str, source: str) -> Path:
+    def install(entry: str, module: str, source: str, group: str = "botkit.plugins") -> Path:
         modules.append(module)
-        info = write_dist(site, f"botkit-test-{entry}", entry, module, source)
+        info = write_dist(site, f"botkit-test-{entry}", entry, module, source, group)
         importlib.invalidate_caches()
         return info
 
