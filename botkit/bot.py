@@ -384,7 +384,8 @@ class Bot:
         )
 
     async def answer_text(self, ctx: Context, text: str) -> Reply | None:
-        """``ctx.answer``: the pipeline for ``text`` in a conversation of its own."""
+        """``ctx.answer``: the pipeline for ``text`` in a conversation of its own, every plugin
+        enabled here taking part (the caller's own knowledge included)."""
         own = attrs.evolve(
             ctx.message,
             id=f"ephemeral-{next(self._ephemeral)}",
@@ -398,7 +399,7 @@ class Bot:
             attachments=(),
             ephemeral=True,
         )
-        skip = self.disabled_in(ctx.guild_id) | {ctx.plugin.name}
+        skip = self.disabled_in(ctx.guild_id)  # the caller too may know something
         result = await self.respond(self.context(own), clean_text(text), skip)
         if isinstance(result, str):
             return Reply(text=result)
