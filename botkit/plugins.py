@@ -8,7 +8,7 @@ import inspect
 import logging
 import os
 import time
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import AsyncIterator, Callable, Collection, Iterable
 from typing import Any
 
 import attrs
@@ -17,6 +17,7 @@ import pluggy
 from botkit import hookspecs
 from botkit.commands import Command
 from botkit.context import CommandError, Context
+from botkit.models import Reply
 from botkit.results import check_registration, check_result
 from botkit.watchdog import Watchdog
 
@@ -282,7 +283,38 @@ class Plugins:
         if problem:
             self._bad_result(name, hook, problem)
             return False, None
+        if isinstance(value, Reply) and value.stream is not None:
+            value = attrs.evolve(value, stream=self._guarded_stream(name, hook, value.stream))
         return True, value
+
+    async def _guarded_stream(
+        self, name: str, hook: str, stream: AsyncIterator[Any]
+    ) -> AsyncIterator[str]:
+        """A reply stream whose every piece is timed and checked; a stream that breaks or
+        yields something other than text is counted on its plugin (the bot then says so)."""
+        status = self.statuses[name]
+        pieces = aiter(stream)
+        while True:
+            try:
+                piece = await self.watchdog.watch(name, f"{hook} stream", anext(pieces))
+            except StopAsyncIteration:
+                return
+            except (KeyboardInterrupt, CommandError):
+                raise
+            except asyncio.CancelledError:
+                if own_cancellation():
+                    raise
+                status.failures += 1
+                self.on_failure(name, hook, "error")
+                raise PluginCrash(f"the reply stream of {name} raised CancelledError") from None
+            except BaseException as exc:
+                status.failures += 1
+                self.on_failure(name, hook, "error")
+                raise PluginCrash(f"the reply stream of {name} broke: {exc!r}") from exc
+            if not isinstance(piece, str):
+                self._bad_result(name, f"{hook} stream", f"a piece {piece!r:.60}, not text")
+                raise PluginCrash(f"the reply stream of {name} yielded {type(piece).__name__}")
+            yield piece
 
     def _argument(self, name: str, hook: str, arg: str, kwargs: dict[str, Any]) -> Any:
         """The value of one argument of ``name``'s implementation of ``hook``."""

@@ -147,3 +147,33 @@ def faulty_plugin(hook: str, fault: Fault, clock: Any) -> object:
     namespace: dict[str, Any] = {"body": fault.body, "clock": clock}
     exec(source, namespace)  # a real def with the hook's own argument names, as pluggy needs
     return type(f"Faulty_{hook}", (), {hook: botkit.hookimpl(namespace[hook])})()
+
+
+def _stream_of(*steps: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """A hook body answering with a ``Reply`` whose stream runs ``steps`` one by one."""
+
+    def body(clock: Any) -> Reply:
+        async def pieces() -> Any:
+            for step in steps:
+                yield step(clock)
+
+        return Reply(stream=pieces())
+
+    return body
+
+
+def stream_faults() -> list[Fault]:
+    """Every way a streamed answer (``botkit_respond``'s ``Reply.stream``) can go wrong."""
+    text = lambda clock: "some words "  # noqa: E731
+    return [
+        Fault("stream-raise", _stream_of(text, _raise(RuntimeError("broke"))), True, "failure"),
+        Fault("stream-system-exit", _stream_of(text, _raise(SystemExit(3))), True, "failure"),
+        Fault("stream-cancelled", _stream_of(_raise(asyncio.CancelledError())), False, "failure"),
+        Fault("stream-not-text", _stream_of(text, lambda clock: 42), True, "bad result"),
+        Fault(
+            "stream-blocking",
+            _stream_of(text, lambda clock: _block(clock) or "x"),
+            True,
+            "slow call",
+        ),
+    ]

@@ -18,6 +18,7 @@ from fault_plugins import (
     faulty_plugin,
     registration_faults,
     runtime_faults,
+    stream_faults,
 )
 
 import botkit
@@ -185,5 +186,20 @@ async def test_command_fault_is_answered_named_and_others_are_served(fault_bot, 
             "!boom failed; the details are in the bot's log.",
             "!boom took too long and was stopped.",
         )
+    assert hi.text == "HI!"
+    assert f"1 {fault.counted}" in _faulty_line(listing)
+
+
+@pytest.mark.parametrize("fault", stream_faults(), ids=lambda f: f.name)
+async def test_stream_fault_is_answered_named_and_others_are_served(fault_bot, fault) -> None:
+    clock = FakeClock()
+    faulty = faulty_plugin("botkit_respond", fault, clock)
+    async with fault_bot({"faulty": faulty}, clock=clock) as bot:
+        answer = await bot.dm("hello", user=OTHER)
+        hi = await bot.send("!hi", user=OTHER)
+        listing = (await bot.send("!plugins")).text
+    if fault.counted != "slow call":
+        assert "Something went wrong while answering" in answer.text
+    assert "Traceback" not in answer.text
     assert hi.text == "HI!"
     assert f"1 {fault.counted}" in _faulty_line(listing)
