@@ -1,21 +1,29 @@
-"""A database made by botkit 0.1 is upgraded in place: every row kept, the new columns added."""
+"""A database made by botkit 0.1 is upgraded in place: every row kept, the new columns added
+(on SQLite and on PostgreSQL)."""
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import UTC, datetime
 
 import pytest
 from botkit_feedback.tables import metadata
-from sqlalchemy import Column, MetaData, Table, create_engine, insert
+from sqlalchemy import Column, MetaData, Table, insert, inspect, text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 ADDED = {"asker_id", "replied_to_author_id"}  # columns botkit 0.1 did not have
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def storage_url(request: pytest.FixtureRequest, tmp_path) -> str:
+    """An SQLite file of its own, or a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'old.db'}"
+    return request.getfixturevalue("postgres_url")
+
+
 @pytest.fixture
-def storage_url(tmp_path) -> str:
-    """One SQLite file made the way botkit 0.1 made it."""
-    path = tmp_path / "old.db"
+async def old_database(storage_url: str) -> str:
+    """The plugin's tables as botkit 0.1 made them, with one correction in them."""
     old = MetaData()
     for table in metadata.sorted_tables:
         columns = [
@@ -24,10 +32,10 @@ def storage_url(tmp_path) -> str:
             if c.name not in ADDED
         ]
         Table(table.name, old, *columns)
-    engine = create_engine(f"sqlite:///{path}")
-    old.create_all(engine)
-    with engine.begin() as conn:
-        conn.execute(
+    engine = create_async_engine(storage_url)
+    async with engine.begin() as conn:
+        await conn.run_sync(old.create_all)
+        await conn.execute(
             insert(old.tables["feedback_corrections"]),
             {
                 "guild_id": "500",
@@ -42,22 +50,28 @@ def storage_url(tmp_path) -> str:
                 "created_at": datetime(2023, 11, 1, tzinfo=UTC),
             },
         )
-    engine.dispose()
-    return f"sqlite+aiosqlite:///{path}"
+    await engine.dispose()
+    return storage_url
 
 
-async def test_a_0_1_database_keeps_its_corrections(feedback_bot, storage_url, tmp_path):
+async def test_a_0_1_database_keeps_its_corrections(feedback_bot, old_database):
     async with feedback_bot() as bot:
         replies = await bot.send("!corrections", user=bot.admin)
+        async with bot.bot.storage.engine.connect() as conn:
+            columns = await conn.run_sync(
+                lambda sync: {c["name"] for c in inspect(sync).get_columns("feedback_corrections")}
+            )
+            version = (
+                await conn.execute(text("select version_num from botkit_schema_feedback"))
+            ).all()
     assert "“Sydney.” → “Canberra.”" in replies.text
-    with sqlite3.connect(tmp_path / "old.db") as db:
-        columns = {row[1] for row in db.execute("pragma table_info(feedback_corrections)")}
-        version = db.execute("select version_num from botkit_schema_feedback").fetchall()
     assert "asker_id" in columns
-    assert version == [("0002",)]
+    assert [tuple(row) for row in version] == [("0002",)]
 
 
-async def test_a_0_1_database_records_who_asked_from_now_on(feedback_bot, ask, stored):
+async def test_a_0_1_database_records_who_asked_from_now_on(
+    feedback_bot, old_database, ask, stored
+):
     async with feedback_bot() as bot:
         answer = await ask(bot, user=bot.member)
         await bot.send(f"!correct {answer.id} Canberra!", user=bot.admin)

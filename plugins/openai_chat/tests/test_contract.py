@@ -4,12 +4,9 @@ settings from chat, and tables upgraded in place."""
 from __future__ import annotations
 
 import re
-import sqlite3
 
-import pytest
-from botkit_openai_chat import store
 from conftest import API_KEY, said
-from sqlalchemy import create_engine, insert, inspect, text
+from sqlalchemy import inspect, text
 
 from botkit import Command, Context, User, command, hookimpl
 from botkit_testkit.openai_server import FakeOpenAI
@@ -74,40 +71,6 @@ async def test_the_owner_may_point_one_server_at_another_api(chat_bot, server) -
         here = await bot.send("hi", mention=True, user=ANN)
         in_dm = await bot.dm("hi", user=ANN)
     assert (here.text, in_dm.text) == ("from the other server", "echo: hi")
-
-
-@pytest.fixture
-def database_url(tmp_path) -> str:
-    return f"sqlite+aiosqlite:///{tmp_path / 'old.db'}"
-
-
-async def test_a_botkit_0_1_database_is_taken_over_with_its_rows(
-    chat_bot, server, tmp_path
-) -> None:
-    engine = create_engine(f"sqlite:///{tmp_path / 'old.db'}")
-    store.metadata.create_all(engine)  # what the 0.1 host made from the declarations
-    with engine.begin() as conn:
-        conn.execute(
-            insert(store.turns),
-            [
-                {
-                    "conversation": "channel:600:41",
-                    "role": r,
-                    "content": c,
-                    "user_id": "41",
-                    "created_at": 1715981400.0,
-                }
-                for r, c in (("user", "kept question"), ("assistant", "kept answer"))
-            ],
-        )
-    engine.dispose()
-    async with chat_bot() as bot:
-        await bot.send("do you remember?", mention=True, user=ANN)
-    assert said(server) == ["kept question", "kept answer", "do you remember?"]
-    with sqlite3.connect(tmp_path / "old.db") as db:
-        assert db.execute("select version_num from botkit_schema_openai_chat").fetchall() == [
-            ("0001",)
-        ]
 
 
 async def everything_stored(bot, prefix: str) -> list[str]:
