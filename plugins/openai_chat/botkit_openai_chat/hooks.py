@@ -126,6 +126,8 @@ class ChatPlugin:
     async def botkit_delete_user_data(self, plugin: PluginHandle, user_id: str) -> int:
         from botkit_openai_chat.store import delete_user
 
+        if plugin.state is not None:
+            plugin.state.rate.forget(user_id)
         return await delete_user(plugin.storage, user_id)
 
     @hookimpl

@@ -41,6 +41,10 @@ class RateLimiter:
             self._seen.popitem(last=False)
         return 0.0
 
+    def forget(self, user_id: str) -> None:
+        """Drop what is remembered of a user (their data is being deleted)."""
+        self._seen.pop(user_id, None)
+
     def tracked(self) -> int:
         """How many users are remembered now."""
         return len(self._seen)

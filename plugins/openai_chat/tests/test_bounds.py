@@ -116,3 +116,11 @@ def test_the_rate_limiter_tracks_only_users_of_the_last_minute(events) -> None:
         seen[str(user)] = clock.now
     recent = {u for u, at in seen.items() if clock.now - at < 60}
     assert limiter.tracked() <= len(recent)
+
+
+def test_the_rate_limiter_forgets_a_user_on_request() -> None:
+    limiter = RateLimiter(Ticks())
+    limiter.wait("ann", 5)
+    limiter.wait("bob", 5)
+    limiter.forget("ann")
+    assert limiter.tracked() == 1

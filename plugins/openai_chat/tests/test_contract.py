@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from conftest import API_KEY, said
+from conftest import API_KEY, chat_state, said
 from sqlalchemy import inspect, text
 
 from botkit import Command, Context, User, command, hookimpl
@@ -98,3 +98,12 @@ async def test_forgetme_leaves_nothing_of_the_user(chat_bot, server) -> None:
         left = await everything_stored(bot, "openai_chat_")
     assert not [v for v in left if "zebra" in v or ANN.id in re.split(r"\D+", v)]
     assert "what plans?" in left
+
+
+async def test_forgetme_also_forgets_the_user_in_memory(chat_bot) -> None:
+    async with chat_bot(rate_per_minute=5) as bot:
+        await bot.send("hi", mention=True, user=ANN)
+        await bot.send("!forgetme", user=ANN)
+        await bot.send("!forgetme confirm", user=ANN)
+        remembered = chat_state(bot).rate.tracked()
+    assert remembered == 0
