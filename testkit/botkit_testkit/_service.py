@@ -4,10 +4,13 @@ injected faults, and (on request) a 401 that echoes the key it was given, as som
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
+import signal
 import time
 import uuid
+from collections.abc import Sequence
 from typing import Any, ClassVar, Self
 
 import attrs
@@ -56,10 +59,13 @@ class FakeService:
     api_key: str | None = "test-key"
     echo_key: bool = False
     port: int = 0
+    finish_after: float | None = None  # seconds after which a job read finishes by itself
+    fail_reason: str | None = None  # ... and fails with this reason instead of succeeding
     requests: list[Recorded] = attrs.field(init=False, factory=list)
     _faults: list[Fault] = attrs.field(init=False, factory=list)
     _runner: web.AppRunner | None = attrs.field(init=False, default=None)
     _stopping: asyncio.Event = attrs.field(init=False, factory=asyncio.Event)
+    _born: dict[str, float] = attrs.field(init=False, factory=dict)
 
     open_paths: ClassVar[tuple[str, ...]] = ()
 
@@ -113,6 +119,11 @@ class FakeService:
         """Let the next request to ``path`` hang until the server stops."""
         self._faults.append(Fault(path, 1, None))
 
+    def due(self, job_id: str) -> bool:
+        """Whether ``finish_after`` says the job should have finished by now."""
+        born = self._born.setdefault(job_id, time.monotonic())
+        return self.finish_after is not None and time.monotonic() - born >= self.finish_after
+
     def paths(self, method: str | None = None) -> list[str]:
         """The paths requested so far (of one method, when given)."""
         return [r.path for r in self.requests if method is None or r.method == method]
@@ -154,3 +165,27 @@ class FakeService:
             return await handler(request)
         except web.HTTPException as exc:
             return self.error(exc.status, exc.reason)
+
+
+def serve(cls: type[FakeService], description: str, argv: Sequence[str] | None = None) -> None:
+    """Run a fake from the command line (``python -m botkit_testkit.together_server``): prints
+    ``READY <base_url>`` once listening, stops on SIGTERM or SIGINT."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    parser.add_argument("--api-key", default=cls().api_key or "", help="empty: no auth")
+    parser.add_argument("--finish-after", type=float, help="seconds until a job finishes")
+    parser.add_argument("--fail-reason", help="jobs fail with this reason instead")
+    args = parser.parse_args(argv)
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        server = cls(api_key=args.api_key or None, port=args.port)
+        server.finish_after, server.fail_reason = args.finish_after, args.fail_reason
+        async with server:
+            print(f"READY {server.base_url}", flush=True)
+            await stop.wait()
+
+    asyncio.run(run())

@@ -18,7 +18,7 @@ from typing import Any
 import attrs
 from aiohttp import web
 
-from botkit_testkit._service import RECORD, FakeService, new_id
+from botkit_testkit._service import RECORD, FakeService, new_id, serve
 
 DEFAULT_MODEL = "accounts/fireworks/models/llama-v3p1-8b-instruct"
 STATES = (
@@ -216,6 +216,7 @@ class FakeFireworks(FakeService):
         else:
             job["outputModel"] = output
         self.jobs[job_id] = job
+        self.due(job_id)
         return web.json_response(job)
 
     def _job(self, request: web.Request) -> dict[str, Any]:
@@ -226,7 +227,13 @@ class FakeFireworks(FakeService):
         return job
 
     async def _get_job(self, request: web.Request) -> web.Response:
-        return web.json_response(self._job(request))
+        job = self._job(request)
+        job_id = job["name"].rsplit("/", 1)[1]
+        if job["state"] not in FINISHED and self.due(job_id):
+            failed = self.fail_reason is not None
+            state = "JOB_STATE_FAILED" if failed else "JOB_STATE_COMPLETED"
+            self.set_job_state(job_id, state, message=self.fail_reason)
+        return web.json_response(job)
 
     async def _cancel_job(self, request: web.Request) -> web.Response:
         job = self._job(request)
@@ -234,3 +241,7 @@ class FakeFireworks(FakeService):
             return self.error(400, f"Job {job['name']} has already finished")
         self.set_job_state(job["name"].rsplit("/", 1)[1], "JOB_STATE_CANCELLED")
         return web.json_response({})
+
+
+if __name__ == "__main__":
+    serve(FakeFireworks, "A local fake of Fireworks AI's fine-tuning API.")

@@ -20,7 +20,7 @@ from typing import Any
 import attrs
 from aiohttp import web
 
-from botkit_testkit._service import RECORD, FakeService, new_id, now
+from botkit_testkit._service import RECORD, FakeService, new_id, now, serve
 
 DEFAULT_MODEL = "meta-llama/Meta-Llama-3.1-8B-Instruct-Reference"
 STATUSES = (
@@ -268,6 +268,7 @@ class FakeTogether(FakeService):
             "request": body,
         }
         self.jobs[job_id] = job
+        self.due(job_id)
         self._event(job_id, "job_pending", "Fine tune request created")
         return web.json_response(self._public(job))
 
@@ -279,7 +280,13 @@ class FakeTogether(FakeService):
         return web.json_response({"data": [self._public(j) for j in self.jobs.values()]})
 
     async def _get_job(self, request: web.Request) -> web.Response:
-        return web.json_response(self._public(self._lookup_job(request)))
+        job = self._lookup_job(request)
+        if job["status"] not in FINISHED and self.due(job["id"]):
+            failed = self.fail_reason is not None
+            self.set_job_status(
+                job["id"], "error" if failed else "completed", error=self.fail_reason
+            )
+        return web.json_response(self._public(job))
 
     async def _cancel_job(self, request: web.Request) -> web.Response:
         job = self._lookup_job(request)
@@ -291,3 +298,7 @@ class FakeTogether(FakeService):
     async def _list_events(self, request: web.Request) -> web.Response:
         job = self._lookup_job(request)
         return web.json_response({"data": self.events.get(job["id"], [])})
+
+
+if __name__ == "__main__":
+    serve(FakeTogether, "A local fake of Together AI's fine-tuning API.")

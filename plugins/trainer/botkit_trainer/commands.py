@@ -229,7 +229,7 @@ async def train_start(ctx: Context, dataset: str | None = None, method: str = "a
     spec = spec_of(settings.provider)
     target = configured(settings)
     try:
-        client = runtime_of(ctx.plugin).client(settings, target)
+        client = await runtime_of(ctx.plugin).client(settings, target)
     except NoApiKey:
         raise no_key(ctx) from None
     corrections = await import_corrections(ctx, name)

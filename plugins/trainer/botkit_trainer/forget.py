@@ -97,7 +97,8 @@ async def delete_uploaded(
             continue
         where = f"the training file of job {row.id} on {row.provider}"
         try:
-            await runtime.client(settings, target_of(row)).delete_file(row.training_file)
+            client = await runtime.client(settings, target_of(row))
+            await client.delete_file(row.training_file)
         except NoApiKey as exc:
             lines.append(f"{where} could not be deleted: {exc} is not set")
             continue

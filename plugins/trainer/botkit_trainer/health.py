@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from botkit import Problem
 from botkit_trainer.providers.base import ProviderConfig, ProviderError
 from botkit_trainer.redact import mask
@@ -29,7 +31,7 @@ async def problems(settings: TrainerSettings) -> list[Problem]:
         timeout=settings.request_timeout,
         max_retries=settings.max_retries,
     )
-    client = spec.create(config)
+    client = await asyncio.to_thread(spec.create, config)  # the SDK's first import is slow
     try:
         problem = await client.model_problem(settings.base_model)
     except ProviderError as exc:

@@ -56,7 +56,7 @@ def provider_note(row: JobRow, settings: TrainerSettings) -> str:
 async def refresh(runtime: Runtime, storage: Any, settings: TrainerSettings, row: JobRow) -> JobRow:
     """Ask the job's provider for its status and store it; raises NoApiKey, UnknownProvider,
     ProviderError."""
-    client = runtime.client(settings, target_of(row))
+    client = await runtime.client(settings, target_of(row))
     try:
         info = await client.status(row.id, row.method)
     except ProviderError as exc:
@@ -70,7 +70,7 @@ async def refresh(runtime: Runtime, storage: Any, settings: TrainerSettings, row
 
 
 async def latest_events(runtime: Runtime, settings: TrainerSettings, row: JobRow) -> list[str]:
-    client = runtime.client(settings, target_of(row))
+    client = await runtime.client(settings, target_of(row))
     try:
         return await client.events(row.id, row.method, EVENTS_SHOWN)
     except ProviderError as exc:
@@ -80,7 +80,7 @@ async def latest_events(runtime: Runtime, settings: TrainerSettings, row: JobRow
 
 async def cancel(runtime: Runtime, storage: Any, settings: TrainerSettings, row: JobRow) -> JobRow:
     """Cancel the job; its outcome needs no announcement since the canceller is answered."""
-    client = runtime.client(settings, target_of(row))
+    client = await runtime.client(settings, target_of(row))
     try:
         info = await client.cancel(row.id, row.method)
     except ProviderError as exc:

@@ -45,17 +45,24 @@ def _provider(instance: object, attribute: attrs.Attribute[Any], value: str) -> 
 class TrainerSettings:
     """Fine-tuning provider, sandbox directories, size caps and retrieval settings.
 
-    ``base_url``, ``api_key_env`` and ``base_model`` left empty take the provider's own.
+    ``base_url``, ``api_key_env`` and ``base_model`` left empty, or at another provider's
+    default (as ``botkit init`` writes them), take the chosen provider's own.
     """
 
     provider: str = setting(
         "openai", "fine-tuning service: openai, together, fireworks (or an added one)", _provider
     )
     base_url: str = setting(
-        "", "the service's REST base ending in /v1 (empty: the provider's own)", owner_only=True
+        "https://api.openai.com/v1",
+        "the service's REST base ending in /v1 (another provider's default: this one's)",
+        owner_only=True,
     )
-    api_key_env: str = setting("", "environment variable holding the key (empty: the provider's)")
-    base_model: str = setting("", "the model fine-tuning starts from (empty: the provider's)")
+    api_key_env: str = setting(
+        "OPENAI_API_KEY", "environment variable holding the key (default: the provider's)"
+    )
+    base_model: str = setting(
+        "gpt-4o-mini-2024-07-18", "the model fine-tuning starts from (default: the provider's)"
+    )
     account_id: str = setting("", "Fireworks account id (needed with provider = fireworks)")
     suffix: str = setting(
         "botkit", "added to fine-tuned model names (≤ 64 characters)", _suffix, server=True
@@ -103,9 +110,13 @@ class TrainerSettings:
     def __attrs_post_init__(self) -> None:
         spec = providers.get(self.provider)
         assert spec is not None  # checked by the validator
-        self.base_url = self.base_url or spec.default_base_url
-        self.api_key_env = self.api_key_env or spec.default_key_env
-        self.base_model = self.base_model or spec.default_model
+        others = [s for s in providers.registered().values() if s.name != spec.name]
+        if self.base_url in ("", *(s.default_base_url for s in others)):
+            self.base_url = spec.default_base_url
+        if self.api_key_env in ("", *(s.default_key_env for s in others)):
+            self.api_key_env = spec.default_key_env
+        if self.base_model in ("", *(s.default_model for s in others)):
+            self.base_model = spec.default_model
         if spec.needs_account and not self.account_id:
             raise ValueError(
                 f"account_id is required with provider = {self.provider!r}: set "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from typing import Any
 
@@ -65,9 +66,10 @@ class Runtime:
     clients: dict[Target, Provider] = attrs.Factory(dict)
     poller: Any = None
 
-    def client(self, settings: TrainerSettings, target: Target) -> Provider:
+    async def client(self, settings: TrainerSettings, target: Target) -> Provider:
         """The shared client for ``target``; raises :class:`NoApiKey` or
-        :class:`UnknownProvider`."""
+        :class:`UnknownProvider`. It is made in a worker thread: importing an SDK the first
+        time takes a second or more."""
         if target not in self.clients:
             spec = spec_of(target.provider)
             key = api_key(settings, target.provider)
@@ -81,7 +83,8 @@ class Runtime:
                 max_retries=settings.max_retries,
                 ready_timeout=settings.dataset_ready_timeout,
             )
-            self.clients[target] = spec.create(config)
+            client = await asyncio.to_thread(spec.create, config)
+            self.clients.setdefault(target, client)
         return self.clients[target]
 
     async def close(self) -> None:

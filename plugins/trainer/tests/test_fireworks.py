@@ -270,3 +270,18 @@ async def test_doctor_checks_the_key_and_the_base_model(
     assert missing.message.startswith(
         f"{FIREWORKS_KEY_ENV} is not set, so fine-tuning on fireworks"
     )
+
+
+def test_defaults_written_by_init_follow_a_changed_provider() -> None:
+    written = {
+        "provider": "together",
+        "base_url": "https://api.openai.com/v1",
+        "api_key_env": "OPENAI_API_KEY",
+        "base_model": "gpt-4o-mini-2024-07-18",
+    }
+    settings = build_settings(TrainerSettings, written, "botkit.toml", "trainer")
+    assert (settings.base_url, settings.api_key_env, settings.base_model) == (
+        "https://api.together.ai/v1",
+        "TOGETHER_API_KEY",
+        "meta-llama/Meta-Llama-3.1-8B-Instruct-Reference",
+    )

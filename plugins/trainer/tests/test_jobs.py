@@ -449,7 +449,7 @@ async def test_each_bot_has_its_own_poller_and_client(start: Any) -> None:
         runtimes = (runtime(first), runtime(second))
         pollers = (runtimes[0].poller, runtimes[1].poller)
         clients = [
-            r.client(trainer_settings(b), configured(trainer_settings(b)))
+            await r.client(trainer_settings(b), configured(trainer_settings(b)))
             for r, b in zip(runtimes, (first, second), strict=True)
         ]
         sdk_clients = [c._client for c in clients]

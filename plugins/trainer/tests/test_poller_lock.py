@@ -3,6 +3,7 @@ the holder dies, and each outcome is announced once."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 
@@ -14,10 +15,23 @@ from botkit_testkit.openai_server import FakeOpenAI
 
 pytestmark = pytest.mark.parametrize("backend_url", ["postgresql"], indirect=True)
 
+HERE = "database = (SELECT oid FROM pg_database WHERE datname = current_database())"
 KILL_LOCK_HOLDER = text(
-    "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' "
-    "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+    f"SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND {HERE}"
 )
+LOCKS_HELD = text(f"SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND {HERE}")
+
+
+async def kill_the_holder(bot: Any) -> None:
+    """End the lock holder's server process, as if its bot process had died, and wait until
+    PostgreSQL has let go of its lock (termination is asynchronous)."""
+    async with bot.bot.storage.engine.connect() as conn:
+        assert (await conn.execute(KILL_LOCK_HOLDER)).scalar() is True
+        for _ in range(200):
+            if (await conn.execute(LOCKS_HELD)).scalar() == 0:
+                return
+            await asyncio.sleep(0.05)
+    raise AssertionError("the killed holder's lock was never released")
 
 
 async def start_job(bot: Any) -> str:
@@ -66,8 +80,7 @@ async def test_another_process_takes_over_when_the_holder_dies(
         await poll(first)
         await poll(second)
         holder, other = (first, second) if holding(first) else (second, first)
-        async with other.bot.storage.engine.connect() as conn:
-            assert (await conn.execute(KILL_LOCK_HOLDER)).scalar() is True
+        await kill_the_holder(other)
         fake.set_job_status(job_id, "failed", error="bad file")
         await poll(other)
         await poll(holder)

@@ -87,6 +87,8 @@ class FireworksProvider:
             timeout=config.timeout,
             max_retries=config.max_retries,
         )
+        client = self._client  # resources are imported on first use: here, in a worker thread
+        _ = client.datasets, client.supervised_fine_tuning_jobs, client.dpo_jobs, client.models
 
     def _failure(self, exc: Exception) -> ProviderError:
         return sdk_failure(exc, self._sdk, LABEL, self._secrets)

@@ -33,6 +33,7 @@ class OpenAIProvider:
             timeout=config.timeout,
             max_retries=config.max_retries,
         )
+        _ = self._client.files, self._client.fine_tuning, self._client.models  # imported here
 
     def _failure(self, exc: Exception) -> ProviderError:
         return sdk_failure(exc, self._sdk, LABEL, self._secrets)
