@@ -44,8 +44,8 @@ class TogetherProvider:
         # The SDK imports each resource (and its helpers) on first use: do it here, in the
         # worker thread the runtime makes clients in, not on the event loop.
         _ = self._client.files, self._client.fine_tuning
-        import together.lib.resources.files  # noqa: F401 - the upload flow
-        import together.lib.resources.fine_tuning  # noqa: F401 - the job request builder
+        import together.lib.resources.files
+        import together.lib.resources.fine_tuning
 
     def _failure(self, exc: Exception) -> ProviderError:
         return sdk_failure(exc, self._sdk, LABEL, self._secrets)
