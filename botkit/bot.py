@@ -375,17 +375,24 @@ class Bot:
                 "Something went wrong while answering; the details are in the bot's log."
             )
 
-    async def respond(self, ctx: Context, text: str, skip: frozenset[str]) -> Reply | str | None:
-        """Knowledge snippets, then the first respond hook's answer."""
+    async def respond(
+        self,
+        ctx: Context,
+        text: str,
+        skip: frozenset[str],
+        responders_skip: frozenset[str] = frozenset(),
+    ) -> Reply | str | None:
+        """Knowledge snippets, then the first respond hook's answer (``responders_skip``: plugins
+        that may add knowledge but not answer, e.g. the one asking through ``ctx.answer``)."""
         found = await self.plugins.call_all("botkit_knowledge", ctx=ctx, text=text, skip=skip)
         snippets = [s for _, items in found for s in items]
         return await self.plugins.call_first(
-            "botkit_respond", ctx=ctx, text=text, snippets=snippets, skip=skip
+            "botkit_respond", ctx=ctx, text=text, snippets=snippets, skip=skip | responders_skip
         )
 
     async def answer_text(self, ctx: Context, text: str) -> Reply | None:
         """``ctx.answer``: the pipeline for ``text`` in a conversation of its own, every plugin
-        enabled here taking part (the caller's own knowledge included)."""
+        enabled here taking part (the caller's own knowledge included, not its answer)."""
         own = attrs.evolve(
             ctx.message,
             id=f"ephemeral-{next(self._ephemeral)}",
@@ -399,8 +406,9 @@ class Bot:
             attachments=(),
             ephemeral=True,
         )
-        skip = self.disabled_in(ctx.guild_id)  # the caller too may know something
-        result = await self.respond(self.context(own), clean_text(text), skip)
+        skip = self.disabled_in(ctx.guild_id)
+        caller = frozenset({ctx.plugin.name})  # adds its knowledge, but does not answer itself
+        result = await self.respond(self.context(own), clean_text(text), skip, caller)
         if isinstance(result, str):
             return Reply(text=result)
         if isinstance(result, Reply) and result.stream is not None:

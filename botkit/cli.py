@@ -206,6 +206,7 @@ def cmd_init(args: argparse.Namespace, config: Config) -> int:
     from botkit.config import (
         BotSettings,
         LoggingSettings,
+        MetricsSettings,
         PluginsSettings,
         StorageSettings,
         render_section,
@@ -223,6 +224,7 @@ def cmd_init(args: argparse.Namespace, config: Config) -> int:
         render_section("storage", StorageSettings),
         render_section("plugins", PluginsSettings),
         render_section("logging", LoggingSettings),
+        render_section("metrics", MetricsSettings),
     ]
     for status in registry.statuses():
         spec = registry.load(status.name) if status.state != "error" else None
