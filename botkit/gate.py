@@ -47,6 +47,10 @@ class Gate:
         self._uses: collections.OrderedDict[tuple[str, ...], collections.deque[float]] = (
             collections.OrderedDict()
         )
+        # (bucket key, user) -> the cooldown window that user was already told about
+        self._told: collections.OrderedDict[tuple[tuple[str, ...], str], float] = (
+            collections.OrderedDict()
+        )
 
     async def load(self) -> None:
         """Read every server's rules and cooldown changes once at start."""
@@ -101,7 +105,7 @@ class Gate:
                 why = refusal(rule, cmd, self.bot.config.bot.prefix, rules)
                 return Verdict(True, why, reply, kind="rule")
         verdict = self._cooldown(cmd, message)
-        return attrs.evolve(verdict, reply=reply) if verdict.refused else verdict
+        return attrs.evolve(verdict, reply=verdict.reply and reply) if verdict.refused else verdict
 
     def _cooldown(self, cmd: Command, message: Message) -> Verdict:
         limit = self.cooldown(cmd, message.guild_id)
@@ -130,10 +134,23 @@ class Gate:
                 True,
                 f"{self.bot.config.bot.prefix}{cmd.name} is cooling down for "
                 f"{who[limit.bucket]}: try again in {_seconds(wait)}.",
+                reply=self._first_notice(key, message.author.id, uses[0]),
                 kind="cooldown",
             )
         uses.append(now)
         return ALLOWED
+
+    def _first_notice(self, key: tuple[str, ...], user_id: str, window: float) -> bool:
+        """Whether to answer this refusal: once per user and cooldown window, so that trying
+        again and again is not answered again and again."""
+        told = (key, user_id)
+        if self._told.get(told) == window:
+            return False
+        self._told[told] = window
+        self._told.move_to_end(told)
+        if len(self._told) > MAX_BUCKETS:
+            self._told.popitem(last=False)
+        return True
 
 
 def _seconds(wait: float) -> str:

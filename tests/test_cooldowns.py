@@ -61,6 +61,28 @@ async def test_a_second_use_within_the_cooldown_is_refused_with_the_time_left(bo
     assert await member_says(bot) == "!say is cooling down for you: try again in 7 seconds."
 
 
+async def test_trying_again_within_the_cooldown_is_answered_once(bot, clock) -> None:
+    await member_says(bot)
+    assert (await member_says(bot)).startswith("!say is cooling down")
+    clock.now += 2
+    assert await member_says(bot) == ""
+
+
+async def test_the_next_cooldown_is_announced_again(bot, clock) -> None:
+    await member_says(bot)
+    await member_says(bot)
+    clock.now += 10
+    await member_says(bot)
+    assert (await member_says(bot)).startswith("!say is cooling down")
+
+
+async def test_each_user_is_told_about_a_shared_cooldown(bot) -> None:
+    await bot.send("!rules cooldown say 1/60 channel", user=ADMIN)
+    await member_says(bot)
+    await member_says(bot)
+    assert (await member_says(bot, user=OTHER_MEMBER)).startswith("!say is cooling down")
+
+
 async def test_the_command_runs_again_once_the_cooldown_is_over(bot, clock) -> None:
     await member_says(bot)
     clock.now += 10
