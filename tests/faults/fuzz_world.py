@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +14,10 @@ import attrs
 from hypothesis import HealthCheck, settings
 
 from botkit.bot import Bot
+from botkit.commands import Command
 from botkit.config import Config
-from botkit.models import Attachment, Channel, ChannelKind, User
-from botkit.testing import ADMIN, GUILD, MEMBER, OWNER, BotHarness, RecordingAdapter
+from botkit.models import Attachment, Channel, ChannelKind, Message, Reaction, User
+from botkit.testing import ADMIN, MEMBER, OWNER, BotHarness, RecordingAdapter
 from botkit_testkit.openai_server import FakeOpenAI
 
 KEY = "llm-credential-6d1f0a9c"  # an unusual shape: only the configured variable reveals it
@@ -89,22 +91,41 @@ class World:
         attachments: tuple[Attachment, ...] = (),
     ) -> list[str]:
         """Send one message; fail on anything a user must never see. Returns the replies."""
+        channel = Channel(id=f"dm-{user.id}", kind=ChannelKind.DM) if dm else self.harness.channel
+        return await self.watch(
+            content,
+            lambda: self.harness.send(content, user=user, channel=channel, attachments=attachments),
+        )
+
+    async def check_slash(
+        self, cmd: Command, values: dict[str, Any], user: User = OWNER
+    ) -> list[str]:
+        """Run ``cmd`` with already bound options, as a Discord slash command arrives."""
+        message = Message(
+            id=self.harness.adapter.next_id(), content="", author=user, channel=self.harness.channel
+        )
+        return await self.watch(
+            f"/{cmd.name} {values!r}", lambda: self.harness.bot.handle_command(message, cmd, values)
+        )
+
+    async def check_reaction(self, message_id: str, emoji: str, user: User, added: bool) -> None:
+        reaction = Reaction(message_id, emoji, added, user, self.harness.channel)
+        await self.watch(f"reaction {emoji!r}", lambda: self.harness.bot.handle_reaction(reaction))
+
+    async def watch(self, what: str, run: Callable[[], Awaitable[Any]]) -> list[str]:
+        """Run one input; fail on an unhandled exception, a hang, a plugin failure, or a reply
+        with a traceback, a failure notice or the key."""
         statuses = self.harness.bot.plugins.statuses
         before = {n: (s.failures, s.bad_results, s.timeouts) for n, s in statuses.items()}
-        channel = Channel(id=f"dm-{user.id}", kind=ChannelKind.DM) if dm else self.harness.channel
+        sent = len(self.harness.adapter.sent)
         async with asyncio.timeout(HANG):
-            replies = await self.harness.send(
-                content, user=user, channel=channel, attachments=attachments
-            )
+            await run()
         self.seen += 1
+        replies = self.harness.adapter.sent[sent:]
         texts = [s.text for s in replies] + [f.filename for s in replies for f in s.files]
         for text in texts:
-            assert not any(word in text for word in BAD_WORDS), text
-            assert KEY not in text, text
+            assert not any(word in text for word in BAD_WORDS), (what, text)
+            assert KEY not in text, (what, text)
         after = {n: (s.failures, s.bad_results, s.timeouts) for n, s in statuses.items()}
-        assert after == before, f"a plugin failed on {content!r}: {before} -> {after}"
+        assert after == before, f"a plugin failed on {what!r}: {before} -> {after}"
         return texts
-
-
-def guild_of(user: User) -> str:
-    return GUILD

@@ -6,12 +6,15 @@ import asyncio
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import attrs
 import pytest
 from fuzz_world import FUZZ, KEY, KEY_ENV, USERS, World, examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from botkit.commands import Command, Parameter
 from botkit.models import Attachment
 
 # every code point, lone surrogates and NUL included
@@ -147,5 +150,101 @@ def test_random_json_to_test_never_crashes(world) -> None:
     @given(payload=st.one_of(JSON.map(json.dumps), CASES, DEEP, ANY_TEXT))
     def example(payload: str) -> None:
         runner.run(w.check(f"!test {payload}"))
+
+    example()
+
+
+def typed_value(param: Parameter) -> st.SearchStrategy[Any]:
+    """A value of the parameter's own type, as a slash command's option arrives."""
+    if param.type is int:
+        return st.integers()
+    if param.type is float:
+        return st.floats()
+    if param.type is bool:
+        return st.booleans()
+    if param.type is Attachment:
+        return attachments()
+    return ARGUMENT
+
+
+def as_word(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    text = str(value)
+    return f'"{text}"' if (" " in text or not text) and '"' not in text else text
+
+
+def test_random_typed_arguments_never_crash(world) -> None:
+    runner, w = world
+    commands = w.harness.bot.commands.unique()
+
+    @settings(FUZZ, max_examples=examples(1.0))
+    @given(cmd=st.sampled_from(commands), data=st.data(), user=st.sampled_from(USERS))
+    def example(cmd: Command, data: st.DataObject, user) -> None:
+        words, files = [f"!{cmd.name}"], []
+        for param in cmd.parameters:
+            if not param.required and data.draw(st.booleans()):
+                break
+            value = data.draw(typed_value(param))
+            (files if param.type is Attachment else words).append(
+                value if param.type is Attachment else as_word(value)
+            )
+        runner.run(w.check(" ".join(words), user=user, attachments=tuple(files)))
+
+    example()
+
+
+def test_random_slash_commands_never_crash(world) -> None:
+    runner, w = world
+    commands = w.harness.bot.commands.unique()
+
+    @settings(FUZZ, max_examples=examples(1.0))
+    @given(cmd=st.sampled_from(commands), data=st.data(), user=st.sampled_from(USERS))
+    def example(cmd: Command, data: st.DataObject, user) -> None:
+        values = {}
+        for param in cmd.parameters:
+            present = param.required or data.draw(st.booleans())
+            values[param.name] = data.draw(typed_value(param)) if present else param.default
+        runner.run(w.check_slash(cmd, values, user))
+
+    example()
+
+
+def test_random_reactions_never_crash(world) -> None:
+    runner, w = world
+    runner.run(w.check("hello", dm=True))
+    runner.run(w.check("!hi"))
+
+    @settings(FUZZ, max_examples=examples(0.3))
+    @given(
+        target=st.one_of(st.sampled_from([s.id for s in w.harness.adapter.sent]), ANY_TEXT),
+        emoji=st.one_of(st.sampled_from(["👍", "👎", "❤️", "x"]), ANY_TEXT),
+        user=st.sampled_from(USERS),
+        added=st.booleans(),
+    )
+    def example(target: str, emoji: str, user, added: bool) -> None:
+        runner.run(w.check_reaction(target, emoji, user, added))
+
+    example()
+
+
+def test_random_server_settings_never_crash(world) -> None:
+    runner, w = world
+    fields = [
+        (plugin, field.name)
+        for plugin, values in w.harness.bot.settings.items()
+        for field in attrs.fields(type(values))
+    ]
+
+    @settings(FUZZ, max_examples=examples(0.5))
+    @given(
+        target=st.sampled_from(fields),
+        value=st.one_of(ARGUMENT, st.floats().map(str)),
+        user=st.sampled_from(USERS),
+    )
+    def example(target: tuple[str, str], value: str, user) -> None:
+        plugin, key = target
+        runner.run(w.check(f"!config {plugin} {key} {as_word(value)}", user=user))
+        runner.run(w.check("hello", user=user, dm=True))
 
     example()

@@ -250,3 +250,22 @@ async def test_a_plugin_setting_default_names_a_key_variable_that_is_masked(tmp_
     adapter = ConsoleAdapter(config.data_dir, stdin=io.StringIO(""), stdout=io.StringIO())
     await run_bot(bot, adapter)
     assert redact("echoed odd-service-value-1234 back") == "echoed *** back"
+
+
+async def test_getfile_refuses_a_300_character_name_saying_so(fault_bot):
+    async with fault_bot({}) as bot:
+        replies = await bot.send("!getfile " + "b" * 300)
+    assert "too long" in replies.text
+
+
+class StoresNothing:
+    @botkit.hookimpl
+    def botkit_delete_user_data(self, plugin: botkit.PluginHandle, user_id: str) -> None:
+        return None
+
+
+async def test_forgetme_does_not_blame_a_plugin_that_stored_nothing(fault_bot):
+    async with fault_bot({"empty": StoresNothing()}) as bot:
+        await bot.send("!forgetme", user=MEMBER)
+        replies = await bot.send("!forgetme confirm", user=MEMBER)
+    assert replies.text == "Done: I stored nothing about you."
