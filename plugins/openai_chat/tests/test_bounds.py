@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from botkit_openai_chat import state as state_module
 from botkit_openai_chat import store
 from botkit_openai_chat.limits import RateLimiter
 from conftest import chat_state, said
@@ -10,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from botkit import User
+from botkit import Channel, User
 
 ANN = User(id="41", name="ann")
 DAY = 24 * 3600.0
@@ -124,3 +125,14 @@ def test_the_rate_limiter_forgets_a_user_on_request() -> None:
     limiter.wait("bob", 5)
     limiter.forget("ann")
     assert limiter.tracked() == 1
+
+
+async def test_the_cache_of_server_choices_is_bounded(chat_bot, monkeypatch) -> None:
+    monkeypatch.setattr(state_module, "GUILDS_CACHED", 2)
+    async with chat_bot() as bot:
+        for guild in ("501", "502", "503"):
+            channel = Channel(id=f"6{guild}", name="general", guild_id=guild)
+            replies = await bot.send("hi", mention=True, user=ANN, channel=channel)
+            assert replies.text == "echo: hi"
+        cached = chat_state(bot).guilds_cached()
+    assert cached == 2
