@@ -115,7 +115,7 @@ async def test_each_job_gets_a_new_dataset(start_fireworks: Any, fireworks: Fake
     assert len(fireworks.datasets) == 2 and len(fireworks.jobs) == 2
 
 
-async def test_dpo_job(start_fireworks: Any, fireworks: FakeFireworks) -> None:
+async def test_dpo_job_runs_to_completion(start_fireworks: Any, fireworks: FakeFireworks) -> None:
     async with start_fireworks() as bot:
         await learn(bot)
         for i in range(3):

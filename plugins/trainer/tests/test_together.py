@@ -105,14 +105,20 @@ async def test_the_upload_follows_togethers_flow(
     assert together.requests[0].form["file_name"] == "supervised.jsonl"
 
 
-async def test_dpo_job(start_together: Any, together: FakeTogether) -> None:
+async def test_dpo_job_runs_to_completion(start_together: Any, together: FakeTogether) -> None:
     async with start_together() as bot:
         await learn(bot)
         for i in range(3):
             await bot.send(f"!train negative q {i}? => wrong {i}.")
         job_id = await start_job(bot, "default dpo")
+        together.set_job_status(job_id, "completed")
+        await poll(bot)
     job = together.jobs[job_id]
     assert job["request"]["training_method"]["method"] == "dpo"
+    assert announcements(bot) == [
+        f"Fine-tuning job `{job_id}` (dataset default) succeeded: model "
+        f"`{job['model_output_name']}` is ready."
+    ]
     assert lines(together.uploaded(job["training_file"]))[1] == {
         "input": {"messages": [{"role": "user", "content": "q 1?"}]},
         "preferred_output": [{"role": "assistant", "content": "answer 1."}],
