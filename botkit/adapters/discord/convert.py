@@ -36,9 +36,7 @@ def member_facts(author: discord.abc.User) -> tuple[bool, tuple[str, ...]]:
         value |= role.permissions.value
     permissions = discord.Permissions(value)
     admin = (
-        author.guild.owner_id == author.id
-        or permissions.manage_guild
-        or permissions.administrator
+        author.guild.owner_id == author.id or permissions.manage_guild or permissions.administrator
     )
     return admin, tuple(str(role.id) for role in member_roles if not role.is_default())
 
