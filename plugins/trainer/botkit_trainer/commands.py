@@ -7,6 +7,7 @@ import re
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from botkit import (
     Attachment,
@@ -22,7 +23,7 @@ from botkit import (
 from botkit_trainer import jobs, store
 from botkit_trainer.archive import Made, make_zip
 from botkit_trainer.checks import service_problems
-from botkit_trainer.dataset import DPO, SUPERVISED, Built, build, to_jsonl
+from botkit_trainer.dataset import DPO, SUPERVISED, build, to_jsonl
 from botkit_trainer.ingest import QA, Parsed, add_record, parse_inline
 from botkit_trainer.intake import (
     Batch,
@@ -33,11 +34,11 @@ from botkit_trainer.intake import (
     save_uploads,
     store_batches,
 )
-from botkit_trainer.providers.base import ProviderError, TrainingFile
+from botkit_trainer.providers.base import ProviderError, ProviderSpec, TrainingFile
 from botkit_trainer.redact import mask
 from botkit_trainer.sandbox import Refused, relative, resolve_dir
 from botkit_trainer.scoring import EXAMPLE, BadCases, parse_cases, score
-from botkit_trainer.settings import DATASET_NAME
+from botkit_trainer.settings import DATASET_NAME, TrainerSettings
 from botkit_trainer.sizes import human, megabytes
 from botkit_trainer.state import (
     NoApiKey,
@@ -236,15 +237,18 @@ async def train_start(ctx: Context, dataset: str | None = None, method: str = "a
     dataset_id = await store.dataset_id(ctx.plugin.storage, ctx.guild_id, name, create=False)
     if dataset_id is None:
         raise CommandError(f"There is no dataset {name!r} yet. See {ctx.prefix}datasets.")
-    built = build(await store.qa_examples(ctx.plugin.storage, dataset_id))
-    chosen = METHODS[method.lower()] or (
-        DPO if len(built.preference) >= settings.min_examples else SUPERVISED
-    )
-    records = built.preference if chosen == DPO else built.supervised
-    data = to_jsonl(records)
+    qa = await store.qa_examples(ctx.plugin.storage, dataset_id)
     folder = dataset_folder(data_dir(ctx), settings, ctx.guild_id, name) / "build"
-    await in_thread(write_builds, folder, built, seconds=settings.work_timeout)
-    problems = service_problems(spec, settings, data, chosen, name)
+    chosen, records, data, problems = await in_thread(
+        prepare,
+        qa,
+        METHODS[method.lower()],
+        spec,
+        settings,
+        name,
+        folder,
+        seconds=settings.work_timeout,
+    )
     if problems:
         log.info("dataset %s not ready for %s on %s: %s", name, chosen, spec.name, problems)
         raise CommandError(
@@ -288,11 +292,24 @@ async def train_start(ctx: Context, dataset: str | None = None, method: str = "a
     )
 
 
-def write_builds(folder: Path, built: Built) -> None:
-    """Keep both built files next to the dataset for inspection (blocking)."""
+def prepare(
+    qa: list[tuple[str, list[dict[str, str]]]],
+    method: str | None,
+    spec: ProviderSpec,
+    settings: TrainerSettings,
+    name: str,
+    folder: Path,
+) -> tuple[str, list[dict[str, Any]], bytes, list[str]]:
+    """Build both files (kept in ``folder`` for inspection), pick the method (``None``: DPO
+    when there are enough preference pairs) and check the file for the service (blocking)."""
+    built = build(qa)
+    chosen = method or (DPO if len(built.preference) >= settings.min_examples else SUPERVISED)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / BUILD_FILES[SUPERVISED]).write_bytes(to_jsonl(built.supervised))
     (folder / BUILD_FILES[DPO]).write_bytes(to_jsonl(built.preference))
+    records = built.preference if chosen == DPO else built.supervised
+    data = to_jsonl(records)
+    return chosen, records, data, service_problems(spec, settings, data, chosen, name)
 
 
 async def import_corrections(ctx: Context, dataset: str) -> int:
