@@ -49,7 +49,7 @@ from botkit_trainer.state import (
     secrets,
     spec_of,
 )
-from botkit_trainer.text import clean
+from botkit_trainer.text import clean, cleaned
 
 log = logging.getLogger("botkit.plugin.trainer")
 
@@ -320,7 +320,7 @@ async def import_corrections(ctx: Context, dataset: str) -> int:
         for number, record in enumerate(records, 1):
             author = str(record.get("user_id") or "") if isinstance(record, dict) else ""
             parsed = by_author.setdefault(author, Parsed())
-            add_record(parsed, record, f"plugin {plugin} example {number}")
+            add_record(parsed, cleaned(record), f"plugin {plugin} example {number}")
     added = 0
     for author, parsed in by_author.items():
         for problem in parsed.problems:

@@ -11,6 +11,7 @@ from typing import Any
 import attrs
 
 from botkit_trainer.dataset import message_problem
+from botkit_trainer.text import clean, cleaned
 
 EXTENSIONS = (".txt", ".md", ".jsonl", ".csv")
 PROSE_EXTENSIONS = (".txt", ".md")
@@ -72,7 +73,7 @@ def parse_file(name: str, data: bytes) -> Parsed:
     if suffix not in EXTENSIONS:
         return Parsed(problems=[f"{name}: only {', '.join(EXTENSIONS)} files can be used"])
     try:
-        text = data.decode("utf-8-sig")
+        text = clean(data.decode("utf-8-sig"))
     except UnicodeDecodeError:
         return Parsed(problems=[f"{name}: not UTF-8 text"])
     if suffix in PROSE_EXTENSIONS:
@@ -89,8 +90,8 @@ def _parse_jsonl(name: str, text: str) -> Parsed:
         if not line.strip():
             continue
         try:
-            row = json.loads(line)
-        except ValueError:
+            row = cleaned(json.loads(line))
+        except (ValueError, RecursionError):
             parsed.problems.append(f"{name} line {number}: not valid JSON")
             continue
         add_record(parsed, row, f"{name} line {number}")
@@ -109,8 +110,8 @@ def _parse_csv(name: str, text: str) -> Parsed:
             values = {key: row.get(column) or "" for key, column in columns.items()}
             if "messages" in values and values["messages"].strip():
                 try:
-                    values["messages"] = json.loads(values["messages"])
-                except ValueError:
+                    values["messages"] = cleaned(json.loads(values["messages"]))
+                except (ValueError, RecursionError):
                     parsed.problems.append(f"{name} row {number}: messages is not valid JSON")
                     continue
             else:

@@ -1,18 +1,11 @@
-"""Text from chat made safe to store and send: lone surrogates replaced, JSON bounded."""
+"""Text from chat and files made safe to store and send, and JSON read within bounds."""
 
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
-REPLACEMENT = "\ufffd"
-SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def clean(text: str) -> str:
-    """``text`` with every lone surrogate (not encodable as UTF-8) replaced by U+FFFD."""
-    return SURROGATE.sub(REPLACEMENT, text)
+from botkit import clean_text as clean
 
 
 def nesting(raw: str) -> int:
@@ -43,20 +36,21 @@ class TooBig(ValueError):
 
 def bounded_json(raw: str, *, max_chars: int, max_depth: int) -> Any:
     """``json.loads`` after checking the size and depth limits (raises :class:`TooBig`, or
-    ``ValueError`` for invalid JSON); strings come back with lone surrogates replaced."""
+    ``ValueError`` for invalid JSON); strings come back cleaned."""
     if len(raw) > max_chars:
         raise TooBig(f"That is {len(raw):,} characters of JSON; at most {max_chars:,} are allowed.")
     depth = nesting(raw)
     if depth > max_depth:
         raise TooBig(f"That JSON is nested {depth:,} levels deep; at most {max_depth} are allowed.")
-    return _cleaned(json.loads(raw))
+    return cleaned(json.loads(raw))
 
 
-def _cleaned(value: Any) -> Any:
+def cleaned(value: Any) -> Any:
+    """A parsed JSON value with every string cleaned (lone surrogates, NUL characters)."""
     if isinstance(value, str):
         return clean(value)
     if isinstance(value, list):
-        return [_cleaned(v) for v in value]
+        return [cleaned(v) for v in value]
     if isinstance(value, dict):
-        return {clean(k): _cleaned(v) for k, v in value.items()}
+        return {clean(k): cleaned(v) for k, v in value.items()}
     return value

@@ -11,7 +11,7 @@ import pytest
 from botkit_trainer.redact import mask, reason
 from botkit_trainer.scoring import BadCases, parse_cases
 from botkit_trainer.tables import examples
-from conftest import KEY, KEY_ENV, Chat, qa_lines, replies_and_logs
+from conftest import KEY, KEY_ENV, Chat, both_backends, qa_lines, replies_and_logs
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
@@ -55,6 +55,20 @@ async def test_lone_surrogates_in_train_are_stored_replaced(start: Any) -> None:
             [content] = (await session.execute(select(examples.c.content))).scalars()
     assert "added 1 positive" in replies.text
     assert json.loads(content)["messages"][0]["content"] == "caf\ufffd?"
+
+
+@both_backends
+async def test_escaped_surrogates_and_nul_in_training_files_are_cleaned(start: Any) -> None:
+    rows = b'{"prompt": "caf\\ud800 \\u0000open?", "completion": "yes\\u0000"}\n'
+    async with start() as bot:
+        replies = await bot.send("!train", attachments=[bot.attachment("odd.jsonl", rows)])
+        async with bot.bot.storage.session() as session:
+            [content] = (await session.execute(select(examples.c.content))).scalars()
+    assert "added 1 positive" in replies.text
+    assert json.loads(content)["messages"] == [
+        {"role": "user", "content": "caf\ufffd open?"},
+        {"role": "assistant", "content": "yes"},
+    ]
 
 
 async def test_training_rows_of_the_wrong_shape_are_listed(start: Any) -> None:
