@@ -62,7 +62,6 @@ KEPT = 10_000
 DRAIN_TIMEOUT = 10.0
 TYPING_EVERY = 4.5  # Telegram shows "typing…" for 5 s per sendChatAction
 HTML = "HTML"
-NO_PREVIEW = types.LinkPreviewOptions(is_disabled=True)
 WEBHOOK_SECRET_ENV = "TELEGRAM_WEBHOOK_SECRET"
 TOKEN_HELP = (
     "ask @BotFather for the token (/mybots -> your bot -> API Token) and set TELEGRAM_TOKEN to it"
@@ -93,6 +92,7 @@ class TelegramAdapter:
         self.settings = settings
         self.bot_user_id = ""
         self.username = ""
+        self._bot_user = User(id="", name="", is_bot=True)
         self.tasks: set[asyncio.Task[Any]] = set()
         self._token = token
         self._redact = Redactor(token)
@@ -147,6 +147,7 @@ class TelegramAdapter:
         self._call = Caller(self._client, self._redact, self.settings.max_retry_after, self._sleep)
         me = await login(self.call, self.settings)
         self.bot_user_id, self.username = str(me.id), me.username or ""
+        self._bot_user = User(id=self.bot_user_id, name=self.username, is_bot=True)
         names = CommandNames.of(bot.commands.unique())
         self._converter = Converter(me, names, bot.config.bot.prefix, self._reader)
         self._admins = AdminCache(
@@ -365,7 +366,7 @@ class TelegramAdapter:
         result = Sent(
             id=message_id(chat, first.message_id), channel_id=channel.id, text=text, files=files
         )
-        bot_user = User(id=self.bot_user_id, name=self.username, is_bot=True)
+        bot_user = self._bot_user
         for each in sent:
             key = message_id(chat, each.message_id)
             self._remember(ReferencedMessage(key, bot_user, each.text or "", reply_to))
@@ -381,17 +382,17 @@ class TelegramAdapter:
             "chat_id": chat,
             "message_thread_id": topic,
             "reply_parameters": reply,
-            "link_preview_options": NO_PREVIEW,
         }
+        html = markdown.to_html(text)
+        if html == text:  # nothing to format: no parse mode for Telegram to trip over
+            return await self.call(SendMessage(text=text, **common))
         try:
-            return await self.call(
-                SendMessage(text=markdown.to_html(text), parse_mode=HTML, **common)
-            )
+            return await self.call(SendMessage(text=html, parse_mode=HTML, **common))
         except TelegramError as exc:
             if not exc.unparsable:
                 raise
             log.warning("Telegram could not parse the formatting (%s); sent as plain text", exc)
-        return await self.call(SendMessage(text=text, parse_mode=None, **common))
+        return await self.call(SendMessage(text=text, **common))
 
     async def _send_file(
         self, chat: int, topic: int | None, file: File, reply: types.ReplyParameters | None
@@ -415,11 +416,7 @@ class TelegramAdapter:
             raise ValueError(f"{sent.id!r} is not a Telegram message id")
         chat, number = target
         await self._throttle(sent)
-        common: dict[str, Any] = {
-            "chat_id": int(chat),
-            "message_id": number,
-            "link_preview_options": NO_PREVIEW,
-        }
+        common: dict[str, Any] = {"chat_id": int(chat), "message_id": number}
         try:
             try:
                 await self.call(
@@ -522,7 +519,10 @@ def _reply_parameters(chat: int, reply_to: str | None) -> types.ReplyParameters 
     target = split_message_id(reply_to) if reply_to else None
     if target is None or target[0] != str(chat):
         return None
-    return types.ReplyParameters(message_id=target[1], allow_sending_without_reply=True)
+    # built without validation: both values are known to be right (it is on every reply)
+    return types.ReplyParameters.model_construct(
+        message_id=target[1], allow_sending_without_reply=True
+    )
 
 
 def _emojis(reactions: list[Any]) -> list[str]:

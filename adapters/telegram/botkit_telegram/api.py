@@ -23,7 +23,8 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramUnauthorizedError,
 )
-from aiogram.methods import TelegramMethod
+from aiogram import methods
+from aiogram.methods import Response, TelegramMethod
 from aiogram.utils.token import TokenValidationError, validate_token
 
 from botkit import redact
@@ -32,6 +33,30 @@ log = logging.getLogger("botkit.telegram")
 
 T = TypeVar("T")
 REDACTED = "***"
+USED_METHODS = (
+    methods.GetMe,
+    methods.GetUpdates,
+    methods.SendMessage,
+    methods.EditMessageText,
+    methods.SendDocument,
+    methods.SendVoice,
+    methods.SendChatAction,
+    methods.SetMyCommands,
+    methods.GetChatMember,
+    methods.GetFile,
+    methods.DeleteWebhook,
+    methods.SetWebhook,
+    methods.GetWebhookInfo,
+)
+# aiogram reads every answer through Response[<result type>]; pydantic keeps such generic
+# models in a weak cache, so after each garbage collection they would be built again (tens
+# of milliseconds each). Holding them here builds each once per process.
+_response_models: list[Any] = []
+
+
+def keep_response_models() -> None:
+    if not _response_models:
+        _response_models.extend(Response[m.__returning__] for m in USED_METHODS)
 
 
 class TelegramError(Exception):
@@ -114,6 +139,7 @@ class Caller:
         self.redact = redact
         self.max_retry_after = max_retry_after
         self.sleep = sleep
+        keep_response_models()
 
     async def __call__(self, method: TelegramMethod[T], request_timeout: int | None = None) -> T:
         while True:

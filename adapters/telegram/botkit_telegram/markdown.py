@@ -10,6 +10,7 @@ import html
 import re
 
 FENCE = "```"
+_SPECIAL = re.compile(r"[*_~|`\[#>&<]")
 _LANGUAGE = re.compile(r"[A-Za-z0-9_+#.-]{1,24}")
 _HEADING = re.compile(r"#{1,6}\s+(.*)")
 _BULLET = re.compile(r"(\s*)[*+] (?=\S)")
@@ -19,7 +20,9 @@ _TAGS = {"**": "b", "__": "u", "~~": "s", "||": "tg-spoiler", "*": "i", "_": "i"
 
 
 def to_html(text: str) -> str:
-    """The Telegram HTML for a Markdown text."""
+    """The Telegram HTML for a Markdown text (the text itself when nothing is to change)."""
+    if _SPECIAL.search(text) is None:
+        return text
     out: list[str] = []
     code: list[str] | None = None
     language = ""

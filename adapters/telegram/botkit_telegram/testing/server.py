@@ -366,6 +366,20 @@ class FakeTelegram:
             account.arrived.notify_all()
         return int(update["update_id"])
 
+    async def push_many(
+        self, kind: str, payloads: list[dict[str, Any]], account: Account | None = None
+    ) -> None:
+        """Queue several updates at once (one getUpdates answer can then carry them all)."""
+        account = account or self.account
+        updates = [{"update_id": next(self._update_ids), kind: p} for p in payloads]
+        if account.webhook is not None:
+            for update in updates:
+                await self._post_webhook(account, update)
+            return
+        async with account.arrived:
+            account.updates.extend(updates)
+            account.arrived.notify_all()
+
     async def say(
         self, chat: dict[str, Any], sender: dict[str, Any], text: str = "", **kwargs: Any
     ) -> tuple[int, dict[str, Any]]:
