@@ -20,7 +20,7 @@ log = logging.getLogger("botkit.openai_chat")
 EMPTY_ANSWER = "The model sent an empty answer. Please ask again in other words."
 HOOK_SHARE = 0.9  # of the host's hook time-out, so that a reply always goes out in time
 
-Record = Callable[[str, "client.Usage | None"], Awaitable[None]]
+Record = Callable[[str, client.Usage | None], Awaitable[None]]
 
 
 async def respond(
