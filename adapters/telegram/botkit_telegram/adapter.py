@@ -53,7 +53,7 @@ from botkit_telegram.settings import TelegramSettings
 from botkit_telegram.updates import ALLOWED_UPDATES, Poller, Revoked, WebhookServer
 
 if TYPE_CHECKING:
-    from botkit.bot import Bot
+    from botkit import Host
 
 log = logging.getLogger("botkit.telegram")
 
@@ -99,7 +99,7 @@ class TelegramAdapter:
         remember_secret(token)
         self._clock = clock
         self._sleep = sleep
-        self._bot: Bot | None = None
+        self._bot: Host | None = None
         self._client: Any = None
         self._call: Caller | None = None
         self._converter: Converter | None = None
@@ -129,7 +129,7 @@ class TelegramAdapter:
 
     # --- life cycle ---
 
-    async def connect(self, bot: Bot) -> None:
+    async def connect(self, bot: Host) -> None:
         """Check the token with getMe, then set up polling or the webhook and the commands.
 
         Raises TelegramStartError (one line) when the Bot API is unreachable or refuses.
@@ -148,12 +148,12 @@ class TelegramAdapter:
         me = await login(self.call, self.settings)
         self.bot_user_id, self.username = str(me.id), me.username or ""
         self._bot_user = User(id=self.bot_user_id, name=self.username, is_bot=True)
-        names = CommandNames.of(bot.commands.unique())
-        self._converter = Converter(me, names, bot.config.bot.prefix, self._reader)
+        names = CommandNames.of(bot.command_list())
+        self._converter = Converter(me, names, bot.prefix, self._reader)
         self._admins = AdminCache(
             self._member_status, self.settings.admin_cache_seconds, self._clock
         )
-        self._observed = bool(bot.plugins.implements("botkit_message_received"))
+        self._observed = bot.observed
         if not me.can_read_all_group_messages:
             log.info(
                 "privacy mode is on: in groups the bot sees commands, mentions and replies to "

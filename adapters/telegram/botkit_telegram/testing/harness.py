@@ -10,10 +10,9 @@ from typing import Any
 
 import attrs
 
-from botkit.bot import Bot
-from botkit.config import Config
+from botkit.testing import Bot, adapter_setup, build_bot
 from botkit_telegram.adapter import TelegramAdapter
-from botkit_telegram.settings import TelegramSettings
+from botkit_telegram.spec import adapter as telegram_spec
 from botkit_telegram.testing.server import Call, FakeTelegram, Upload
 
 OWNER_ID = 1
@@ -137,15 +136,14 @@ async def start_telegram(
     if own:
         await fake.start()
     raw["telegram"] = {"base_url": fake.base_url, "poll_timeout": 1, **raw.get("telegram", {})}
-    config = Config.from_dict(raw)
     sleeps: list[float] = []
 
     async def record(seconds: float) -> None:
         sleeps.append(seconds)
 
-    bot = Bot.build(config, extra_plugins=plugins.items(), entry_points=False, strict=True)
+    bot = build_bot(plugins, config=raw, data_dir=data_dir)
     adapter = TelegramAdapter(
-        config.section("telegram", TelegramSettings),
+        adapter_setup(bot, telegram_spec).settings,
         fake.token if token is None else token,
         sleep=record,
         **({"clock": clock} if clock else {}),
