@@ -26,6 +26,8 @@ SECURITY = {"bearer_auth": True}  # what chat.completions.create sends
 KEY_PREFIX = f"botkit-{secrets.token_hex(8)}-"
 _numbers = itertools.count()
 UNREADABLE = "the chat answer is not the JSON the chat completions API sends"
+# What reading a malformed answer can raise (RecursionError: JSON nested thousands deep).
+UNEXPECTED = (ValueError, TypeError, AttributeError, KeyError, IndexError, RecursionError)
 
 
 @attrs.frozen
@@ -113,6 +115,12 @@ async def complete(client: openai.AsyncOpenAI, body: dict[str, Any]) -> Answer:
     response: httpx2.Response = await client.post(
         PATH, cast_to=httpx2.Response, content=encode(body), options=options()
     )
+    return parse_completion(response)
+
+
+def parse_completion(response: httpx2.Response) -> Answer:
+    """The ``chat.completion`` object of a response; anything else is the SDK's
+    ``APIResponseValidationError``."""
     try:
         data = json.loads(response.content)
         choices = data.get("choices") or [{}]
@@ -121,7 +129,7 @@ async def complete(client: openai.AsyncOpenAI, body: dict[str, Any]) -> Answer:
         usage = usage_of(data)
         if not isinstance(text, str):
             raise TypeError("wrong types")
-    except (ValueError, TypeError, AttributeError) as exc:
+    except UNEXPECTED as exc:
         raise openai.APIResponseValidationError(
             response, response.text[:200], message=UNREADABLE
         ) from exc
@@ -141,13 +149,13 @@ async def stream(client: openai.AsyncOpenAI, body: dict[str, Any]) -> AsyncItera
             data = line[5:].strip()
             if data.startswith("[DONE]"):
                 break
-            for piece in _chunk(response, data):
+            for piece in parse_chunk(response, data):
                 yield piece
     finally:
         await response.aclose()
 
 
-def _chunk(response: httpx2.Response, data: str) -> list[str | Usage]:
+def parse_chunk(response: httpx2.Response, data: str) -> list[str | Usage]:
     """What one ``chat.completion.chunk`` event holds; an error event raises like the SDK."""
     try:
         chunk = json.loads(data)
@@ -167,6 +175,6 @@ def _chunk(response: httpx2.Response, data: str) -> list[str | Usage]:
         usage = usage_of(chunk)
         if usage is not None:
             found.append(usage)
-    except (ValueError, TypeError, AttributeError, KeyError) as exc:
+    except UNEXPECTED as exc:
         raise openai.APIResponseValidationError(response, data[:200], message=UNREADABLE) from exc
     return found
