@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import attrs
+from fault_plugins import FakeClock
 from hypothesis import HealthCheck, settings
 
 from botkit.bot import Bot
@@ -22,6 +23,7 @@ from botkit_testkit.openai_server import FakeOpenAI
 
 KEY = "llm-credential-6d1f0a9c"  # an unusual shape: only the configured variable reveals it
 KEY_ENV = "LLM_CREDENTIAL"
+STEP = 61.0  # simulated seconds between two inputs: past every cooldown and rate window
 HANG = 30.0  # seconds: far beyond any answer here; reaching it means the bot hung
 USERS = (OWNER, ADMIN, MEMBER)
 DM = Channel(id="dm-3", name="member", kind=ChannelKind.DM)
@@ -29,7 +31,7 @@ BAD_WORDS = ("Traceback", "details are in the bot's log", "took too long and was
 
 settings.register_profile(
     "botkit-fuzz",
-    max_examples=1000,  # scaled per test by its share; thousands per CI run in all
+    max_examples=1300,  # scaled per test by its share: 8,200 inputs per run in all
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     print_blob=True,
@@ -60,16 +62,29 @@ class World:
 
     server: FakeOpenAI
     harness: BotHarness
-    seen: int = 0  # messages handled
+    clock: FakeClock
+    seen: int = 0  # inputs handled
+    invoked: int = 0  # commands whose callback ran
 
     @classmethod
     async def open(cls, data_dir: Path) -> World:
         server = FakeOpenAI(api_key=KEY, echo_key=True)
         await server.start()
-        bot = Bot.build(Config.from_dict(config(data_dir, server.base_url)), strict=False)
+        clock = FakeClock()
+        bot = Bot.build(
+            Config.from_dict(config(data_dir, server.base_url)), strict=False, clock=clock
+        )
         adapter = RecordingAdapter()
         await bot.start(adapter)
-        return cls(server, BotHarness(bot, adapter))
+        world = cls(server, BotHarness(bot, adapter), clock)
+        invoke = bot.invoke
+
+        async def counted(*args: Any, **kwargs: Any) -> None:
+            world.invoked += 1
+            await invoke(*args, **kwargs)
+
+        bot.invoke = counted  # type: ignore[method-assign]
+        return world
 
     async def close(self) -> None:
         await self.harness.bot.stop()
@@ -118,6 +133,7 @@ class World:
         statuses = self.harness.bot.plugins.statuses
         before = {n: (s.failures, s.bad_results, s.timeouts) for n, s in statuses.items()}
         sent = len(self.harness.adapter.sent)
+        self.clock.advance(STEP)
         async with asyncio.timeout(HANG):
             await run()
         self.seen += 1

@@ -64,6 +64,8 @@ def test_random_command_lines_never_crash(world) -> None:
         runner.run(w.check(" ".join([f"!{name}", *args]), user=user, dm=dm))
 
     example()
+    assert w.seen >= examples(2.0), w.seen  # every example reached the bot
+    assert w.invoked >= examples(2.0) // 4, w.invoked  # a good share ran a command
 
 
 def test_random_plain_messages_never_crash(world) -> None:
@@ -75,6 +77,7 @@ def test_random_plain_messages_never_crash(world) -> None:
         runner.run(w.check(text, user=user, dm=True))
 
     example()
+    assert w.seen >= examples(0.5), w.seen  # every example reached the bot
 
 
 CONTENT_TYPES = st.sampled_from(
@@ -128,6 +131,7 @@ def test_random_attachments_never_crash(world) -> None:
         runner.run(w.check(line, user=user, dm=True, attachments=tuple(files)))
 
     example()
+    assert w.seen >= examples(0.4), w.seen  # every example reached the bot
 
 
 JSON = st.recursive(
@@ -152,6 +156,8 @@ def test_random_json_to_test_never_crashes(world) -> None:
         runner.run(w.check(f"!test {payload}"))
 
     example()
+    assert w.seen >= examples(0.6), w.seen  # every example reached the bot
+    assert w.invoked >= examples(0.6) // 4, w.invoked  # a good share ran a command
 
 
 def typed_value(param: Parameter) -> st.SearchStrategy[Any]:
@@ -192,6 +198,8 @@ def test_random_typed_arguments_never_crash(world) -> None:
         runner.run(w.check(" ".join(words), user=user, attachments=tuple(files)))
 
     example()
+    assert w.seen >= examples(1.0), w.seen  # every example reached the bot
+    assert w.invoked >= examples(1.0) // 4, w.invoked  # a good share ran a command
 
 
 def test_random_slash_commands_never_crash(world) -> None:
@@ -208,6 +216,8 @@ def test_random_slash_commands_never_crash(world) -> None:
         runner.run(w.check_slash(cmd, values, user))
 
     example()
+    assert w.seen >= examples(1.0), w.seen  # every example reached the bot
+    assert w.invoked >= examples(1.0) // 4, w.invoked  # a good share ran a command
 
 
 def test_random_reactions_never_crash(world) -> None:
@@ -226,6 +236,7 @@ def test_random_reactions_never_crash(world) -> None:
         runner.run(w.check_reaction(target, emoji, user, added))
 
     example()
+    assert w.seen >= examples(0.3), w.seen  # every example reached the bot
 
 
 def test_random_server_settings_never_crash(world) -> None:
@@ -248,3 +259,4 @@ def test_random_server_settings_never_crash(world) -> None:
         runner.run(w.check("hello", user=user, dm=True))
 
     example()
+    assert w.seen >= examples(0.5), w.seen  # every example reached the bot
