@@ -8,10 +8,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import attrs
 
-from botkit.models import Channel, File, ReferencedMessage, Sent
+from botkit.models import Channel, File, Message, Reaction, ReferencedMessage, Sent
 
 if TYPE_CHECKING:
-    from botkit.bot import Bot
     from botkit.commands import Command
     from botkit.config import Config
     from botkit.health import Problem
@@ -63,6 +62,30 @@ class VoiceConnections:
         return self.connected.get(guild_id)
 
 
+class Host(Protocol):
+    """What an adapter may use of the bot it is connected to."""
+
+    prefix: str  # the command prefix, e.g. "!"
+    observed: bool  # some plugin watches every message (else skip what ``wants`` rejects)
+
+    def wants(self, message: Message) -> bool:
+        """A command, or a message the trigger policy answers: worth converting fully."""
+
+    def command_list(self) -> list[Command]:
+        """Every command once (for a platform's command menu)."""
+
+    async def handle(self, message: Message) -> None:
+        """Run one incoming message through the bot."""
+
+    async def handle_reaction(self, reaction: Reaction) -> None:
+        """A reaction on one of the bot's messages."""
+
+    async def handle_command(
+        self, message: Message, command: Command, values: dict[str, Any]
+    ) -> None:
+        """Run ``command`` with its parameters already bound by name (a platform command)."""
+
+
 class Adapter(Protocol):
     """A connected chat platform. ``send`` takes text already split to ``text_limit``.
 
@@ -77,7 +100,7 @@ class Adapter(Protocol):
     voice: Voice | None
     voice_notes: bool  # True: File(voice=True) is sent as a voice message
 
-    async def connect(self, bot: Bot) -> None:
+    async def connect(self, bot: Host) -> None:
         """Log in; raise AdapterStartError for a rejected token or an unreachable service."""
 
     async def run(self) -> None:
@@ -141,7 +164,7 @@ class NoAdapter:
     voice = None
     voice_notes = False
 
-    async def connect(self, bot: Bot) -> None:
+    async def connect(self, bot: Host) -> None:
         raise AdapterStartError("no adapter")
 
     async def run(self) -> None:

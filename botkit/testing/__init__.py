@@ -18,7 +18,7 @@ from typing import Any
 import attrs
 import pytest
 
-from botkit.adapters.base import VoiceConnections
+from botkit.adapters.base import AdapterSetup, AdapterSpec, VoiceConnections
 from botkit.bot import Bot
 from botkit.config import Config
 from botkit.models import (
@@ -185,6 +185,37 @@ class BotHarness:
         return Attachment(filename, len(data), guessed, is_voice_message=voice, reader=read)
 
 
+def build_bot(
+    plugins: Mapping[str, object] = {},
+    *,
+    config: Mapping[str, Any] | None = None,
+    data_dir: Path,
+    entry_points: bool = False,
+    clock: Callable[[], float] | None = None,
+    wall_clock: Callable[[], float] | None = None,
+    strict: bool = True,
+) -> Bot:
+    """A bot (not started) with the built-in plugin plus ``plugins``, configured from the
+    ``config`` tables as a ``botkit.toml`` would be: for adapters' own test kits."""
+    raw = {k: dict(v) for k, v in (config or {}).items()}
+    raw.setdefault("bot", {}).setdefault("data_dir", str(data_dir))
+    raw["bot"].setdefault("typing_delay", 0.0)
+    return Bot.build(
+        Config.from_dict(raw),
+        extra_plugins=plugins.items(),
+        entry_points=entry_points,
+        strict=strict,
+        **({"clock": clock} if clock else {}),
+        **({"wall_clock": wall_clock} if wall_clock else {}),
+    )
+
+
+def adapter_setup(bot: Bot, spec: AdapterSpec, token: str = "") -> AdapterSetup:
+    """What ``botkit run`` would build ``spec``'s adapter from, for ``bot``'s configuration."""
+    settings = bot.config.section(spec.name, spec.settings) if spec.settings else None
+    return AdapterSetup(config=bot.config, settings=settings, token=token)
+
+
 @asynccontextmanager
 async def start_harness(
     plugins: Mapping[str, object] = {},
@@ -197,16 +228,13 @@ async def start_harness(
     adapter: RecordingAdapter | None = None,
 ) -> AsyncIterator[BotHarness]:
     """Build and start a bot with the built-in plugin plus ``plugins`` (name to module)."""
-    raw = {k: dict(v) for k, v in (config or {}).items()}
-    raw.setdefault("bot", {}).setdefault("data_dir", str(data_dir))
-    raw["bot"].setdefault("typing_delay", 0.0)
-    bot = Bot.build(
-        Config.from_dict(raw),
-        extra_plugins=plugins.items(),
+    bot = build_bot(
+        plugins,
+        config=config,
+        data_dir=data_dir,
         entry_points=entry_points,
-        strict=True,
-        **({"clock": clock} if clock else {}),
-        **({"wall_clock": wall_clock} if wall_clock else {}),
+        clock=clock,
+        wall_clock=wall_clock,
     )
     adapter = adapter or RecordingAdapter()
     await bot.start(adapter)
