@@ -19,7 +19,8 @@ RUN python -m venv /opt/botkit \
         ./adapters/telegram
 
 FROM python:${PYTHON_VERSION}-slim-bookworm
-RUN useradd --system --uid 10001 --user-group --home-dir /data --shell /usr/sbin/nologin botkit \
+RUN groupadd --system --gid 10001 botkit \
+    && useradd --system --uid 10001 --gid botkit --home-dir /data --shell /usr/sbin/nologin botkit \
     && install -d -o botkit -g botkit -m 0750 /data
 COPY --from=build /opt/botkit /opt/botkit
 ENV PATH=/opt/botkit/bin:$PATH \
