@@ -256,8 +256,9 @@ async def test_metrics_show_the_counters_after_traffic(start) -> None:
     assert value(text, "botkit_commands_refused_total", command="say", reason="cooldown") == 1
 
 
-async def test_healthz_flips_to_503_when_the_gateway_connection_is_lost(start) -> None:
-    async with start(metrics=METRICS) as dh:
+@pytest.mark.parametrize("discord", [{}, {"shard_count": 1}], ids=["client", "sharded"])
+async def test_healthz_flips_to_503_when_the_gateway_connection_is_lost(start, discord) -> None:
+    async with start(metrics=METRICS, discord=discord) as dh:
         assert await get(dh, "/healthz") == (200, "ok\n")
         dh.fake.gateway_reachable = False
         dh.fake.sockets[-1].server_close(4000)
