@@ -7,8 +7,9 @@ that applies, in this order (modelled on Red-DiscordBot's Permissions cog):
 1. rules about the command itself, then rules about its group (``train`` for
    ``train start``), then rules about its plugin; within each:
 2. a rule about the user, then about the channel (a thread, then its parent channel), then
-   about the user's roles (an allow for any of their roles beats a deny for another), then
-   about the whole server (``role @everyone`` is the same as ``server``).
+   about the user's roles (an allow for any of their roles beats a deny for another; the role
+   ``admins`` is every server admin's, on platforms without roles too), then about the whole
+   server (``role @everyone`` is the same as ``server``).
 
 The first rule found decides; without one the command's own permission decides. Rules only
 narrow a command's permission: an allow never gives an admin-only command to a member. The
@@ -37,6 +38,7 @@ TARGETS = ("command", "plugin")
 SCOPES = ("user", "channel", "role", "server")
 MAX_RULES = 200  # per server
 EXEMPT = "rules"  # the host's rules commands: never subject to rules
+ADMINS = "admins"  # the role every server admin has, on every platform (Telegram has no roles)
 
 _USER = re.compile(r"<@!?(\d+)>|(\d+)")
 _CHANNEL = re.compile(r"<#(\d+)>|(\d+)")
@@ -67,7 +69,7 @@ class Rule:
         return {
             "user": f"to user <@{self.who}>",
             "channel": f"in channel <#{self.who}>",
-            "role": f"to role <@&{self.who}>",
+            "role": "to the server's admins" if self.who == ADMINS else f"to role <@&{self.who}>",
             "server": "in this server",
         }[self.scope]
 
@@ -101,6 +103,8 @@ def parse_rule(words: Sequence[str], guild_id: str) -> Rule:
     who = who_words[0]
     if scope == "role" and (who == "@everyone" or who in (guild_id, f"<@&{guild_id}>")):
         return Rule(action, target, name.lower(), "server")
+    if scope == "role" and who.lower().lstrip("@") == ADMINS:
+        return Rule(action, target, name.lower(), "role", ADMINS)
     pattern = {"user": _USER, "channel": _CHANNEL, "role": _ROLE}[scope]
     found = pattern.fullmatch(who)
     if found is None:
@@ -129,7 +133,8 @@ def levels(user: User, channel: Channel) -> list[tuple[str, frozenset[str]]]:
     found = [("user", frozenset({user.id})), ("channel", frozenset({channel.id}))]
     if channel.parent_id:
         found.append(("channel", frozenset({channel.parent_id})))
-    found += [("role", frozenset(user.roles)), ("server", frozenset({""}))]
+    roles = frozenset(user.roles) | ({ADMINS} if user.is_admin or user.is_owner else set())
+    found += [("role", roles), ("server", frozenset({""}))]
     return found
 
 
@@ -157,7 +162,7 @@ def refusal(rule: Rule, cmd: Command, prefix: str, rules: Sequence[Rule]) -> str
     line = {
         "user": f"{name} is not allowed for you in this server.",
         "channel": f"{name} is disabled in <#{rule.who}>.",
-        "role": f"{name} is not allowed for the role <@&{rule.who}>.",
+        "role": f"{name} is not allowed {rule.where()}.",
         "server": f"{name} is disabled in this server.",
     }[rule.scope]
     if rule.scope in ("role", "server"):

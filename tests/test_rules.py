@@ -145,6 +145,25 @@ async def test_a_user_rule_beats_a_role_rule(bot) -> None:
     assert sent.text == "!train is not allowed for you in this server."
 
 
+async def test_a_role_rule_refusal_names_the_role(bot) -> None:
+    await admin(bot, f"!rules add deny command train role <@&{TRAINERS}>")
+    assert (await bot.send("!train", user=ALICE)).text == (
+        f"!train is not allowed to role <@&{TRAINERS}>."
+    )
+    assert (await bot.send("!train", user=MEMBER)).text == "training started"
+
+
+async def test_the_admins_role_works_without_platform_roles(bot) -> None:
+    await admin(bot, "!rules add deny command train server")
+    assert (await admin(bot, "!rules add allow command train role admins")) == (
+        "Rule added: allow command train to the server's admins."
+    )
+    assert (await bot.send("!train", user=MEMBER)).text == (
+        "!train is disabled in this server. It is allowed to the server's admins."
+    )
+    assert (await admin(bot, "!train")) == "training started"
+
+
 async def test_a_channel_rule_disables_a_command_in_that_channel_only(bot) -> None:
     await admin(bot, f"!rules add deny command train channel <#{OTHER.id}>")
     assert (await bot.send("!train", user=MEMBER, channel=OTHER)).text == (
