@@ -19,6 +19,7 @@ from botkit.commands import Command
 from botkit.context import CommandError, Context
 from botkit.models import Reply
 from botkit.results import check_registration, check_result
+from botkit.text import clean_text
 from botkit.watchdog import Watchdog
 
 log = logging.getLogger("botkit.plugins")
@@ -168,7 +169,7 @@ class Plugins:
         results: dict[str, Any] = {}
         for impl in reversed(getattr(self.pm.hook, hook).get_hookimpls()):
             try:
-                value = impl.function()
+                value = self.watchdog.call(impl.plugin_name, hook, impl.function)
                 if inspect.isawaitable(value):
                     if inspect.iscoroutine(value):
                         value.close()
@@ -285,7 +286,7 @@ class Plugins:
             return False, None
         if isinstance(value, Reply) and value.stream is not None:
             value = attrs.evolve(value, stream=self._guarded_stream(name, hook, value.stream))
-        return True, value
+        return True, _encodable(value)
 
     async def _guarded_stream(
         self, name: str, hook: str, stream: AsyncIterator[Any]
@@ -340,6 +341,15 @@ class Plugins:
         if status is not None:
             status.slow_calls += 1
         self.on_failure(name, hook, "slow")
+
+
+def _encodable(value: Any) -> Any:
+    """Text results (a string, a list of strings) with anything unencodable replaced."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+        return [clean_text(v) for v in value]
+    return value
 
 
 def own_cancellation() -> bool:

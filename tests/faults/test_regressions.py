@@ -22,6 +22,7 @@ from botkit.cli import main
 from botkit.config import Config
 from botkit.logs import redact, setup_logging
 from botkit.paths import UnsafePath, inside, safe_filename
+from botkit.plugins import Plugins
 from botkit.runner import run_bot, serve
 from botkit.testing import MEMBER
 from botkit.text import clean_text
@@ -269,3 +270,39 @@ async def test_forgetme_does_not_blame_a_plugin_that_stored_nothing(fault_bot):
         await bot.send("!forgetme", user=MEMBER)
         replies = await bot.send("!forgetme confirm", user=MEMBER)
     assert replies.text == "Done: I stored nothing about you."
+
+
+class SurrogateServices:
+    @botkit.hookimpl
+    def botkit_knowledge(self, ctx: botkit.Context, text: str) -> list[str]:
+        return ["fact \udc80"]
+
+    @botkit.hookimpl
+    def botkit_respond(self, ctx: botkit.Context, text: str, snippets: list[str]) -> str:
+        return f"heard {snippets}"
+
+
+async def test_text_a_hook_returns_reaches_other_plugins_encodable(fault_bot):
+    async with fault_bot({"services": SurrogateServices()}) as bot:
+        replies = await bot.dm("tell me", user=MEMBER)
+    assert replies.text == "heard ['fact \ufffd']"
+
+
+def slow_commands(clock: FakeClock) -> object:
+    class SlowToRegister:
+        @botkit.hookimpl
+        def botkit_commands(self) -> list[botkit.Command]:
+            clock.advance(3.0)  # e.g. a heavy import at registration
+            return []
+
+    return SlowToRegister()
+
+
+def test_a_registration_hook_that_blocks_is_named(caplog):
+    clock = FakeClock()
+    plugins = Plugins(strict=False, clock=clock)
+    plugins.register(slow_commands(clock), "heavy")
+    with caplog.at_level(logging.WARNING, "botkit.watchdog"):
+        assert plugins.collect("botkit_commands") == {"heavy": []}
+    assert "plugin heavy: botkit_commands held the event loop for 3.00 s" in caplog.text
+    assert plugins.statuses["heavy"].slow_calls == 1
