@@ -130,7 +130,7 @@ def _target_user(ctx: Context, who: str | None) -> tuple[User, str]:
     for user in ctx.message.mentions:
         if user.id == user_id:
             return user, ""
-    note = " (their roles are not known from here, so role rules were left out)"
+    note = " (only their id is known here: their roles and admin rights were left out)"
     return User(id=user_id, name=user_id), note
 
 
@@ -141,13 +141,15 @@ async def rules_check(ctx: Context, command: str, user: str | None = None) -> st
     prefix = ctx.prefix
     cmd = _find_command(bot, command, prefix)
     target, note = _target_user(ctx, user)
+    if target.id in bot.config.bot.owner_ids:
+        target = attrs.evolve(target, is_owner=True, is_admin=True)
     message = ctx.message
     who, name = f"<@{target.id}>", f"{prefix}{cmd.name}"
     why = permission_refusal(cmd.permission, bot.plugin_handle(cmd.plugin), _as(message, target))
     if why:
-        return f"{who} may not run {name}: {why}"
+        return f"{who} may not run {name}{note}: {why}"
     found = bot.gate.rules.rules(ctx.guild_id)
-    if target.is_owner or target.id in bot.config.bot.owner_ids:
+    if target.is_owner:
         line = f"{who} may run {name}: the bot's owners are never refused by rules."
     elif bot.gate.exempt(cmd, _as(message, target)):
         line = f"{who} may run {name}: it has no rules."

@@ -128,10 +128,33 @@ async def test_check_without_rules(bot) -> None:
 
 
 async def test_check_names_the_commands_own_permission(bot) -> None:
-    text = await admin(bot, f"!rules check scale <@{MEMBER.id}>")
-    assert text == (
+    message = Message(
+        id="m2",
+        content=f"!rules check scale <@{MEMBER.id}>",
+        author=ADMIN,
+        channel=CHANNEL,
+        mentions=(MEMBER,),
+    )
+    await bot.bot.handle(message)
+    assert bot.adapter.sent[-1].text == (
         f"<@{MEMBER.id}> may not run !scale: Only server admins (Manage Server) can use this "
         "command."
+    )
+
+
+async def test_check_knows_the_configured_owners(botkit_harness) -> None:
+    config = {"bot": {"owner_ids": ["9"]}}
+    async with botkit_harness(plugins={"trainer": Trainer()}, config=config) as bot:
+        await admin(bot, "!rules add deny command train server")
+        text = await admin(bot, "!rules check train <@9>")
+    assert text == "<@9> may run !train: the bot's owners are never refused by rules."
+
+
+async def test_check_by_id_says_what_is_not_known(bot) -> None:
+    text = await admin(bot, "!rules check scale 12345")
+    assert text == (
+        "<@12345> may not run !scale (only their id is known here: their roles and admin rights "
+        "were left out): Only server admins (Manage Server) can use this command."
     )
 
 
