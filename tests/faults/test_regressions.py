@@ -222,13 +222,13 @@ async def test_no_key_in_any_reply_or_log_line_when_the_service_echoes_it(
         setup_logging("DEBUG", config)
         monkeypatch.setenv("BOTKIT_PLUGINS", "openai_chat,trainer,voice")
         bot = Bot.build(config)
-        lines = "hello\n!train text What is 2+2? | 4\n!train start\n!model gpt-4o\n"
+        lines = "hello\n!train text What is 2+2? => 4\n!train start\n!say hello\n"
         out = io.StringIO()
         adapter = ConsoleAdapter(config.data_dir, stdin=io.StringIO(lines), stdout=out)
         await run_bot(bot, adapter)
         logging.getLogger("botkit.test").error("the service said: %s", f"bad key {key}")
     logged = capsys.readouterr().err
-    assert any(r.path == "/chat/completions" for r in server.requests)
+    assert {"/chat/completions", "/files", "/audio/speech"} <= {r.path for r in server.requests}
     assert key not in out.getvalue()
     assert key not in logged
     assert "bad key ***" in logged
