@@ -13,7 +13,7 @@ from botkit_trainer import search, store
 from botkit_trainer.commands import all_commands
 from botkit_trainer.forget import forget_user, user_counts
 from botkit_trainer.health import problems
-from botkit_trainer.jobs import Poller, PollerHost
+from botkit_trainer.poller import Poller, PollerHost
 from botkit_trainer.settings import TrainerSettings
 from botkit_trainer.state import runtime_of, secrets
 from botkit_trainer.tables import metadata

@@ -45,11 +45,6 @@ class Parsed:
     documents: list[Document] = attrs.Factory(list)
     problems: list[str] = attrs.Factory(list)
 
-    def extend(self, other: Parsed) -> None:
-        self.qa += other.qa
-        self.documents += other.documents
-        self.problems += other.problems
-
 
 def parse_inline(text: str) -> Parsed:
     """``question => answer`` is a Q&A example; any other text is a document."""
