@@ -285,3 +285,18 @@ def test_defaults_written_by_init_follow_a_changed_provider() -> None:
         "TOGETHER_API_KEY",
         "meta-llama/Meta-Llama-3.1-8B-Instruct-Reference",
     )
+
+
+async def test_a_dataset_that_never_gets_ready_is_given_up(
+    start_fireworks: Any, fireworks: FakeFireworks
+) -> None:
+    fireworks.processing_polls = 1000
+    async with start_fireworks(dataset_ready_timeout=0.3) as bot:
+        await learn(bot)
+        replies = await bot.send("!train start")
+    [name] = fireworks.datasets
+    assert replies.text == (
+        f"Fine-tuning did not start: the Fireworks dataset {name.rsplit('/', 1)[1]} was not "
+        "ready after 0.3 s; try again later."
+    )
+    assert fireworks.jobs == {}

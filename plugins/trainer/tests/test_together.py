@@ -256,3 +256,13 @@ async def test_doctor_checks_the_key_and_the_base_model(
     assert missing.severity == "warning"
     assert missing.message.startswith(f"{TOGETHER_KEY_ENV} is not set, so fine-tuning on together")
     assert KEY_ENV not in missing.message
+
+
+async def test_a_service_that_does_not_answer_times_out(
+    start_together: Any, together: FakeTogether
+) -> None:
+    together.hang_next("/v1/fine-tunes")
+    async with start_together(request_timeout=0.5) as bot:
+        await learn(bot)
+        replies = await bot.send("!train start")
+    assert replies.text == "Fine-tuning did not start: the Together API did not answer in time."
