@@ -264,12 +264,12 @@ class TelegramAdapter:
         message = self._converter.message(update, self._known.get)
         if message is None:
             return
-        self._remember(ReferencedMessage(message.id, message.author, message.content))
         if message.author.is_bot:
             return
         wanted = self._wants(message)
         if not wanted and not self._observed:
             return
+        self._remember(ReferencedMessage(message.id, message.author, message.content))
         if wanted and not message.channel.is_dm:
             message = await self._with_admin(message)
         if wanted and await self._refused_too_large(message):
@@ -519,10 +519,7 @@ def _reply_parameters(chat: int, reply_to: str | None) -> types.ReplyParameters 
     target = split_message_id(reply_to) if reply_to else None
     if target is None or target[0] != str(chat):
         return None
-    # built without validation: both values are known to be right (it is on every reply)
-    return types.ReplyParameters.model_construct(
-        message_id=target[1], allow_sending_without_reply=True
-    )
+    return types.ReplyParameters(message_id=target[1], allow_sending_without_reply=True)
 
 
 def _emojis(reactions: list[Any]) -> list[str]:

@@ -19,6 +19,7 @@ from botkit_telegram.names import CommandNames
 COMMAND = re.compile(r"/([A-Za-z0-9_]{1,32})(?:@([A-Za-z0-9_]{3,64}))?(?=\s|$)")
 _SPACES = re.compile(r" {2,}")
 OCTET_STREAM = "application/octet-stream"
+CHANNELS_KEPT = 10_000
 OGG = "audio/ogg"
 
 Reader = Callable[[str, int], Callable[[], Awaitable[bytes]]]
@@ -47,6 +48,7 @@ def full_name(user: types.User) -> str:
 
 
 def channel(message: types.Message) -> Channel:
+    """The chat, or its forum topic, as a botkit channel."""
     chat = message.chat
     if chat.type == "private":
         return Channel(id=str(chat.id), name=chat.full_name, kind=ChannelKind.DM)
@@ -93,11 +95,26 @@ class Converter:
         self.names = names
         self.prefix = prefix
         self.reader = reader
+        self._channels: dict[tuple[int, int | None], tuple[str | None, Channel]] = {}
         self._mention = (
             re.compile(rf"(?<!\w)@{re.escape(bot_user.username)}\b", re.IGNORECASE)
             if bot_user.username
             else None
         )
+
+    def channel(self, message: types.Message) -> Channel:
+        """``channel(message)``, remembered per chat and topic while its name stays."""
+        chat = message.chat
+        key = (chat.id, message.message_thread_id if message.is_topic_message else None)
+        name = chat.title if chat.type != "private" else chat.full_name
+        known = self._channels.get(key)
+        if known is not None and known[0] == name and key[1] is None:
+            return known[1]
+        converted = channel(message)
+        if len(self._channels) >= CHANNELS_KEPT:
+            self._channels.clear()
+        self._channels[key] = (name, converted)
+        return converted
 
     def user(self, author: types.User | None) -> User:
         if author is None:
@@ -162,7 +179,7 @@ class Converter:
             id=message_id(message.chat.id, message.message_id),
             content=content,
             author=self.user(message.from_user),
-            channel=channel(message),
+            channel=self.channel(message),
             mentions_bot=mentioned,
             reference=reference,
             attachments=self.attachments(message),
