@@ -47,7 +47,8 @@ from botkit import (
 from botkit_telegram import markdown
 from botkit_telegram.admins import AdminCache
 from botkit_telegram.api import Caller, Redactor, TelegramError, make_bot, valid_token
-from botkit_telegram.convert import Converter, chat_of, message_id, split_message_id
+from botkit_telegram.convert import Converter, chat_of, split_message_id
+from botkit_telegram.convert import message_id as compose_id
 from botkit_telegram.names import CommandNames
 from botkit_telegram.settings import TelegramSettings
 from botkit_telegram.updates import ALLOWED_UPDATES, Poller, Revoked, WebhookServer
@@ -122,10 +123,6 @@ class TelegramAdapter:
         if self._call is None:
             raise RuntimeError("the Telegram adapter is not connected")
         return self._call
-
-    @property
-    def redact(self) -> Redactor:
-        return self._redact
 
     # --- life cycle ---
 
@@ -329,7 +326,7 @@ class TelegramAdapter:
 
     async def _on_reaction(self, update: types.MessageReactionUpdated) -> None:
         assert self._bot is not None and self._converter is not None
-        target = message_id(update.chat.id, update.message_id)
+        target = compose_id(update.chat.id, update.message_id)
         channel = self._sent.get(target)
         if channel is None or update.user is None or self._closing:
             return  # only reactions to the bot's own messages, from users
@@ -364,11 +361,11 @@ class TelegramAdapter:
             raise ValueError("nothing to send: no text and no files")
         first = sent[0]
         result = Sent(
-            id=message_id(chat, first.message_id), channel_id=channel.id, text=text, files=files
+            id=compose_id(chat, first.message_id), channel_id=channel.id, text=text, files=files
         )
         bot_user = self._bot_user
         for each in sent:
-            key = message_id(chat, each.message_id)
+            key = compose_id(chat, each.message_id)
             self._remember(ReferencedMessage(key, bot_user, each.text or "", reply_to))
             self._sent[key] = channel
             if len(self._sent) > KEPT:
@@ -452,11 +449,11 @@ class TelegramAdapter:
         if len(self._edited) > KEPT:
             self._edited.popitem(last=False)
 
-    async def fetch_message(self, channel: Channel, message_id_: str) -> ReferencedMessage | None:
+    async def fetch_message(self, channel: Channel, message_id: str) -> ReferencedMessage | None:
         """A message of this chat the bot has seen (the Bot API cannot fetch others)."""
         chat, _ = chat_of(channel.id)
-        value = message_id_.strip()
-        key = message_id(chat, value) if value.isdigit() else value
+        value = message_id.strip()
+        key = compose_id(chat, value) if value.isdigit() else value
         target = split_message_id(key)
         if target is None or target[0] != str(chat):
             return None
@@ -464,7 +461,7 @@ class TelegramAdapter:
 
     @asynccontextmanager
     async def typing(self, channel: Channel) -> AsyncIterator[None]:
-        """ "typing…" while the block runs, renewed before Telegram's 5 s run out."""
+        """Show "typing…" while the block runs, renewed before Telegram's 5 s run out."""
         chat, topic = chat_of(channel.id)
         indicator = asyncio.create_task(self._keep_typing(chat, topic))
         try:

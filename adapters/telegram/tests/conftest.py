@@ -95,3 +95,14 @@ class Ratings:
     @hookimpl
     def botkit_reaction(self, ctx: Context, reaction: Reaction) -> None:
         self.reactions.append(reaction)
+
+
+class Observer:
+    """Keeps every message the host hands to plugins."""
+
+    def __init__(self) -> None:
+        self.messages: list[Any] = []
+
+    @hookimpl
+    def botkit_message_received(self, ctx: Context) -> None:
+        self.messages.append(ctx.message)
