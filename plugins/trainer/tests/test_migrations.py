@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 from typing import Any
 
 import pytest
+import pytest_asyncio
 from botkit_trainer.tables import metadata
 from conftest import poll
-from sqlalchemy import Column, MetaData, Table, create_engine, insert
+from sqlalchemy import Column, MetaData, Table, insert, inspect, text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from botkit_testkit.openai_server import FakeOpenAI
 
@@ -20,7 +21,7 @@ ADDED = {
 }  # columns of trainer_jobs that botkit 0.1 did not have
 
 
-def old_database(path: Path, base_url: str) -> None:
+async def old_database(url: str, base_url: str) -> None:
     """The trainer's tables as botkit 0.1 created them, with a row in each."""
     old = MetaData()
     for table in metadata.sorted_tables:
@@ -30,21 +31,21 @@ def old_database(path: Path, base_url: str) -> None:
             if not (table.name == "trainer_jobs" and c.name in ADDED)
         ]
         Table(table.name, old, *columns)
-    engine = create_engine(f"sqlite:///{path}")
-    old.create_all(engine)
+    engine = create_async_engine(url)
+    async with engine.begin() as conn:
+        await conn.run_sync(old.create_all)
     content = (
         '{"messages":[{"content":"Old question?","role":"user"},'
         '{"content":"Old answer.","role":"assistant"}]}'
     )
-    with engine.begin() as conn:
-        conn.execute(
+    async with engine.begin() as conn:
+        await conn.execute(
             insert(old.tables["trainer_datasets"]),
-            {"id": 1, "guild_id": "500", "name": "legacy", "created_at": 1.0},
+            {"guild_id": "500", "name": "legacy", "created_at": 1.0},
         )
-        conn.execute(
+        await conn.execute(
             insert(old.tables["trainer_examples"]),
             {
-                "id": 1,
                 "dataset_id": 1,
                 "label": "positive",
                 "kind": "qa",
@@ -56,11 +57,11 @@ def old_database(path: Path, base_url: str) -> None:
                 "created_at": 1.0,
             },
         )
-        conn.execute(
+        await conn.execute(
             insert(old.tables["trainer_passages"]),
-            {"id": 1, "example_id": 1, "guild_id": "500", "position": 0, "text": "x"},
+            {"example_id": 1, "guild_id": "500", "position": 0, "text": "x"},
         )
-        conn.execute(
+        await conn.execute(
             insert(old.tables["trainer_jobs"]),
             {
                 "id": "ftjob-old",
@@ -77,18 +78,34 @@ def old_database(path: Path, base_url: str) -> None:
                 "updated_at": 1.0,
             },
         )
-    engine.dispose()
+    await engine.dispose()
 
 
-@pytest.fixture
-def backend_url(tmp_path: Path, fake: FakeOpenAI) -> str:
-    path = tmp_path / "old.db"
-    old_database(path, fake.base_url)
-    return f"sqlite+aiosqlite:///{path}"
+@pytest_asyncio.fixture(params=["sqlite", "postgresql"])
+async def backend_url(request: pytest.FixtureRequest, tmp_path: Path, fake: FakeOpenAI) -> str:
+    """A database botkit 0.1 made: a SQLite file, or a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path / 'old.db'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+    await old_database(url, fake.base_url)
+    return url
+
+
+async def columns_and_version(url: str) -> tuple[set[str], list[Any], list[Any]]:
+    engine = create_async_engine(url)
+    async with engine.connect() as conn:
+        columns = await conn.run_sync(
+            lambda sync: {c["name"] for c in inspect(sync).get_columns("trainer_jobs")}
+        )
+        jobs = (await conn.execute(text("select provider, account_id from trainer_jobs"))).all()
+        version = (await conn.execute(text("select version_num from botkit_schema_trainer"))).all()
+    await engine.dispose()
+    return columns, [tuple(r) for r in jobs], [tuple(r) for r in version]
 
 
 async def test_a_0_1_database_keeps_its_rows_and_jobs(
-    start: Any, fake: FakeOpenAI, tmp_path: Path
+    start: Any, fake: FakeOpenAI, backend_url: str
 ) -> None:
     fake.jobs["ftjob-old"] = {
         "id": "ftjob-old",
@@ -106,10 +123,12 @@ async def test_a_0_1_database_keeps_its_rows_and_jobs(
         "seed": 42,
     }
     async with start() as bot:
+        await bot.send("!dataset legacy")
+        await bot.send("!train New question? => New answer.")
         listing = await bot.send("!datasets")
         await poll(bot)
         jobs = await bot.send("!jobs")
-    assert listing.text == "**legacy**: 1 positive, 0 negative Q&A, 0 document(s)"
+    assert listing.text == "**legacy** (current): 2 positive, 0 negative Q&A, 0 document(s)"
     assert jobs.text == (
         "`ftjob-old` dataset legacy, supervised: succeeded → `ft:gpt-4o-mini:org:botkit:old`"
     )
@@ -117,10 +136,7 @@ async def test_a_0_1_database_keeps_its_rows_and_jobs(
         "Fine-tuning job `ftjob-old` (dataset legacy) succeeded: model "
         "`ft:gpt-4o-mini:org:botkit:old` is ready."
     ]
-    with sqlite3.connect(tmp_path / "old.db") as db:
-        columns = {row[1] for row in db.execute("pragma table_info(trainer_jobs)")}
-        provider = db.execute("select provider, account_id from trainer_jobs").fetchall()
-        version = db.execute("select version_num from botkit_schema_trainer").fetchall()
+    columns, provider, version = await columns_and_version(backend_url)
     assert columns >= ADDED
     assert provider == [("openai", "")]
     assert version == [("0002",)]
