@@ -306,3 +306,22 @@ def test_a_registration_hook_that_blocks_is_named(caplog):
         assert plugins.collect("botkit_commands") == {"heavy": []}
     assert "plugin heavy: botkit_commands held the event loop for 3.00 s" in caplog.text
     assert plugins.statuses["heavy"].slow_calls == 1
+
+
+class Flood:
+    @botkit.hookimpl
+    def botkit_knowledge(self, ctx: botkit.Context, text: str) -> list[str]:
+        return ["snippet"] * 100_000
+
+    @botkit.hookimpl
+    def botkit_respond(self, ctx: botkit.Context, text: str, snippets: list[str]) -> str:
+        return "line\n" * (200_000 + len(snippets) // 100_000)
+
+
+async def test_a_megabyte_answer_with_100000_snippets_is_one_message_and_reply_md(fault_bot):
+    async with fault_bot({"flood": Flood()}) as bot:
+        replies = await bot.dm("tell me everything", user=MEMBER)
+        hi = await bot.send("!hi", user=MEMBER)
+    assert [f.filename for f in replies.files] == ["reply.md"]
+    assert len(replies) == 1
+    assert hi.text == "HI!"
