@@ -16,7 +16,7 @@ from botkit.config import ConfigError
 from botkit.context import CommandError, Context, host_of
 from botkit.hookspecs import hookimpl
 from botkit.models import File, Reply
-from botkit.paths import UnsafePath, inside
+from botkit.paths import NameTooLong, UnsafePath, inside
 
 if TYPE_CHECKING:
     from botkit.bot import Bot
@@ -121,6 +121,8 @@ async def getfile(ctx: Context, path: str) -> Reply:
     root = ctx.plugin.files_dir
     try:
         target = inside(root, path)
+    except NameTooLong as exc:
+        raise CommandError(f"That path cannot be used: {exc}.") from None
     except UnsafePath as exc:
         log.warning("getfile refused %r from user %s: %s", path, ctx.message.author.id, exc)
         raise CommandError("Only files inside the bot's files directory can be sent.") from None

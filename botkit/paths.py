@@ -12,6 +12,10 @@ class UnsafePath(ValueError):
     """The path points outside the directory it must stay in."""
 
 
+class NameTooLong(UnsafePath):
+    """The path or one of its names is longer than file systems allow."""
+
+
 def inside(root: Path, user_path: str) -> Path:
     """Resolve ``user_path`` relative to ``root``, following symlinks; refuse anything outside.
 
@@ -22,7 +26,7 @@ def inside(root: Path, user_path: str) -> Path:
     if len(user_path) > MAX_PATH or any(
         len(part.encode("utf-8", "surrogatepass")) > MAX_NAME for part in user_path.split("/")
     ):
-        raise UnsafePath(
+        raise NameTooLong(
             f"the name is too long (at most {MAX_NAME} bytes a name, {MAX_PATH} characters in all)"
         )
     if Path(user_path).is_absolute() or user_path.startswith("~"):

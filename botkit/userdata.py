@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import collections
 import logging
+from typing import TYPE_CHECKING
 
 from botkit.commands import Command, command
 from botkit.context import Context, host_of
+
+if TYPE_CHECKING:
+    from botkit.bot import Bot
 
 log = logging.getLogger("botkit.userdata")
 
@@ -53,6 +57,8 @@ async def forgetme(ctx: Context, confirm: str | None = None) -> str:
     if asked is None or ctx.plugin.clock() - asked > CONFIRM_WINDOW:
         return f"Type `{ctx.prefix}forgetme` first; then confirm within two minutes."
     bot = host_of(ctx)
+    implementing = bot.plugins.implements("botkit_delete_user_data")
+    before = {name: _trouble(bot, name) for name in implementing}
     results = await bot.plugins.call_all("botkit_delete_user_data", plugin=None, user_id=user_id)
     log.info("forgot user %s: %s", user_id, {name: result for name, result in results})
     lines = []
@@ -62,11 +68,7 @@ async def forgetme(ctx: Context, confirm: str | None = None) -> str:
                 lines.append(f"- {plugin}: {result} record{'s' if result != 1 else ''}")
         elif result:
             lines.append(f"- {plugin}: " + "; ".join(result))
-    failed = [
-        name
-        for name in bot.plugins.implements("botkit_delete_user_data")
-        if name not in {n for n, _ in results} and bot.plugins.statuses[name].state == "ok"
-    ]
+    failed = [name for name in implementing if _trouble(bot, name) > before[name]]
     head = (
         "Done: I deleted everything I stored about you."
         if lines
@@ -79,6 +81,12 @@ async def forgetme(ctx: Context, confirm: str | None = None) -> str:
             f"Try `{ctx.prefix}forgetme` again later."
         )
     return "\n".join([head, *lines, *tail])
+
+
+def _trouble(bot: Bot, plugin: str) -> int:
+    """Failures, time-outs and bad results counted on a plugin so far."""
+    status = bot.plugins.statuses[plugin]
+    return status.failures + status.timeouts + status.bad_results
 
 
 async def _reports(ctx: Context) -> list[tuple[str, dict[str, int]]]:

@@ -66,6 +66,9 @@ class ChatCommands:
             )
             return "\n".join(lines)
         require_guild_admin(ctx, "choose the model")
+        name = name.strip()
+        if not name:
+            raise CommandError(f"Give a model name, or `{DEFAULT}` for `{default}`.")
         if name == DEFAULT:
             await ctx.set_setting(MODEL_KEY, None)
             state.choice_changed(ctx.guild_id)
