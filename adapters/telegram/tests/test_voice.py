@@ -88,3 +88,12 @@ async def test_an_audio_file_is_transcribed_like_a_voice_note(telegram_harness, 
     async with voice_bot(telegram_harness, speak_when="never") as tg:
         replies = await tg.send(audio=("phrase.ogg", voice_note), duration=2)
     assert replies.text.startswith("🎤 ")
+
+
+async def test_say_arrives_as_a_playable_voice_note(telegram_harness):
+    async with voice_bot(telegram_harness) as tg:
+        replies = await tg.send("/say hello")
+    (voice,) = replies.of("sendVoice")
+    assert is_ogg_opus(next(iter(voice.uploads.values())).data)
+    assert "voice" in voice.result
+    assert replies.of("sendMessage") == []
