@@ -25,10 +25,13 @@ async def old_database(url: str, base_url: str) -> None:
     """The trainer's tables as botkit 0.1 created them, with a row in each."""
     old = MetaData()
     for table in metadata.sorted_tables:
+        if table.name != "trainer_jobs":
+            table.to_metadata(old)  # unchanged since 0.1: constraints and indexes as they were
+            continue
         columns = [
             Column(c.name, c.type, primary_key=c.primary_key, nullable=c.nullable)
             for c in table.columns
-            if not (table.name == "trainer_jobs" and c.name in ADDED)
+            if c.name not in ADDED
         ]
         Table(table.name, old, *columns)
     engine = create_async_engine(url)
