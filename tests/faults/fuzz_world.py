@@ -46,10 +46,11 @@ def examples(share: float) -> int:
     return max(1, int(FUZZ.max_examples * share))
 
 
-def config(data_dir: Path, base_url: str) -> dict[str, Any]:
+def config(data_dir: Path, base_url: str, storage_url: str = "") -> dict[str, Any]:
     service = {"base_url": base_url, "api_key_env": KEY_ENV}
     return {
         "bot": {"data_dir": str(data_dir), "typing_delay": 0.0, "hook_timeout": 20.0},
+        "storage": {"url": storage_url},
         "openai_chat": {**service, "max_retries": 0, "rate_per_minute": 1_000_000},
         "trainer": {**service, "provider": "openai", "max_retries": 0},
         "voice": {**service, "tts_engine": "openai", "stt_engine": "openai"},
@@ -67,12 +68,14 @@ class World:
     invoked: int = 0  # commands whose callback ran
 
     @classmethod
-    async def open(cls, data_dir: Path) -> World:
+    async def open(cls, data_dir: Path, storage_url: str = "") -> World:
         server = FakeOpenAI(api_key=KEY, echo_key=True)
         await server.start()
         clock = FakeClock()
         bot = Bot.build(
-            Config.from_dict(config(data_dir, server.base_url)), strict=False, clock=clock
+            Config.from_dict(config(data_dir, server.base_url, storage_url)),
+            strict=False,
+            clock=clock,
         )
         adapter = RecordingAdapter()
         await bot.start(adapter)

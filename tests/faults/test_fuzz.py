@@ -260,3 +260,32 @@ def test_random_server_settings_never_crash(world) -> None:
 
     example()
     assert w.seen >= examples(0.5), w.seen  # every example reached the bot
+
+
+UNSTORABLE = st.text(st.sampled_from("\x00\ud800\udfff\ufeffa "), min_size=1, max_size=6)
+
+
+def test_random_inputs_on_postgresql_never_crash(tmp_path, monkeypatch, postgres_url) -> None:
+    """PostgreSQL refuses what SQLite takes (NUL in text, over-long values): the same inputs,
+    stored there."""
+    monkeypatch.setenv(KEY_ENV, KEY)
+    with asyncio.Runner() as runner:
+        w = runner.run(World.open(tmp_path / "data", postgres_url))
+        try:
+
+            @settings(FUZZ, max_examples=examples(0.6))
+            @given(
+                name=st.sampled_from(w.commands),
+                args=st.lists(st.one_of(ARGUMENT, UNSTORABLE), min_size=1, max_size=3),
+                files=st.lists(attachments(), max_size=1),
+                user=st.sampled_from(USERS),
+                plain=st.booleans(),
+            )
+            def example(name: str, args: list[str], files, user, plain: bool) -> None:
+                line = " ".join(args) if plain else " ".join([f"!{name}", *args])
+                runner.run(w.check(line, user=user, dm=plain, attachments=tuple(files)))
+
+            example()
+            assert w.seen >= examples(0.6), w.seen  # every example reached the bot
+        finally:
+            runner.run(w.close())

@@ -50,3 +50,14 @@ def test_a_preference_row_of_the_wrong_shape_is_listed_as_unusable(world) -> Non
 def test_a_300_character_name_gets_a_clear_reply(world, command: str) -> None:
     reply = ask(world, f"{command} {'n' * 300}")
     assert "too long" in reply or "64 letters" in reply, reply
+
+
+def test_a_nul_character_is_stored_on_postgresql(tmp_path, monkeypatch, postgres_url) -> None:
+    monkeypatch.setenv(KEY_ENV, KEY)
+    with asyncio.Runner() as runner:
+        w = runner.run(World.open(tmp_path / "data", postgres_url))
+        try:
+            reply = runner.run(w.check("!feedback nul \x00 here"))
+        finally:
+            runner.run(w.close())
+    assert reply and "\x00" not in "".join(reply)
