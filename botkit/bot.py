@@ -198,7 +198,8 @@ class Bot:
             message = self._with_owner(self._cleaned(message))
             skip = self.disabled_in(message.guild_id)
             ctx = self.context(message)
-            await self.plugins.call_all("botkit_message_received", ctx=ctx, skip=skip)
+            if self.observed:
+                await self.plugins.call_all("botkit_message_received", ctx=ctx, skip=skip)
             prefix = self.config.bot.prefix
             if message.content.startswith(prefix) and len(message.content) > len(prefix):
                 await self.run_command(ctx, message.content[len(prefix) :], skip)
@@ -214,7 +215,8 @@ class Bot:
             values = {k: clean_text(v) if isinstance(v, str) else v for k, v in values.items()}
             skip = self.disabled_in(message.guild_id)
             ctx = self.context(message)
-            await self.plugins.call_all("botkit_message_received", ctx=ctx, skip=skip)
+            if self.observed:
+                await self.plugins.call_all("botkit_message_received", ctx=ctx, skip=skip)
             await self.run_bound(cmd, ctx, values, skip)
 
     async def handle_reaction(self, reaction: Reaction) -> None:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +33,9 @@ LATENCY_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 
 _replied: ContextVar[list[bool] | None] = ContextVar("botkit_replied", default=None)
 
 
+_NOTHING = nullcontext()  # one shared do-nothing context manager: the cost of metrics off
+
+
 class Metrics:
     """What the bot reports while metrics are off: nothing, at no cost."""
 
@@ -44,26 +47,23 @@ class Metrics:
     async def stop(self) -> None:
         return None
 
-    @contextmanager
-    def message(self) -> Iterator[None]:
+    def message(self) -> AbstractContextManager[None]:
         """Around the handling of one incoming message."""
-        yield
+        return _NOTHING
 
     def replied(self) -> None:
         """The bot sent something (marks the message being handled as answered)."""
 
-    @contextmanager
-    def command(self, name: str) -> Iterator[None]:
+    def command(self, name: str) -> AbstractContextManager[None]:
         """Around a command's run."""
-        yield
+        return _NOTHING
 
     def refused(self, name: str, reason: str) -> None:
         """A command was refused (``permission``, ``rule``, ``cooldown``, ``disabled``)."""
 
-    @contextmanager
-    def answer(self) -> Iterator[None]:
+    def answer(self) -> AbstractContextManager[None]:
         """Around the answer pipeline for a plain message."""
-        yield
+        return _NOTHING
 
     def tokens(self, plugin: str, prompt: int, completion: int) -> None:
         """Chat tokens used."""
