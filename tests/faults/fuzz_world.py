@@ -31,7 +31,7 @@ BAD_WORDS = ("Traceback", "details are in the bot's log", "took too long and was
 
 settings.register_profile(
     "botkit-fuzz",
-    max_examples=1300,  # scaled per test by its share: 8,200 inputs per run in all
+    max_examples=1300,  # scaled per test by its share: about 9,600 inputs per run in all
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     print_blob=True,
@@ -68,12 +68,15 @@ class World:
     invoked: int = 0  # commands whose callback ran
 
     @classmethod
-    async def open(cls, data_dir: Path, storage_url: str = "") -> World:
+    async def open(
+        cls, data_dir: Path, storage_url: str = "", extra: dict[str, object] | None = None
+    ) -> World:
         server = FakeOpenAI(api_key=KEY, echo_key=True)
         await server.start()
         clock = FakeClock()
         bot = Bot.build(
             Config.from_dict(config(data_dir, server.base_url, storage_url)),
+            extra_plugins=(extra or {}).items(),
             strict=False,
             clock=clock,
         )

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import pytest
 from fuzz_world import KEY, KEY_ENV, World
 
+import botkit
 from botkit.testing import MEMBER, BotHarness
 
 
@@ -61,3 +62,30 @@ def test_a_nul_character_is_stored_on_postgresql(tmp_path, monkeypatch, postgres
         finally:
             runner.run(w.close())
     assert reply and "\x00" not in "".join(reply)
+
+
+class StringModels:
+    @botkit.hookimpl
+    def botkit_models(self, plugin: botkit.PluginHandle, guild_id: str | None) -> str:
+        return "tuned"
+
+
+class ListedModels:
+    @botkit.hookimpl
+    def botkit_models(self, plugin: botkit.PluginHandle, guild_id: str | None) -> list[str]:
+        return ["ft:gpt-4o-mini:ours"]
+
+
+def test_models_given_as_a_string_are_not_listed_letter_by_letter(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv(KEY_ENV, KEY)
+    extra = {"stringy": StringModels(), "listed": ListedModels()}
+    with asyncio.Runner() as runner:
+        w = runner.run(World.open(tmp_path / "data", extra=extra))
+        try:
+            reply = runner.run(w.harness.send("!model")).text
+            status = w.harness.bot.plugins.statuses["stringy"]
+        finally:
+            runner.run(w.close())
+    assert "Also available here: `ft:gpt-4o-mini:ours`" in reply
+    assert "`t`" not in reply
+    assert status.bad_results == 1
