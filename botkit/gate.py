@@ -99,9 +99,10 @@ class Gate:
             return Verdict(True, why, kind="permission")
         reply = not self.rules.silent(message.guild_id)
         if not self.exempt(cmd, message):
-            rules = self.rules.rules(message.guild_id)
-            rule = deciding(rules, cmd, message.author, message.channel)
+            found = self.rules.index(message.guild_id)
+            rule = deciding(found, cmd, message.author, message.channel)
             if rule is not None and rule.action == "deny":
+                rules = self.rules.rules(message.guild_id)
                 why = refusal(rule, cmd, self.bot.config.bot.prefix, rules)
                 return Verdict(True, why, reply, kind="rule")
         verdict = self._cooldown(cmd, message)

@@ -136,6 +136,7 @@ class PrometheusMetrics(Metrics):
         )
         self._ready.set_function(lambda: 1.0 if self.healthy()[0] else 0.0)
         registry.register(_LoopLag(bot))
+        self._per_command: dict[str, tuple[Any, Any]] = {}
         self._runner: Any = None
         self.address = None
         previous = bot.plugins.on_failure
@@ -221,8 +222,12 @@ class PrometheusMetrics(Metrics):
         try:
             yield
         finally:
-            self._commands.labels(name).inc()
-            self._command_seconds.labels(name).observe(time.perf_counter() - started)
+            found = self._per_command.get(name)
+            if found is None:  # labels() looks up under a lock: once per command name
+                found = (self._commands.labels(name), self._command_seconds.labels(name))
+                self._per_command[name] = found
+            found[0].inc()
+            found[1].observe(time.perf_counter() - started)
 
     def refused(self, name: str, reason: str) -> None:
         self._refused.labels(name, reason or "other").inc()

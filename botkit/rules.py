@@ -20,7 +20,7 @@ an admin cannot lock the server out of changing them.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -138,16 +138,29 @@ def levels(user: User, channel: Channel) -> list[tuple[str, frozenset[str]]]:
     return found
 
 
-def deciding(rules: Iterable[Rule], cmd: Command, user: User, channel: Channel) -> Rule | None:
-    """The rule that decides whether ``user`` may run ``cmd`` in ``channel`` (see the module)."""
+Index = Mapping[tuple[str, str], Sequence[Rule]]
+
+
+def index(rules: Iterable[Rule]) -> dict[tuple[str, str], tuple[Rule, ...]]:
+    """Rules by what they are about, ``("command", "train")``, in their order."""
     by_target: dict[tuple[str, str], list[Rule]] = {}
     for rule in rules:
         by_target.setdefault((rule.target, rule.name), []).append(rule)
+    return {target: tuple(found) for target, found in by_target.items()}
+
+
+def deciding(rules: Index, cmd: Command, user: User, channel: Channel) -> Rule | None:
+    """The rule that decides whether ``user`` may run ``cmd`` in ``channel`` (see the module);
+    ``rules`` is a server's :func:`index`."""
+    if not rules:
+        return None
+    order: list[tuple[str, frozenset[str]]] | None = None
     for target in targets_of(cmd):
-        relevant = by_target.get(target)
+        relevant = rules.get(target)
         if not relevant:
             continue
-        for scope, ids in levels(user, channel):
+        order = order or levels(user, channel)
+        for scope, ids in order:
             found = [r for r in relevant if r.scope == scope and r.who in ids]
             if found:
                 return next((r for r in found if r.action == "allow"), found[0])
@@ -180,16 +193,22 @@ class RuleBook:
     def __init__(self, storage: Storage) -> None:
         self.storage = storage
         self._rules: dict[str, tuple[Rule, ...]] = {}
+        self._index: dict[str, dict[tuple[str, str], tuple[Rule, ...]]] = {}
         self._silent: dict[str, bool] = {}
 
     async def load(self) -> None:
         stored = await self.storage.settings_by_guild("botkit", RULES_KEY)
         self._rules = {guild: tuple(_rules_from(items)) for guild, items in stored.items()}
+        self._index = {guild: index(rules) for guild, rules in self._rules.items()}
         silent = await self.storage.settings_by_guild("botkit", SILENT_KEY)
         self._silent = {guild: bool(value) for guild, value in silent.items()}
 
     def rules(self, guild_id: str | None) -> tuple[Rule, ...]:
         return self._rules.get(guild_id or "", ()) if guild_id else ()
+
+    def index(self, guild_id: str | None) -> Index:
+        """The server's rules by what they are about (for :func:`deciding`)."""
+        return self._index.get(guild_id or "", {}) if guild_id else {}
 
     def silent(self, guild_id: str | None) -> bool:
         return self._silent.get(guild_id or "", False)
@@ -222,6 +241,7 @@ class RuleBook:
             "botkit", guild_id, RULES_KEY, [attrs.asdict(r) for r in rules]
         )
         self._rules[guild_id] = tuple(rules)
+        self._index[guild_id] = index(rules)
 
 
 def _rules_from(items: Any) -> Iterable[Rule]:

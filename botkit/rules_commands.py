@@ -154,7 +154,7 @@ async def rules_check(ctx: Context, command: str, user: str | None = None) -> st
     elif bot.gate.exempt(cmd, _as(message, target)):
         line = f"{who} may run {name}: it has no rules."
     else:
-        rule = deciding(found, cmd, target, message.channel)
+        rule = deciding(bot.gate.rules.index(ctx.guild_id), cmd, target, message.channel)
         if rule is None:
             line = f"{who} may run {name} here: no rule is about it{note}."
         else:

@@ -11,7 +11,7 @@ import botkit
 from botkit import Context
 from botkit.commands import command
 from botkit.models import Channel, ChannelKind, Message, User
-from botkit.rules import Rule, RuleError, deciding, parse_rule
+from botkit.rules import Rule, RuleError, deciding, index, parse_rule
 from botkit.testing import ADMIN, CHANNEL, GUILD, MEMBER, OWNER
 
 TRAINERS = "77"
@@ -362,7 +362,7 @@ CMD = attrs.evolve(command(train), plugin="trainer")
 
 @given(RULES)
 def test_the_most_specific_rule_decides(rules: list[Rule]) -> None:
-    found = deciding(rules, CMD, ALICE, CHANNEL)
+    found = deciding(index(rules), CMD, ALICE, CHANNEL)
     if not rules:
         assert found is None
         return
