@@ -89,3 +89,8 @@ def test_models_given_as_a_string_are_not_listed_letter_by_letter(tmp_path, monk
     assert "Also available here: `ft:gpt-4o-mini:ours`" in reply
     assert "`t`" not in reply
     assert status.bad_results == 1
+
+
+@pytest.mark.parametrize("name", ['""', ".", ".."])
+def test_a_model_name_the_sdk_refuses_gets_a_clear_reply(world, name: str) -> None:
+    assert ask(world, f"!model {name}")
