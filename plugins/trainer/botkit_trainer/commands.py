@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import threading
@@ -261,6 +262,7 @@ async def train_start(ctx: Context, dataset: str | None = None, method: str = "a
         dataset=name,
         examples=len(records),
     )
+    uploaded = ""
     try:
         uploaded = await client.upload(file, chosen)
         info = await client.start(
@@ -268,6 +270,9 @@ async def train_start(ctx: Context, dataset: str | None = None, method: str = "a
         )
     except ProviderError as exc:
         log.warning("fine-tuning job not created: %s", mask(str(exc), secrets(settings)))
+        if uploaded:  # no job will refer to it: do not leave the examples at the service
+            with contextlib.suppress(ProviderError):
+                await client.delete_file(uploaded)
         reason = jobs.explain(exc, settings.api_key_env)
         raise CommandError(jobs.sentence(f"Fine-tuning did not start: {reason}")) from None
     row = jobs.new_row(

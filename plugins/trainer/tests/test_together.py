@@ -180,6 +180,7 @@ async def test_an_unknown_base_model_is_refused(
         "Fine-tuning did not start: the Together API answered 404: Model someone/no-such-model "
         "is not available for fine-tuning."
     )
+    assert together.files == {}  # the upload no job refers to is deleted again
 
 
 async def test_a_file_together_rejects(start_together: Any, together: FakeTogether) -> None:
