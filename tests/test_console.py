@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -109,3 +110,26 @@ async def test_voice_play_saves_the_audio_and_prints_its_path(tmp_path) -> None:
     saved = tmp_path / "data" / "console" / "spoken-0001.wav"
     assert out == f"[spoken reply saved to {saved}]\n"
     assert saved.read_bytes() == b"RIFF fake wave"
+
+
+def test_sigterm_ends_the_console_while_it_waits_for_input(tmp_path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("DISCORD_TOKEN", "BOTKIT_CONFIG")}
+    env.update(BOTKIT_DATA_DIR=str(tmp_path / "data"), BOTKIT_PLUGINS="")
+    bot = subprocess.Popen(
+        [sys.executable, "-m", "botkit.cli", "run"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+    )
+    assert bot.stdin is not None and bot.stdout is not None
+    bot.stdin.write("!hi\n")
+    bot.stdin.flush()
+    assert bot.stdout.readline() == "HI!\n"  # started, and now waiting for the next line
+    bot.send_signal(signal.SIGTERM)
+    try:
+        assert bot.wait(timeout=30) == 0
+    finally:
+        bot.kill()
+        bot.stdin.close()

@@ -14,6 +14,7 @@ import mimetypes
 import re
 import shutil
 import sys
+import threading
 from contextlib import nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -68,6 +69,11 @@ class ConsoleVoice(VoiceConnections):
         await asyncio.to_thread(_copy, audio, target)
         print(f"[spoken reply saved to {target}]", file=self.out, flush=True)
         return target
+
+
+def _settle(future: asyncio.Future[str], text: str) -> None:
+    if not future.done():
+        future.set_result(text)
 
 
 def _copy(source: Path, target: Path) -> None:
@@ -128,11 +134,26 @@ class ConsoleAdapter:
                 await self._bot.handle(message)
 
     async def _readline(self) -> str:
-        reading = asyncio.ensure_future(asyncio.to_thread(self.stdin.readline))
+        """The next line of input, "" at its end or once the adapter is closed.
+
+        A daemon thread reads, so a pending ``readline`` never keeps the process alive after
+        SIGTERM or the end of the bot (the default executor's threads would).
+        """
+        loop = asyncio.get_running_loop()
+        line: asyncio.Future[str] = loop.create_future()
+
+        def read() -> None:
+            try:
+                text = self.stdin.readline()
+            except (OSError, ValueError):  # stdin closed under us
+                text = ""
+            loop.call_soon_threadsafe(_settle, line, text)
+
+        threading.Thread(target=read, name="console stdin", daemon=True).start()
         closed = asyncio.ensure_future(self._closed.wait())
-        await asyncio.wait({reading, closed}, return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait({line, closed}, return_when=asyncio.FIRST_COMPLETED)
         closed.cancel()
-        return reading.result() if reading.done() else ""
+        return line.result() if line.done() else ""
 
     async def close(self) -> None:
         self._closed.set()
