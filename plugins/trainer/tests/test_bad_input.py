@@ -142,3 +142,18 @@ def test_any_text_is_parsed_or_refused_clearly(raw: str) -> None:
         assert str(exc).encode("utf-8")
     else:
         assert all(re.sub("[\ud800-\udfff]", "", c.input) == c.input for c in cases)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    key=st.text(
+        alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.",
+        min_size=8,
+        max_size=60,
+    ),
+    before=st.text(max_size=80),
+    after=st.text(max_size=80),
+)
+def test_a_key_is_masked_wherever_it_appears(key: str, before: str, after: str) -> None:
+    shown = reason(f"{before}{key}{after}", [key])
+    assert key not in shown
