@@ -64,7 +64,7 @@ def test_random_command_lines_never_crash(world) -> None:
         runner.run(w.check(" ".join([f"!{name}", *args]), user=user, dm=dm))
 
     example()
-    assert w.seen >= examples(2.0), w.seen  # every example reached the bot
+    assert w.seen >= 0.9 * examples(2.0), w.seen  # (nearly) all planned examples ran
     assert w.invoked >= examples(2.0) // 4, w.invoked  # a good share ran a command
 
 
@@ -77,7 +77,7 @@ def test_random_plain_messages_never_crash(world) -> None:
         runner.run(w.check(text, user=user, dm=True))
 
     example()
-    assert w.seen >= examples(0.5), w.seen  # every example reached the bot
+    assert w.seen >= 0.9 * examples(0.5), w.seen  # (nearly) all planned examples ran
 
 
 CONTENT_TYPES = st.sampled_from(
@@ -131,7 +131,7 @@ def test_random_attachments_never_crash(world) -> None:
         runner.run(w.check(line, user=user, dm=True, attachments=tuple(files)))
 
     example()
-    assert w.seen >= examples(0.4), w.seen  # every example reached the bot
+    assert w.seen >= 0.9 * examples(0.4), w.seen  # (nearly) all planned examples ran
 
 
 JSON = st.recursive(
@@ -156,7 +156,7 @@ def test_random_json_to_test_never_crashes(world) -> None:
         runner.run(w.check(f"!test {payload}"))
 
     example()
-    assert w.seen >= examples(0.6), w.seen  # every example reached the bot
+    assert w.seen >= 0.9 * examples(0.6), w.seen  # (nearly) all planned examples ran
     assert w.invoked >= examples(0.6) // 4, w.invoked  # a good share ran a command
 
 
@@ -198,7 +198,7 @@ def test_random_typed_arguments_never_crash(world) -> None:
         runner.run(w.check(" ".join(words), user=user, attachments=tuple(files)))
 
     example()
-    assert w.seen >= examples(1.0), w.seen  # every example reached the bot
+    assert w.seen >= 0.9 * examples(1.0), w.seen  # (nearly) all planned examples ran
     assert w.invoked >= examples(1.0) // 4, w.invoked  # a good share ran a command
 
 
@@ -216,7 +216,7 @@ def test_random_slash_commands_never_crash(world) -> None:
         runner.run(w.check_slash(cmd, values, user))
 
     example()
-    assert w.seen >= examples(1.0), w.seen  # every example reached the bot
+    assert w.seen >= 0.9 * examples(1.0), w.seen  # (nearly) all planned examples ran
     assert w.invoked >= examples(1.0) // 4, w.invoked  # a good share ran a command
 
 
@@ -236,7 +236,7 @@ def test_random_reactions_never_crash(world) -> None:
         runner.run(w.check_reaction(target, emoji, user, added))
 
     example()
-    assert w.seen >= examples(0.3), w.seen  # every example reached the bot
+    assert w.seen >= 0.9 * examples(0.3), w.seen  # (nearly) all planned examples ran
 
 
 def test_random_server_settings_never_crash(world) -> None:
@@ -259,7 +259,7 @@ def test_random_server_settings_never_crash(world) -> None:
         runner.run(w.check("hello", user=user, dm=True))
 
     example()
-    assert w.seen >= examples(0.5), w.seen  # every example reached the bot
+    assert w.seen >= 0.9 * examples(0.5), w.seen  # (nearly) all planned examples ran
 
 
 UNSTORABLE = st.text(st.sampled_from("\x00\ud800\udfff\ufeffa "), min_size=1, max_size=6)
@@ -286,6 +286,6 @@ def test_random_inputs_on_postgresql_never_crash(tmp_path, monkeypatch, postgres
                 runner.run(w.check(line, user=user, dm=plain, attachments=tuple(files)))
 
             example()
-            assert w.seen >= examples(0.6), w.seen  # every example reached the bot
+            assert w.seen >= 0.9 * examples(0.6), w.seen  # (nearly) all planned examples ran
         finally:
             runner.run(w.close())
