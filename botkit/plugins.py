@@ -215,23 +215,36 @@ class Plugins:
     # --- runtime calls ---
 
     async def call_all(
-        self, hook: str, *, skip: Collection[str] = (), **kwargs: Any
+        self,
+        hook: str,
+        *,
+        skip: Collection[str] = (),
+        hook_timeout: float | None = None,
+        **kwargs: Any,
     ) -> list[tuple[str, Any]]:
         """Await every implementation in pluggy's order; failures are logged and counted.
 
         ``CommandError`` is not a failure: it propagates, and the host answers with its text.
+        ``hook_timeout`` (seconds per implementation) replaces ``[bot] hook_timeout`` here.
         """
         results = []
         for name, impl in self._impls(hook, skip):
-            ok, value = await self._call(name, hook, impl, kwargs)
+            ok, value = await self._call(name, hook, impl, kwargs, hook_timeout)
             if ok and value is not None:
                 results.append((name, value))
         return results
 
-    async def call_first(self, hook: str, *, skip: Collection[str] = (), **kwargs: Any) -> Any:
+    async def call_first(
+        self,
+        hook: str,
+        *,
+        skip: Collection[str] = (),
+        hook_timeout: float | None = None,
+        **kwargs: Any,
+    ) -> Any:
         """Await implementations in order until one returns something other than None."""
         for name, impl in self._impls(hook, skip):
-            ok, value = await self._call(name, hook, impl, kwargs)
+            ok, value = await self._call(name, hook, impl, kwargs, hook_timeout)
             if ok and value is not None:
                 return value
         return None
@@ -250,14 +263,20 @@ class Plugins:
         return [pair for pair in impls if pair[0] not in skip] if skip else impls
 
     async def _call(
-        self, name: str, hook: str, impl: pluggy.HookImpl, kwargs: dict[str, Any]
+        self,
+        name: str,
+        hook: str,
+        impl: pluggy.HookImpl,
+        kwargs: dict[str, Any],
+        hook_timeout: float | None = None,
     ) -> tuple[bool, Any]:
         status = self.statuses[name]
+        timeout = self.timeout if hook_timeout is None else hook_timeout
         args = [self._argument(name, hook, arg, kwargs) for arg in impl.argnames]
         try:
             value = self.watchdog.call(name, hook, impl.function, *args)
             if inspect.isawaitable(value):
-                async with asyncio.timeout(self.timeout):
+                async with asyncio.timeout(timeout):
                     value = await self.watchdog.watch(name, hook, value)
         except CommandError:
             raise  # a deliberate refusal for the user, not a failure of the plugin
@@ -266,7 +285,7 @@ class Plugins:
         except TimeoutError:
             status.timeouts += 1
             self.on_failure(name, hook, "timeout")
-            log.error("plugin %s: %s took longer than %.0f s, cut off", name, hook, self.timeout)
+            log.error("plugin %s: %s took longer than %g s, cut off", name, hook, timeout)
             return False, None
         except asyncio.CancelledError:
             if own_cancellation():

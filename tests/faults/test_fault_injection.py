@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import io
 import re
@@ -26,7 +27,7 @@ from botkit.doctor import diagnose
 from botkit.models import File, Message, Reply
 from botkit.results import REGISTRATION as REGISTRATION_CHECKS
 from botkit.results import RUNTIME as RUNTIME_CHECKS
-from botkit.testing import MEMBER, BotHarness
+from botkit.testing import MEMBER, OWNER, BotHarness
 
 OTHER = MEMBER  # the user who must still be served while a plugin fails
 
@@ -203,3 +204,28 @@ async def test_stream_fault_is_answered_named_and_others_are_served(fault_bot, f
     assert "Traceback" not in answer.text
     assert hi.text == "HI!"
     assert f"1 {fault.counted}" in _faulty_line(listing)
+
+
+# startup runs before the bot serves anyone; message_received runs for the other user's
+# message too, so that one waits for the time-out (see test_runtime_fault_..._timeout)
+HANGING = sorted(set(TRIGGERS) - {"botkit_startup", "botkit_message_received"})
+
+
+@pytest.mark.parametrize("hook", HANGING)
+async def test_another_user_is_served_while_a_hook_hangs(fault_bot, hook) -> None:
+    entered, release = asyncio.Event(), asyncio.Event()
+
+    async def hang(clock: FakeClock) -> None:
+        entered.set()
+        await release.wait()
+
+    faulty = faulty_plugin(hook, Fault("hang", hang, True, ""), FakeClock())
+    plugins = {"echo": Echo(), "caller": object(), "faulty": faulty}
+    async with fault_bot(plugins, config={"bot": {"hook_timeout": 60.0}}) as bot:
+        pending = asyncio.create_task(TRIGGERS[hook](bot))
+        async with asyncio.timeout(10):  # a guard only: the hook is entered at once
+            await entered.wait()
+        hi = await bot.send("!hi", user=OWNER)
+        release.set()
+        await pending
+    assert hi.text == "HI!"

@@ -325,3 +325,17 @@ async def test_a_megabyte_answer_with_100000_snippets_is_one_message_and_reply_m
     assert [f.filename for f in replies.files] == ["reply.md"]
     assert len(replies) == 1
     assert hi.text == "HI!"
+
+
+class Hanging:
+    @botkit.hookimpl
+    async def botkit_models(self, plugin: botkit.PluginHandle, guild_id: str | None) -> None:
+        await asyncio.Event().wait()
+
+
+async def test_a_caller_may_give_a_hook_a_shorter_time_out(tmp_path):
+    config = Config.from_dict({"bot": {"data_dir": str(tmp_path), "hook_timeout": 3600.0}})
+    bot = Bot.build(config, extra_plugins=[("hanging", Hanging())], entry_points=False)
+    found = await bot.plugins.call_all("botkit_models", plugin=None, hook_timeout=0.01)
+    assert found == []
+    assert bot.plugins.statuses["hanging"].timeouts == 1
