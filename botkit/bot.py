@@ -8,7 +8,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -24,10 +24,12 @@ from botkit.migrations import Schema, upgrade
 from botkit.models import Attachment, ChannelKind, File, Message, Reaction, Reply, Sent
 from botkit.plugins import Plugins
 from botkit.server_config import ServerConfig
-from botkit.storage import Storage, default_url
 from botkit.text import clean_text, split_text
 from botkit.triggers import should_answer
 from botkit.typing_delay import delayed_typing
+
+if TYPE_CHECKING:
+    from botkit.storage import Storage
 
 log = logging.getLogger("botkit")
 
@@ -57,7 +59,7 @@ class Bot:
         self.wall_clock = wall_clock
         self.commands = CommandTable()
         self.settings: dict[str, Any] = {}
-        self.storage = Storage(config.storage.url or default_url(config.data_dir))
+        self._storage: Storage | None = None
         self.adapter: Adapter = NoAdapter()
         self.capabilities = Capabilities()
         self.server_config = ServerConfig(self)
@@ -69,6 +71,15 @@ class Bot:
         self._schemas: list[Schema] = []
         self._ephemeral = itertools.count(1)
         plugins.handle = self.plugin_handle
+
+    @property
+    def storage(self) -> Storage:
+        """The database, made on first use (listing plugins never imports SQLAlchemy)."""
+        if self._storage is None:
+            from botkit.storage import Storage, default_url
+
+            self._storage = Storage(self.config.storage.url or default_url(self.config.data_dir))
+        return self._storage
 
     @classmethod
     def build(
@@ -158,7 +169,8 @@ class Bot:
         self.ready.clear()
         await self.metrics.stop()
         await self.plugins.call_all("botkit_shutdown", plugin=None)
-        await self.storage.close()
+        if self._storage is not None:
+            await self._storage.close()
 
     # --- message flow ---
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import TYPE_CHECKING
 
 import attrs
@@ -138,6 +139,10 @@ async def offered_models(ctx: Context) -> list[str]:
     return sorted({name for _, names in found for name in names if isinstance(name, str)})
 
 
+MODEL_NAME_LIMIT = 200
+MODEL_NAME = re.compile(rf"[\w.:/@-]{{1,{MODEL_NAME_LIMIT}}}")
+
+
 async def model_problem(
     state: ChatState, api: openai.AsyncOpenAI | None, name: str, offered: list[str]
 ) -> str | None:
@@ -146,6 +151,11 @@ async def model_problem(
 
     if name in offered:
         return None
+    if not MODEL_NAME.fullmatch(name) or ".." in name.split("/") or "." in name.split("/"):
+        return (
+            "That is not a model name: use letters, digits and . _ - : / @ "
+            f"(at most {MODEL_NAME_LIMIT} characters), e.g. `gpt-4o-mini`."
+        )
     if api is None:
         return (
             f"I cannot check model names until the bot's owner sets {state.settings.api_key_env}."
