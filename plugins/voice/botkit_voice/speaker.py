@@ -124,6 +124,7 @@ class GuildSpeaker:
         clock: Callable[[], float],
         sleep: Callable[[float], Awaitable[None]],
         on_idle: Callable[[GuildSpeaker], None] = lambda speaker: None,
+        on_change: Callable[[], None] = lambda: None,
     ) -> None:
         self.guild_id = guild_id
         self.voice = voice
@@ -134,6 +135,7 @@ class GuildSpeaker:
         self.last_active = clock()
         self.task: asyncio.Task[None] | None = None
         self.on_idle = on_idle
+        self.on_change = on_change  # the queue grew or shrank (for the queue-depth metric)
 
     def start(self) -> None:
         """Run the worker (again) and restart the idle timer."""
@@ -147,6 +149,7 @@ class GuildSpeaker:
 
     def put(self, utterance: Utterance) -> None:
         self.queue.put_nowait(utterance)
+        self.on_change()
         self.start()
 
     async def drain(self) -> None:
@@ -186,6 +189,11 @@ class GuildSpeaker:
 
     async def _next(self) -> Utterance | None:
         """The next utterance, or None once the bot has been silent for ``idle_seconds``."""
+        utterance = await self._wait()
+        self.on_change()
+        return utterance
+
+    async def _wait(self) -> Utterance | None:
         if not self.queue.empty():
             return self.queue.get_nowait()
         if self.settings.idle_seconds <= 0:
@@ -253,9 +261,15 @@ class GuildSpeaker:
 class Speakers:
     """All guild speakers of one bot (the plugin's state)."""
 
-    def __init__(self, settings: VoiceSettings, clock: Callable[[], float]) -> None:
+    def __init__(
+        self,
+        settings: VoiceSettings,
+        clock: Callable[[], float],
+        on_depth: Callable[[int], None] = lambda depth: None,
+    ) -> None:
         self.settings = settings
         self.clock = clock
+        self.on_depth = on_depth  # utterances waiting in every guild, after each change
         self.guilds: dict[str, GuildSpeaker] = {}
 
     def get(self, guild_id: str, voice: Voice) -> GuildSpeaker:
@@ -263,10 +277,19 @@ class Speakers:
         if speaker is None:
             sleep = getattr(self.clock, "sleep", asyncio.sleep)
             speaker = GuildSpeaker(
-                guild_id, voice, self.settings, self.clock, sleep, on_idle=self._forget
+                guild_id,
+                voice,
+                self.settings,
+                self.clock,
+                sleep,
+                on_idle=self._forget,
+                on_change=self._report,
             )
             self.guilds[guild_id] = speaker
         return speaker
+
+    def _report(self) -> None:
+        self.on_depth(sum(speaker.queue.qsize() for speaker in self.guilds.values()))
 
     def _forget(self, speaker: GuildSpeaker) -> None:
         """A guild that went quiet and left its channel keeps nothing in memory."""

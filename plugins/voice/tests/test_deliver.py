@@ -206,3 +206,23 @@ async def test_a_full_queue_posts_the_text_instead(voice_bot, tmp_path):
         assert replies.text == "you said: three"
         await spoken(bot.bot)
         assert len(voice.played) == 2
+
+
+async def test_the_speech_queue_depth_is_reported_for_metrics(voice_bot, tmp_path, monkeypatch):
+    import botkit_voice
+
+    depths: list[tuple[str, int, str]] = []
+    monkeypatch.setattr(
+        botkit_voice,
+        "set_queue_depth",
+        lambda plugin, depth, queue: depths.append((plugin.name, depth, queue)),
+    )
+    voice = SlowVoice(seconds=0.2)
+    config = {"tts_engine": "beep", "also_post_text": False}
+    async with voice_bot(config=config, plugins=beep(tmp_path), voice=voice) as bot:
+        await bot.send("one", user=OWNER_IN_VOICE, mention=True)
+        await asyncio.wait_for(voice.started.wait(), 10)
+        await bot.send("two", user=OWNER_IN_VOICE, mention=True)
+        await spoken(bot.bot)
+    assert ("voice", 1, "speech") in depths
+    assert depths[-1] == ("voice", 0, "speech")
