@@ -8,7 +8,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from botkit import Command, Context, PluginHandle, Problem, hookimpl, remember_secret
+from botkit import (
+    Command,
+    Context,
+    PluginHandle,
+    Problem,
+    hookimpl,
+    remember_secret,
+    set_job_counts,
+)
 from botkit_trainer import search, store
 from botkit_trainer.commands import all_commands
 from botkit_trainer.forget import forget_user, user_counts
@@ -58,6 +66,7 @@ async def botkit_startup(plugin: PluginHandle) -> None:
         send=plugin.send,
         prefix=lambda: plugin.prefix,
         has_model_command=lambda: plugin.has_command("model"),
+        report=lambda counts: set_job_counts(plugin, counts),
     )
     runtime.poller = Poller(runtime, host)
     runtime.poller.start()

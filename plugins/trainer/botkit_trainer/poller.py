@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
@@ -31,6 +32,7 @@ class PollerHost:
     send: Callable[[Channel, Reply], Awaitable[Any]]
     prefix: Callable[[], str]
     has_model_command: Callable[[], bool]
+    report: Callable[[dict[str, int]], None] = lambda counts: None  # jobs followed, by status
 
 
 class Poller:
@@ -95,7 +97,9 @@ class Poller:
         if not await self.leader.acquire():
             return
         settings = self.host.settings()
+        followed: dict[str, str] = {}  # job id -> status, as last known
         for row in await store.unsettled_jobs(self.host.storage):
+            followed[row.id] = row.status
             try:
                 if not row.finished:
                     row = await refresh(self.runtime, self.host.storage, settings, row)
@@ -114,8 +118,10 @@ class Poller:
                 continue
             except ProviderError:
                 continue
+            followed[row.id] = row.status
             if row.finished and not row.announced:
                 await self._announce(row, settings)
+        self.host.report(dict(collections.Counter(followed.values())))
 
     async def _announce(self, row: JobRow, settings: TrainerSettings) -> None:
         storage = self.host.storage

@@ -456,3 +456,24 @@ async def test_each_bot_has_its_own_poller_and_client(start: Any) -> None:
     assert pollers[0] is not pollers[1]
     assert clients[0] is not clients[1]
     assert sdk_clients[0].is_closed() and sdk_clients[1].is_closed()
+
+
+async def test_jobs_by_status_are_reported_for_metrics(
+    start: Any, fake: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import botkit_trainer
+
+    reported: list[dict[str, int]] = []
+    monkeypatch.setattr(
+        botkit_trainer, "set_job_counts", lambda plugin, counts: reported.append(counts)
+    )
+    async with start() as bot:
+        await learn(bot)
+        job_id = await start_job(bot)
+        await poll(bot)
+        fake.set_job_status(job_id, "succeeded", fine_tuned_model="ft:m")
+        await poll(bot)
+        await poll(bot)
+    assert sum(reported[-3].values()) == 1 and "succeeded" not in reported[-3]
+    assert reported[-2] == {"succeeded": 1}  # finished, announced in this round
+    assert reported[-1] == {}
