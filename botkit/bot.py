@@ -35,6 +35,7 @@ log = logging.getLogger("botkit")
 
 HOST_SECTIONS = {"bot", "storage", "plugins", "console", "logging", "metrics"}
 STREAM_EDIT_INTERVAL = 1.0
+OBSERVER_TIMEOUT = 10.0  # seconds a message_received hook may delay the message it observes
 DISABLED_KEY = "disabled_plugins"
 
 
@@ -211,7 +212,12 @@ class Bot:
             skip = self.disabled_in(message.guild_id)
             ctx = self.context(message)
             if self.observed:
-                await self.plugins.call_all("botkit_message_received", ctx=ctx, skip=skip)
+                await self.plugins.call_all(
+                    "botkit_message_received",
+                    ctx=ctx,
+                    skip=skip,
+                    hook_timeout=min(OBSERVER_TIMEOUT, self.plugins.timeout),
+                )
             prefix = self.config.bot.prefix
             if message.content.startswith(prefix) and len(message.content) > len(prefix):
                 await self.run_command(ctx, message.content[len(prefix) :], skip)
@@ -228,7 +234,12 @@ class Bot:
             skip = self.disabled_in(message.guild_id)
             ctx = self.context(message)
             if self.observed:
-                await self.plugins.call_all("botkit_message_received", ctx=ctx, skip=skip)
+                await self.plugins.call_all(
+                    "botkit_message_received",
+                    ctx=ctx,
+                    skip=skip,
+                    hook_timeout=min(OBSERVER_TIMEOUT, self.plugins.timeout),
+                )
             await self.run_bound(cmd, ctx, values, skip)
 
     async def handle_reaction(self, reaction: Reaction) -> None:
