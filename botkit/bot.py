@@ -209,15 +209,7 @@ class Bot:
             return
         with self.metrics.message():
             message = self._with_owner(self._cleaned(message))
-            skip = self.disabled_in(message.guild_id)
-            ctx = self.context(message)
-            if self.observed:
-                await self.plugins.call_all(
-                    "botkit_message_received",
-                    ctx=ctx,
-                    skip=skip,
-                    hook_timeout=min(OBSERVER_TIMEOUT, self.plugins.timeout),
-                )
+            ctx, skip = await self._received(message)
             prefix = self.config.bot.prefix
             if message.content.startswith(prefix) and len(message.content) > len(prefix):
                 await self.run_command(ctx, message.content[len(prefix) :], skip)
@@ -231,16 +223,21 @@ class Bot:
         with self.metrics.message():
             message = self._with_owner(message)
             values = {k: clean_text(v) if isinstance(v, str) else v for k, v in values.items()}
-            skip = self.disabled_in(message.guild_id)
-            ctx = self.context(message)
-            if self.observed:
-                await self.plugins.call_all(
-                    "botkit_message_received",
-                    ctx=ctx,
-                    skip=skip,
-                    hook_timeout=min(OBSERVER_TIMEOUT, self.plugins.timeout),
-                )
+            ctx, skip = await self._received(message)
             await self.run_bound(cmd, ctx, values, skip)
+
+    async def _received(self, message: Message) -> tuple[Context, frozenset[str]]:
+        """The message's context and the plugins off in its server, once observers saw it."""
+        skip = self.disabled_in(message.guild_id)
+        ctx = self.context(message)
+        if self.observed:
+            await self.plugins.call_all(
+                "botkit_message_received",
+                ctx=ctx,
+                skip=skip,
+                hook_timeout=min(OBSERVER_TIMEOUT, self.plugins.timeout),
+            )
+        return ctx, skip
 
     async def handle_reaction(self, reaction: Reaction) -> None:
         """Tell plugins that a user reacted to one of the bot's messages."""
