@@ -21,7 +21,15 @@ if TYPE_CHECKING:
         VoiceConnections,
         VoiceError,
     )
-    from botkit.commands import Command, Cooldown, Parameter, Permission, UsageError, command
+    from botkit.commands import (
+        Command,
+        Concurrency,
+        Cooldown,
+        Parameter,
+        Permission,
+        UsageError,
+        command,
+    )
     from botkit.config import not_negative, positive, setting
     from botkit.context import CommandError, Context
     from botkit.handle import Capabilities, PluginHandle
@@ -59,6 +67,7 @@ _EXPORTS = {
     "Channel": "botkit.models",
     "ChannelKind": "botkit.models",
     "Command": "botkit.commands",
+    "Concurrency": "botkit.commands",
     "CommandError": "botkit.context",
     "Context": "botkit.context",
     "Cooldown": "botkit.commands",
@@ -128,6 +137,7 @@ __all__ = [
     "ChannelKind",
     "Command",
     "CommandError",
+    "Concurrency",
     "Context",
     "Cooldown",
     "File",

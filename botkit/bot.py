@@ -300,7 +300,7 @@ class Bot:
                 await ctx.reply(verdict.reason)
             return
         log.debug("command %s%s by user %s", prefix, cmd.name, ctx.message.author.id)
-        with self.metrics.command(cmd.name):
+        with self.metrics.command(cmd.name), self.gate.running(cmd, ctx.message):
             await self.invoke(cmd, ctx.for_plugin(cmd.plugin), values)
 
     async def _unknown(self, ctx: Context, name: str) -> None:

@@ -52,6 +52,23 @@ class Cooldown:
 BUCKETS = ("user", "channel", "server")
 
 
+@attrs.frozen
+class Concurrency:
+    """At most ``limit`` runs of a command at once, counted per user, channel or server."""
+
+    limit: int
+    bucket: str = attrs.field(default="user")
+
+    @bucket.validator
+    def _bucket(self, attribute: Any, value: str) -> None:
+        if value not in BUCKETS:
+            raise ValueError(f"a concurrency limit counts per {', '.join(BUCKETS)}, not {value!r}")
+
+    def __attrs_post_init__(self) -> None:
+        if self.limit < 1:
+            raise ValueError("a concurrency limit needs at least 1 run at once")
+
+
 class UsageError(Exception):
     """The arguments do not fit the command; the message says why."""
 
@@ -86,6 +103,7 @@ class Command:
     parameters: tuple[Parameter, ...] = ()
     plugin: str = ""
     cooldown: Cooldown | None = None
+    concurrency: Concurrency | None = None
 
     def usage(self, prefix: str = "!") -> str:
         return " ".join([prefix + self.name, *(p.usage() for p in self.parameters)])
@@ -100,13 +118,15 @@ def command(
     permission: Permission = Permission.EVERYONE,
     param_help: dict[str, str] | None = None,
     cooldown: Cooldown | None = None,
+    concurrency: Concurrency | None = None,
 ) -> Command:
     """Build a :class:`Command` from an ``async def cb(ctx, ...)`` with annotated parameters.
 
     Positional parameters take one word (quotes group words); a keyword-only parameter
     (after ``*``) takes the rest of the line; an ``Attachment`` parameter takes an attached
     file; a parameter with a default is optional. ``cooldown`` is the default limit on how
-    often it may run (server owners change it with ``!rules cooldown``).
+    often it may run (server owners change it with ``!rules cooldown``); ``concurrency`` on
+    how many runs may be under way at once.
     """
     if not inspect.iscoroutinefunction(callback):
         raise TypeError(f"command callback {callback.__qualname__} must be async def")
@@ -119,6 +139,7 @@ def command(
         permission=permission,
         parameters=_parameters(callback, param_help or {}),
         cooldown=cooldown,
+        concurrency=concurrency,
     )
 
 

@@ -8,6 +8,8 @@ refusal by a rule or a cooldown is not answered where the server's admins chose 
 from __future__ import annotations
 
 import collections
+import contextlib
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import attrs
@@ -47,6 +49,7 @@ class Gate:
         self._uses: collections.OrderedDict[tuple[str, ...], collections.deque[float]] = (
             collections.OrderedDict()
         )
+        self._running: dict[tuple[str, ...], int] = {}  # concurrency buckets -> runs under way
         # (bucket key, user) -> the cooldown window that user was already told about
         self._told: collections.OrderedDict[tuple[tuple[str, ...], str], float] = (
             collections.OrderedDict()
@@ -105,18 +108,51 @@ class Gate:
                 rules = self.rules.rules(message.guild_id)
                 why = refusal(rule, cmd, self.bot.config.bot.prefix, rules)
                 return Verdict(True, why, reply, kind="rule")
-        verdict = self._cooldown(cmd, message)
+        verdict = self._concurrency(cmd, message)
+        if not verdict.refused:
+            verdict = self._cooldown(cmd, message)
         return attrs.evolve(verdict, reply=verdict.reply and reply) if verdict.refused else verdict
+
+    @contextlib.contextmanager
+    def running(self, cmd: Command, message: Message) -> Iterator[None]:
+        """Count the command as under way (for its concurrency limit) while the block runs."""
+        key = self._running_key(cmd, message)
+        if key is None:
+            yield
+            return
+        self._running[key] = self._running.get(key, 0) + 1
+        try:
+            yield
+        finally:
+            left = self._running.pop(key) - 1
+            if left:
+                self._running[key] = left
+
+    def _running_key(self, cmd: Command, message: Message) -> tuple[str, ...] | None:
+        limit = cmd.concurrency
+        if limit is None or message.author.is_owner:
+            return None
+        return (message.guild_id or "", cmd.name, limit.bucket, _bucket(limit.bucket, message))
+
+    def _concurrency(self, cmd: Command, message: Message) -> Verdict:
+        key = self._running_key(cmd, message)
+        if key is None or cmd.concurrency is None:
+            return ALLOWED
+        if self._running.get(key, 0) < cmd.concurrency.limit:
+            return ALLOWED
+        who = {"user": "for you", "channel": "in this channel", "server": "in this server"}
+        return Verdict(
+            True,
+            f"{self.bot.config.bot.prefix}{cmd.name} is already running "
+            f"{who[cmd.concurrency.bucket]}; try again when it has finished.",
+            kind="concurrency",
+        )
 
     def _cooldown(self, cmd: Command, message: Message) -> Verdict:
         limit = self.cooldown(cmd, message.guild_id)
         if limit is None or message.author.is_owner:
             return ALLOWED
-        bucket = {
-            "user": message.author.id,
-            "channel": message.channel.id,
-            "server": message.guild_id or message.channel.id,
-        }[limit.bucket]
+        bucket = _bucket(limit.bucket, message)
         key = (message.guild_id or "", cmd.name, limit.bucket, bucket)
         now = self.bot.clock()
         uses = self._uses.get(key)
@@ -157,3 +193,12 @@ class Gate:
 def _seconds(wait: float) -> str:
     whole = max(1, round(wait + 0.49))
     return f"{whole} second{'s' if whole != 1 else ''}" if whole < 120 else f"{whole // 60} minutes"
+
+
+def _bucket(bucket: str, message: Message) -> str:
+    """Whose uses count together: the author's, the channel's or the server's."""
+    if bucket == "user":
+        return message.author.id
+    if bucket == "channel":
+        return message.channel.id
+    return message.guild_id or message.channel.id

@@ -14,6 +14,7 @@ from botkit import (
     Attachment,
     Command,
     CommandError,
+    Concurrency,
     Context,
     Cooldown,
     File,
@@ -470,11 +471,13 @@ def all_commands() -> list[Command]:
             name="train start",
             permission=Permission.ADMIN,
             cooldown=Cooldown(rate=1, per=60.0, bucket="server"),
+            concurrency=Concurrency(1, "server"),  # one upload and job start at a time
             param_help={**dataset_help, "method": "auto, sft or dpo"},
         ),
         command(
             test,
             cooldown=Cooldown(rate=2, per=30.0, bucket="user"),
+            concurrency=Concurrency(1, "user"),  # one scored test at a time each
             param_help={"cases": EXAMPLE},
         ),
         command(datasets),
