@@ -4,6 +4,7 @@ injected faults, and (on request) a 401 that echoes the key it was given, as som
 
 from __future__ import annotations
 
+import abc
 import argparse
 import asyncio
 import contextlib
@@ -52,7 +53,7 @@ def now() -> int:
 
 
 @attrs.define
-class FakeService:
+class FakeService(abc.ABC):
     """Base of the fakes: subclasses add routes in :meth:`routes` and shape errors in
     :meth:`error_body`. ``open_paths`` are path prefixes served without a key (signed URLs)."""
 
@@ -81,11 +82,13 @@ class FakeService:
         """The service's REST base as users configure it: ``http://127.0.0.1:PORT/v1``."""
         return self.origin + "/v1"
 
+    @abc.abstractmethod
     def routes(self) -> list[web.RouteDef]:
-        raise NotImplementedError
+        """The service's endpoints (each fake defines its own)."""
 
+    @abc.abstractmethod
     def error_body(self, status: int, message: str) -> dict[str, Any]:
-        raise NotImplementedError
+        """The JSON body the service sends with an error status, in its own shape."""
 
     def error(self, status: int, message: str) -> web.Response:
         return web.json_response(self.error_body(status, message), status=status)
