@@ -131,6 +131,23 @@ class BotHarness:
     def data_dir(self) -> Path:
         return self.bot.config.data_dir
 
+    async def call_all(self, hook: str, **kwargs: Any) -> list[tuple[str, Any]]:
+        """Call every plugin's implementation of ``hook`` as the host does (``plugin`` and
+        ``ctx`` handles filled in), e.g. ``await bot.call_all("botkit_health")``."""
+        return await self.bot.plugins.call_all(hook, **kwargs)
+
+    async def call_first(self, hook: str, **kwargs: Any) -> Any:
+        """The first plugin's non-None answer to ``hook``, as the host asks it."""
+        return await self.bot.plugins.call_first(hook, **kwargs)
+
+    def status(self, plugin: str) -> Any:
+        """What ``!plugins`` shows about a plugin: state, error, failure counters."""
+        return self.bot.plugins.statuses[plugin]
+
+    def handle(self, plugin: str) -> Any:
+        """The plugin's handle in this bot (its ``state``, settings, storage)."""
+        return self.bot.plugin_handle(plugin)
+
     async def send(
         self,
         content: str = "",

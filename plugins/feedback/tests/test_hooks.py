@@ -11,7 +11,7 @@ OTHER_GUILD = Channel(id="700", name="elsewhere", guild_id="501")
 
 
 async def examples(bot, guild_id):
-    return await bot.bot.plugins.call_all("botkit_training_examples", guild_id=guild_id)
+    return await bot.call_all("botkit_training_examples", guild_id=guild_id)
 
 
 async def test_corrections_are_handed_over_as_sft_and_dpo_records(feedback_bot, ask):
@@ -78,7 +78,7 @@ async def test_delete_user_data_forgets_only_that_user(feedback_bot, ask, stored
         await bot.send(f"!correct {answer.id} Canberra!", user=bot.admin)
         await bot.send("!feedback Wrong again.", user=bot.member)
         await bot.react(answer.id, "👎", user=bot.member)
-        result = await bot.bot.plugins.call_all("botkit_delete_user_data", user_id=bot.member.id)
+        result = await bot.call_all("botkit_delete_user_data", user_id=bot.member.id)
         assert result == [("feedback", 3)]
         [left] = await stored(bot, "feedback_corrections")
         assert left["author_id"] == bot.admin.id
@@ -142,7 +142,7 @@ async def test_delete_user_data_takes_their_question_out_of_others_corrections(
     async with feedback_bot() as bot:
         answer = await ask(bot, user=bot.member)
         await bot.send(f"!correct {answer.id} Canberra!", user=bot.admin)
-        await bot.bot.plugins.call_all("botkit_delete_user_data", user_id=bot.member.id)
+        await bot.call_all("botkit_delete_user_data", user_id=bot.member.id)
         [left] = await stored(bot, "feedback_corrections")
     assert (left["author_id"], left["correction"]) == (bot.admin.id, "Canberra!")
     assert (left["user_text"], left["user_message_id"], left["asker_id"]) == (None, None, None)
@@ -153,7 +153,7 @@ async def test_delete_user_data_takes_their_message_out_of_others_notes(feedback
         await bot.send("an aside nobody answers", user=bot.member)
         [aside] = [k for k, m in bot.adapter.messages.items() if m.author == bot.member]
         await bot.send("!feedback this is off-topic", user=bot.admin, reply_to=aside)
-        await bot.bot.plugins.call_all("botkit_delete_user_data", user_id=bot.member.id)
+        await bot.call_all("botkit_delete_user_data", user_id=bot.member.id)
         [left] = await stored(bot, "feedback_notes")
     assert (left["author_id"], left["text"]) == (bot.admin.id, "this is off-topic")
     assert (left["replied_to_id"], left["replied_to_text"], left["replied_to_author_id"]) == (

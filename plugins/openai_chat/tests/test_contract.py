@@ -42,7 +42,7 @@ async def test_what_is_stored_about_a_user_is_counted(chat_bot) -> None:
     async with chat_bot() as bot:
         await bot.send("one", mention=True, user=ANN)
         await bot.dm("two", user=ANN)
-        found = await bot.bot.plugins.call_all("botkit_user_data", user_id=ANN.id)
+        found = await bot.call_all("botkit_user_data", user_id=ANN.id)
     assert dict(found)["openai_chat"] == {"conversation messages": 4, "daily token counts": 2}
 
 

@@ -159,7 +159,7 @@ async def test_memory_survives_a_restart(chat_bot, server) -> None:
 async def test_forgetting_a_user_deletes_their_conversations(chat_bot, server) -> None:
     async with chat_bot() as bot:
         await bot.send("private", mention=True, user=ANN)
-        results = await bot.bot.plugins.call_all("botkit_delete_user_data", user_id=ANN.id)
+        results = await bot.call_all("botkit_delete_user_data", user_id=ANN.id)
         await bot.send("anything stored?", mention=True, user=ANN)
     assert dict(results)["openai_chat"] == 3  # question, answer, token count
     assert said(server) == ["anything stored?"]
@@ -169,7 +169,7 @@ async def test_forgetting_a_user_reaches_copies_of_their_words(chat_bot, server)
     async with chat_bot() as bot:
         answer = await bot.send("my code is 42", mention=True, user=ANN)
         fork = await bot.send("what code?", user=BOB, reply_to=answer[0].id)
-        await bot.bot.plugins.call_all("botkit_delete_user_data", user_id=ANN.id)
+        await bot.call_all("botkit_delete_user_data", user_id=ANN.id)
         await bot.send("and now?", user=BOB, reply_to=fork[0].id)
     assert said(server) == ["what code?", "echo: what code?", "and now?"]
 
@@ -180,7 +180,7 @@ async def test_forgetting_a_user_deletes_the_copies_their_conversation_started_f
     async with chat_bot() as bot:
         answer = await bot.send("my code is 42", mention=True, user=ANN)
         await bot.send("what code?", user=BOB, reply_to=answer[0].id)
-        await bot.bot.plugins.call_all("botkit_delete_user_data", user_id=BOB.id)
+        await bot.call_all("botkit_delete_user_data", user_id=BOB.id)
         async with bot.bot.storage.engine.connect() as conn:
             left = (await conn.execute(select(store.turns.c.conversation))).scalars().all()
     assert left == [f"channel:600:{ANN.id}"] * 2

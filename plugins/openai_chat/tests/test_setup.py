@@ -23,7 +23,7 @@ MISSING = (
 async def health(bot: BotHarness) -> list[Problem]:
     return [
         p
-        for name, found in await bot.bot.plugins.call_all("botkit_health")
+        for name, found in await bot.call_all("botkit_health")
         for p in found
         if name == "openai_chat"
     ]

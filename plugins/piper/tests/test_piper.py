@@ -148,9 +148,7 @@ def test_a_damaged_packaged_voice_is_not_used(tmp_path, monkeypatch):
 
 async def test_doctor_says_the_voice_is_present(piper_bot):
     async with piper_bot() as bot:
-        answers = await bot.bot.plugins.call_all(
-            "botkit_health", plugin=bot.bot.plugin_handle("piper")
-        )
+        answers = await bot.call_all("botkit_health", plugin=bot.bot.plugin_handle("piper"))
     [line] = dict(answers)["piper"]
     assert (line.severity, line.message.split(":")[0]) == (
         "info",

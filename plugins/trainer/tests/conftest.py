@@ -129,13 +129,13 @@ class Corrections:
 
 async def offered_models(bot: Any, guild_id: str | None = "500") -> list[str]:
     """What the trainer's botkit_models hook offers the chat plugin."""
-    found = await bot.bot.plugins.call_all("botkit_models", guild_id=guild_id)
+    found = await bot.call_all("botkit_models", guild_id=guild_id)
     return [name for plugin, names in found if plugin == "trainer" for name in names]
 
 
 async def health(bot: Any) -> list[Any]:
     """The trainer's botkit_health problems."""
-    found = await bot.bot.plugins.call_all("botkit_health")
+    found = await bot.call_all("botkit_health")
     return [problem for plugin, problems in found if plugin == "trainer" for problem in problems]
 
 

@@ -274,8 +274,8 @@ async def test_success_is_announced_and_the_model_offered(start: Any, fake: Fake
         fake.set_job_status(job_id, "succeeded", fine_tuned_model="ft:gpt-4o-mini:org:botkit:x1")
         await poll(bot)
         await poll(bot)
-        offered = await bot.bot.plugins.call_all("botkit_models", guild_id="500")
-        elsewhere = await bot.bot.plugins.call_all("botkit_models", guild_id="9")
+        offered = await bot.call_all("botkit_models", guild_id="500")
+        elsewhere = await bot.call_all("botkit_models", guild_id="9")
     assert announcements(bot) == [
         f"Fine-tuning job `{job_id}` (dataset default) succeeded: model "
         "`ft:gpt-4o-mini:org:botkit:x1` is ready."
@@ -404,7 +404,7 @@ async def test_the_poller_resumes_after_a_restart(start: Any, fake: FakeOpenAI) 
     fake.set_job_status(job_id, "succeeded", fine_tuned_model="ft:gpt-4o-mini:org:botkit:r1")
     async with start() as bot:
         await poll(bot)
-        offered = await bot.bot.plugins.call_all("botkit_models", guild_id="500")
+        offered = await bot.call_all("botkit_models", guild_id="500")
     assert announcements(bot) == [
         f"Fine-tuning job `{job_id}` (dataset default) succeeded: model "
         "`ft:gpt-4o-mini:org:botkit:r1` is ready."
@@ -435,9 +435,9 @@ async def test_jobs_of_another_base_url_are_still_followed(
 
 async def test_health_warns_about_a_missing_key(start: Any, monkeypatch: Any) -> None:
     async with start() as bot:
-        assert await bot.bot.plugins.call_all("botkit_health") == [("trainer", [])]
+        assert await bot.call_all("botkit_health") == [("trainer", [])]
         monkeypatch.delenv(KEY_ENV)
-        [(_, [problem])] = await bot.bot.plugins.call_all("botkit_health")
+        [(_, [problem])] = await bot.call_all("botkit_health")
     assert problem.severity == "warning"
     assert (
         KEY_ENV in problem.message and "documents, !train and !test still work" in problem.message

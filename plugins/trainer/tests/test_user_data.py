@@ -21,9 +21,7 @@ async def test_delete_user_data(start: Any) -> None:
             attachments=[bot.attachment("mine.jsonl", qa_lines(2))],
         )
         await bot.send("!train Owner's document.")
-        [(plugin, lines)] = await bot.bot.plugins.call_all(
-            "botkit_delete_user_data", user_id=bot.member.id
-        )
+        [(plugin, lines)] = await bot.call_all("botkit_delete_user_data", user_id=bot.member.id)
         async with bot.bot.storage.session() as session:
             left = (await session.execute(select(examples.c.content))).scalars().all()
             passage_count = (
@@ -56,7 +54,7 @@ async def test_forgetting_a_user_removes_the_corrections_copied_from_them(start:
     async with start({"feedback": offered}) as bot:
         await bot.send("!train start")  # copies the offered corrections into the dataset
         before = await stored(bot)
-        await bot.bot.plugins.call_all("botkit_delete_user_data", user_id=bot.member.id)
+        await bot.call_all("botkit_delete_user_data", user_id=bot.member.id)
         after = await stored(bot)
     assert "The member's answer." in before and "Mine." in before
     assert "The member's answer." not in after

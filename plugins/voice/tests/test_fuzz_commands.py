@@ -27,7 +27,7 @@ def test_random_arguments_are_answered(voice_bot, lines):
             texts = [
                 (await bot.send(f"{cmd} {args}", user=OWNER_IN_VOICE)).text for cmd, args in lines
             ]
-            status = bot.bot.plugins.statuses["voice"]
+            status = bot.status("voice")
             return texts, status.failures + status.bad_results + status.timeouts
 
     texts, failures = asyncio.run(run())

@@ -8,9 +8,7 @@ from botkit_voice import health
 
 
 async def problems(bot):
-    [(name, found)] = await bot.bot.plugins.call_all(
-        "botkit_health", plugin=bot.bot.plugin_handle("voice")
-    )
+    [(name, found)] = await bot.call_all("botkit_health", plugin=bot.bot.plugin_handle("voice"))
     assert name == "voice"
     return [(p.severity, p.message) for p in found if p.severity != "info"]
 
@@ -74,9 +72,7 @@ async def test_unloadable_espeak_breaks_both_offline_voices(voice_bot, monkeypat
 async def test_doctor_lists_offline_engines_and_the_whisper_model(voice_bot, monkeypatch):
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     async with voice_bot() as bot:
-        [(_, found)] = await bot.bot.plugins.call_all(
-            "botkit_health", plugin=bot.bot.plugin_handle("voice")
-        )
+        [(_, found)] = await bot.call_all("botkit_health", plugin=bot.bot.plugin_handle("voice"))
     info = [p.message for p in found if p.severity == "info"]
     assert info[0] == "speech engines working offline here: espeak, whisper, sphinx"
     assert info[1] == (

@@ -22,7 +22,7 @@ from botkit_testkit.openai_server import FakeOpenAI, silent_wav
 async def synthesize(bot, engine: str, text: str = "hello there", language: str = "en"):
     """What the synthesize hook returns for ``engine``, as the voice queue would ask."""
     message = Message(id="1", content="", author=OWNER_IN_VOICE, channel=CHANNEL)
-    return await bot.bot.plugins.call_first(
+    return await bot.call_first(
         "botkit_synthesize",
         ctx=Context(message, bot.bot.plugin_handle("voice"), bot=bot.bot),
         text=text,

@@ -94,7 +94,7 @@ async def test_mydata_counts_and_forgetme_removes_my_voice(voice_bot):
     async with voice_bot() as bot:
         await bot.send("!voice me espeak de")
         before = await bot.send("!mydata")
-        forgotten = await bot.bot.plugins.call_all(
+        forgotten = await bot.call_all(
             "botkit_delete_user_data",
             plugin=bot.bot.plugin_handle("voice"),
             user_id=OWNER_IN_VOICE.id,
