@@ -50,7 +50,7 @@ if TYPE_CHECKING:
         Sent,
         User,
     )
-    from botkit.paths import UnsafePath, safe_filename
+    from botkit.paths import UnsafePath, safe_filename, sha256_problem
     from botkit.storage import Storage
     from botkit.text import clean_text, split_text
 
@@ -98,6 +98,7 @@ _EXPORTS = {
     "redact": "botkit.logs",
     "remember_secret": "botkit.logs",
     "safe_filename": "botkit.paths",
+    "sha256_problem": "botkit.paths",
     "set_job_counts": "botkit.metrics",
     "set_queue_depth": "botkit.metrics",
     "setting": "botkit.config",
@@ -171,5 +172,6 @@ __all__ = [
     "set_job_counts",
     "set_queue_depth",
     "setting",
+    "sha256_problem",
     "split_text",
 ]

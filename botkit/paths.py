@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Mapping
 from pathlib import Path
 
 MAX_NAME = 255  # bytes in one file name (most file systems)
@@ -62,3 +64,20 @@ def safe_filename(name: str, default: str = "file") -> str:
     ):
         stem = stem[: min(len(stem) - 1, SAFE_NAME_CHARS - len(ending))]
     return (stem.rstrip(" .") + ending) or default
+
+
+def sha256_problem(directory: Path, sums: Mapping[str, str]) -> str | None:
+    """Why the files ``sums`` names (relative to ``directory``) are not the expected ones:
+    missing, or not matching their sha256 hex digest; None when all match. Blocking: call it
+    in a thread or once at start-up (model weights are large)."""
+    for name, expected in sums.items():
+        path = directory / name
+        if not path.is_file():
+            return f"{path} is missing"
+        digest = hashlib.sha256()
+        with path.open("rb") as data:
+            while chunk := data.read(1 << 20):
+                digest.update(chunk)
+        if digest.hexdigest() != expected:
+            return f"{path} does not match its sha256 sum"
+    return None

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 
-from botkit.paths import UnsafePath, inside, safe_filename
+from botkit.paths import UnsafePath, inside, safe_filename, sha256_problem
 
 
 @pytest.mark.parametrize(
@@ -80,3 +82,19 @@ def test_safe_filename_has_a_custom_default() -> None:
 
 def test_safe_filename_is_at_most_120_characters() -> None:
     assert len(safe_filename("x" * 500 + ".txt")) == 120
+
+
+def test_sha256_problem_accepts_matching_files(tmp_path) -> None:
+    (tmp_path / "a.bin").write_bytes(b"weights")
+    digest = hashlib.sha256(b"weights").hexdigest()
+    assert sha256_problem(tmp_path, {"a.bin": digest}) is None
+
+
+def test_sha256_problem_names_a_changed_file(tmp_path) -> None:
+    (tmp_path / "a.bin").write_bytes(b"tampered")
+    sums = {"a.bin": hashlib.sha256(b"weights").hexdigest()}
+    assert sha256_problem(tmp_path, sums) == f"{tmp_path / 'a.bin'} does not match its sha256 sum"
+
+
+def test_sha256_problem_names_a_missing_file(tmp_path) -> None:
+    assert sha256_problem(tmp_path, {"gone.bin": "0" * 64}) == f"{tmp_path / 'gone.bin'} is missing"

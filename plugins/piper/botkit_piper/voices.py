@@ -11,7 +11,6 @@ names chosen from chat must be here already.
 from __future__ import annotations
 
 import functools
-import hashlib
 import importlib.util
 import logging
 import re
@@ -19,6 +18,8 @@ import threading
 from pathlib import Path
 
 import attrs
+
+from botkit import sha256_problem
 
 log = logging.getLogger("botkit.plugin.piper")
 
@@ -60,20 +61,10 @@ def bundled_dir() -> Path | None:
     return Path(next(iter(spec.submodule_search_locations))) / "data"
 
 
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as data:
-        while chunk := data.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 @functools.cache
 def _bundled_problem(directory: Path, stamp: tuple[tuple[int, float], ...]) -> str | None:
-    for name, expected in BUNDLED_SHA256.items():
-        if sha256(directory / name) != expected:
-            return f"{directory / name} does not match its sha256 sum"
-    return None
+    """Checked once per state of the files (``stamp``: their sizes and times)."""
+    return sha256_problem(directory, BUNDLED_SHA256)
 
 
 def bundled_problem(directory: Path) -> str | None:

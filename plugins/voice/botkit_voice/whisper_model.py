@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import hashlib
 import importlib.util
 import logging
 import re
 import threading
 from pathlib import Path
 
+from botkit import sha256_problem
 from botkit_voice.errors import ModelMissing
 
 log = logging.getLogger("botkit.voice")
@@ -55,23 +55,10 @@ def bundled_dir() -> Path | None:
     return Path(next(iter(spec.submodule_search_locations))) / "model"
 
 
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as data:
-        while chunk := data.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 @functools.cache
 def _bundled_problem(directory: Path, stamp: tuple[tuple[int, float], ...]) -> str | None:
-    for name, expected in BUNDLED_SHA256.items():
-        path = directory / name
-        if not path.is_file():
-            return f"{path} is missing"
-        if sha256(path) != expected:
-            return f"{path} does not match its sha256 sum"
-    return None
+    """Checked once per state of the files (``stamp``: their sizes and times)."""
+    return sha256_problem(directory, BUNDLED_SHA256)
 
 
 def bundled_problem(directory: Path) -> str | None:
