@@ -156,7 +156,8 @@ class Bot:
         )
         self.config.data_dir.mkdir(parents=True, exist_ok=True)
         self.config.files_dir.mkdir(parents=True, exist_ok=True)
-        for name, problem in await upgrade(self.storage, self._schemas):
+        owner = next(iter(self.config.bot.owner_ids), "")
+        for name, problem in await upgrade(self.storage, self._schemas, owner):
             self.plugins.fail(name, problem, "could not create or upgrade its tables")
         stored = await self.storage.settings_by_guild("botkit", DISABLED_KEY)
         self._guild_disabled = {guild: frozenset(names) for guild, names in stored.items()}
@@ -228,7 +229,7 @@ class Bot:
 
     async def _received(self, message: Message) -> tuple[Context, frozenset[str]]:
         """The message's context and the plugins off in its server, once observers saw it."""
-        skip = self.disabled_in(message.guild_id)
+        skip = self.disabled_in(message.space)
         ctx = self.context(message)
         if self.observed:
             await self.plugins.call_all(
@@ -250,7 +251,7 @@ class Bot:
             "botkit_reaction",
             ctx=self.context(stand_in),
             reaction=reaction,
-            skip=self.disabled_in(reaction.guild_id),
+            skip=self.disabled_in(reaction.space),
         )
 
     def _cleaned(self, message: Message) -> Message:
@@ -428,7 +429,7 @@ class Bot:
             attachments=(),
             ephemeral=True,
         )
-        skip = self.disabled_in(ctx.guild_id)
+        skip = self.disabled_in(ctx.space)
         caller = frozenset({ctx.plugin.name})  # adds its knowledge, but does not answer itself
         result = await self.respond(self.context(own), clean_text(text), skip, caller)
         if isinstance(result, str):

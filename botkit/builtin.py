@@ -87,7 +87,7 @@ def generated_instructions(bot: Bot) -> str:
 async def plugins(ctx: Context) -> str:
     """Show every plugin and its state."""
     bot = host_of(ctx)
-    disabled_here = bot.disabled_in(ctx.guild_id)
+    disabled_here = bot.disabled_in(ctx.space)
     lines = []
     for s in bot.plugins.statuses.values():
         state = "disabled here" if s.name in disabled_here and s.state == "ok" else s.state

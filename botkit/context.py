@@ -34,12 +34,19 @@ class Context:
 
     @property
     def settings(self) -> Any:
-        """This plugin's settings, with this server's ``!config`` values applied."""
-        return self.plugin.settings_for(self.guild_id)
+        """This plugin's settings, with this space's ``!config`` values applied."""
+        return self.plugin.settings_for(self.space)
 
     @property
     def guild_id(self) -> str | None:
+        """The server's id; None in a direct message."""
         return self.message.channel.guild_id
+
+    @property
+    def space(self) -> str:
+        """Where this message's per-server data lives: the server's id, or ``dm:<user id>``
+        in a direct message (each person's DMs are a space of their own)."""
+        return self.message.space
 
     @property
     def prefix(self) -> str:
@@ -64,12 +71,12 @@ class Context:
         return await self._bot.adapter.fetch_message(self.message.channel, message_id)
 
     async def get_setting(self, key: str, default: Any = None) -> Any:
-        """A value this plugin stored for this server (or for DMs), else ``default``."""
-        return await self.plugin.get_value(self.guild_id, key, default)
+        """A value this plugin stored for this space, else ``default``."""
+        return await self.plugin.get_value(self.space, key, default)
 
     async def set_setting(self, key: str, value: Any) -> None:
-        """Store a JSON value for this plugin and server."""
-        await self.plugin.set_value(self.guild_id, key, value)
+        """Store a JSON value for this plugin and space."""
+        await self.plugin.set_value(self.space, key, value)
 
     def require(self, permission: Permission) -> None:
         """Raise CommandError unless the author has ``permission``."""
@@ -79,14 +86,14 @@ class Context:
 
     async def call_all(self, hook: str, **kwargs: Any) -> list[tuple[str, Any]]:
         """Other plugins' implementations of ``hook`` for this message (``ctx`` and the hook's
-        ``guild_id`` passed for you)."""
-        kwargs.setdefault("guild_id", self.guild_id)
-        return await self.plugin.call_all(hook, in_guild=self.guild_id, ctx=self, **kwargs)
+        ``guild_id``, this message's space, passed for you)."""
+        kwargs.setdefault("guild_id", self.space)
+        return await self.plugin.call_all(hook, in_guild=self.space, ctx=self, **kwargs)
 
     async def call_first(self, hook: str, **kwargs: Any) -> Any:
         """The first other plugin's non-None answer to ``hook`` for this message."""
-        kwargs.setdefault("guild_id", self.guild_id)
-        return await self.plugin.call_first(hook, in_guild=self.guild_id, ctx=self, **kwargs)
+        kwargs.setdefault("guild_id", self.space)
+        return await self.plugin.call_first(hook, in_guild=self.space, ctx=self, **kwargs)
 
     async def answer(self, text: str) -> Reply | None:
         """Run the answer pipeline (knowledge, then respond) for ``text``, in a conversation of

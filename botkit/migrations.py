@@ -36,9 +36,14 @@ class Schema:
     migrations: Path | None = None
 
 
-async def upgrade(storage: Storage, schemas: list[Schema]) -> list[tuple[str, str]]:
+async def upgrade(
+    storage: Storage, schemas: list[Schema], owner_id: str = ""
+) -> list[tuple[str, str]]:
     """Bring the host's and every plugin's tables up to date; return (plugin, problem) for
-    each plugin whose upgrade failed (its tables are left as they were)."""
+    each plugin whose upgrade failed (its tables are left as they were).
+
+    A revision reads ``op.get_context().opts["botkit_owner_id"]``: the bot's first owner, who
+    keeps direct-message rows that name no author when DMs become one space per person."""
     from sqlalchemy import text
 
     from botkit.storage import host_metadata
@@ -54,7 +59,7 @@ async def upgrade(storage: Storage, schemas: list[Schema]) -> list[tuple[str, st
             await conn.commit()
             for schema in schemas:
                 try:
-                    await conn.run_sync(_upgrade_one, schema)
+                    await conn.run_sync(_upgrade_one, schema, owner_id)
                     await conn.commit()
                 except Exception as exc:
                     await conn.rollback()
@@ -67,7 +72,7 @@ async def upgrade(storage: Storage, schemas: list[Schema]) -> list[tuple[str, st
     return failures
 
 
-def _upgrade_one(connection: Connection, schema: Schema) -> None:
+def _upgrade_one(connection: Connection, schema: Schema, owner_id: str = "") -> None:
     if schema.migrations is None:
         if schema.metadata is not None:
             schema.metadata.create_all(connection, checkfirst=True)
@@ -91,6 +96,7 @@ def _upgrade_one(connection: Connection, schema: Schema) -> None:
             connection=connection,
             target_metadata=schema.metadata,
             version_table=f"botkit_schema_{schema.plugin}",
+            botkit_owner_id=owner_id,
         )
         with env.begin_transaction():
             env.run_migrations()

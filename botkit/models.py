@@ -103,6 +103,17 @@ class Message:
     def guild_id(self) -> str | None:
         return self.channel.guild_id
 
+    @property
+    def space(self) -> str:
+        """Whose per-server data this message reads and writes: the server's id, or in a
+        direct message ``dm:<author id>``, so what one person keeps in a DM is theirs alone."""
+        return self.channel.guild_id or dm_space(self.author.id)
+
+
+def dm_space(user_id: str) -> str:
+    """The space of one person's direct messages with the bot."""
+    return f"dm:{user_id}"
+
 
 @attrs.frozen
 class File:
@@ -164,6 +175,11 @@ class Reaction:
     @property
     def guild_id(self) -> str | None:
         return self.channel.guild_id
+
+    @property
+    def space(self) -> str:
+        """The server's id, or ``dm:<user id>`` for a reaction in a direct message."""
+        return self.channel.guild_id or dm_space(self.user.id)
 
 
 @attrs.frozen

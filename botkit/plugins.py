@@ -344,9 +344,9 @@ class Plugins:
             return self.handle(name)
         if arg in kwargs:
             return kwargs[arg]
-        if arg == "guild_id":  # called from a context: the context's server
+        if arg == "guild_id":  # called from a context: the context's space
             ctx = kwargs.get("ctx")
-            return ctx.guild_id if ctx is not None else None
+            return ctx.space if ctx is not None else None
         raise TypeError(f"{hook} was called without {arg!r}, which plugin {name} needs")
 
     def _bad_result(self, name: str, hook: str, problem: str) -> None:
