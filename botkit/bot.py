@@ -171,6 +171,7 @@ class Bot:
         self.ready.clear()
         await self.metrics.stop()
         await self.plugins.call_all("botkit_shutdown", plugin=None)
+        self.plugins.close()
         if self._storage is not None:
             await self._storage.close()
 

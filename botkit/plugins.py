@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import functools
 import importlib.metadata
 import inspect
 import logging
 import os
 import time
 from collections.abc import AsyncIterator, Callable, Collection, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import attrs
@@ -26,6 +29,7 @@ log = logging.getLogger("botkit.plugins")
 
 ENTRY_POINT_GROUP = "botkit.plugins"
 REGISTRATION_HOOKS = ("botkit_commands", "botkit_settings", "botkit_tables", "botkit_migrations")
+HOOK_THREADS = 8  # plain ``def`` hook implementations run at most this many at once
 
 
 @attrs.define
@@ -86,6 +90,7 @@ class Plugins:
         self.on_failure: Callable[[str, str, str], None] = lambda plugin, hook, kind: None
         self._order: dict[str, list[tuple[str, pluggy.HookImpl]]] = {}
         self.watchdog = Watchdog(clock=clock, on_held=self._held)
+        self._threads: ThreadPoolExecutor | None = None
 
     # --- loading ---
 
@@ -274,9 +279,12 @@ class Plugins:
         timeout = self.timeout if hook_timeout is None else hook_timeout
         args = [self._argument(name, hook, arg, kwargs) for arg in impl.argnames]
         try:
-            value = self.watchdog.call(name, hook, impl.function, *args)
-            if inspect.isawaitable(value):
-                async with asyncio.timeout(timeout):
+            async with asyncio.timeout(timeout):
+                if inspect.iscoroutinefunction(impl.function):
+                    value = self.watchdog.call(name, hook, impl.function, *args)
+                else:  # a plain def may block: it runs in a worker thread, never on the loop
+                    value = await self._in_thread(impl.function, args)
+                if inspect.isawaitable(value):
                     value = await self.watchdog.watch(name, hook, value)
         except CommandError:
             raise  # a deliberate refusal for the user, not a failure of the plugin
@@ -306,6 +314,20 @@ class Plugins:
         if isinstance(value, Reply) and value.stream is not None:
             value = attrs.evolve(value, stream=self._guarded_stream(name, hook, value.stream))
         return True, _encodable(value)
+
+    async def _in_thread(self, function: Callable[..., Any], args: list[Any]) -> Any:
+        """Run a synchronous hook implementation in the hooks' worker threads; the caller's
+        time-out stops the wait (the thread itself runs on to its end)."""
+        if self._threads is None:
+            self._threads = ThreadPoolExecutor(HOOK_THREADS, thread_name_prefix="botkit-hook")
+        call = functools.partial(contextvars.copy_context().run, function, *args)
+        return await asyncio.get_running_loop().run_in_executor(self._threads, call)
+
+    def close(self) -> None:
+        """Let the hooks' worker threads end (those still running finish on their own)."""
+        if self._threads is not None:
+            self._threads.shutdown(wait=False, cancel_futures=True)
+            self._threads = None
 
     async def _guarded_stream(
         self, name: str, hook: str, stream: AsyncIterator[Any]

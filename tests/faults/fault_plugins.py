@@ -7,6 +7,7 @@ without a way to trigger it fails ``test_every_hook_has_a_trigger``).
 from __future__ import annotations
 
 import asyncio
+import time
 import inspect
 from collections.abc import Callable
 from typing import Any
@@ -99,8 +100,12 @@ async def _forever(clock: Any) -> Any:
     await asyncio.Event().wait()
 
 
-def _block(clock: Any) -> None:
+def hold_loop(clock: Any) -> None:
     clock.advance(5.0)  # what time.sleep(5) does to the loop, seen by the watchdog's clock
+
+
+def _sleep(clock: Any) -> None:
+    time.sleep(0.2)  # a plain def that blocks: in its worker thread, past the hook's time-out
 
 
 def runtime_faults(hook: str) -> list[Fault]:
@@ -113,8 +118,8 @@ def runtime_faults(hook: str) -> list[Fault]:
         Fault("cancelled", _raise(asyncio.CancelledError()), True, "failure"),
         Fault("cancelled-sync", _raise(asyncio.CancelledError()), False, "failure"),
         Fault("timeout", _forever, True, "time-out"),
-        Fault("blocking", _block, False, "slow call"),
-        Fault("blocking-async", _block, True, "slow call"),
+        Fault("blocking", _sleep, False, "time-out"),
+        Fault("blocking-async", hold_loop, True, "slow call"),
     ]
     for i, value in enumerate(wrong_values(hook)):
         faults.append(Fault(f"wrong-type-{i}", lambda clock, v=value: v, i % 2 == 1, "bad result"))
@@ -172,7 +177,7 @@ def stream_faults() -> list[Fault]:
         Fault("stream-not-text", _stream_of(text, lambda clock: 42), True, "bad result"),
         Fault(
             "stream-blocking",
-            _stream_of(text, lambda clock: _block(clock) or "x"),
+            _stream_of(text, lambda clock: hold_loop(clock) or "x"),
             True,
             "slow call",
         ),

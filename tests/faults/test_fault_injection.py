@@ -6,6 +6,7 @@ import asyncio
 import inspect
 import io
 import re
+import threading
 from collections.abc import Awaitable, Callable
 
 import pytest
@@ -17,6 +18,7 @@ from fault_plugins import (
     FakeClock,
     Fault,
     faulty_plugin,
+    hold_loop,
     registration_faults,
     runtime_faults,
     stream_faults,
@@ -153,7 +155,8 @@ async def test_doctor_counts_a_failing_health_check_as_a_problem(fault_bot, faul
 
 
 COMMAND_FAULTS = [
-    *(f for f in runtime_faults("command") if f.counted != "bad result"),
+    *(f for f in runtime_faults("command") if f.counted != "bad result" and f.name != "blocking"),
+    Fault("blocking", hold_loop, False, "slow call"),  # a command is async: it holds the loop
     Fault("wrong-type-int", lambda clock: 42, True, "bad result"),
     Fault("wrong-type-reply", lambda clock: Reply(text=42), True, "bad result"),  # type: ignore[arg-type]
     Fault("wrong-type-file", lambda clock: Reply(files=(File("x.txt"),)), True, "bad result"),
@@ -229,3 +232,30 @@ async def test_another_user_is_served_while_a_hook_hangs(fault_bot, hook) -> Non
         release.set()
         await pending
     assert hi.text == "HI!"
+
+
+@pytest.mark.parametrize("hook", HANGING + ["botkit_message_received"])
+async def test_another_user_is_served_while_a_plain_def_hook_blocks(fault_bot, hook) -> None:
+    """A ``def`` implementation that blocks (time.sleep, a blocking client) runs in a worker
+    thread: the loop keeps serving while it is still blocked."""
+    entered, release, left = threading.Event(), threading.Event(), threading.Event()
+
+    def block(clock: FakeClock) -> None:
+        entered.set()
+        release.wait(30)  # a guard only: the test releases it as soon as the other user is served
+        left.set()
+
+    faulty = faulty_plugin(hook, Fault("block", block, False, ""), FakeClock())
+    plugins = {"echo": Echo(), "caller": object(), "faulty": faulty}
+    async with fault_bot(plugins, config={"bot": {"hook_timeout": 60.0}}) as bot:
+        pending = asyncio.create_task(TRIGGERS[hook](bot))
+        async with asyncio.timeout(10):  # a guard only: the hook is entered at once
+            while not entered.is_set():
+                await asyncio.sleep(0.001)
+        other = bot.dm("!hi", user=OWNER) if hook == "botkit_message_received" else None
+        hi = await (other or bot.send("!hi", user=OWNER))
+        still_blocked = not left.is_set()
+        release.set()
+        await pending
+    assert hi.text == "HI!"
+    assert still_blocked

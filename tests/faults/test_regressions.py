@@ -152,8 +152,8 @@ class Sleeper:
         self.clock = clock
 
     @botkit.hookimpl
-    def botkit_message_received(self, ctx: botkit.Context) -> None:
-        self.clock.advance(4.0)  # time.sleep(4), as the loop sees it
+    async def botkit_message_received(self, ctx: botkit.Context) -> None:
+        self.clock.advance(4.0)  # time.sleep(4) in an async def, as the loop sees it
 
 
 async def test_a_blocking_hook_is_logged_and_counted(fault_bot, caplog):

@@ -57,7 +57,7 @@ class Blocking:
         self.clock = clock
 
     @botkit.hookimpl
-    def botkit_message_received(self, ctx: botkit.Context) -> None:
+    async def botkit_message_received(self, ctx: botkit.Context) -> None:
         self.clock.advance(4.0)
 
 

@@ -73,8 +73,8 @@ class SlowKnowledge:
         self.clock = clock
 
     @botkit.hookimpl
-    def botkit_knowledge(self, ctx: botkit.Context, text: str) -> list[str]:
-        self.clock.advance(5.0)
+    async def botkit_knowledge(self, ctx: botkit.Context, text: str) -> list[str]:
+        self.clock.advance(5.0)  # blocking inside an async def holds the loop
         return ["slow but sure"]
 
 
