@@ -7,8 +7,8 @@ without a way to trigger it fails ``test_every_hook_has_a_trigger``).
 from __future__ import annotations
 
 import asyncio
-import time
 import inspect
+import time
 from collections.abc import Callable
 from typing import Any
 
