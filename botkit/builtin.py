@@ -15,6 +15,7 @@ from botkit.commands import Command, Permission, command
 from botkit.config import ConfigError
 from botkit.context import CommandError, Context, host_of
 from botkit.hookspecs import hookimpl
+from botkit.logs import mask_credentials
 from botkit.models import File, Reply
 from botkit.paths import NameTooLong, UnsafePath, inside
 
@@ -153,8 +154,12 @@ async def config(
         for field in attrs.fields(type(settings)):
             if field.name not in changeable:
                 continue
+            if field.metadata.get("owner_only") and not owner:
+                lines.append(f"`{field.name}` (owner only: its value is shown to the owner)")
+                continue
             mark = " (owner only)" if field.metadata.get("owner_only") else ""
-            lines.append(f"`{field.name}` = {getattr(merged, field.name)!r}{mark}")
+            shown = mask_credentials(repr(getattr(merged, field.name)))
+            lines.append(f"`{field.name}` = {shown}{mark}")
         if len(lines) == 1:
             return f"[{plugin}] has no settings a server can change."
         lines.append(f"Change one with `{ctx.prefix}config {plugin} <key> <value>` or `... reset`.")
@@ -166,7 +171,12 @@ async def config(
     if value is None:
         raise CommandError(f"Give a value: `{ctx.prefix}config {plugin} {key} <value>` or `reset`.")
     if value == "reset":
-        if await bot.server_config.reset(plugin, guild, key):
+        try:
+            found = await bot.server_config.reset(plugin, guild, key, owner=owner)
+        except ConfigError as exc:
+            raise CommandError(str(exc)) from None
+        log.info("config %s.%s reset in %s by user %s", plugin, key, guild, ctx.message.author.id)
+        if found:
             return f"[{plugin}] {key} is back to the bot's default here."
         return f"[{plugin}] {key} was not changed here."
     try:

@@ -50,22 +50,29 @@ class ServerConfig:
             if f.metadata.get("server") and (owner or not f.metadata.get("owner_only"))
         ]
 
-    async def set(self, plugin: str, guild_id: str, key: str, text: str, owner: bool) -> Any:
-        """Validate and store one value; return the new merged settings or raise ConfigError."""
+    def check_right(self, plugin: str, key: str, owner: bool) -> None:
+        """Raise ConfigError unless a server (the owner, with ``owner``) may change ``key``."""
         base = self.bot.settings[plugin]
         field = next((f for f in attrs.fields(type(base)) if f.name == key), None)
         if field is None:
-            raise ConfigError(f"[{plugin}] has no setting {key!r}")
+            raise ConfigError(f"[{plugin}] has no setting {key[:40]!r}")
         if not field.metadata.get("server"):
             raise ConfigError(f"[{plugin}] {key} can be changed only in the configuration file")
         if field.metadata.get("owner_only") and not owner:
             raise ConfigError(f"[{plugin}] {key} can be changed only by the bot's owner")
+
+    async def set(self, plugin: str, guild_id: str, key: str, text: str, owner: bool) -> Any:
+        """Validate and store one value; return the new merged settings or raise ConfigError."""
+        self.check_right(plugin, key, owner)
+        base = self.bot.settings[plugin]
         values = {**self.values.get((plugin, guild_id), {}), key: parse_value(text)}
         self._validate(plugin, base, values)
         await self._store(plugin, guild_id, values)
         return self.merged(plugin, base, guild_id)
 
-    async def reset(self, plugin: str, guild_id: str, key: str) -> bool:
+    async def reset(self, plugin: str, guild_id: str, key: str, owner: bool) -> bool:
+        """Back to the file's value (the same rights as changing it); False when unchanged."""
+        self.check_right(plugin, key, owner)
         values = dict(self.values.get((plugin, guild_id), {}))
         if values.pop(key, _MISSING) is _MISSING:
             return False

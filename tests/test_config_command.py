@@ -55,9 +55,38 @@ async def test_config_lists_the_settings_a_server_may_change(bot) -> None:
     assert text.splitlines()[:3] == [
         "**[chat]** in this server:",
         "`temperature` = 0.7",
-        "`base_url` = 'https://api.example.test/v1' (owner only)",
+        "`base_url` (owner only: its value is shown to the owner)",
     ]
     assert "api_key_env" not in text
+
+
+async def test_the_owner_reads_an_owner_only_value(bot) -> None:
+    text = (await bot.send("!config chat", user=OWNER)).text
+    assert "`base_url` = 'https://api.example.test/v1' (owner only)" in text.splitlines()
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("https://bob:hunter2hunter2@llm.example.test/v1", "https://bob:***@llm.example.test/v1"),
+        (
+            "https://llm.example.test/v1?api-key=abcdef123456",
+            "https://llm.example.test/v1?api-key=***",
+        ),
+    ],
+)
+async def test_credentials_inside_a_url_are_masked_even_for_the_owner(bot, url, shown) -> None:
+    await bot.send(f"!config chat base_url {url}", user=OWNER)
+    text = (await bot.send("!config chat", user=OWNER)).text
+    assert f"`base_url` = {shown!r} (owner only)" in text.splitlines()
+    assert "hunter2" not in text and "abcdef123456" not in text
+
+
+async def test_an_admin_cannot_reset_an_owner_only_setting(bot) -> None:
+    await bot.send("!config chat base_url https://owner.example.test/v1", user=OWNER)
+    reply = (await bot.send("!config chat base_url reset", user=ADMIN)).text
+    assert reply == "[chat] base_url can be changed only by the bot's owner"
+    assert (await bot.send("!temp", user=MEMBER)).text.endswith("https://owner.example.test/v1")
 
 
 async def test_a_set_value_takes_effect_in_that_server_only(bot) -> None:
