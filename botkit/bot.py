@@ -17,7 +17,7 @@ from botkit.adapters.base import Adapter, NoAdapter
 from botkit.commands import Command, CommandTable, UsageError, bind
 from botkit.config import Config, ConfigError
 from botkit.context import CommandError, Context
-from botkit.gate import Gate
+from botkit.gate import LIMITS, Gate
 from botkit.handle import Capabilities, PluginHandle, wall_clock
 from botkit.metrics import create as create_metrics
 from botkit.migrations import Schema, upgrade
@@ -35,7 +35,7 @@ log = logging.getLogger("botkit")
 
 HOST_SECTIONS = {"bot", "storage", "plugins", "console", "logging", "metrics"}
 STREAM_EDIT_INTERVAL = 1.0
-OBSERVER_TIMEOUT = 10.0  # seconds a message_received hook may delay the message it observes
+OBSERVER_TIMEOUT = 10.0  # seconds a message_received or check hook may delay every message
 DISABLED_KEY = "disabled_plugins"
 
 
@@ -64,7 +64,13 @@ class Bot:
         self.adapter: Adapter = NoAdapter()
         self.capabilities = Capabilities()
         self.server_config = ServerConfig(self)
-        self.gate = Gate(self)
+        self.gate = Gate(
+            lambda: self.storage,
+            prefix=config.bot.prefix,
+            clock=clock,
+            switches=self.disabled_in,
+            check=self._check,
+        )
         self.ready = asyncio.Event()
         self.metrics = create_metrics(self)
         self._handles: dict[str, PluginHandle] = {}
@@ -284,11 +290,9 @@ class Bot:
         """Check the server's rules for ``cmd``, then run it with already bound arguments
         (prefix and slash commands alike)."""
         prefix = self.config.bot.prefix
-        if cmd.plugin in skip:
-            self.metrics.refused(cmd.name, "disabled")
-            await ctx.reply(f"{prefix}{cmd.name} is disabled in this server.")
-            return
-        verdict = await self.gate.check(cmd, ctx.message)
+        verdict = await self.gate.decide(cmd, ctx.message)
+        if not verdict.refused or verdict.kind in LIMITS:  # a run takes (or is told of) a slot
+            verdict = self.gate.admit(cmd, ctx.message)
         if verdict.refused:
             self.metrics.refused(cmd.name, verdict.kind)
             log.info(
@@ -304,6 +308,19 @@ class Bot:
         log.debug("command %s%s by user %s", prefix, cmd.name, ctx.message.author.id)
         with self.metrics.command(cmd.name), self.gate.running(cmd, ctx.message):
             await self.invoke(cmd, ctx.for_plugin(cmd.plugin), values)
+
+    async def _check(self, cmd: Command, message: Message) -> str | None:
+        """The first plugin's reason to refuse ``cmd`` to this message's author here."""
+        if not self.plugins.implements("botkit_check"):
+            return None
+        skip = self.disabled_in(message.space)
+        return await self.plugins.call_first(
+            "botkit_check",
+            ctx=self.context(message),
+            command=cmd,
+            skip=skip,
+            hook_timeout=min(OBSERVER_TIMEOUT, self.plugins.timeout),
+        )
 
     async def _unknown(self, ctx: Context, name: str) -> None:
         """Answer "!wow" only when it is a likely typo or sent in a DM: not for the bot else."""
@@ -326,7 +343,7 @@ class Bot:
             return
         except TimeoutError:
             status.timeouts += 1
-            self.plugins.on_failure(cmd.plugin, f"command {cmd.name}", "timeout")
+            self.plugins.failed(cmd.plugin, f"command {cmd.name}", "timeout")
             log.error("command %s of plugin %s timed out", cmd.name, cmd.plugin)
             await ctx.reply(f"{ctx.prefix}{cmd.name} took too long and was stopped.")
             return
@@ -334,13 +351,13 @@ class Bot:
             if _own_cancellation():
                 raise
             status.failures += 1
-            self.plugins.on_failure(cmd.plugin, f"command {cmd.name}", "error")
+            self.plugins.failed(cmd.plugin, f"command {cmd.name}", "error")
             log.error("command %s of plugin %s raised CancelledError", cmd.name, cmd.plugin)
             await ctx.reply(f"{ctx.prefix}{cmd.name} failed; the details are in the bot's log.")
             return
         except Exception:
             status.failures += 1
-            self.plugins.on_failure(cmd.plugin, f"command {cmd.name}", "error")
+            self.plugins.failed(cmd.plugin, f"command {cmd.name}", "error")
             log.exception("command %s of plugin %s failed", cmd.name, cmd.plugin)
             await ctx.reply(f"{ctx.prefix}{cmd.name} failed; the details are in the bot's log.")
             return
@@ -348,7 +365,7 @@ class Bot:
             return
         if not isinstance(result, Reply | str):
             status.bad_results += 1
-            self.plugins.on_failure(cmd.plugin, f"command {cmd.name}", "bad_result")
+            self.plugins.failed(cmd.plugin, f"command {cmd.name}", "bad_result")
             log.error(
                 "command %s of plugin %s returned %s, not a str or Reply",
                 cmd.name,

@@ -31,21 +31,35 @@ async def hi(ctx: Context) -> str:
 
 
 async def help(ctx: Context, *, command: str | None = None) -> str:
-    """List the commands, or explain one."""
-    prefix, table = ctx.prefix, host_of(ctx).commands
+    """List the commands you may run here, or explain one."""
+    bot = host_of(ctx)
+    prefix, table = ctx.prefix, bot.commands
     if command is not None:
-        cmd, _, _ = table.find(command.removeprefix(prefix))
+        asked = command.removeprefix(prefix)
+        cmd, _, _ = table.find(asked)
         if cmd is None:
-            near = table.suggest(command.removeprefix(prefix).lower())
+            near = table.suggest(asked[:40].lower())
             hint = f" Did you mean {', '.join(prefix + n for n in near)}?" if near else ""
-            raise CommandError(f"No command {prefix}{command.removeprefix(prefix)}.{hint}")
+            raise CommandError(f"No command {prefix}{echo(asked)}.{hint}")
         return describe(cmd, prefix)
+    mine = [c for c in table.unique() if await _may_run(bot, c, ctx)]
     lines = []
-    for plugin, cmds in groupby(sorted(table.unique(), key=lambda c: c.plugin), lambda c: c.plugin):
+    for plugin, cmds in groupby(sorted(mine, key=lambda c: c.plugin), lambda c: c.plugin):
         lines.append(f"**{plugin}**")
         lines += [f"`{prefix}{c.name}` {c.help}" for c in cmds]
     lines.append(f"Type `{prefix}help <command>` for details.")
     return "\n".join(lines)
+
+
+async def _may_run(bot: Bot, cmd: Command, ctx: Context) -> bool:
+    """Whether the gate lets the caller run ``cmd`` here (a cooldown is only for now)."""
+    verdict = await bot.gate.decide(cmd, ctx.message)
+    return verdict.kind in ("", "cooldown", "concurrency")
+
+
+def echo(text: str, limit: int = 40) -> str:
+    """What a reply quotes of the user's input: at most ``limit`` characters."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def describe(cmd: Command, prefix: str) -> str:

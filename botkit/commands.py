@@ -12,7 +12,7 @@ from typing import Any
 
 import attrs
 
-from botkit.models import Attachment, Message, Reply
+from botkit.models import Attachment, Message, Reply, User
 
 Callback = Callable[..., Awaitable[Reply | str | None]]
 
@@ -28,18 +28,32 @@ class Permission(enum.IntEnum):
     OWNER = 2
 
 
+class Bucket(enum.StrEnum):
+    """Whose uses of a command count together."""
+
+    USER = "user"
+    CHANNEL = "channel"
+    SERVER = "server"
+
+
+def _bucket(what: str) -> Any:
+    def convert(value: str | Bucket) -> Bucket:
+        try:
+            return Bucket(value)
+        except ValueError:
+            names = ", ".join(b.value for b in Bucket)
+            raise ValueError(f"{what} counts per {names}, not {value!r}") from None
+
+    return convert
+
+
 @attrs.frozen
 class Cooldown:
     """At most ``rate`` uses per ``per`` seconds, counted per user, channel or server."""
 
     rate: int
     per: float
-    bucket: str = attrs.field(default="user")
-
-    @bucket.validator
-    def _bucket(self, attribute: Any, value: str) -> None:
-        if value not in BUCKETS:
-            raise ValueError(f"a cooldown counts per {', '.join(BUCKETS)}, not {value!r}")
+    bucket: Bucket = attrs.field(default=Bucket.USER, converter=_bucket("a cooldown"))
 
     def __attrs_post_init__(self) -> None:
         if self.rate < 1 or self.per <= 0:
@@ -49,24 +63,34 @@ class Cooldown:
         return f"{self.rate}/{self.per:g}s per {self.bucket}"
 
 
-BUCKETS = ("user", "channel", "server")
-
-
 @attrs.frozen
 class Concurrency:
     """At most ``limit`` runs of a command at once, counted per user, channel or server."""
 
     limit: int
-    bucket: str = attrs.field(default="user")
-
-    @bucket.validator
-    def _bucket(self, attribute: Any, value: str) -> None:
-        if value not in BUCKETS:
-            raise ValueError(f"a concurrency limit counts per {', '.join(BUCKETS)}, not {value!r}")
+    bucket: Bucket = attrs.field(default=Bucket.USER, converter=_bucket("a concurrency limit"))
 
     def __attrs_post_init__(self) -> None:
         if self.limit < 1:
             raise ValueError("a concurrency limit needs at least 1 run at once")
+
+
+def allowed(user: User, permission: Permission) -> bool:
+    """Whether ``user`` has ``permission`` (everyone, server admin, bot owner)."""
+    if permission is Permission.OWNER:
+        return user.is_owner
+    if permission is Permission.ADMIN:
+        return user.is_admin or user.is_owner
+    return True
+
+
+def permission_refusal(permission: Permission, user: User) -> str:
+    """Why ``user`` lacks ``permission`` ("" when they have it)."""
+    if allowed(user, permission):
+        return ""
+    if permission is Permission.OWNER:
+        return "Only the bot's owner can use this command."
+    return "Only server admins (Manage Server) can use this command."
 
 
 class UsageError(Exception):

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from botkit.commands import Permission
+from botkit.commands import Permission, permission_refusal
 from botkit.handle import Capabilities, PluginHandle
 from botkit.models import File, Message, ReferencedMessage, Reply, Sent
 
@@ -80,7 +80,7 @@ class Context:
 
     def require(self, permission: Permission) -> None:
         """Raise CommandError unless the author has ``permission``."""
-        refusal = permission_refusal(permission, self.plugin, self.message)
+        refusal = permission_refusal(permission, self.message.author)
         if refusal:
             raise CommandError(refusal)
 
@@ -104,12 +104,3 @@ class Context:
 def host_of(ctx: Context) -> Bot:
     """The bot behind a context: for the host's own built-in commands only."""
     return ctx._bot
-
-
-def permission_refusal(permission: Permission, plugin: PluginHandle, message: Message) -> str:
-    """Why the author of ``message`` lacks ``permission`` ("" when they have it)."""
-    if plugin.allowed(message.author, permission):
-        return ""
-    if permission is Permission.OWNER:
-        return "Only the bot's owner can use this command."
-    return "Only server admins (Manage Server) can use this command."

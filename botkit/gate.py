@@ -1,29 +1,35 @@
-"""What stands between a parsed command and its callback: permission, server rules, cooldown.
+"""What stands between a parsed command and its callback.
 
-The order: the command's own permission (everyone, admin, owner), then the server's rules
-(botkit/rules.py), then its cooldown (the command's default or the server's override). A
-refusal by a rule or a cooldown is not answered where the server's admins chose silence.
+:meth:`Gate.decide` answers "may this person run this command here, and if not, why" and changes
+nothing, so ``!help``, ``!rules check`` and tool offers ask it as freely as a typed command does.
+Its order: the plugin switched off here, the command's own permission (everyone, admin, owner),
+the server's rules (botkit/rules.py), the plugins' ``botkit_check`` hook, then the concurrency
+limit and the cooldown as they stand. :meth:`Gate.admit` then takes the cooldown slot of a
+command about to run, and :meth:`Gate.running` holds its concurrency slot while it runs. A
+refusal by a rule or a limit is not answered where the server's admins chose silence.
 """
 
 from __future__ import annotations
 
 import collections
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING
 
 import attrs
 
-from botkit.commands import Command, Cooldown
-from botkit.context import permission_refusal
+from botkit.commands import Bucket, Command, Cooldown, permission_refusal
 from botkit.models import Message
-from botkit.rules import EXEMPT, RuleBook, deciding, refusal
+from botkit.rules import EXEMPT, Rule, RuleBook, deciding, refusal
 
 if TYPE_CHECKING:
-    from botkit.bot import Bot
+    from botkit.storage import Storage
 
 COOLDOWN_KEY = "cooldowns"
 MAX_BUCKETS = 100_000  # users x commands remembered at once; the oldest are forgotten
+
+Check = Callable[[Command, Message], Awaitable[str | None]]  # the plugins' botkit_check
+Switches = Callable[[str], frozenset[str]]  # the plugins switched off in a space
 
 
 @attrs.frozen
@@ -33,19 +39,37 @@ class Verdict:
     refused: bool = False
     reason: str = ""
     reply: bool = True
-    kind: str = ""  # permission, rule or cooldown: why it was refused
+    kind: str = ""  # disabled, permission, rule, check, concurrency or cooldown
+    rule: Rule | None = None  # the server rule that decided, when one did
 
 
 ALLOWED = Verdict()
+LIMITS = ("concurrency", "cooldown")  # refusals that last only a while
+
+
+async def _no_check(cmd: Command, message: Message) -> None:
+    return None
 
 
 class Gate:
-    """Checks a command against the author's permission, the rules and the cooldown."""
+    """Decides commands against switches, permission, rules, plugins' checks and limits."""
 
-    def __init__(self, bot: Bot) -> None:
-        self.bot = bot
-        self.rules = RuleBook(bot.storage)
-        self.overrides: dict[tuple[str, str], Cooldown | None] = {}  # (guild, command)
+    def __init__(
+        self,
+        storage: Callable[[], Storage],
+        *,
+        prefix: str,
+        clock: Callable[[], float],
+        switches: Switches = lambda space: frozenset(),
+        check: Check = _no_check,
+    ) -> None:
+        self._storage = storage
+        self.prefix = prefix
+        self.clock = clock
+        self.switches = switches
+        self.check = check
+        self.rules = RuleBook(storage)
+        self.overrides: dict[tuple[str, str], Cooldown | None] = {}  # (space, command)
         self._uses: collections.OrderedDict[tuple[str, ...], collections.deque[float]] = (
             collections.OrderedDict()
         )
@@ -58,60 +82,56 @@ class Gate:
     async def load(self) -> None:
         """Read every server's rules and cooldown changes once at start."""
         await self.rules.load()
-        stored = await self.bot.storage.settings_by_guild("botkit", COOLDOWN_KEY)
+        stored = await self._storage().settings_by_guild("botkit", COOLDOWN_KEY)
         for guild, table in stored.items():
             for name, value in table.items():
                 self.overrides[(guild, name)] = Cooldown(**value) if value else None
 
-    async def set_cooldown(self, guild_id: str, command: str, cooldown: Cooldown | None) -> None:
-        """Change a command's cooldown in one server (None: no cooldown there)."""
-        self.overrides[(guild_id, command)] = cooldown
-        await self._store_cooldowns(guild_id)
+    # --- deciding (no side effects) ---
 
-    async def reset_cooldown(self, guild_id: str, command: str) -> bool:
-        """Back to the command's own cooldown in one server; False when it was not changed."""
-        if (guild_id, command) not in self.overrides:
-            return False
-        del self.overrides[(guild_id, command)]
-        await self._store_cooldowns(guild_id)
-        return True
-
-    async def _store_cooldowns(self, guild_id: str) -> None:
-        table = {
-            name: attrs.asdict(value) if value else None
-            for (guild, name), value in self.overrides.items()
-            if guild == guild_id
-        }
-        await self.bot.storage.set_setting("botkit", guild_id, COOLDOWN_KEY, table)
-
-    def cooldown(self, cmd: Command, guild_id: str | None) -> Cooldown | None:
-        """The cooldown in force for ``cmd`` in this server."""
-        return self.overrides.get((guild_id or "", cmd.name), cmd.cooldown)
+    async def decide(self, cmd: Command, message: Message) -> Verdict:
+        """May ``message.author`` run ``cmd`` where ``message`` was sent? Changes nothing."""
+        if cmd.plugin in self.switches(message.space):
+            why = f"{self.prefix}{cmd.name} is disabled in this server."
+            return Verdict(True, why, kind="disabled")
+        why = permission_refusal(cmd.permission, message.author)
+        if why:
+            return Verdict(True, why, kind="permission")
+        quiet = not self.rules.silent(message.guild_id)
+        rule = None if self.exempt(cmd, message) else self._rule(cmd, message)
+        if rule is not None and rule.action == "deny":
+            why = refusal(rule, cmd, self.prefix, self.rules.rules(message.guild_id))
+            return Verdict(True, why, quiet, "rule", rule)
+        reason = None if _rules_command(cmd) else await self.check(cmd, message)
+        if reason:
+            return Verdict(True, reason, kind="check", rule=rule)
+        verdict = self._concurrency(cmd, message) or self._cooldown(cmd, message, take=False)
+        if verdict is None:
+            return Verdict(rule=rule)
+        return attrs.evolve(verdict, reply=quiet, rule=rule)
 
     def exempt(self, cmd: Command, message: Message) -> bool:
         """The owner, direct messages and the rules commands have no rules."""
-        return (
-            message.author.is_owner
-            or message.guild_id is None
-            or (cmd.plugin == "builtin" and cmd.name.split(" ", 1)[0] == EXEMPT)
-        )
+        return message.author.is_owner or message.guild_id is None or _rules_command(cmd)
 
-    async def check(self, cmd: Command, message: Message) -> Verdict:
-        why = permission_refusal(cmd.permission, self.bot.plugin_handle(cmd.plugin), message)
-        if why:
-            return Verdict(True, why, kind="permission")
-        reply = not self.rules.silent(message.guild_id)
-        if not self.exempt(cmd, message):
-            found = self.rules.index(message.guild_id)
-            rule = deciding(found, cmd, message.author, message.channel)
-            if rule is not None and rule.action == "deny":
-                rules = self.rules.rules(message.guild_id)
-                why = refusal(rule, cmd, self.bot.config.bot.prefix, rules)
-                return Verdict(True, why, reply, kind="rule")
-        verdict = self._concurrency(cmd, message)
-        if not verdict.refused:
-            verdict = self._cooldown(cmd, message)
-        return attrs.evolve(verdict, reply=verdict.reply and reply) if verdict.refused else verdict
+    def _rule(self, cmd: Command, message: Message) -> Rule | None:
+        found = self.rules.index(message.guild_id)
+        return deciding(found, cmd, message.author, message.channel) if found else None
+
+    def cooldown(self, cmd: Command, space: str | None) -> Cooldown | None:
+        """The cooldown in force for ``cmd`` in this space."""
+        return self.overrides.get((space or "", cmd.name), cmd.cooldown)
+
+    # --- admitting (takes the slots) ---
+
+    def admit(self, cmd: Command, message: Message) -> Verdict:
+        """Take ``cmd``'s cooldown slot for this run, or refuse it when the limits say no
+        (decided an instant ago, so only a limit can have changed)."""
+        verdict = self._concurrency(cmd, message) or self._cooldown(cmd, message, take=True)
+        if verdict is None:
+            return ALLOWED
+        quiet = not self.rules.silent(message.guild_id)
+        return attrs.evolve(verdict, reply=verdict.reply and quiet)
 
     @contextlib.contextmanager
     def running(self, cmd: Command, message: Message) -> Iterator[None]:
@@ -128,54 +148,76 @@ class Gate:
             if left:
                 self._running[key] = left
 
+    # --- changing a server's cooldowns ---
+
+    async def set_cooldown(self, space: str, command: str, cooldown: Cooldown | None) -> None:
+        """Change a command's cooldown in one server (None: no cooldown there)."""
+        self.overrides[(space, command)] = cooldown
+        await self._store_cooldowns(space)
+
+    async def reset_cooldown(self, space: str, command: str) -> bool:
+        """Back to the command's own cooldown in one server; False when it was not changed."""
+        if (space, command) not in self.overrides:
+            return False
+        del self.overrides[(space, command)]
+        await self._store_cooldowns(space)
+        return True
+
+    async def _store_cooldowns(self, space: str) -> None:
+        table = {
+            name: attrs.asdict(value) if value else None
+            for (guild, name), value in self.overrides.items()
+            if guild == space
+        }
+        await self._storage().set_setting("botkit", space, COOLDOWN_KEY, table)
+
+    # --- limits ---
+
     def _running_key(self, cmd: Command, message: Message) -> tuple[str, ...] | None:
         limit = cmd.concurrency
         if limit is None or message.author.is_owner:
             return None
-        return (message.guild_id or "", cmd.name, limit.bucket, _bucket(limit.bucket, message))
+        return (message.space, cmd.name, limit.bucket, _bucket(limit.bucket, message))
 
-    def _concurrency(self, cmd: Command, message: Message) -> Verdict:
+    def _concurrency(self, cmd: Command, message: Message) -> Verdict | None:
         key = self._running_key(cmd, message)
         if key is None or cmd.concurrency is None:
-            return ALLOWED
+            return None
         if self._running.get(key, 0) < cmd.concurrency.limit:
-            return ALLOWED
-        who = {"user": "for you", "channel": "in this channel", "server": "in this server"}
+            return None
         return Verdict(
             True,
-            f"{self.bot.config.bot.prefix}{cmd.name} is already running "
-            f"{who[cmd.concurrency.bucket]}; try again when it has finished.",
+            f"{self.prefix}{cmd.name} is already running {_WHERE[cmd.concurrency.bucket]}; "
+            "try again when it has finished.",
             kind="concurrency",
         )
 
-    def _cooldown(self, cmd: Command, message: Message) -> Verdict:
-        limit = self.cooldown(cmd, message.guild_id)
+    def _cooldown(self, cmd: Command, message: Message, *, take: bool) -> Verdict | None:
+        limit = self.cooldown(cmd, message.space)
         if limit is None or message.author.is_owner:
-            return ALLOWED
-        bucket = _bucket(limit.bucket, message)
-        key = (message.guild_id or "", cmd.name, limit.bucket, bucket)
-        now = self.bot.clock()
-        uses = self._uses.get(key)
-        if uses is None:
-            uses = self._uses[key] = collections.deque()
-            if len(self._uses) > MAX_BUCKETS:
-                self._uses.popitem(last=False)
-        else:
-            self._uses.move_to_end(key)
-        while uses and uses[0] <= now - limit.per:
-            uses.popleft()
-        if len(uses) >= limit.rate:
-            wait = uses[0] + limit.per - now
-            who = {"user": "you", "channel": "this channel", "server": "this server"}
+            return None
+        key = (message.space, cmd.name, limit.bucket, _bucket(limit.bucket, message))
+        now = self.clock()
+        uses = self._uses.get(key, ())
+        recent = [t for t in uses if t > now - limit.per]
+        if len(recent) >= limit.rate:
+            wait = recent[0] + limit.per - now
             return Verdict(
                 True,
-                f"{self.bot.config.bot.prefix}{cmd.name} is cooling down for "
-                f"{who[limit.bucket]}: try again in {_seconds(wait)}.",
-                reply=self._first_notice(key, message.author.id, uses[0]),
+                f"{self.prefix}{cmd.name} is cooling down for {_WHO[limit.bucket]}: "
+                f"try again in {_seconds(wait)}.",
+                reply=self._first_notice(key, message.author.id, recent[0]) if take else True,
                 kind="cooldown",
             )
-        uses.append(now)
-        return ALLOWED
+        if take:
+            self._take(key, recent, now)
+        return None
+
+    def _take(self, key: tuple[str, ...], recent: list[float], now: float) -> None:
+        self._uses[key] = collections.deque([*recent, now])
+        self._uses.move_to_end(key)
+        if len(self._uses) > MAX_BUCKETS:
+            self._uses.popitem(last=False)
 
     def _first_notice(self, key: tuple[str, ...], user_id: str, window: float) -> bool:
         """Whether to answer this refusal: once per user and cooldown window, so that trying
@@ -190,15 +232,28 @@ class Gate:
         return True
 
 
+_WHERE = {
+    Bucket.USER: "for you",
+    Bucket.CHANNEL: "in this channel",
+    Bucket.SERVER: "in this server",
+}
+_WHO = {Bucket.USER: "you", Bucket.CHANNEL: "this channel", Bucket.SERVER: "this server"}
+
+
+def _rules_command(cmd: Command) -> bool:
+    """The host's ``!rules`` commands: no rule or plugin can lock an admin out of them."""
+    return cmd.plugin == "builtin" and cmd.name.split(" ", 1)[0] == EXEMPT
+
+
 def _seconds(wait: float) -> str:
     whole = max(1, round(wait + 0.49))
     return f"{whole} second{'s' if whole != 1 else ''}" if whole < 120 else f"{whole // 60} minutes"
 
 
-def _bucket(bucket: str, message: Message) -> str:
+def _bucket(bucket: Bucket, message: Message) -> str:
     """Whose uses count together: the author's, the channel's or the server's."""
-    if bucket == "user":
+    if bucket is Bucket.USER:
         return message.author.id
-    if bucket == "channel":
+    if bucket is Bucket.CHANNEL:
         return message.channel.id
-    return message.guild_id or message.channel.id
+    return message.space

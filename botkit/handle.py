@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from botkit.commands import Permission
+from botkit.commands import Permission, allowed
 from botkit.models import Channel, Reply, Sent, User
 from botkit.paths import inside
 
@@ -116,11 +116,7 @@ class PluginHandle:
 
     def allowed(self, user: User, permission: Permission) -> bool:
         """Whether ``user`` has ``permission`` (everyone, server admin, bot owner)."""
-        if permission is Permission.OWNER:
-            return user.is_owner
-        if permission is Permission.ADMIN:
-            return user.is_admin or user.is_owner
-        return True
+        return allowed(user, permission)
 
     # --- other plugins ---
 

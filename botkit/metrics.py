@@ -139,13 +139,9 @@ class PrometheusMetrics(Metrics):
         self._per_command: dict[str, tuple[Any, Any]] = {}
         self._runner: Any = None
         self.address = None
-        previous = bot.plugins.on_failure
-
-        def failed(plugin: str, hook: str, kind: str) -> None:
-            previous(plugin, hook, kind)
-            self._failures.labels(plugin, hook, kind).inc()
-
-        bot.plugins.on_failure = failed
+        bot.plugins.on_failure(
+            lambda plugin, hook, kind: self._failures.labels(plugin, hook, kind).inc()
+        )
 
     # --- the HTTP server ---
 

@@ -20,15 +20,15 @@ import pluggy
 from botkit import hookspecs
 from botkit.commands import Command
 from botkit.context import CommandError, Context
+from botkit.hookspecs import SPECS
 from botkit.models import Reply
-from botkit.results import check_registration, check_result
+from botkit.results import check_command
 from botkit.text import clean_text
 from botkit.watchdog import Watchdog
 
 log = logging.getLogger("botkit.plugins")
 
 ENTRY_POINT_GROUP = "botkit.plugins"
-REGISTRATION_HOOKS = ("botkit_commands", "botkit_settings", "botkit_tables", "botkit_migrations")
 HOOK_THREADS = 8  # plain ``def`` hook implementations run at most this many at once
 
 
@@ -87,10 +87,20 @@ class Plugins:
         self.strict = os.environ.get("BOTKIT_STRICT_PLUGINS") == "1" if strict is None else strict
         self.timeout = timeout
         self.handle: Callable[[str], Any] = lambda name: None  # the bot sets its handle factory
-        self.on_failure: Callable[[str, str, str], None] = lambda plugin, hook, kind: None
+        self._failure_observers: list[Callable[[str, str, str], None]] = []
         self._order: dict[str, list[tuple[str, pluggy.HookImpl]]] = {}
         self.watchdog = Watchdog(clock=clock, on_held=self._held)
         self._threads: ThreadPoolExecutor | None = None
+
+    def on_failure(self, observer: Callable[[str, str, str], None]) -> None:
+        """Call ``observer(plugin, hook, kind)`` on every failure from now on (kind: timeout,
+        error, bad_result or slow), e.g. to count it in metrics."""
+        self._failure_observers.append(observer)
+
+    def failed(self, plugin: str, hook: str, kind: str) -> None:
+        """Tell the failure observers that ``plugin``'s ``hook`` failed in this way."""
+        for observer in self._failure_observers:
+            observer(plugin, hook, kind)
 
     # --- loading ---
 
@@ -186,7 +196,7 @@ class Plugins:
                 continue
             if value is None:
                 continue
-            problem = check_registration(hook, value)
+            problem = SPECS[hook].check(value)
             if problem:
                 self.fail(impl.plugin_name, problem, f"returned a bad result from {hook}")
                 continue
@@ -206,7 +216,7 @@ class Plugins:
                 raise  # the bot answers these (a failure, a refusal, a cancellation)
             except BaseException as exc:
                 raise PluginCrash(f"{type(exc).__name__}: {exc}") from exc
-            problem = check_result("command", result)
+            problem = check_command(result)
             if problem:
                 self._bad_result(plugin, hook, problem)
                 raise CommandError(
@@ -292,22 +302,22 @@ class Plugins:
             raise
         except TimeoutError:
             status.timeouts += 1
-            self.on_failure(name, hook, "timeout")
+            self.failed(name, hook, "timeout")
             log.error("plugin %s: %s took longer than %g s, cut off", name, hook, timeout)
             return False, None
         except asyncio.CancelledError:
             if own_cancellation():
                 raise
             status.failures += 1
-            self.on_failure(name, hook, "error")
+            self.failed(name, hook, "error")
             log.error("plugin %s: %s raised CancelledError of its own; ignored", name, hook)
             return False, None
         except BaseException:  # SystemExit and friends too: one plugin never ends the bot
             status.failures += 1
-            self.on_failure(name, hook, "error")
+            self.failed(name, hook, "error")
             log.exception("plugin %s: %s failed", name, hook)
             return False, None
-        problem = check_result(hook, value)
+        problem = "" if value is None else SPECS[hook].check(value)
         if problem:
             self._bad_result(name, hook, problem)
             return False, None
@@ -347,11 +357,11 @@ class Plugins:
                 if own_cancellation():
                     raise
                 status.failures += 1
-                self.on_failure(name, hook, "error")
+                self.failed(name, hook, "error")
                 raise PluginCrash(f"the reply stream of {name} raised CancelledError") from None
             except BaseException as exc:
                 status.failures += 1
-                self.on_failure(name, hook, "error")
+                self.failed(name, hook, "error")
                 raise PluginCrash(f"the reply stream of {name} broke: {exc!r}") from exc
             if not isinstance(piece, str):
                 self._bad_result(name, f"{hook} stream", f"a piece {piece!r:.60}, not text")
@@ -373,7 +383,7 @@ class Plugins:
 
     def _bad_result(self, name: str, hook: str, problem: str) -> None:
         self.statuses[name].bad_results += 1
-        self.on_failure(name, hook, "bad_result")
+        self.failed(name, hook, "bad_result")
         log.error("plugin %s: %s returned %s; ignored", name, hook, problem)
 
     def _held(self, name: str, hook: str, seconds: float) -> None:
@@ -381,7 +391,7 @@ class Plugins:
         status = self.statuses.get(name)
         if status is not None:
             status.slow_calls += 1
-        self.on_failure(name, hook, "slow")
+        self.failed(name, hook, "slow")
 
 
 def _encodable(value: Any) -> Any:

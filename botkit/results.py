@@ -1,4 +1,5 @@
-"""What each hook must return; anything else is a failure of the plugin that returned it."""
+"""The checks of what hooks and commands return (each hook's is declared in hookspecs.py);
+anything else is a failure of the plugin that returned it."""
 
 from __future__ import annotations
 
@@ -8,12 +9,10 @@ from typing import Any
 
 import attrs
 
-from botkit.commands import Command
-from botkit.health import Problem
 from botkit.models import Audio, File, Reply
 
 
-def _list_of(kind: type | tuple[type, ...], what: str) -> Callable[[Any], str]:
+def list_of(kind: type | tuple[type, ...], what: str) -> Callable[[Any], str]:
     def check(value: Any) -> str:
         if not isinstance(value, list | tuple):
             return f"{_describe(value)} where a list of {what} was expected"
@@ -23,7 +22,7 @@ def _list_of(kind: type | tuple[type, ...], what: str) -> Callable[[Any], str]:
     return check
 
 
-def _one_of(kinds: tuple[type, ...], what: str) -> Callable[[Any], str]:
+def one_of(kinds: tuple[type, ...], what: str) -> Callable[[Any], str]:
     def check(value: Any) -> str:
         if isinstance(value, bool) and bool not in kinds:
             return f"{_describe(value)} where {what} was expected"
@@ -32,7 +31,7 @@ def _one_of(kinds: tuple[type, ...], what: str) -> Callable[[Any], str]:
     return check
 
 
-def _counts(value: Any) -> str:
+def counts(value: Any) -> str:
     if not isinstance(value, dict):
         return f"{_describe(value)} where a dict of counts was expected"
     for key, count in value.items():
@@ -41,7 +40,7 @@ def _counts(value: Any) -> str:
     return ""
 
 
-def _settings_class(value: Any) -> str:
+def settings_class(value: Any) -> str:
     if not (isinstance(value, type) and attrs.has(value)):
         return f"{_describe(value)} where an attrs class was expected"
     try:
@@ -51,13 +50,13 @@ def _settings_class(value: Any) -> str:
     return ""
 
 
-def _metadata(value: Any) -> str:
+def metadata(value: Any) -> str:
     from sqlalchemy import MetaData
 
     return "" if isinstance(value, MetaData) else f"{_describe(value)} where MetaData was expected"
 
 
-def _directory(value: Any) -> str:
+def directory(value: Any) -> str:
     if not isinstance(value, str | Path):
         return f"{_describe(value)} where a directory path was expected"
     return "" if Path(value).is_dir() else f"{str(value)!r}, which is not a directory"
@@ -93,13 +92,13 @@ def _reply(value: Any) -> str:
     return ""
 
 
-def _answer(kinds: tuple[type, ...], what: str) -> Callable[[Any], str]:
+def answer(kinds: tuple[type, ...], what: str) -> Callable[[Any], str]:
     """One of ``kinds``, a ``Reply`` among them checked field by field."""
-    first = _one_of(kinds, what)
+    first = one_of(kinds, what)
     return lambda value: first(value) or _reply(value)
 
 
-def _audio(value: Any) -> str:
+def audio(value: Any) -> str:
     if not isinstance(value, Audio):
         return f"{_describe(value)} where a botkit.Audio was expected"
     if not isinstance(value.path, str | Path):
@@ -107,50 +106,22 @@ def _audio(value: Any) -> str:
     return ""
 
 
-def _anything(value: Any) -> str:
+def anything(value: Any) -> str:
     return ""
 
 
-def _deleted(value: Any) -> str:
+def deleted(value: Any) -> str:
     if isinstance(value, list | tuple):
-        return _list_of(str, "lines")(value)
-    return _one_of((int,), "a whole number or a list of lines")(value)
+        return list_of(str, "lines")(value)
+    return one_of((int,), "a whole number or a list of lines")(value)
 
 
-REGISTRATION: dict[str, Callable[[Any], str]] = {
-    "botkit_commands": _list_of(Command, "Command objects (botkit.command(...))"),
-    "botkit_settings": _settings_class,
-    "botkit_tables": _metadata,
-    "botkit_migrations": _directory,
-}
-
-RUNTIME: dict[str, Callable[[Any], str]] = {
-    "botkit_startup": _anything,
-    "botkit_shutdown": _anything,
-    "botkit_message_received": _anything,
-    "botkit_reaction": _anything,
-    "botkit_knowledge": _list_of(str, "strings"),
-    "botkit_training_examples": _list_of(dict, "dicts"),
-    "botkit_user_data": _counts,
-    "botkit_delete_user_data": _deleted,
-    "botkit_models": _list_of(str, "model names"),
-    "botkit_health": _list_of(Problem, "botkit.Problem objects"),
-    "botkit_transcribe": _one_of((str,), "a string"),
-    "botkit_respond": _answer((Reply, str), "a Reply or a string"),
-    "botkit_synthesize": _audio,
-    "botkit_deliver": _answer((Reply, bool), "True or a Reply"),
-    "command": _answer((Reply, str), "a Reply or a string"),  # what a command callback returns
-}
+def check_command(value: Any) -> str:
+    """ "" when ``value`` (not None) is what a command callback may return, else what is wrong."""
+    return "" if value is None else _command(value)
 
 
-def check_registration(hook: str, value: Any) -> str:
-    """ "" when ``value`` is what registration hook ``hook`` must return, else what is wrong."""
-    return REGISTRATION.get(hook, _anything)(value)
-
-
-def check_result(hook: str, value: Any) -> str:
-    """ "" when ``value`` (not None) fits runtime hook ``hook``, else what is wrong."""
-    return "" if value is None else RUNTIME.get(hook, _anything)(value)
+_command = answer((Reply, str), "a Reply or a string")
 
 
 def _describe(value: Any) -> str:

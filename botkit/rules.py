@@ -20,7 +20,7 @@ an admin cannot lock the server out of changing them.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -41,7 +41,7 @@ EXEMPT = "rules"  # the host's rules commands: never subject to rules
 ADMINS = "admins"  # the role every server admin has, on every platform (Telegram has no roles)
 
 _USER = re.compile(r"<@!?(\d+)>|(\d+)")
-_CHANNEL = re.compile(r"<#(\d+)>|(\d+)")
+_CHANNEL = re.compile(r"<#(\d+)>|(-?\d+(?:/\d+)?)")  # Telegram: -100123, and -100123/7 (a topic)
 _ROLE = re.compile(r"<@&(\d+)>|(\d+)")
 
 
@@ -190,17 +190,17 @@ def refusal(rule: Rule, cmd: Command, prefix: str, rules: Sequence[Rule]) -> str
 class RuleBook:
     """Every server's rules and silence switch, loaded once at start and kept current."""
 
-    def __init__(self, storage: Storage) -> None:
-        self.storage = storage
+    def __init__(self, storage: Callable[[], Storage]) -> None:
+        self._storage = storage
         self._rules: dict[str, tuple[Rule, ...]] = {}
         self._index: dict[str, dict[tuple[str, str], tuple[Rule, ...]]] = {}
         self._silent: dict[str, bool] = {}
 
     async def load(self) -> None:
-        stored = await self.storage.settings_by_guild("botkit", RULES_KEY)
+        stored = await self._storage().settings_by_guild("botkit", RULES_KEY)
         self._rules = {guild: tuple(_rules_from(items)) for guild, items in stored.items()}
         self._index = {guild: index(rules) for guild, rules in self._rules.items()}
-        silent = await self.storage.settings_by_guild("botkit", SILENT_KEY)
+        silent = await self._storage().settings_by_guild("botkit", SILENT_KEY)
         self._silent = {guild: bool(value) for guild, value in silent.items()}
 
     def rules(self, guild_id: str | None) -> tuple[Rule, ...]:
@@ -233,11 +233,11 @@ class RuleBook:
         return True
 
     async def set_silent(self, guild_id: str, silent: bool) -> None:
-        await self.storage.set_setting("botkit", guild_id, SILENT_KEY, silent)
+        await self._storage().set_setting("botkit", guild_id, SILENT_KEY, silent)
         self._silent[guild_id] = silent
 
     async def _store(self, guild_id: str, rules: list[Rule]) -> None:
-        await self.storage.set_setting(
+        await self._storage().set_setting(
             "botkit", guild_id, RULES_KEY, [attrs.asdict(r) for r in rules]
         )
         self._rules[guild_id] = tuple(rules)

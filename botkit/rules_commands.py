@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from botkit.commands import BUCKETS, Command, Cooldown, Permission, UsageError, command, tokenize
-from botkit.context import CommandError, Context, host_of, permission_refusal
+from botkit.commands import Bucket, Command, Cooldown, Permission, UsageError, command, tokenize
+from botkit.context import CommandError, Context, host_of
 from botkit.models import Message, User
-from botkit.rules import EXEMPT, Rule, RuleError, deciding, mentioned_user, parse_rule, refusal
+from botkit.rules import EXEMPT, Rule, RuleError, mentioned_user, parse_rule
 
 if TYPE_CHECKING:
     from botkit.bot import Bot
@@ -101,10 +101,12 @@ async def rules_remove(ctx: Context, *, rule: str) -> str:
     bot = host_of(ctx)
     guild = _guild(ctx)
     current = bot.gate.rules.rules(guild)
-    if rule.strip().isdigit():
-        number = int(rule)
+    if rule.strip().isdecimal():
+        digits = rule.strip()
+        number = int(digits) if len(digits) <= 6 else 0  # 5,000 digits are no rule number
         if not 1 <= number <= len(current):
-            raise CommandError(f"There is no rule {number}; see {ctx.prefix}rules.")
+            shown = digits if len(digits) <= 6 else digits[:6] + "…"
+            raise CommandError(f"There is no rule {shown}; see {ctx.prefix}rules.")
         gone = current[number - 1]
     else:
         try:
@@ -143,27 +145,27 @@ async def rules_check(ctx: Context, command: str, user: str | None = None) -> st
     target, note = _target_user(ctx, user)
     if target.id in bot.config.bot.owner_ids:
         target = attrs.evolve(target, is_owner=True, is_admin=True)
-    message = ctx.message
+    message = _as(ctx.message, target)
     who, name = f"<@{target.id}>", f"{prefix}{cmd.name}"
-    why = permission_refusal(cmd.permission, bot.plugin_handle(cmd.plugin), _as(message, target))
-    if why:
-        return f"{who} may not run {name}{note}: {why}"
-    found = bot.gate.rules.rules(ctx.guild_id)
-    if target.is_owner:
+    verdict = await bot.gate.decide(cmd, message)
+    rule = verdict.rule
+    if verdict.kind in ("disabled", "permission", "check"):
+        line = f"{who} may not run {name}{note}: {verdict.reason}"
+    elif target.is_owner:
         line = f"{who} may run {name}: the bot's owners are never refused by rules."
-    elif bot.gate.exempt(cmd, _as(message, target)):
+    elif bot.gate.exempt(cmd, message):
         line = f"{who} may run {name}: it has no rules."
+    elif rule is None:
+        line = f"{who} may run {name} here: no rule is about it{note}."
     else:
-        rule = deciding(bot.gate.rules.index(ctx.guild_id), cmd, target, message.channel)
-        if rule is None:
-            line = f"{who} may run {name} here: no rule is about it{note}."
-        else:
-            number = found.index(rule) + 1
-            verdict = "may run" if rule.action == "allow" else "may not run"
-            line = f"{who} {verdict} {name} here: rule {number} ({rule}) decides{note}."
-            if rule.action == "deny":
-                line += " They see: " + refusal(rule, cmd, prefix, found)
-    limit = bot.gate.cooldown(cmd, ctx.guild_id)
+        number = bot.gate.rules.rules(ctx.guild_id).index(rule) + 1
+        allowed = "may run" if rule.action == "allow" else "may not run"
+        line = f"{who} {allowed} {name} here: rule {number} ({rule}) decides{note}."
+        if rule.action == "deny":
+            line += " They see: " + verdict.reason
+    if verdict.kind in ("disabled", "permission", "check"):
+        return line
+    limit = bot.gate.cooldown(cmd, ctx.space)
     if limit is not None:
         line += f" Cooldown: {limit}."
     return line
@@ -194,8 +196,9 @@ async def rules_cooldown(ctx: Context, command: str, rate: str, bucket: str | No
             f"Give the cooldown as uses/seconds, e.g. `{ctx.prefix}rules cooldown {cmd.name} "
             f"1/30 user`, or off, or reset; not {rate[:20]!r}."
         )
-    if chosen not in BUCKETS:
-        raise CommandError(f"A cooldown counts per {', '.join(BUCKETS)}, not {chosen[:20]!r}.")
+    if chosen not in set(Bucket):
+        names = ", ".join(Bucket)
+        raise CommandError(f"A cooldown counts per {names}, not {chosen[:20]!r}.")
     try:
         limit = Cooldown(rate=int(found[1]), per=float(found[2]), bucket=chosen)
     except ValueError as exc:

@@ -47,11 +47,12 @@ async def test_slash_defers_then_answers_with_a_followup(discord_harness) -> Non
     assert followup.json["allowed_mentions"]["parse"] == []
 
 
-async def test_help_lists_commands(discord_harness, path: str) -> None:
+async def test_help_lists_the_commands_the_caller_may_run(discord_harness, path: str) -> None:
     async with discord_harness() as dh:
         sent = await run(dh, path, "!help", author=dh.member)
     assert HELP_LINE in sent.text
-    assert "`!getfile`" in sent.text
+    assert "`!hi`" in sent.text
+    assert "`!getfile`" not in sent.text  # the owner's only
 
 
 async def test_help_explains_one_command(discord_harness, path: str) -> None:

@@ -16,13 +16,13 @@ import attrs
 
 import botkit
 from botkit import hookspecs
+from botkit.hookspecs import SPECS, Kind
 from botkit.models import Reply
-from botkit.plugins import REGISTRATION_HOOKS
-from botkit.results import check_registration, check_result
+from botkit.results import check_command
 
-HOOKS = sorted(name for name in vars(hookspecs) if name.startswith("botkit_"))
-REGISTRATION = [h for h in HOOKS if h in REGISTRATION_HOOKS]
-RUNTIME = [h for h in HOOKS if h not in REGISTRATION_HOOKS]
+HOOKS = sorted(SPECS)
+REGISTRATION = [h for h in HOOKS if SPECS[h].kind is Kind.REGISTRATION]
+RUNTIME = [h for h in HOOKS if SPECS[h].kind is not Kind.REGISTRATION]
 
 
 @attrs.define
@@ -71,8 +71,8 @@ WRONG_VALUES: list[Any] = [
 
 def wrong_values(hook: str) -> list[Any]:
     """The candidates the host must refuse as ``hook``'s result (none for "anything")."""
-    check = check_registration if hook in REGISTRATION else check_result
-    return [v for v in WRONG_VALUES if check(hook, v)]
+    check = check_command if hook == "command" else SPECS[hook].check
+    return [v for v in WRONG_VALUES if check(v)]
 
 
 def arg_names(hook: str) -> list[str]:
