@@ -16,7 +16,7 @@ COPY adapters ./adapters
 RUN python -m venv /opt/botkit \
     && /opt/botkit/bin/pip install ".[postgres]" \
         ./plugins/openai_chat ./plugins/trainer ./plugins/voice ./plugins/feedback \
-        ./adapters/telegram
+        ./adapters/discord ./adapters/telegram
 
 FROM python:${PYTHON_VERSION}-slim-bookworm
 RUN groupadd --system --gid 10001 botkit \

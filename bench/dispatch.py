@@ -38,10 +38,10 @@ from pathlib import Path
 from typing import Any
 
 import discord
+from botkit_discord import DiscordSettings, make_intents
 from discord.ext import commands
 
 import botkit
-from botkit.adapters.discord import DiscordSettings, make_intents
 from botkit.bot import Bot
 from botkit.config import Config
 from botkit.logs import setup_logging

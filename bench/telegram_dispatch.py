@@ -1,6 +1,6 @@
 """Dispatch benchmark: botkit's Telegram adapter against a bare aiogram bot, both answering /hi.
 
-Both run aiogram's real HTTP client against botkit_telegram's fake Bot API server, which runs
+Both run aiogram's real HTTP client against the test kit's fake Bot API server, which runs
 in a process of its own so its CPU time is not counted. Each round queues ``--updates``
 ``/hi`` messages (each from a different user, so no cooldown applies) for one contender and
 waits until it has answered all of them: the bare bot polls getUpdates and answers every
@@ -39,11 +39,11 @@ from aiogram.types import ReplyParameters
 from aiohttp import web
 from botkit_telegram.adapter import TelegramAdapter
 from botkit_telegram.settings import TelegramSettings
-from botkit_telegram.testing import TOKEN, FakeTelegram
 
 from botkit.bot import Bot
 from botkit.config import Config
 from botkit.logs import setup_logging
+from botkit_testkit.telegram import TOKEN, FakeTelegram
 
 TARGET = 0.8
 BARE_TOKEN = "222222222:AABareAiogramBotTokenForTheBenchmark01"

@@ -295,25 +295,11 @@ def parse_listen(listen: str) -> tuple[str, int]:
 
 
 def adapter_connected(adapter: Any) -> bool:
-    """Whether the adapter is connected to its platform.
-
-    An adapter may say so itself with ``is_connected()``; for the Discord adapter the
-    discord.py client's gateway connection is asked; any other adapter counts as connected
-    while the bot runs.
-    """
+    """Whether the adapter is connected to its platform: its ``is_connected()`` when it has
+    one (the Discord adapter asks its gateway connection); otherwise connected while the bot
+    runs."""
     probe = getattr(adapter, "is_connected", None)
-    if callable(probe):
-        return bool(probe())
-    client = getattr(adapter, "client", None)
-    if client is None or not hasattr(client, "is_ready"):
-        return True
-    if client.is_closed() or not client.is_ready():
-        return False
-    shards = getattr(client, "shards", None)
-    if isinstance(shards, dict):
-        return bool(shards) and not any(s.is_closed() for s in shards.values())
-    ws = getattr(client, "ws", None)
-    return ws is not None and ws.open
+    return bool(probe()) if callable(probe) else True
 
 
 # --- for plugins (exported from botkit) ---

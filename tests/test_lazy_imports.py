@@ -1,4 +1,5 @@
-"""Nothing heavy is imported until it is used: the CLI and every plugin's entry point."""
+"""Nothing heavy is imported until it is used: the CLI and every plugin's and adapter's entry
+point."""
 
 from __future__ import annotations
 
@@ -12,6 +13,9 @@ import pytest
 HEAVY = ("openai", "discord", "speech_recognition", "faster_whisper", "gtts", "aiogram")
 PLUGINS = sorted(
     (ep.name, ep.value) for ep in importlib.metadata.entry_points(group="botkit.plugins")
+)
+ADAPTERS = sorted(
+    (ep.name, ep.value) for ep in importlib.metadata.entry_points(group="botkit.adapters")
 )
 
 
@@ -29,12 +33,15 @@ def imported_after(code: str) -> set[str]:
     return {m for m in found if m in HEAVY or m.startswith("sqlalchemy.dialects.")}
 
 
-def test_every_shipped_plugin_is_checked() -> None:
+def test_every_shipped_plugin_and_adapter_is_checked() -> None:
     assert {"openai_chat", "trainer", "voice", "feedback"} <= {name for name, _ in PLUGINS}
+    assert {"console", "discord", "telegram"} <= {name for name, _ in ADAPTERS}
 
 
-@pytest.mark.parametrize(("name", "target"), PLUGINS, ids=[name for name, _ in PLUGINS])
-def test_a_plugins_entry_point_imports_nothing_heavy(name: str, target: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "target"), PLUGINS + ADAPTERS, ids=[name for name, _ in PLUGINS + ADAPTERS]
+)
+def test_an_entry_point_imports_nothing_heavy(name: str, target: str) -> None:
     module, _, attribute = target.partition(":")
     code = f"import {module} as m\n" + (f"m.{attribute}\n" if attribute else "")
     assert imported_after(code) == set()

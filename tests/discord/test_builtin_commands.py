@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+import botkit
 from botkit_testkit.discord import DiscordHarness, FakeDiscord, Replies
 
 HELP_LINE = "`!hi` Say hello."
@@ -81,8 +82,14 @@ async def test_plugins_refused_for_a_member(discord_harness, path: str) -> None:
     assert sent.text == "Only server admins (Manage Server) can use this command."
 
 
-async def test_plugin_disable_and_enable(echo_bot, path: str) -> None:
-    async with echo_bot() as dh:
+class Echo:
+    @botkit.hookimpl
+    def botkit_respond(self, ctx: botkit.Context, text: str, snippets: list[str]) -> str:
+        return f"echo: {text}"
+
+
+async def test_plugin_disable_and_enable(discord_harness, path: str) -> None:
+    async with discord_harness(plugins={"echo": Echo()}) as dh:
         disabled = await run(dh, path, "!plugin disable echo", author=dh.admin)
         silent = await dh.message("hello", mention=True, author=dh.member)
         enabled = await run(dh, path, "!plugin enable echo", author=dh.owner)

@@ -1,8 +1,8 @@
 """The Telegram adapter: Bot API updates in, botkit replies out.
 
 Each update is handled in a task of its own, so one slow answer never delays another; the
-adapter keeps a reference to each task, logs what fails in it, and lets the running ones
-finish before it closes.
+adapter tracks each task (``handlers``, ``botkit.adapter.Handlers``), logs what fails in it,
+and lets the running ones finish before it closes.
 """
 
 from __future__ import annotations
@@ -12,10 +12,9 @@ import logging
 import os
 import secrets
 import time
-from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, suppress
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import attrs
 from aiogram import types
@@ -33,10 +32,13 @@ from aiogram.methods import (
     SetWebhook,
 )
 
-from botkit import (
+from botkit.adapter import (
     AdapterStartError,
+    BoundedMap,
     Channel,
     File,
+    Handlers,
+    Host,
     Message,
     Reaction,
     ReferencedMessage,
@@ -52,9 +54,6 @@ from botkit_telegram.convert import message_id as compose_id
 from botkit_telegram.names import CommandNames
 from botkit_telegram.settings import TelegramSettings
 from botkit_telegram.updates import ALLOWED_UPDATES, Poller, Revoked, WebhookServer
-
-if TYPE_CHECKING:
-    from botkit import Host
 
 log = logging.getLogger("botkit.telegram")
 
@@ -94,7 +93,7 @@ class TelegramAdapter:
         self.bot_user_id = ""
         self.username = ""
         self._bot_user = User(id="", name="", is_bot=True)
-        self.tasks: set[asyncio.Task[Any]] = set()
+        self.handlers = Handlers(log)
         self._token = token
         self._redact = Redactor(token)
         remember_secret(token)
@@ -108,15 +107,20 @@ class TelegramAdapter:
         self._poller: Poller | None = None
         self._polling: asyncio.Task[None] | None = None
         self._webhook: WebhookServer | None = None
-        self._known: OrderedDict[str, ReferencedMessage] = OrderedDict()
-        self._sent: OrderedDict[str, Channel] = OrderedDict()
-        self._edited: OrderedDict[str, float] = OrderedDict()
+        self._known: BoundedMap[str, ReferencedMessage] = BoundedMap(KEPT)
+        self._sent: BoundedMap[str, Channel] = BoundedMap(KEPT)
+        self._edited: BoundedMap[str, float] = BoundedMap(KEPT)
         self._closed = asyncio.Event()
         self._closing = False
         self._observed = True
 
     def __repr__(self) -> str:
         return f"<TelegramAdapter bot_user_id={self.bot_user_id!r}>"
+
+    @property
+    def tasks(self) -> set[asyncio.Task[Any]]:
+        """The update handlers running now."""
+        return self.handlers.tasks
 
     @property
     def call(self) -> Caller:
@@ -226,35 +230,20 @@ class TelegramAdapter:
     async def idle(self, drain: float | None = None) -> None:
         """Wait until every update taken so far has been handled (cancel any left after
         ``drain`` seconds)."""
-        while self.tasks:
-            _, pending = await asyncio.wait(set(self.tasks), timeout=drain)
-            if pending:
-                log.warning(
-                    "%d handler(s) still running after %g s; cancelled", len(pending), drain
-                )
-                for task in pending:
-                    task.cancel()
-                return
+        await self.handlers.drain(drain)
 
     # --- updates ---
 
     def _feed(self, update: types.Update) -> None:
         if self._closing:
             return
-        task = asyncio.create_task(
-            self._guarded(update), name=f"telegram-update-{update.update_id}"
-        )
-        self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
+        self.handlers.spawn(self._on_update(update), f"telegram update {update.update_id}")
 
-    async def _guarded(self, update: types.Update) -> None:
-        try:
-            if update.message is not None:
-                await self._on_message(update.message)
-            elif update.message_reaction is not None:
-                await self._on_reaction(update.message_reaction)
-        except Exception:
-            log.exception("handling update %s failed", update.update_id)
+    async def _on_update(self, update: types.Update) -> None:
+        if update.message is not None:
+            await self._on_message(update.message)
+        elif update.message_reaction is not None:
+            await self._on_reaction(update.message_reaction)
 
     async def _on_message(self, update: types.Message) -> None:
         assert self._converter is not None and self._bot is not None
@@ -340,9 +329,6 @@ class TelegramAdapter:
 
     def _remember(self, message: ReferencedMessage) -> None:
         self._known[message.id] = message
-        self._known.move_to_end(message.id)
-        if len(self._known) > KEPT:
-            self._known.popitem(last=False)
 
     # --- sending ---
 
@@ -368,8 +354,6 @@ class TelegramAdapter:
             key = compose_id(chat, each.message_id)
             self._remember(ReferencedMessage(key, bot_user, each.text or "", reply_to))
             self._sent[key] = channel
-            if len(self._sent) > KEPT:
-                self._sent.popitem(last=False)
         return result
 
     async def _send_text(
@@ -445,9 +429,6 @@ class TelegramAdapter:
             if wait > 0:
                 await self._sleep(wait)
         self._edited[sent.id] = self._clock()
-        self._edited.move_to_end(sent.id)
-        if len(self._edited) > KEPT:
-            self._edited.popitem(last=False)
 
     async def fetch_message(self, channel: Channel, message_id: str) -> ReferencedMessage | None:
         """A message of this chat the bot has seen (the Bot API cannot fetch others)."""

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
+
+from botkit.adapter import BoundedMap
 
 log = logging.getLogger("botkit.telegram")
 
@@ -21,7 +22,7 @@ class AdminCache:
         self._lookup = lookup
         self._ttl = ttl
         self._clock = clock
-        self._known: OrderedDict[tuple[int, int], tuple[float, bool]] = OrderedDict()
+        self._known: BoundedMap[tuple[int, int], tuple[float, bool]] = BoundedMap(ENTRIES_KEPT)
 
     async def is_admin(self, chat_id: int, user_id: int) -> bool:
         key = (chat_id, user_id)
@@ -36,7 +37,4 @@ class AdminCache:
             return False
         admin = status in ADMIN_STATUSES
         self._known[key] = (now + self._ttl, admin)
-        self._known.move_to_end(key)
-        if len(self._known) > ENTRIES_KEPT:
-            self._known.popitem(last=False)
         return admin

@@ -26,7 +26,7 @@ from aiogram.exceptions import (
 from aiogram.methods import Response, TelegramMethod
 from aiogram.utils.token import TokenValidationError, validate_token
 
-from botkit import redact
+from botkit.adapter import redact
 
 log = logging.getLogger("botkit.telegram")
 

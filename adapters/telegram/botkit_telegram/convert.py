@@ -13,7 +13,7 @@ from typing import Any
 
 from aiogram import types
 
-from botkit import Attachment, Channel, ChannelKind, Message, ReferencedMessage, User
+from botkit.adapter import Attachment, Channel, ChannelKind, Message, ReferencedMessage, User
 from botkit_telegram.names import CommandNames
 
 COMMAND = re.compile(r"/([A-Za-z0-9_]{1,32})(?:@([A-Za-z0-9_]{3,64}))?(?=\s|$)")

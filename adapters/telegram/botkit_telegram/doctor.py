@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from aiogram.methods import GetWebhookInfo
 
-from botkit import AdapterStartError, Command, Problem
+from botkit.adapter import AdapterStartError, Command, Problem
 from botkit_telegram.adapter import TOKEN_HELP, TelegramStartError, login, set_commands
 from botkit_telegram.api import Caller, Redactor, TelegramError, make_bot, valid_token
 from botkit_telegram.names import CommandNames

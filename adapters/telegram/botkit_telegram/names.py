@@ -8,7 +8,7 @@ from collections.abc import Iterable
 
 import attrs
 
-from botkit import Command
+from botkit.adapter import Command
 
 log = logging.getLogger("botkit.telegram")
 

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 import attrs
 
-from botkit import not_negative, positive, setting
+from botkit.adapter import not_negative, positive, setting
 
 DEFAULT_BASE_URL = "https://api.telegram.org"
 # What bots may download with getFile from Telegram's own servers; a local Bot API server

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from botkit import Command, Problem
+from botkit.adapter import Command, Problem
 from botkit_telegram.settings import TelegramSettings
 
 if TYPE_CHECKING:
-    from botkit import AdapterSetup
+    from botkit.adapter import AdapterSetup
     from botkit_telegram.adapter import TelegramAdapter
 
 TOKEN_ENV = "TELEGRAM_TOKEN"

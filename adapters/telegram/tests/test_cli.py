@@ -8,7 +8,7 @@ import signal
 import sys
 from pathlib import Path
 
-from botkit_telegram.testing import TOKEN, FakeTelegram
+from botkit_testkit.telegram import TOKEN, FakeTelegram
 
 WRONG = "987654321:AAWrongTokenWrongTokenWrongToken12345"
 

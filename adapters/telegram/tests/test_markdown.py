@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from botkit_telegram.markdown import to_html
-from botkit_telegram.testing.entities import parse_html
 from hypothesis import given
 from hypothesis import strategies as st
+
+from botkit_testkit.telegram.entities import parse_html
 
 MARKDOWN_BITS = st.sampled_from(
     [

@@ -8,7 +8,8 @@ import yarl
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.methods import GetMe
 from botkit_telegram.api import Redactor, translate
-from botkit_telegram.testing import TOKEN
+
+from botkit_testkit.telegram import TOKEN
 
 
 def test_an_http_error_whose_url_holds_the_token_is_reported_without_it():

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from botkit_telegram.testing.entities import parse_html
 from conftest import Long, Slow, Streaming
+
+from botkit_testkit.telegram.entities import parse_html
 
 
 def _code_reply() -> str:

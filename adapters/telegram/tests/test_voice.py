@@ -8,11 +8,11 @@ from pathlib import Path
 
 import botkit_voice
 import pytest
-from botkit_telegram.testing import is_ogg_opus
 from botkit_voice import espeak_worker
 from conftest import EchoChat
 
 from botkit import ffmpeg_executable
+from botkit_testkit.telegram import is_ogg_opus
 
 PHRASE = "one two three four five"
 NUMBERS = set(PHRASE.split())

@@ -11,6 +11,8 @@
 entry_points=False, fake=FakeDiscord(...))`` is a pytest fixture (registered by the
 ``botkit-testkit`` pytest plugin); outside pytest use ``start_discord_harness(..., data_dir=path)``,
 or ``run_harness(bot, fake)`` for a Bot you built yourself (e.g. with every installed plugin).
+``await run_discord(bot, fake.token)`` and ``await sync_commands(bot, fake.token)`` do what
+``botkit run`` and ``botkit sync`` do (exit status 0 or 1, one line on stderr).
 
 What runs is what runs in production: ``DiscordAdapter.serve()`` logs in (``GET /users/@me``,
 ``GET /oauth2/applications/@me``), connects to the gateway, identifies and receives READY and
@@ -40,7 +42,9 @@ a :class:`Replies`: the messages the bot posted (``Request`` objects with ``.rou
 - ``await dh.join_voice(user, channel)`` (VOICE_STATE_UPDATE: the user is now in voice)
 - ``await dh.feed_many([dh.fake.message_event(...), ...])`` (a burst, e.g. for benchmarks;
   ``dh.fake.interaction_event``, ``reaction_event`` and ``voice_state_event`` build the others)
-- ``dh.add_user(name, admin=True)``, ``await dh.add_channel(name)``: more of the world
+- ``dh.add_user(name, admin=True)``, ``await dh.add_channel(name)``: more of the world;
+  ``dh.add_thread(name, parent=dh.channel)``: a thread the gateway never announced, so
+  discord.py has not cached it (its messages come with a ``PartialMessageable``)
 
 Replies the bot sent can be replied to (``reply_to=sent[0].id``) and reacted to; the bot can
 fetch any message the fake knows. ``await dh.settle()`` (or ``settle(fake, tasks)``) waits
@@ -64,6 +68,7 @@ while the fake is active (``with fake:``) talks to it.
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import AsyncIterator, Callable, Collection, Iterable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
@@ -71,11 +76,14 @@ from typing import Any
 
 import discord
 import pytest
+from botkit_discord import DiscordAdapter, DiscordSettings
+from botkit_discord.spec import adapter as discord_spec
 
-from botkit.adapters.discord import DiscordAdapter, DiscordSettings
+from botkit.adapter import AdapterStartError
 from botkit.bot import Bot
 from botkit.config import Config
-from botkit.runner import run_bot
+from botkit.runner import run_bot, serve
+from botkit.testing import adapter_setup
 from botkit_testkit.discord.fake import FakeDiscord, FakeGatewaySocket, Replies, Request, SentFile
 from botkit_testkit.discord.payloads import (
     FakeChannel,
@@ -100,9 +108,11 @@ __all__ = [
     "Request",
     "SentFile",
     "discord_harness",
+    "run_discord",
     "run_harness",
     "settle",
     "start_discord_harness",
+    "sync_commands",
 ]
 
 
@@ -247,6 +257,20 @@ class DiscordHarness:
         await self.feed("CHANNEL_CREATE", channel_payload(channel, len(self.fake.channels)))
         return channel.id
 
+    def add_thread(self, name: str, *, parent: int, owner: FakeUser | None = None) -> int:
+        """A thread of ``parent`` that discord.py has not cached (no THREAD_CREATE is sent);
+        ``GET /channels/{id}`` answers with it."""
+        thread = FakeChannel(
+            self.fake.new_id(),
+            name,
+            discord.ChannelType.public_thread.value,
+            self.guild,
+            parent,
+            (owner or self.member).id,
+        )
+        self.fake.channels[thread.id] = thread
+        return thread.id
+
     def attachment(
         self,
         filename: str,
@@ -267,6 +291,23 @@ class DiscordHarness:
         guild = self.adapter.client.get_guild(self.guild)
         vc = guild.voice_client if guild is not None else None
         return vc if isinstance(vc, FakeVoiceClient) else None
+
+
+async def run_discord(bot: Bot, token: str) -> int:
+    """What ``botkit run --adapter discord`` does for ``bot``: serve on the Discord adapter
+    until it ends or SIGINT/SIGTERM; 0, or 1 after one line on stderr."""
+    return await serve(bot, discord_spec.create(adapter_setup(bot, discord_spec, token)))
+
+
+async def sync_commands(bot: Bot, token: str) -> int:
+    """What ``botkit sync --adapter discord`` does for ``bot``: register its slash commands
+    and print a summary; 0, or 1 after one line on stderr."""
+    try:
+        print(await discord_spec.sync(adapter_setup(bot, discord_spec, token), bot.command_list()))
+    except AdapterStartError as exc:
+        print(f"botkit: {exc}", file=sys.stderr)
+        return 1
+    return 0
 
 
 @asynccontextmanager

@@ -413,6 +413,7 @@ class FakeDiscord(World):
             ("GET", r"/users/@me", self._me),
             ("GET", r"/oauth2/applications/@me", self._application),
             ("GET", r"/gateway/bot", self._gateway_bot),
+            ("GET", r"/channels/(\d+)", self._get_channel),
             ("POST", r"/channels/(\d+)/messages", self._create_message),
             ("GET", r"/channels/(\d+)/messages/(\d+)", self._get_message),
             ("PATCH", r"/channels/(\d+)/messages/(\d+)", self._edit_message),
@@ -517,6 +518,10 @@ class FakeDiscord(World):
     def _stored(self, channel_id: str, message_id: str) -> dict[str, Any] | None:
         stored = self.messages.get(int(message_id))
         return stored if stored is not None and stored["channel_id"] == channel_id else None
+
+    def _get_channel(self, request: Request, match: re.Match[str]) -> tuple[int, Any]:
+        channel = self.channels.get(int(match[1]))
+        return (200, channel_payload(channel)) if channel else _error(404, 10003, "Unknown Channel")
 
     def _get_message(self, request: Request, match: re.Match[str]) -> tuple[int, Any]:
         stored = self._stored(match[1], match[2])

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import botkit
 from botkit import Attachment, Context, Permission
-from botkit.adapters.discord import sync_commands
 from botkit.bot import Bot
 from botkit.config import Config
-from botkit_testkit.discord import FakeDiscord
+from botkit_testkit.discord import FakeDiscord, sync_commands
 
 STRING, INTEGER, BOOLEAN, NUMBER, ATTACHMENT = 3, 4, 5, 10, 11
 

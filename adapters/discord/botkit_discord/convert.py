@@ -8,7 +8,15 @@ from collections.abc import Iterable
 
 import discord
 
-from botkit.models import Attachment, Channel, ChannelKind, Message, ReferencedMessage, User
+from botkit.adapter import (
+    Attachment,
+    BoundedMap,
+    Channel,
+    ChannelKind,
+    Message,
+    ReferencedMessage,
+    User,
+)
 
 OCTET_STREAM = "application/octet-stream"
 CHANNELS_KEPT = 10_000
@@ -110,7 +118,9 @@ class Converter:
         self.bot_user_id = bot_user_id
         self.owner_ids = frozenset(owner_ids)
         self._bot_user = str(bot_user_id)
-        self._channels: dict[int, tuple[object, str | None, Channel]] = {}
+        self._channels: BoundedMap[int, tuple[object, str | None, Channel]] = BoundedMap(
+            CHANNELS_KEPT
+        )
         self._mention = re.compile(rf"\s*<@!?{bot_user_id}>\s*")
 
     def user(self, author: discord.abc.User) -> User:
@@ -133,8 +143,6 @@ class Converter:
         if known is not None and known[0] is ch and known[1] == name:
             return known[2]
         converted = channel(ch)
-        if len(self._channels) >= CHANNELS_KEPT:
-            self._channels.clear()
         self._channels[ch.id] = (ch, name, converted)
         return converted
 
@@ -168,8 +176,9 @@ class Converter:
         replied = _replied_to(message)
         return self.referenced(replied) if replied is not None else None
 
-    def glance(self, message: discord.Message) -> Message:
-        """A cheap Message with only what ``Bot.wants`` reads, so ignored chatter stays cheap."""
+    def glance(self, message: discord.Message, channel: Channel) -> Message:
+        """A cheap Message with only what ``Bot.wants`` reads, so ignored chatter stays cheap;
+        ``channel`` is the message's channel, converted."""
         content = self.strip_mention(message.content)
         replied = _replied_to(message)
         reference = None
@@ -179,19 +188,20 @@ class Converter:
             id=str(message.id),
             content=content,
             author=_SOMEONE,
-            channel=self.channel(message.channel),
+            channel=channel,
             mentions_bot=self.mentions_bot(message),
             reference=reference,
         )
         return glance
 
-    def message(self, message: discord.Message) -> Message:
+    def message(self, message: discord.Message, channel: Channel) -> Message:
+        """The whole Message; ``channel`` is the message's channel, converted."""
         voice_flag = message.flags.voice
         return Message(
             id=str(message.id),
             content=self.strip_mention(message.content),
             author=self.user(message.author),
-            channel=self.channel(message.channel),
+            channel=channel,
             mentions_bot=self.mentions_bot(message),
             reference=self.reference(message),
             attachments=tuple(attachment(a, voice_flag) for a in message.attachments),

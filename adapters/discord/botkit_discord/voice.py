@@ -11,9 +11,7 @@ import discord
 import discord.voice_client
 import discord.voice_state
 
-from botkit.adapters.base import VoiceError
-from botkit.ffmpeg import ffmpeg_executable
-from botkit.models import Channel, ChannelKind
+from botkit.adapter import Channel, ChannelKind, VoiceError, ffmpeg_executable
 
 log = logging.getLogger("botkit.discord")
 

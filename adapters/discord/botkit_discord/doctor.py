@@ -1,42 +1,18 @@
-"""What the ``botkit`` command calls: run, sync slash commands, and doctor's checks."""
+"""``botkit doctor`` and ``botkit sync`` for Discord: an HTTP-only login each, no gateway."""
 
 from __future__ import annotations
 
 import asyncio
-import sys
-from typing import TYPE_CHECKING
 
 import discord
 
-from botkit.adapters.discord import slash
-from botkit.adapters.discord.client import DiscordAdapter, DiscordStartError
-from botkit.adapters.discord.settings import MESSAGE_CONTENT_HELP, DiscordSettings
-from botkit.adapters.discord.voice import INSTALL_FFMPEG, INSTALL_VOICE, missing_voice_libraries
-from botkit.commands import Command
-from botkit.ffmpeg import ffmpeg_executable
-from botkit.health import Problem
-from botkit.runner import serve
-
-if TYPE_CHECKING:
-    from botkit.bot import Bot
+from botkit.adapter import Command, Problem, ffmpeg_executable
+from botkit_discord import slash
+from botkit_discord.client import DiscordAdapter
+from botkit_discord.settings import MESSAGE_CONTENT_HELP, DiscordSettings
+from botkit_discord.voice import INSTALL_FFMPEG, INSTALL_VOICE, missing_voice_libraries
 
 LOGIN_CHECK_TIMEOUT = 15.0
-
-
-async def run_discord(bot: Bot, token: str) -> int:
-    """Run ``bot`` on Discord until SIGINT/SIGTERM; 0, or 1 after one line on stderr."""
-    return await serve(bot, DiscordAdapter(token, bot.config.section("discord", DiscordSettings)))
-
-
-async def sync_commands(bot: Bot, token: str) -> int:
-    """Register ``bot``'s slash commands with Discord; 0, or 1 after one line on stderr."""
-    settings = bot.config.section("discord", DiscordSettings)
-    try:
-        print(await sync_summary(token, settings, bot.commands.unique()))
-    except DiscordStartError as exc:
-        print(f"botkit: {exc}", file=sys.stderr)
-        return 1
-    return 0
 
 
 async def sync_summary(token: str, settings: DiscordSettings, commands: list[Command]) -> str:

@@ -18,7 +18,7 @@ import aiohttp
 import attrs
 from aiohttp import web
 
-from botkit_telegram.testing.entities import EntityError, parse_html
+from botkit_testkit.telegram.entities import EntityError, parse_html
 
 TOKEN = "123456789:AAHfakeTokenForTests_0123456789abcdef"
 BOT_ID = 123456789

@@ -1,8 +1,8 @@
 """The Discord adapter: discord.py events in, botkit replies out.
 
 discord.py runs every gateway event in a task of its own, so one slow handler never delays
-another; the adapter keeps a reference to each handling task (``tasks``), logs what fails in
-it, and waits for the running ones before it shuts down.
+another; the adapter tracks each handling task (``handlers``, ``botkit.adapter.Handlers``),
+logs what fails in it, and waits for the running ones before it shuts down.
 """
 
 from __future__ import annotations
@@ -10,10 +10,9 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
-from collections import OrderedDict
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import aiohttp
 import attrs
@@ -21,25 +20,25 @@ import discord
 from discord import app_commands
 from discord.http import handle_message_parameters
 
-from botkit.adapters.base import AdapterStartError
-from botkit.adapters.discord import convert, slash
-from botkit.adapters.discord.settings import MESSAGE_CONTENT_HELP, DiscordSettings
-from botkit.adapters.discord.voice import DiscordVoice
-from botkit.commands import Command
-from botkit.models import (
+from botkit.adapter import (
+    AdapterStartError,
     Attachment,
+    BoundedMap,
     Channel,
     ChannelKind,
+    Command,
     File,
+    Handlers,
+    Host,
     Message,
     Reaction,
     ReferencedMessage,
     Sent,
     User,
 )
-
-if TYPE_CHECKING:
-    from botkit.bot import Bot
+from botkit_discord import convert, slash
+from botkit_discord.settings import MESSAGE_CONTENT_HELP, DiscordSettings
+from botkit_discord.voice import DiscordVoice
 
 log = logging.getLogger("botkit.discord")
 
@@ -48,6 +47,7 @@ MISSING: Any = discord.utils.MISSING
 USER_MESSAGES = (discord.MessageType.default, discord.MessageType.reply)
 FILES_PER_MESSAGE = 10
 SENT_IDS_KEPT = 10_000
+CHANNELS_FETCHED_KEPT = 10_000
 DRAIN_TIMEOUT = 10.0
 TOKEN_HELP = (
     "copy a new token from https://discord.com/developers/applications -> your application -> "
@@ -96,14 +96,14 @@ class DiscordAdapter:
     voice_notes = True
 
     def __init__(self, token: str, settings: DiscordSettings | None = None) -> None:
-        self.bot: Bot | None = None
+        self.bot: Host | None = None
         self.settings = settings or DiscordSettings()
         self._token = token
         self.client = make_client(self.settings)
         self.tree = app_commands.CommandTree(self.client)
         self.voice = DiscordVoice(self.client, self.settings.voice_timeout)
         self.bot_user_id = ""
-        self.tasks: set[asyncio.Task[Any]] = set()
+        self.handlers = Handlers(log, _expected)
         self.connected = asyncio.Event()
         self.ready = asyncio.Event()
         self.slash_commands: list[str] = []
@@ -111,7 +111,8 @@ class DiscordAdapter:
         self._self_id = 0
         self._followups = slash.Followups()
         self._interactions = slash.Interactions()
-        self._sent: OrderedDict[int, None] = OrderedDict()
+        self._sent: BoundedMap[int, None] = BoundedMap(SENT_IDS_KEPT)
+        self._fetched: BoundedMap[int, Channel] = BoundedMap(CHANNELS_FETCHED_KEPT)
         self._closing = False
         self._observed = True  # whether plugins watch every message (set once the bot runs)
         for handler in (
@@ -126,9 +127,23 @@ class DiscordAdapter:
     def __repr__(self) -> str:
         return f"<DiscordAdapter bot_user_id={self.bot_user_id!r}>"
 
+    @property
+    def tasks(self) -> set[asyncio.Task[Any]]:
+        """The event handlers running now."""
+        return self.handlers.tasks
+
+    def is_connected(self) -> bool:
+        """Whether the gateway connection (every shard's, when sharded) is open."""
+        client = self.client
+        if client.is_closed() or not client.is_ready():
+            return False
+        if isinstance(client, discord.AutoShardedClient):
+            return bool(client.shards) and not any(s.is_closed() for s in client.shards.values())
+        return client.ws is not None and client.ws.open
+
     # --- life cycle ---
 
-    async def connect(self, bot: Bot) -> None:
+    async def connect(self, bot: Host) -> None:
         """Define the slash commands from the bot's commands and log in over HTTP.
 
         Raises DiscordStartError (one line) when Discord cannot be reached or refuses.
@@ -235,18 +250,12 @@ class DiscordAdapter:
         if self.client.is_closed():
             return
         self._closing = True
-        await self.drain()
+        await self.handlers.drain(DRAIN_TIMEOUT)
         for guild in self.client.guilds:
             if guild.voice_client is not None:
                 with suppress(Exception):
                     await guild.voice_client.disconnect(force=True)
         await self.client.close()
-
-    async def drain(self) -> None:
-        """Wait (up to DRAIN_TIMEOUT seconds) for the messages being handled."""
-        running = {t for t in self.tasks if t is not asyncio.current_task()}
-        if running:
-            await asyncio.wait(running, timeout=DRAIN_TIMEOUT)
 
     async def sync_commands(self) -> list[str]:
         """Register the slash commands with Discord (globally, or in ``sync_guild_ids``)."""
@@ -283,21 +292,25 @@ class DiscordAdapter:
     async def on_message(self, message: discord.Message) -> None:
         if self._closing or message.author.bot or message.type not in USER_MESSAGES:
             return
+        await self.handlers.run(self._message(message), f"message {message.id}")
+
+    async def _message(self, message: discord.Message) -> None:
         bot = self.bot
         assert bot is not None
+        channel = await self._resolved(message.channel)
         if (
             not self._observed
             and not message.content.startswith(bot.prefix)
-            and not bot.wants(self._converter.glance(message))
+            and not bot.wants(self._converter.glance(message, channel))
         ):
             return  # no plugin watches every message, and this one is not for the bot
-        await self._guarded(bot.handle(self._converter.message(message)), "message", message.id)
+        await bot.handle(self._converter.message(message, channel))
 
     async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
-        await self._guarded(self._reaction(payload, True), "reaction on", payload.message_id)
+        await self.handlers.run(self._reaction(payload, True), f"reaction on {payload.message_id}")
 
     async def on_raw_reaction_remove(self, payload: discord.RawReactionActionEvent) -> None:
-        await self._guarded(self._reaction(payload, False), "reaction on", payload.message_id)
+        await self.handlers.run(self._reaction(payload, False), f"reaction on {payload.message_id}")
 
     async def _reaction(self, payload: discord.RawReactionActionEvent, added: bool) -> None:
         if self._closing or payload.user_id == self._self_id or not self._authored(payload):
@@ -309,7 +322,7 @@ class DiscordAdapter:
                 emoji=str(payload.emoji),
                 added=added,
                 user=self._reaction_user(payload),
-                channel=self._channel(payload.channel_id, payload.guild_id),
+                channel=await self._channel(payload.channel_id, payload.guild_id),
             )
         )
 
@@ -328,32 +341,41 @@ class DiscordAdapter:
             return User(id=str(payload.user_id), name="")
         return self._converter.user(author)
 
-    def _channel(self, channel_id: int, guild_id: int | None) -> Channel:
+    async def _channel(self, channel_id: int, guild_id: int | None) -> Channel:
         found = self.client.get_channel(channel_id)
         if found is not None:
             return self._converter.channel(found)
-        kind = ChannelKind.GUILD_TEXT if guild_id else ChannelKind.DM
-        return Channel(id=str(channel_id), kind=kind, guild_id=str(guild_id) if guild_id else None)
+        dm = discord.ChannelType.private if guild_id is None else None
+        return await self._resolved(
+            self.client.get_partial_messageable(channel_id, guild_id=guild_id, type=dm)
+        )
 
-    async def _guarded(self, work: Coroutine[Any, Any, None], what: str, about: object) -> None:
-        task = asyncio.current_task()
-        assert task is not None
-        self.tasks.add(task)
+    async def _resolved(self, ch: discord.abc.Messageable | discord.abc.GuildChannel) -> Channel:
+        """The botkit Channel of an event's channel. A server channel discord.py has not cached
+        (a thread it never saw) is fetched once, so its kind and parent are known: a rule on
+        the parent channel then holds in the thread too."""
+        if not isinstance(ch, discord.PartialMessageable) or ch.guild_id is None:
+            return self._converter.channel(ch)
+        known = self._fetched.get(ch.id)
+        if known is not None:
+            return known
         try:
-            await work
-        except discord.HTTPException as exc:
-            log.warning("%s %s: Discord answered %s", what, about, _describe(exc))
-        except Exception:
-            log.exception("%s %s failed", what, about)
-        finally:
-            self.tasks.discard(task)
+            found = await self.client.fetch_channel(ch.id)
+        except (discord.HTTPException, discord.InvalidData) as exc:
+            log.info("channel %s not fetched, its parent stays unknown: %s", ch.id, exc)
+            return self._converter.channel(ch)
+        resolved = convert.channel(found)
+        self._fetched[ch.id] = resolved
+        return resolved
 
     # --- slash commands ---
 
     async def _invoke_slash(
         self, cmd: Command, interaction: discord.Interaction, values: dict[str, Any]
     ) -> None:
-        await self._guarded(self._answer_slash(cmd, interaction, values), "slash command", cmd.name)
+        await self.handlers.run(
+            self._answer_slash(cmd, interaction, values), f"slash command {cmd.name}"
+        )
 
     async def _answer_slash(
         self, cmd: Command, interaction: discord.Interaction, values: dict[str, Any]
@@ -362,9 +384,9 @@ class DiscordAdapter:
             return
         await interaction.response.defer(thinking=True)
         if interaction.channel is not None:
-            channel = self._converter.channel(interaction.channel)
+            channel = await self._resolved(interaction.channel)
         else:
-            channel = self._channel(interaction.channel_id or 0, interaction.guild_id)
+            channel = await self._channel(interaction.channel_id or 0, interaction.guild_id)
         loop = asyncio.get_running_loop()
         reply = slash.InteractionReply(interaction, channel.id, loop.time())
         message_id = str(interaction.id)
@@ -484,8 +506,6 @@ class DiscordAdapter:
 
     def _remember(self, message_id: int) -> None:
         self._sent[message_id] = None
-        if len(self._sent) > SENT_IDS_KEPT:
-            self._sent.popitem(last=False)
 
     async def edit(self, sent: Sent, text: str) -> Sent:
         webhook = self._followups.get(sent.id)
@@ -557,3 +577,10 @@ async def _discord_files(files: tuple[File, ...]) -> list[discord.File]:
 
 def _describe(exc: discord.HTTPException) -> str:
     return f"{exc.status} {exc.text}".strip() if exc.text else str(exc.status)
+
+
+def _expected(exc: Exception) -> str | None:
+    """Discord refusing a request is logged in one line; anything else with its traceback."""
+    if isinstance(exc, discord.HTTPException):
+        return f"Discord answered {_describe(exc)}"
+    return None

@@ -1,16 +1,19 @@
-"""The ``discord`` entry of ``botkit.adapters``; discord.py is imported only when it is used."""
+"""The ``discord`` entry of ``botkit.adapters``: build, check (doctor) and sync (commands).
+
+Light to import: discord.py is loaded only when the adapter is created, checked or synced.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from botkit.adapters.base import AdapterSetup
-from botkit.adapters.discord.settings import DiscordSettings
+from botkit.adapter import AdapterSetup, AdapterStartError, Command, Problem
+from botkit_discord.settings import DiscordSettings
 
 if TYPE_CHECKING:
-    from botkit.adapters.discord.client import DiscordAdapter
-    from botkit.commands import Command
-    from botkit.health import Problem
+    from botkit_discord.client import DiscordAdapter
+
+TOKEN_ENV = "DISCORD_TOKEN"
 
 
 class DiscordSpec:
@@ -18,11 +21,10 @@ class DiscordSpec:
 
     name = "discord"
     settings = DiscordSettings
-    token_env = "DISCORD_TOKEN"
+    token_env = TOKEN_ENV
 
     def create(self, setup: AdapterSetup) -> DiscordAdapter:
-        from botkit.adapters.base import AdapterStartError
-        from botkit.adapters.discord.client import DiscordAdapter
+        from botkit_discord.client import DiscordAdapter
 
         if not setup.token:
             raise AdapterStartError(
@@ -32,7 +34,7 @@ class DiscordSpec:
 
     async def check(self, setup: AdapterSetup) -> list[Problem]:
         """Voice libraries, ffmpeg and intents, then a real HTTP-only login with the token."""
-        from botkit.adapters.discord.runner import discord_health, discord_login_problems
+        from botkit_discord.doctor import discord_health, discord_login_problems
 
         problems = discord_health(setup.settings)
         if setup.token:
@@ -40,12 +42,12 @@ class DiscordSpec:
         return problems
 
     async def sync(self, setup: AdapterSetup, commands: list[Command]) -> str:
-        from botkit.adapters.base import AdapterStartError
-        from botkit.adapters.discord.runner import sync_summary
+        """Log in over HTTP and register the commands as slash commands."""
+        from botkit_discord.doctor import sync_summary
 
         if not setup.token:
             raise AdapterStartError("DISCORD_TOKEN is not set; export it first")
-        return await sync_summary(setup.token, setup.settings, commands)
+        return await sync_summary(setup.token, setup.settings or DiscordSettings(), commands)
 
 
 adapter = DiscordSpec()

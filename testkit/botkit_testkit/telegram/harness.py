@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import attrs
-
-from botkit.testing import Bot, adapter_setup, build_bot
 from botkit_telegram.adapter import TelegramAdapter
 from botkit_telegram.spec import adapter as telegram_spec
-from botkit_telegram.testing.server import Call, FakeTelegram, Upload
+
+from botkit.testing import Bot, adapter_setup, build_bot
+from botkit_testkit.telegram.server import Call, FakeTelegram, Upload
 
 OWNER_ID = 1
 MESSAGE_METHODS = frozenset({"sendMessage", "sendDocument", "sendVoice"})

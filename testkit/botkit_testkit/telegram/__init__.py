@@ -6,8 +6,8 @@ async def test_hi(telegram_harness):
         assert replies.text == "HI!"
 """
 
-from botkit_telegram.testing.harness import Replies, TelegramHarness, start_telegram
-from botkit_telegram.testing.server import TOKEN, Call, FakeTelegram, Upload, is_ogg_opus
+from botkit_testkit.telegram.harness import Replies, TelegramHarness, start_telegram
+from botkit_testkit.telegram.server import TOKEN, Call, FakeTelegram, Upload, is_ogg_opus
 
 __all__ = [
     "TOKEN",

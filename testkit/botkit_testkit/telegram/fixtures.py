@@ -1,4 +1,4 @@
-"""The pytest plugin of botkit-telegram: ``telegram_api`` and ``telegram_harness``."""
+"""The test kit's Telegram fixtures: ``telegram_api`` and ``telegram_harness``."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from botkit_telegram.testing.harness import start_telegram
-from botkit_telegram.testing.server import FakeTelegram
+from botkit_testkit.telegram.harness import start_telegram
+from botkit_testkit.telegram.server import FakeTelegram
 
 
 @pytest_asyncio.fixture

@@ -12,7 +12,6 @@ import asyncio
 import inspect
 import logging
 import re
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any, Optional
 
@@ -20,8 +19,7 @@ import attrs
 import discord
 from discord import app_commands
 
-from botkit.commands import Command, Parameter, Permission
-from botkit.models import Attachment
+from botkit.adapter import Attachment, BoundedMap, Command, Parameter, Permission
 
 log = logging.getLogger("botkit.discord")
 
@@ -151,12 +149,10 @@ class Interactions:
     """The interactions being answered, by the id of the message they stand for."""
 
     def __init__(self) -> None:
-        self._by_id: OrderedDict[str, InteractionReply] = OrderedDict()
+        self._by_id: BoundedMap[str, InteractionReply] = BoundedMap(FOLLOWUPS_KEPT)
 
     def add(self, message_id: str, reply: InteractionReply) -> None:
         self._by_id[message_id] = reply
-        while len(self._by_id) > FOLLOWUPS_KEPT:
-            self._by_id.popitem(last=False)
 
     def pop(self, message_id: str) -> InteractionReply | None:
         return self._by_id.pop(message_id, None)
@@ -177,12 +173,10 @@ class Followups:
     """Which interaction sent which follow-up, so edits go through the same webhook."""
 
     def __init__(self) -> None:
-        self._by_id: OrderedDict[str, tuple[discord.Webhook, float]] = OrderedDict()
+        self._by_id: BoundedMap[str, tuple[discord.Webhook, float]] = BoundedMap(FOLLOWUPS_KEPT)
 
     def add(self, message_id: str, webhook: discord.Webhook) -> None:
         self._by_id[message_id] = (webhook, asyncio.get_running_loop().time())
-        while len(self._by_id) > FOLLOWUPS_KEPT:
-            self._by_id.popitem(last=False)
 
     def get(self, message_id: str) -> discord.Webhook | None:
         found = self._by_id.get(message_id)

@@ -6,7 +6,7 @@ from typing import Any
 
 import attrs
 
-from botkit.config import not_negative, setting
+from botkit.adapter import not_negative, setting
 
 MESSAGE_CONTENT_HELP = (
     "enable 'Message Content Intent' at https://discord.com/developers/applications -> your "

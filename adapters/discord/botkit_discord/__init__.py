@@ -1,16 +1,17 @@
-"""The Discord adapter (discord.py 2.7).
+"""botkit on Discord: the gateway and HTTP API through discord.py 2.7.
 
 Intents asked for (the minimum): ``guilds``, ``guild_messages``, ``dm_messages``,
 ``message_content`` (privileged; switch off with ``[discord] message_content = false``),
 ``guild_reactions``, ``dm_reactions``, ``voice_states``.
 
-The entry point ``discord`` of ``botkit.adapters`` is :data:`spec.adapter`. Importing this
-package does not import discord.py; the names below load their module on first use:
-- ``await run_discord(bot, token) -> int``: run until SIGINT/SIGTERM (exit status);
-- ``await sync_commands(bot, token) -> int``: register the slash commands (``botkit sync``);
+The entry point ``botkit.adapters: discord`` names ``botkit_discord.spec:adapter`` (light to
+import). Importing this package does not import discord.py; the names below load their module
+on first use:
+- ``DiscordAdapter``: the adapter (``botkit_discord.client``);
 - ``DiscordSettings``: the ``[discord]`` section;
 - ``discord_health(settings) -> list[Problem]`` and
-  ``await discord_login_problems(token, settings) -> list[Problem]`` for ``botkit doctor``.
+  ``await discord_login_problems(token, settings) -> list[Problem]`` for ``botkit doctor``;
+- ``await sync_summary(token, settings, commands) -> str`` for ``botkit sync``.
 """
 
 from __future__ import annotations
@@ -18,16 +19,15 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from botkit.adapters.discord.settings import DiscordSettings
+from botkit_discord.settings import DiscordSettings
 
 _LAZY = {
     "DiscordAdapter": "client",
     "DiscordStartError": "client",
     "make_intents": "client",
-    "discord_health": "runner",
-    "discord_login_problems": "runner",
-    "run_discord": "runner",
-    "sync_commands": "runner",
+    "discord_health": "doctor",
+    "discord_login_problems": "doctor",
+    "sync_summary": "doctor",
     "DiscordVoice": "voice",
     "missing_voice_libraries": "voice",
 }
@@ -35,7 +35,7 @@ _LAZY = {
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
-        module = importlib.import_module(f"botkit.adapters.discord.{_LAZY[name]}")
+        module = importlib.import_module(f"botkit_discord.{_LAZY[name]}")
         return getattr(module, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 

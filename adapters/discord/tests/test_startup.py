@@ -10,18 +10,13 @@ import signal
 import aiohttp
 import discord
 import pytest
+from botkit_discord import DiscordSettings, discord_health, discord_login_problems
+from botkit_discord import doctor as doctor_module
 
 import botkit
-from botkit.adapters.discord import (
-    DiscordSettings,
-    discord_health,
-    discord_login_problems,
-    run_discord,
-)
-from botkit.adapters.discord import runner as runner_module
 from botkit.bot import Bot
 from botkit.config import Config, ConfigError
-from botkit_testkit.discord import FakeDiscord, Request
+from botkit_testkit.discord import FakeDiscord, Request, run_discord
 
 MINIMUM_INTENTS = (1 << 0) | (1 << 7) | (1 << 9) | (1 << 10) | (1 << 12) | (1 << 13)
 MESSAGE_CONTENT = 1 << 15
@@ -170,7 +165,7 @@ def test_health_reports_missing_voice_libraries(monkeypatch) -> None:
 
 
 def test_health_reports_missing_ffmpeg_and_intent(monkeypatch) -> None:
-    monkeypatch.setattr(runner_module, "ffmpeg_executable", lambda: None)
+    monkeypatch.setattr(doctor_module, "ffmpeg_executable", lambda: None)
     problems = discord_health(DiscordSettings(message_content=False))
     assert [p.severity for p in problems] == ["warning", "warning"]
     assert "no ffmpeg" in problems[0].message

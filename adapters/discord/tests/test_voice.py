@@ -9,11 +9,11 @@ from pathlib import Path
 
 import discord
 import pytest
+from botkit_discord import voice as voice_module
 
 import botkit
 from botkit import CommandError, Context
-from botkit.adapters.base import VoiceError
-from botkit.adapters.discord import voice as voice_module
+from botkit.adapter import VoiceError
 from botkit_testkit.discord import PlayedAudio
 
 PCM_FRAME = 3840  # 20 ms of 48 kHz 16-bit stereo
