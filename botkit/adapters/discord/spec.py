@@ -21,14 +21,9 @@ class DiscordSpec:
     token_env = "DISCORD_TOKEN"
 
     def create(self, setup: AdapterSetup) -> DiscordAdapter:
-        from botkit.adapters.base import AdapterStartError
         from botkit.adapters.discord.client import DiscordAdapter
 
-        if not setup.token:
-            raise AdapterStartError(
-                "DISCORD_TOKEN is not set; export it or run with --adapter console"
-            )
-        return DiscordAdapter(setup.token, setup.settings)
+        return DiscordAdapter(setup.require_token(self.token_env), setup.settings)
 
     async def check(self, setup: AdapterSetup) -> list[Problem]:
         """Voice libraries, ffmpeg and intents, then a real HTTP-only login with the token."""
