@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -269,7 +270,9 @@ def cmd_new_plugin(args: argparse.Namespace, config: None) -> int:
     except ScaffoldError as exc:
         print(f"botkit: {exc}", file=sys.stderr)
         return 1
-    print(f"wrote {root}; try: pip install -e '{root}[test]' && pytest {root}")
+    python = shlex.quote(sys.executable)  # works without an activated environment
+    install = f"{python} -m pip install -e {shlex.quote(f'{root}[test]')}"
+    print(f"wrote {root}; try: {install} && {python} -m pytest {shlex.quote(str(root))}")
     return 0
 
 
