@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -107,14 +108,18 @@ def default_level(args: argparse.Namespace) -> str:
 
 def cmd_run(args: argparse.Namespace, config: Config) -> int:
     import asyncio
+    import logging
 
     from botkit.adapters import registry
     from botkit.bot import Bot
-    from botkit.runner import serve
+    from botkit.runner import HeldLogs, serve
 
     spec = registry.load(args.adapter or registry.default_name())
     adapter = spec.create(registry.setup(spec, config))
-    return asyncio.run(serve(Bot.build(config), adapter))
+    if logging.getLogger().level <= logging.DEBUG:  # debugging: every line as it comes
+        return asyncio.run(serve(Bot.build(config), adapter))
+    with HeldLogs() as held:  # a failed start is one line; the rest follows a good one
+        return asyncio.run(serve(Bot.build(config), adapter, held.release))
 
 
 def cmd_sync(args: argparse.Namespace, config: Config) -> int:
@@ -175,8 +180,7 @@ def cmd_plugins_show(args: argparse.Namespace, config: Config) -> int:
     bot = Bot.build(config)
     status = bot.plugins.statuses.get(args.name)
     if status is None:
-        print(f"botkit: no plugin {args.name!r}; see 'botkit plugins list'", file=sys.stderr)
-        return 1
+        return show_adapter(args.name)
     print(f"{status.name} {status.version} ({status.distribution or 'not a distribution'})")
     print(f"state: {status.state}" + (f": {status.error}" if status.error else ""))
     print(f"hooks: {', '.join(status.hooks) or '-'}")
@@ -188,6 +192,28 @@ def cmd_plugins_show(args: argparse.Namespace, config: Config) -> int:
         print(f"settings [{status.name}]:")
         for key, value in attrs.asdict(settings).items():
             print(f"  {key} = {value!r}")
+    return 0
+
+
+def show_adapter(name: str) -> int:
+    """``botkit plugins show NAME`` for an adapter: distribution, version, token, state."""
+    import os
+
+    from botkit.adapters import registry
+
+    found = [a for a in registry.statuses() if a.name == name]
+    if not found:
+        print(f"botkit: no plugin or adapter {name!r}; see 'botkit plugins list'", file=sys.stderr)
+        return 1
+    [adapter] = found
+    print(f"{adapter.name} {adapter.version} ({adapter.distribution or 'not a distribution'})")
+    print("kind: adapter (botkit run --adapter " + adapter.name + ")")
+    print(f"state: {adapter.state}" + (f": {adapter.error}" if adapter.error else ""))
+    if adapter.token_env:
+        is_set = "set" if os.environ.get(adapter.token_env, "").strip() else "not set"
+        print(f"token: from {adapter.token_env} ({is_set})")
+    else:
+        print("token: none needed")
     return 0
 
 
@@ -244,7 +270,9 @@ def cmd_new_plugin(args: argparse.Namespace, config: None) -> int:
     except ScaffoldError as exc:
         print(f"botkit: {exc}", file=sys.stderr)
         return 1
-    print(f"wrote {root}; try: pip install -e '{root}[test]' && pytest {root}")
+    python = shlex.quote(sys.executable)  # works without an activated environment
+    install = f"{python} -m pip install -e {shlex.quote(f'{root}[test]')}"
+    print(f"wrote {root}; try: {install} && {python} -m pytest {shlex.quote(str(root))}")
     return 0
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import difflib
 import enum
 import json
 import os
 import tomllib
 import types
 import typing
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Literal
 
@@ -201,8 +203,7 @@ def build_settings(cls: type[Any], table: Any, where: str, section: str) -> Any:
     values = {}
     for key, value in table.items():
         if key not in fields:
-            known = ", ".join(fields) or "none"
-            raise ConfigError(f"{where}: [{section}] has unknown key {key!r} (known: {known})")
+            raise ConfigError(f"{where}: [{section}] {key} is not a setting ({_hint(key, fields)})")
         try:
             values[key] = _check(hints[key], value)
         except TypeError as exc:
@@ -211,6 +212,15 @@ def build_settings(cls: type[Any], table: Any, where: str, section: str) -> Any:
         return cls(**values)
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"{where}: [{section}]: {exc}") from None
+
+
+def _hint(key: str, known: Iterable[str]) -> str:
+    """``did you mean temperature?``, else the settings there are."""
+    names = list(known)
+    close = difflib.get_close_matches(key, names, n=1)
+    if close:
+        return f"did you mean {close[0]}?"
+    return f"settings: {', '.join(names)}" if names else "this section has no settings"
 
 
 def _check(kind: Any, value: Any) -> Any:

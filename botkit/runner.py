@@ -7,7 +7,7 @@ import gc
 import logging
 import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING, Any
 
@@ -20,19 +20,20 @@ if TYPE_CHECKING:
 log = logging.getLogger("botkit.runner")
 
 
-async def serve(bot: Bot, adapter: Adapter) -> int:
+async def serve(bot: Bot, adapter: Adapter, connected: Callable[[], None] = lambda: None) -> int:
     """Run ``bot`` on ``adapter`` until the adapter ends or SIGINT/SIGTERM; the exit status
-    (1 after one line on stderr when the adapter cannot connect)."""
+    (1 after one line on stderr when the adapter cannot connect). ``connected`` is called
+    once the adapter has logged in."""
     with _stop_on_signals(adapter):
         try:
-            await run_bot(bot, adapter)
+            await run_bot(bot, adapter, connected)
         except AdapterStartError as exc:
             print(f"botkit: {exc}", file=sys.stderr)
             return 1
     return 0
 
 
-async def run_bot(bot: Bot, adapter: Adapter) -> None:
+async def run_bot(bot: Bot, adapter: Adapter, connected: Callable[[], None] = lambda: None) -> None:
     """Connect, start the bot and its event-loop watchdog, run until the adapter ends; then
     stop the bot and disconnect. The values of every key variable the configuration and the
     plugins' settings name (``api_key_env`` and friends) are masked in logs and ``redact``.
@@ -45,6 +46,7 @@ async def run_bot(bot: Bot, adapter: Adapter) -> None:
     except BaseException:
         await adapter.close()
         raise
+    connected()
     watchdog = bot.plugins.watchdog
     try:
         await bot.start(adapter)
@@ -80,3 +82,43 @@ def _stop_on_signals(adapter: Adapter) -> Iterator[None]:
     finally:
         for sig in installed:
             loop.remove_signal_handler(sig)
+
+
+class HeldLogs:
+    """Holds the log lines below WARNING (plugins loaded, a library logging in) until the
+    adapter has connected, so that a start that fails on a token or the network is the one
+    line saying why. Use as a context manager; ``release`` writes what was held and stops
+    holding; leaving the block without it drops what was held."""
+
+    def __init__(self) -> None:
+        self.held: list[logging.LogRecord] = []
+        self._handlers: list[logging.Handler] = []
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno >= logging.WARNING:
+            return True
+        if not self.held or self.held[-1] is not record:  # once, however many handlers
+            self.held.append(record)
+        return False
+
+    def __enter__(self) -> HeldLogs:
+        self._handlers = logging.getLogger().handlers[:]
+        for handler in self._handlers:
+            handler.addFilter(self)
+        return self
+
+    def release(self) -> None:
+        self._stop()
+        for record in self.held:
+            for handler in self._handlers:
+                if record.levelno >= handler.level:
+                    handler.handle(record)
+        self.held.clear()
+
+    def _stop(self) -> None:
+        for handler in self._handlers:
+            handler.removeFilter(self)
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stop()
+        self.held.clear()

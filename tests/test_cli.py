@@ -65,13 +65,17 @@ def test_plugins_show_builtin(builtins_only, capsys) -> None:
 
 def test_plugins_show_unknown_exits_1(builtins_only, capsys) -> None:
     assert main(["plugins", "show", "nothing"]) == 1
-    assert capsys.readouterr().err == "botkit: no plugin 'nothing'; see 'botkit plugins list'\n"
+    assert (
+        capsys.readouterr().err
+        == "botkit: no plugin or adapter 'nothing'; see 'botkit plugins list'\n"
+    )
 
 
 def test_doctor_exits_0_on_a_clean_setup(builtins_only, capsys) -> None:
     assert main(["doctor"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert (lines[0], lines[-1]) == ("plugin builtin        ok", "0 error(s), 0 warning(s)")
+    assert f"plugin     ok       builtin {__version__}" in lines
+    assert lines[-1] == "0 error(s), 0 warning(s)"
 
 
 def test_doctor_exits_1_when_a_plugin_fails_to_load(tmp_path, install_plugin) -> None:
@@ -136,3 +140,101 @@ def test_unknown_log_level_is_refused_cleanly(builtins_only, capsys) -> None:
 
 def test_log_level_is_case_insensitive(builtins_only) -> None:
     assert main(["doctor", "--log-level", "debug"]) == 0
+
+
+def test_plugins_show_an_adapter(builtins_only, monkeypatch, capsys) -> None:
+    monkeypatch.setenv("TELEGRAM_TOKEN", "123456:set-but-not-shown")
+    assert main(["plugins", "show", "telegram"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("telegram 0.") and lines[0].endswith(" (botkit-telegram)")
+    assert lines[1:] == [
+        "kind: adapter (botkit run --adapter telegram)",
+        "state: available",
+        "token: from TELEGRAM_TOKEN (set)",
+    ]
+
+
+def test_plugins_show_an_adapter_without_a_token(builtins_only, capsys) -> None:
+    assert main(["plugins", "show", "console"]) == 0
+    assert capsys.readouterr().out.splitlines()[1:] == [
+        "kind: adapter (botkit run --adapter console)",
+        "state: available",
+        "token: none needed",
+    ]
+
+
+@pytest.mark.parametrize("adapter", ["discord", "telegram"])
+def test_run_without_the_token_is_one_line_before_any_plugin_loads(
+    adapter, builtins_only, install_plugin, monkeypatch, capsys
+) -> None:
+    install_plugin("broken", "broken_plugin", BROKEN)
+    monkeypatch.setenv("BOTKIT_PLUGINS", "broken")
+    status = main(["run", "--adapter", adapter])
+    variable = f"{adapter.upper()}_TOKEN"
+    assert (status, capsys.readouterr().err) == (
+        2,
+        f"botkit: {variable} is not set; export it, or choose another adapter with --adapter\n",
+    )
+
+
+FAILING = """
+import botkit
+
+
+class Adapter:
+    name = "failing"
+    text_limit = 500
+    can_edit = False
+    bot_user_id = "failing-bot"
+    voice = None
+    voice_notes = False
+
+    def __init__(self, connects):
+        self.connects = connects
+
+    async def connect(self, bot):
+        if not self.connects:
+            raise botkit.AdapterStartError("the service rejected the token; get a new one")
+
+    async def run(self):
+        pass
+
+    async def close(self):
+        pass
+
+
+class Spec:
+    name = "failing"
+    settings = None
+    token_env = None
+
+    def __init__(self, connects):
+        self.connects = connects
+
+    def create(self, setup):
+        return Adapter(self.connects)
+
+
+adapter = Spec(connects=False)
+connecting = Spec(connects=True)
+"""
+
+
+def test_a_failed_start_is_one_line_on_stderr(builtins_only, install_plugin, capsys) -> None:
+    install_plugin("failing", "failing_adapter", FAILING, group="botkit.adapters")
+    status = main(["run", "--adapter", "failing"])
+    assert (status, capsys.readouterr().err) == (
+        1,
+        "botkit: the service rejected the token; get a new one\n",
+    )
+
+
+def test_the_start_log_follows_a_good_connection(
+    builtins_only, install_plugin, monkeypatch, capsys
+) -> None:
+    install_plugin("failing", "failing_adapter", FAILING, group="botkit.adapters")
+    import failing_adapter
+
+    monkeypatch.setattr(failing_adapter, "adapter", failing_adapter.connecting)
+    assert main(["run", "--adapter", "failing"]) == 0
+    assert "INFO    botkit.plugins: plugin builtin " in capsys.readouterr().err

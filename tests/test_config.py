@@ -55,11 +55,42 @@ def test_whole_number_is_accepted_for_a_float(tmp_path) -> None:
     assert Config.load(path).bot.hook_timeout == 5.0
 
 
-def test_unknown_key_lists_the_known_keys(tmp_path) -> None:
+def test_unknown_key_suggests_the_closest_setting(tmp_path) -> None:
     path = write(tmp_path / "botkit.toml", '[storage]\nuri = "x"\n')
     with pytest.raises(ConfigError) as caught:
         Config.load(path)
-    assert str(caught.value) == f"{path}: [storage] has unknown key 'uri' (known: url)"
+    assert str(caught.value) == f"{path}: [storage] uri is not a setting (did you mean url?)"
+
+
+def test_unknown_key_far_from_every_setting_lists_them(tmp_path) -> None:
+    path = write(tmp_path / "botkit.toml", '[storage]\nhostname = "x"\n')
+    with pytest.raises(ConfigError) as caught:
+        Config.load(path)
+    assert str(caught.value) == f"{path}: [storage] hostname is not a setting (settings: url)"
+
+
+@attrs.define
+class ChatSettings:
+    temperature: float = botkit.setting(0.7, "sampling temperature")
+    model: str = botkit.setting("gpt-4o-mini", "the model")
+
+
+def test_a_typo_in_a_plugin_section_names_the_setting_meant(tmp_path) -> None:
+    path = write(tmp_path / "botkit.toml", "[openai_chat]\ntemprature = 0.2\n")
+    with pytest.raises(ConfigError) as caught:
+        Config.load(path).section("openai_chat", ChatSettings)
+    assert str(caught.value) == (
+        f"{path}: [openai_chat] temprature is not a setting (did you mean temperature?)"
+    )
+
+
+def test_a_wrong_type_in_a_plugin_section_names_file_section_and_key(tmp_path) -> None:
+    path = write(tmp_path / "botkit.toml", '[openai_chat]\ntemperature = "warm"\n')
+    with pytest.raises(ConfigError) as caught:
+        Config.load(path).section("openai_chat", ChatSettings)
+    assert str(caught.value) == (
+        f"{path}: [openai_chat] temperature: expected a number, got 'warm'"
+    )
 
 
 def test_invalid_toml_names_the_file(tmp_path) -> None:

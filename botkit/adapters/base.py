@@ -136,6 +136,15 @@ class AdapterSetup:
     def data_dir(self) -> Path:
         return self.config.data_dir
 
+    def require_token(self, variable: str) -> str:
+        """The token; AdapterStartError naming ``variable`` when it is not set. An adapter's
+        ``create`` calls it, so the start fails at once, before any plugin loads."""
+        if not self.token:
+            raise AdapterStartError(
+                f"{variable} is not set; export it, or choose another adapter with --adapter"
+            )
+        return self.token
+
 
 class AdapterSpec(Protocol):
     """What the ``botkit.adapters`` entry point names (a module or an object)."""

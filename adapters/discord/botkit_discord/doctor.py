@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import aiohttp
 import discord
 
 from botkit.adapter import Command, Problem, ffmpeg_executable
@@ -74,10 +75,11 @@ async def discord_login_problems(
                 "developer portal (Bot -> Reset Token) and set DISCORD_TOKEN to it",
             )
         ]
-    except (TimeoutError, OSError, discord.HTTPException) as exc:
+    except (TimeoutError, OSError, aiohttp.ClientError, discord.HTTPException) as exc:
         return [
             Problem(
-                f"discord: cannot log in to Discord: {type(exc).__name__}: {exc}",
+                f"discord: Discord could not be reached ({type(exc).__name__}: {exc}), so "
+                "DISCORD_TOKEN was not checked",
                 "check the network",
                 "warning",
             )

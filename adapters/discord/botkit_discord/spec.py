@@ -26,11 +26,7 @@ class DiscordSpec:
     def create(self, setup: AdapterSetup) -> DiscordAdapter:
         from botkit_discord.client import DiscordAdapter
 
-        if not setup.token:
-            raise AdapterStartError(
-                "DISCORD_TOKEN is not set; export it or run with --adapter console"
-            )
-        return DiscordAdapter(setup.token, setup.settings)
+        return DiscordAdapter(setup.require_token(self.token_env), setup.settings)
 
     async def check(self, setup: AdapterSetup) -> list[Problem]:
         """Voice libraries, ffmpeg and intents, then a real HTTP-only login with the token."""

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from aiogram.methods import GetWebhookInfo
+from aiogram.methods import GetMe, GetWebhookInfo
 
 from botkit.adapter import AdapterStartError, Command, Problem
 from botkit_telegram.adapter import TOKEN_HELP, TelegramStartError, login, set_commands
@@ -28,14 +29,23 @@ async def _caller(settings: TelegramSettings, token: str) -> AsyncIterator[Calle
 
 
 async def problems(settings: TelegramSettings, token: str) -> list[Problem]:
-    try:
-        async with _caller(settings, token) as call:
-            me = await login(call, settings)
-            found = []
-            if settings.webhook:
-                found += await _webhook_problems(call, settings)
-    except TelegramStartError as exc:
-        return [Problem(f"telegram: {exc}", _fix(str(exc)))]
+    """A token Telegram rejects is an error; a Bot API that cannot be reached is a warning
+    that says so (no verdict on the token), as for Discord."""
+    if not valid_token(token):
+        return [Problem("telegram: TELEGRAM_TOKEN is not a bot token (digits:letters)", TOKEN_HELP)]
+    async with _caller(settings, token) as call:
+        try:
+            async with asyncio.timeout(settings.connect_timeout):
+                me = await call(GetMe(), request_timeout=int(settings.connect_timeout))
+        except TimeoutError:
+            return [_unreachable(settings, f"no answer within {settings.connect_timeout:g} s")]
+        except TelegramError as exc:
+            if exc.kind == "unauthorized":
+                return [Problem("telegram: Telegram rejected TELEGRAM_TOKEN", TOKEN_HELP)]
+            return [_unreachable(settings, str(exc))]
+        found = []
+        if settings.webhook:
+            found += await _webhook_problems(call, settings)
     if not me.can_read_all_group_messages:
         found.append(
             Problem(
@@ -71,10 +81,13 @@ async def _webhook_problems(call: Caller, settings: TelegramSettings) -> list[Pr
     return []
 
 
-def _fix(message: str) -> str:
-    if "TELEGRAM_TOKEN" in message:
-        return TOKEN_HELP
-    return "check the network and [telegram] base_url"
+def _unreachable(settings: TelegramSettings, reason: str) -> Problem:
+    return Problem(
+        f"telegram: Telegram could not be reached at {settings.base_url} ({reason}), so "
+        "TELEGRAM_TOKEN was not checked",
+        "check the network and [telegram] base_url",
+        "warning",
+    )
 
 
 async def sync_commands(settings: TelegramSettings, token: str, commands: list[Command]) -> str:

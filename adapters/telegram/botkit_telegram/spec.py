@@ -27,7 +27,7 @@ class TelegramSpec:
     def create(self, setup: AdapterSetup) -> TelegramAdapter:
         from botkit_telegram.adapter import TelegramAdapter
 
-        return TelegramAdapter(setup.settings or TelegramSettings(), setup.token)
+        return TelegramAdapter(setup.settings or TelegramSettings(), setup.require_token(TOKEN_ENV))
 
     async def check(self, setup: AdapterSetup) -> list[Problem]:
         """getMe with the token (and getWebhookInfo in webhook mode)."""
