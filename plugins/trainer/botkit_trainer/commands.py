@@ -465,6 +465,8 @@ async def test(ctx: Context, *, cases: str) -> str:
 
 
 def could_not_run(reason: str) -> CommandError:
+    if reason[:1].isupper() and not reason[1:2].isupper():  # "The API..." but not "API..."
+        reason = reason[0].lower() + reason[1:]
     return CommandError(f"The test could not run: {reason}. Nothing was stored.")
 
 
