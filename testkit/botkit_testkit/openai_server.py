@@ -183,6 +183,9 @@ class FakeOpenAI:
     speech_audio: bytes = attrs.field(factory=silent_wav)
     transcript: str = "hello world"
     echo_key: bool = False  # a 401 quotes the key it was given, as OpenAI's own does
+    # False: new fine-tuning jobs are refused with 403 training_not_available, as OpenAI does
+    # for organisations created since 2026-05-07 and for everyone from 2027-01-06.
+    training_available: bool = True
     requests: list[RecordedRequest] = attrs.field(init=False, factory=list)
     files: dict[str, StoredFile] = attrs.field(init=False, factory=dict)
     jobs: dict[str, dict[str, Any]] = attrs.field(init=False, factory=dict)
@@ -444,6 +447,9 @@ class FakeOpenAI:
         return web.Response(body=stored.bytes, content_type="application/octet-stream")
 
     async def _create_job(self, request: web.Request) -> web.Response:
+        if not self.training_available:
+            message = "Fine-tuning is not available for your organization."
+            return error_response(403, message, code="training_not_available")
         body = request[RECORD].json
         if (problem := _missing(body, "model", "training_file")) is not None:
             return problem

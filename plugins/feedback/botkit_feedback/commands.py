@@ -23,7 +23,7 @@ from botkit import (
     command,
 )
 from botkit_feedback.dataset import BUILDERS, InvalidExample, build_export
-from botkit_feedback.records import Correction, Note, guild_key
+from botkit_feedback.records import Correction, Note
 
 log = logging.getLogger("botkit.feedback")
 
@@ -82,7 +82,7 @@ class FeedbackCommands:
         user_message_id, user_text, asker_id = await _answered(ctx, target)
         author = ctx.message.author
         row = Correction(
-            guild_id=guild_key(ctx.guild_id),
+            guild_id=ctx.space,
             channel_id=ctx.message.channel.id,
             author_id=author.id,
             author_name=author.name,
@@ -114,7 +114,7 @@ class FeedbackCommands:
             )
         reference, author = ctx.message.reference, ctx.message.author
         note = Note(
-            guild_id=guild_key(ctx.guild_id),
+            guild_id=ctx.space,
             channel_id=ctx.message.channel.id,
             author_id=author.id,
             author_name=author.name,
@@ -129,7 +129,7 @@ class FeedbackCommands:
         return "Thank you for your feedback!"
 
     async def corrections(self, ctx: Context, count: int = DEFAULT_LISTED) -> str:
-        """Show the latest corrections in this server."""
+        """Show the latest corrections in this server (or your DMs)."""
         from botkit_feedback import store
 
         if count < 1:
@@ -137,7 +137,7 @@ class FeedbackCommands:
                 f"Say how many corrections to show, 1 to {MAX_LISTED}: "
                 f"`{ctx.prefix}corrections {DEFAULT_LISTED}`."
             )
-        guild = guild_key(ctx.guild_id)
+        guild = ctx.space
         rows = await store.latest_corrections(ctx.plugin.storage, guild, min(count, MAX_LISTED))
         if not rows:
             return f"No corrections here yet. Anyone can add one with `{ctx.prefix}correct`."
@@ -158,7 +158,7 @@ class FeedbackCommands:
                 f"Unknown format {format!r}: use `{ctx.prefix}corrections export sft` "
                 f"(supervised) or `{ctx.prefix}corrections export dpo` (preference pairs)."
             )
-        rows = await store.guild_corrections(ctx.plugin.storage, guild_key(ctx.guild_id))
+        rows = await store.guild_corrections(ctx.plugin.storage, ctx.space)
         if not rows:
             raise CommandError("There are no corrections here yet, so there is nothing to export.")
         try:
@@ -167,7 +167,7 @@ class FeedbackCommands:
                 EXPORT_TIMEOUT,
             )
         except InvalidExample as exc:
-            log.error("%s export of guild %s failed validation: %s", kind, ctx.guild_id, exc)
+            log.error("%s export of %s failed validation: %s", kind, ctx.space, exc)
             raise CommandError(f"The export failed validation ({exc}); nothing was sent.") from None
         left_out = (
             f" {export.skipped} correction(s) left out: the message I answered is unknown"
@@ -184,7 +184,7 @@ class FeedbackCommands:
                 f"{round(limit / 1024 / 1024, 4):g} MB attachment limit."
             )
         name = f"corrections-{kind}-{self.timestamp(ctx):%Y%m%d}.jsonl"
-        log.info("exported %d %s examples of guild %s", export.count, kind, ctx.guild_id)
+        log.info("exported %d %s examples of %s", export.count, kind, ctx.space)
         text = f"{export.count} {kind.upper()} example(s) from {len(rows)} correction(s).{left_out}"
         return Reply(text=text, files=(File(name, data=export.data),))
 

@@ -64,13 +64,18 @@ BUILDERS: dict[str, Callable[[Correction, str], Record | None]] = {
 
 
 def training_examples(corrections: Iterable[Correction], system_prompt: str) -> list[Record]:
-    """Every usable correction as ``{"kind": "sft", ...}`` and ``{"kind": "dpo", ...}``."""
+    """Every usable correction as ``{"kind": "sft", ...}`` and ``{"kind": "dpo", ...}``, with
+    ``user_id`` (who corrected) and ``user_ids`` (everyone whose words it holds: the corrector,
+    and who asked the question the bot answered)."""
     records = []
     for correction in corrections:
+        people = list(dict.fromkeys(filter(None, (correction.author_id, correction.asker_id))))
         for kind, build in BUILDERS.items():
             record = build(correction, system_prompt)
             if record is not None:
-                records.append({"kind": kind, "user_id": correction.author_id, **record})
+                records.append(
+                    {"kind": kind, "user_id": correction.author_id, "user_ids": people, **record}
+                )
     return records
 
 

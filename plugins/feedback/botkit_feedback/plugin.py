@@ -17,7 +17,7 @@ import attrs
 from botkit import Command, Context, PluginHandle, Reaction, hookimpl
 from botkit_feedback.commands import FeedbackCommands
 from botkit_feedback.dataset import Record, training_examples
-from botkit_feedback.records import Rating, guild_key
+from botkit_feedback.records import Rating
 from botkit_feedback.settings import FeedbackSettings
 
 if TYPE_CHECKING:
@@ -73,7 +73,7 @@ class FeedbackPlugin:
         channel, user, storage = reaction.channel, reaction.user, ctx.plugin.storage
         if reaction.added:
             rating = Rating(
-                guild_id=guild_key(channel.guild_id),
+                guild_id=reaction.space,
                 channel_id=channel.id,
                 message_id=reaction.message_id,
                 user_id=user.id,
@@ -95,10 +95,11 @@ class FeedbackPlugin:
     async def botkit_training_examples(
         self, plugin: PluginHandle, guild_id: str | None
     ) -> list[Record]:
-        """This guild's corrections as SFT and DPO records (feedback notes never are)."""
+        """This space's corrections as SFT and DPO records (feedback notes never are), each
+        naming everyone whose words it holds (``user_ids``: the corrector and the asker)."""
         from botkit_feedback import store
 
-        rows = await store.guild_corrections(plugin.storage, guild_key(guild_id))
+        rows = await store.guild_corrections(plugin.storage, guild_id or "")
         settings = plugin.settings_for(guild_id) or FeedbackSettings()
         return training_examples(rows, settings.system_prompt)
 

@@ -22,11 +22,6 @@ def optional_text_field() -> str | None:
     return attrs.field(converter=clean_optional)
 
 
-def guild_key(guild_id: str | None) -> str:
-    """Rows made outside any guild (DMs, the console) are stored under ""."""
-    return guild_id or ""
-
-
 @attrs.frozen
 class Correction:
     """A user's correction of one of the bot's replies."""

@@ -23,7 +23,7 @@ corrections = Table(
     "feedback_corrections",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("guild_id", ID, nullable=False),  # "" outside guilds
+    Column("guild_id", ID, nullable=False),  # the space: a server's id, or dm:<user id>
     Column("channel_id", ID, nullable=False),
     Column("author_id", ID, nullable=False),
     Column("author_name", String(100), nullable=False),

@@ -36,12 +36,14 @@ async def test_feedback_as_a_reply_keeps_the_message_replied_to(feedback_bot, as
     )
 
 
-async def test_feedback_in_a_direct_message_is_stored_outside_any_guild(feedback_bot, stored):
+async def test_feedback_in_a_direct_message_is_stored_in_that_persons_dm_space(
+    feedback_bot, stored
+):
     async with feedback_bot() as bot:
         replies = await bot.dm("!feedback Nice bot.", user=bot.member)
         assert replies.text == "Thank you for your feedback!"
         [row] = await stored(bot, "feedback_notes")
-    assert (row["guild_id"], row["channel_id"]) == ("", f"dm-{bot.member.id}")
+    assert (row["guild_id"], row["channel_id"]) == (f"dm:{bot.member.id}", f"dm-{bot.member.id}")
 
 
 async def test_empty_feedback_is_refused(feedback_bot, stored):

@@ -27,11 +27,13 @@ async def test_corrections_are_handed_over_as_sft_and_dpo_records(feedback_bot, 
                 {
                     "kind": "sft",
                     "user_id": bot.owner.id,
+                    "user_ids": [bot.owner.id, bot.member.id],
                     "messages": [user, {"role": "assistant", "content": "Canberra."}],
                 },
                 {
                     "kind": "dpo",
                     "user_id": bot.owner.id,
+                    "user_ids": [bot.owner.id, bot.member.id],
                     "input": {"messages": [user]},
                     "preferred_output": [{"role": "assistant", "content": "Canberra."}],
                     "non_preferred_output": [{"role": "assistant", "content": ANSWER}],
@@ -61,14 +63,18 @@ async def test_only_the_guilds_own_corrections_are_handed_over(feedback_bot, ask
     ]
 
 
-async def test_direct_message_corrections_belong_to_no_guild(feedback_bot, ask):
+async def test_direct_message_corrections_belong_to_that_persons_dms(feedback_bot, ask):
     async with feedback_bot() as bot:
         answer = await bot.dm(QUESTION)
         await bot.dm(f"!correct {answer[0].id} Canberra.")
-        [(_, outside)] = await examples(bot, None)
+        [(_, own_dms)] = await examples(bot, f"dm:{bot.owner.id}")
+        [(_, other_dms)] = await examples(bot, f"dm:{bot.member.id}")
         [(_, in_guild)] = await examples(bot, "500")
-    assert [r["kind"] for r in outside] == ["sft", "dpo"]
-    assert in_guild == []
+    assert [(r["kind"], r["user_ids"]) for r in own_dms] == [
+        ("sft", [bot.owner.id]),
+        ("dpo", [bot.owner.id]),
+    ]
+    assert other_dms == in_guild == []
 
 
 async def test_delete_user_data_forgets_only_that_user(feedback_bot, ask, stored):

@@ -50,6 +50,45 @@ async def old_database(storage_url: str) -> str:
                 "created_at": datetime(2023, 11, 1, tzinfo=UTC),
             },
         )
+        await conn.execute(
+            insert(old.tables["feedback_corrections"]),
+            {
+                "guild_id": "",
+                "channel_id": "dm-3",
+                "author_id": "3",
+                "author_name": "member",
+                "bot_message_id": "80",
+                "bot_text": "Perth.",
+                "user_message_id": "79",
+                "user_text": "Capital of Western Australia, in a DM?",
+                "correction": "Perth, yes.",
+                "created_at": datetime(2023, 11, 2, tzinfo=UTC),
+            },
+        )
+        await conn.execute(
+            insert(old.tables["feedback_notes"]),
+            {
+                "guild_id": "",
+                "channel_id": "dm-4",
+                "author_id": "4",
+                "author_name": "other",
+                "text": "Nice bot.",
+                "replied_to_id": None,
+                "replied_to_text": None,
+                "created_at": datetime(2023, 11, 3, tzinfo=UTC),
+            },
+        )
+        await conn.execute(
+            insert(old.tables["feedback_ratings"]),
+            {
+                "guild_id": "",
+                "channel_id": "dm-5",
+                "message_id": "81",
+                "user_id": "5",
+                "value": 1,
+                "created_at": datetime(2023, 11, 4, tzinfo=UTC),
+            },
+        )
     await engine.dispose()
     return storage_url
 
@@ -66,7 +105,7 @@ async def test_a_0_1_database_keeps_its_corrections(feedback_bot, old_database):
             ).all()
     assert "“Sydney.” → “Canberra.”" in replies.text
     assert "asker_id" in columns
-    assert [tuple(row) for row in version] == [("0002",)]
+    assert [tuple(row) for row in version] == [("0003",)]
 
 
 async def test_a_0_1_database_records_who_asked_from_now_on(
@@ -76,7 +115,28 @@ async def test_a_0_1_database_records_who_asked_from_now_on(
         answer = await ask(bot, user=bot.member)
         await bot.send(f"!correct {answer.id} Canberra!", user=bot.admin)
         rows = await stored(bot, "feedback_corrections")
-    assert [(r["correction"], r["asker_id"]) for r in rows] == [
+    assert [(r["correction"], r["asker_id"]) for r in rows if r["guild_id"] == "500"] == [
         ("Canberra.", None),
         ("Canberra!", bot.member.id),
     ]
+
+
+async def test_direct_message_rows_move_to_their_authors_dm_space(
+    feedback_bot, old_database, stored
+):
+    async with feedback_bot() as bot:
+        corrections = await stored(bot, "feedback_corrections")
+        notes = await stored(bot, "feedback_notes")
+        ratings = await stored(bot, "feedback_ratings")
+        [(_, member_dms)] = await bot.call_all("botkit_training_examples", guild_id="dm:3")
+        [(_, other_dms)] = await bot.call_all("botkit_training_examples", guild_id="dm:4")
+    assert [(r["guild_id"], r["correction"]) for r in corrections] == [
+        ("500", "Canberra."),
+        ("dm:3", "Perth, yes."),
+    ]
+    assert [(r["guild_id"], r["text"]) for r in notes] == [("dm:4", "Nice bot.")]
+    assert [(r["guild_id"], r["user_id"]) for r in ratings] == [("dm:5", "5")]
+    assert [r["messages"][-1]["content"] for r in member_dms if r["kind"] == "sft"] == [
+        "Perth, yes."
+    ]
+    assert other_dms == []

@@ -81,14 +81,14 @@ async def botkit_shutdown(plugin: PluginHandle) -> None:
 async def botkit_knowledge(ctx: Context, text: str) -> list[str]:
     """The document passages most relevant to the message."""
     limit = ctx.settings.context_passages
-    found = await search.search(ctx.plugin.storage, ctx.guild_id, text, limit)
+    found = await search.search(ctx.plugin.storage, ctx.space, text, limit)
     return [passage.snippet() for passage in found]
 
 
 @hookimpl
 async def botkit_models(plugin: PluginHandle, guild_id: str | None) -> list[str]:
-    """Models fine-tuned for this guild, for the chat plugin's !model."""
-    return await store.fine_tuned_models(plugin.storage, guild_id)
+    """Models fine-tuned for this space (a server, or one person's DMs), for !model."""
+    return await store.fine_tuned_models(plugin.storage, guild_id or "")
 
 
 @hookimpl
@@ -105,4 +105,4 @@ async def botkit_delete_user_data(plugin: PluginHandle, user_id: str) -> list[st
 
 @hookimpl
 async def botkit_health(plugin: PluginHandle) -> list[Problem]:
-    return await problems(settings_of(plugin))
+    return await problems(settings_of(plugin), plugin.now())

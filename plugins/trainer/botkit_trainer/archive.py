@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import threading
 import zipfile
+import zlib
 from pathlib import Path, PurePosixPath
 
 import attrs
@@ -17,6 +18,14 @@ from botkit_trainer.sandbox import Refused, list_files, relative
 from botkit_trainer.sizes import human
 
 CHUNK = 64 * 1024
+REDO = "Make the zip again (or send the files themselves) and send it again."
+# What reading a damaged member raises: a bad CRC or header, a broken deflate stream, a
+# stream that ends early, a compression method zipfile cannot read.
+DAMAGE = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, ValueError, OSError)
+
+
+def damaged(detail: str) -> Refused:
+    return Refused(f"That .zip file is damaged ({detail}). {REDO}")
 
 
 @attrs.frozen
@@ -86,22 +95,22 @@ def read_zip(
 
     Refuses (raises :class:`Refused`) encrypted archives, unsafe member names, more than
     ``max_files`` files, more than ``max_bytes`` uncompressed, or a member compressed more
-    than ``max_ratio`` times; sizes are counted while reading, not taken from the headers.
+    than ``max_ratio`` times, as the headers say; then reads each member, refusing as damaged
+    one whose data does not match its header (a size, the CRC) or cannot be unpacked.
     """
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
-        raise Refused("That .zip file is damaged or not a zip archive.") from None
+    except (zipfile.BadZipFile, EOFError, ValueError, OSError):
+        raise Refused(f"That .zip file is damaged or not a zip archive. {REDO}") from None
     with archive:
         infos = [info for info in archive.infolist() if not info.is_dir()]
         _check_headers(infos, max_files=max_files, max_bytes=max_bytes, max_ratio=max_ratio)
-        members, skipped, total = [], 0, 0
+        members, skipped = [], 0
         for info in infos:
             if PurePosixPath(info.filename).suffix.lower() not in suffixes:
                 skipped += 1
                 continue
-            content = _read_member(archive, info, max_bytes - total)
-            total += len(content)
+            content = _read_member(archive, info)
             members.append(Member(safe_filename(PurePosixPath(info.filename).name), content))
     return members, skipped
 
@@ -128,16 +137,30 @@ def _check_headers(
         raise Refused(f"The zip unpacks to {human(total)}; the limit is {human(max_bytes)}.")
 
 
-def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int) -> bytes:
-    """Read one member, stopping as soon as it outgrows its header or the size budget."""
-    limit = min(info.file_size, budget)
+def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
+    """Read one member, stopping as soon as it outgrows its header (whose sizes were checked
+    against the limits); a member whose data does not match its header (sizes, CRC) is
+    damage, not a plugin fault."""
     buffer = bytearray()
-    with archive.open(info) as stream:
-        while chunk := stream.read(CHUNK):
-            buffer += chunk
-            if len(buffer) > limit:
-                raise Refused(
-                    f"{info.filename} unpacks to more than its header says or the limit allows; "
-                    "refused."
-                )
+    try:
+        with archive.open(info) as stream:
+            while chunk := stream.read(CHUNK):
+                buffer += chunk
+                if len(buffer) > info.file_size:
+                    raise damaged(f"{info.filename} unpacks to more than its header says")
+    except DAMAGE as exc:
+        raise damaged(f"{info.filename}: {_damage(exc)}") from None
+    if len(buffer) != info.file_size:
+        raise damaged(f"{info.filename} unpacks to less than its header says")
     return bytes(buffer)
+
+
+def _damage(exc: BaseException) -> str:
+    """A short, safe description of what was wrong with a member."""
+    if isinstance(exc, zipfile.BadZipFile) and "CRC" in str(exc):
+        return "its checksum does not match"
+    if isinstance(exc, NotImplementedError):
+        return "it uses a compression method I cannot read"
+    if isinstance(exc, EOFError):
+        return "its data ends early"
+    return "its data cannot be read"

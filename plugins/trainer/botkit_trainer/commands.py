@@ -22,7 +22,7 @@ from botkit import (
     Reply,
     command,
 )
-from botkit_trainer import jobs, store
+from botkit_trainer import closing, jobs, store
 from botkit_trainer.archive import Made, make_zip
 from botkit_trainer.checks import service_problems
 from botkit_trainer.dataset import DPO, SUPERVISED, build, to_jsonl
@@ -30,6 +30,7 @@ from botkit_trainer.ingest import QA, Parsed, add_record, parse_inline
 from botkit_trainer.intake import (
     Batch,
     dataset_folder,
+    drop_unused,
     in_thread,
     read_attachments,
     read_directory,
@@ -117,11 +118,11 @@ async def ingest_directory(ctx: Context, root: Path, dataset: str, label: str) -
         raise CommandError(str(exc)) from None
     tally = await store_batches(
         ctx.plugin.storage,
-        ctx.guild_id,
+        ctx.space,
         dataset,
         batches,
         label=label,
-        author_id="",  # the files belong to the bot's owner, not to a chat user
+        people=(),  # the files belong to the bot's owner, not to a chat user
         passage_chars=settings.passage_chars,
     )
     return tally.summary(dataset)
@@ -195,7 +196,7 @@ async def train(ctx: Context, file: Attachment | None = None, *, text: str | Non
         log.warning("!train refused an attachment from user %s: %s", ctx.message.author.id, exc)
         raise CommandError(f"{exc} Nothing was stored.") from None
     batches = [Batch("inline", "", parse_inline(text))] if text else []
-    folder = dataset_folder(data_dir(ctx), settings, ctx.guild_id, dataset)
+    folder = dataset_folder(data_dir(ctx), settings, ctx.space, dataset)
     try:
         batches += await in_thread(
             save_uploads, uploads, folder, data_dir(ctx), seconds=settings.work_timeout
@@ -204,12 +205,15 @@ async def train(ctx: Context, file: Attachment | None = None, *, text: str | Non
         raise CommandError(str(exc)) from None
     tally = await store_batches(
         ctx.plugin.storage,
-        ctx.guild_id,
+        ctx.space,
         dataset,
         batches,
         label=label,
-        author_id=ctx.message.author.id,
+        people=(ctx.message.author.id,),
         passage_chars=settings.passage_chars,
+    )
+    await in_thread(
+        drop_unused, data_dir(ctx), batches, tally.used_files, seconds=settings.work_timeout
     )
     return tally.summary(dataset)
 
@@ -229,16 +233,21 @@ async def train_start(ctx: Context, dataset: str | None = None, method: str = "a
         raise CommandError(f"Method must be auto, sft or dpo, not {method!r}.")
     spec = spec_of(settings.provider)
     target = configured(settings)
+    runtime = runtime_of(ctx.plugin)
+    if closing.closed(spec, ctx.plugin.now()):
+        raise CommandError(closing.closed_reply(spec))
+    if target in runtime.closed:
+        raise CommandError(closing.refused_reply(spec))
     try:
-        client = await runtime_of(ctx.plugin).client(settings, target)
+        client = await runtime.client(settings, target)
     except NoApiKey:
         raise no_key(ctx) from None
     corrections = await import_corrections(ctx, name)
-    dataset_id = await store.dataset_id(ctx.plugin.storage, ctx.guild_id, name, create=False)
+    dataset_id = await store.dataset_id(ctx.plugin.storage, ctx.space, name, create=False)
     if dataset_id is None:
         raise CommandError(f"There is no dataset {name!r} yet. See {ctx.prefix}datasets.")
     qa = await store.qa_examples(ctx.plugin.storage, dataset_id)
-    folder = dataset_folder(data_dir(ctx), settings, ctx.guild_id, name) / "build"
+    folder = dataset_folder(data_dir(ctx), settings, ctx.space, name) / "build"
     chosen, records, data, problems = await in_thread(
         prepare,
         qa,
@@ -274,12 +283,15 @@ async def train_start(ctx: Context, dataset: str | None = None, method: str = "a
         if uploaded:  # no job will refer to it: do not leave the examples at the service
             with contextlib.suppress(ProviderError):
                 await client.delete_file(uploaded)
+        if exc.status == 403 and exc.code == closing.REFUSED_CODE:
+            runtime.closed.add(target)
+            raise CommandError(closing.refused_reply(spec)) from None
         reason = jobs.explain(exc, settings.api_key_env)
         raise CommandError(jobs.sentence(f"Fine-tuning did not start: {reason}")) from None
     row = jobs.new_row(
         info,
         target=target,
-        guild_id=store.guild_key(ctx.guild_id),
+        guild_id=ctx.space,
         dataset=name,
         method=chosen,
         training_file=uploaded,
@@ -316,27 +328,37 @@ def prepare(
     return chosen, records, data, service_problems(spec, settings, data, chosen, name)
 
 
+def people_of(record: Any) -> tuple[str, ...]:
+    """Everyone whose words an offered record holds: ``user_id`` (its author) first, then
+    ``user_ids`` (e.g. who asked the question a correction answers)."""
+    if not isinstance(record, dict):
+        return ()
+    named = record.get("user_ids")
+    others = named if isinstance(named, list) else []
+    ids = [record.get("user_id"), *others]
+    return tuple(dict.fromkeys(str(i) for i in ids if isinstance(i, str | int) and str(i)))
+
+
 async def import_corrections(ctx: Context, dataset: str) -> int:
     """Store the examples other plugins offer (corrections) in the dataset; return new ones."""
     offered = await ctx.call_all("botkit_training_examples")
-    by_author: dict[str, Parsed] = {}  # stored under their author, so !forgetme finds them
+    by_people: dict[tuple[str, ...], Parsed] = {}  # stored with them, so !forgetme finds them
     for plugin, records in offered:
         for number, record in enumerate(records, 1):
-            author = str(record.get("user_id") or "") if isinstance(record, dict) else ""
-            parsed = by_author.setdefault(author, Parsed())
+            parsed = by_people.setdefault(people_of(record), Parsed())
             add_record(parsed, cleaned(record), f"plugin {plugin} example {number}")
     added = 0
-    for author, parsed in by_author.items():
+    for people, parsed in by_people.items():
         for problem in parsed.problems:
             log.warning("unusable training example: %s", problem)
         if parsed.qa:
             tally = await store_batches(
                 ctx.plugin.storage,
-                ctx.guild_id,
+                ctx.space,
                 dataset,
                 [Batch("correction", "", Parsed(qa=parsed.qa))],
                 label="positive",
-                author_id=author,
+                people=people,
                 passage_chars=ctx.settings.passage_chars,
             )
             added += tally.added
@@ -347,8 +369,8 @@ async def import_corrections(ctx: Context, dataset: str) -> int:
 
 
 async def datasets(ctx: Context) -> str:
-    """List this server's datasets with their example counts."""
-    summaries = await store.dataset_summaries(ctx.plugin.storage, ctx.guild_id)
+    """List this server's (or your DMs') datasets with their example counts."""
+    summaries = await store.dataset_summaries(ctx.plugin.storage, ctx.space)
     current = await current_dataset(ctx)
     if not summaries:
         return f"No datasets yet. Add examples with `{ctx.prefix}train`."
@@ -406,9 +428,9 @@ async def test(ctx: Context, *, cases: str) -> str:
         raise CommandError(f"{exc} Example: `{ctx.prefix}test {EXAMPLE}`") from None
     if not ctx.plugin.implements("botkit_respond"):
         raise CommandError("No chat plugin is installed, so there is nothing to test.")
+    answers = [await ask(ctx, number, case.input) for number, case in enumerate(parsed, 1)]
     lines, passed, mismatches = [], 0, Parsed()
-    for number, case in enumerate(parsed, 1):
-        answer = clean(await ask(ctx, case.input))
+    for number, (case, answer) in enumerate(zip(parsed, answers, strict=True), 1):
         value = score(answer, case.expected)
         ok = value >= ctx.settings.pass_score
         passed += ok
@@ -420,10 +442,7 @@ async def test(ctx: Context, *, cases: str) -> str:
             mismatches.qa.append(
                 QA((prompt, {"role": "assistant", "content": case.expected}), "positive")
             )
-            if answer.strip():
-                mismatches.qa.append(
-                    QA((prompt, {"role": "assistant", "content": answer}), "negative")
-                )
+            mismatches.qa.append(QA((prompt, {"role": "assistant", "content": answer}), "negative"))
         lines.append(line)
     total = len(parsed)
     lines.append(f"Accuracy: {passed}/{total} ({100 * passed / total:.0f}%).")
@@ -431,11 +450,11 @@ async def test(ctx: Context, *, cases: str) -> str:
         name = await current_dataset(ctx)
         await store_batches(
             ctx.plugin.storage,
-            ctx.guild_id,
+            ctx.space,
             name,
             [Batch("test", "", mismatches)],
             label="positive",
-            author_id=ctx.message.author.id,
+            people=(ctx.message.author.id,),
             passage_chars=ctx.settings.passage_chars,
         )
         lines.append(
@@ -445,15 +464,33 @@ async def test(ctx: Context, *, cases: str) -> str:
     return "\n".join(lines)
 
 
-async def ask(ctx: Context, text: str) -> str:
-    """The chat backend's answer to ``text`` through the answer pipeline (knowledge, then
-    respond), in a conversation of its own that chat memory does not keep."""
-    result = await ctx.answer(text)
+def could_not_run(reason: str) -> CommandError:
+    if reason[:1].isupper() and not reason[1:2].isupper():  # "The API..." but not "API..."
+        reason = reason[0].lower() + reason[1:]
+    return CommandError(f"The test could not run: {reason}. Nothing was stored.")
+
+
+async def ask(ctx: Context, number: int, text: str) -> str:
+    """The chat backend's answer to case ``number`` through the answer pipeline (knowledge,
+    then respond), in a conversation of its own that chat memory does not keep. A non-answer
+    (the chat plugin's CommandError: no key, an API error, a time-out, a refusal; no answer
+    at all; an empty one) stops the whole test before anything is stored."""
+    try:
+        result = await ctx.answer(text)
+        if result is not None and result.stream is not None:
+            answer = "".join([piece async for piece in result.stream])
+        else:
+            answer = result.text if result is not None else ""
+    except CommandError as exc:
+        reason = str(exc).strip().rstrip(".") or "the chat plugin gave no reason"
+        log.info("!test case %d got no answer: %s", number, reason)
+        raise could_not_run(reason) from None
     if result is None:
-        return ""
-    if result.stream is not None:
-        return "".join([piece async for piece in result.stream])
-    return result.text
+        raise could_not_run(f"no chat plugin answered case {number}")
+    answer = clean(answer)
+    if not answer.strip():
+        raise could_not_run(f"the chat plugin gave an empty answer to case {number}")
+    return answer
 
 
 def all_commands() -> list[Command]:

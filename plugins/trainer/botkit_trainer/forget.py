@@ -1,4 +1,6 @@
-"""Forgetting a user: their examples and uploads, and everything built from them.
+"""Forgetting a user: every example holding their words (theirs, and those naming them among
+its people, such as another user's correction of the answer to their question), their
+uploads, and everything built from them.
 
 Built training files of the datasets they added to are deleted (the next ``!train start``
 builds them again without the user), so are the copies uploaded to fine-tuning services for
@@ -19,7 +21,7 @@ from typing import Any
 import attrs
 
 from botkit_trainer import search, store
-from botkit_trainer.intake import dataset_folder
+from botkit_trainer.intake import dataset_folder, legacy_dm_folder
 from botkit_trainer.jobs import target_of
 from botkit_trainer.providers.base import ProviderError
 from botkit_trainer.sandbox import relative
@@ -54,9 +56,11 @@ async def forget_user(plugin: Any, settings: TrainerSettings, user_id: str) -> l
         return []
     root = plugin.data_dir.resolve()
     uploads = [root / name for name in found.files]
-    builds = [
-        dataset_folder(root, settings, guild or None, name) / BUILD
-        for guild, name in found.datasets
+    builds = [dataset_folder(root, settings, space, name) / BUILD for space, name in found.datasets]
+    builds += [  # built while every DM shared one folder: they may hold the user's words too
+        legacy_dm_folder(root, settings, name) / BUILD
+        for space, name in found.datasets
+        if store.is_dm(space)
     ]
     archives = root / settings.archives_dir
     deleted = await store.delete_user_examples(plugin.storage, user_id)

@@ -1,18 +1,25 @@
-"""``botkit doctor``: the configured provider's key, and whether it fine-tunes the base model."""
+"""``botkit doctor``: whether the configured provider still takes new jobs, its key, and
+whether it fine-tunes the base model."""
 
 from __future__ import annotations
 
 import asyncio
 
 from botkit import Problem
-from botkit_trainer.providers.base import ProviderConfig, ProviderError
+from botkit_trainer.closing import closing_problems
+from botkit_trainer.providers.base import ProviderConfig, ProviderError, ProviderSpec
 from botkit_trainer.redact import mask
 from botkit_trainer.settings import TrainerSettings
 from botkit_trainer.state import api_key, secrets, spec_of
 
 
-async def problems(settings: TrainerSettings) -> list[Problem]:
+async def problems(settings: TrainerSettings, now: float) -> list[Problem]:
+    """The provider's closing date, if it has one, then its key and base model."""
     spec = spec_of(settings.provider)
+    return closing_problems(spec, now) + await service_problems(settings, spec)
+
+
+async def service_problems(settings: TrainerSettings, spec: ProviderSpec) -> list[Problem]:
     key = api_key(settings)
     env = settings.api_key_env
     if key is None:

@@ -32,11 +32,15 @@ async def in_thread(func: Callable[..., T], *args: object, seconds: float) -> T:
     return await asyncio.wait_for(asyncio.to_thread(func, *args), seconds)
 
 
-def dataset_folder(
-    data_dir: Path, settings: TrainerSettings, guild_id: str | None, name: str
-) -> Path:
-    """Where a dataset's uploads and built files live: ``datasets/<guild or dm>/<name>``."""
-    return data_dir.resolve() / settings.datasets_dir / (guild_id or "dm") / name
+def dataset_folder(data_dir: Path, settings: TrainerSettings, space: str, name: str) -> Path:
+    """Where a dataset's uploads and built files live: ``datasets/<server id>/<name>``, or
+    ``datasets/dm-<user id>/<name>`` for one person's direct messages."""
+    return data_dir.resolve() / settings.datasets_dir / space.replace(":", "-") / name
+
+
+def legacy_dm_folder(data_dir: Path, settings: TrainerSettings, name: str) -> Path:
+    """Where datasets of direct messages lived while all DMs shared one space (botkit 0.2)."""
+    return data_dir.resolve() / settings.datasets_dir / "dm" / name
 
 
 @attrs.frozen
@@ -58,6 +62,7 @@ class Tally:
     passages: int = 0
     duplicates: int = 0
     problems: list[str] = attrs.Factory(list)
+    used_files: set[str] = attrs.Factory(set)  # files at least one new example came from
 
     @property
     def added(self) -> int:
@@ -82,15 +87,16 @@ class Tally:
 
 async def store_batches(
     storage: Any,
-    guild_id: str | None,
+    space: str,
     dataset: str,
     batches: Sequence[Batch],
     *,
     label: str,
-    author_id: str,
+    people: tuple[str, ...],
     passage_chars: int,
 ) -> Tally:
-    """Store every example and document of ``batches`` in the dataset (created if new)."""
+    """Store every example and document of ``batches`` in the dataset (created if new);
+    ``people`` is everyone whose words they hold, the author first."""
     tally = Tally()
     items: list[NewExample] = []
     for batch in batches:
@@ -98,7 +104,7 @@ async def store_batches(
         for qa in batch.parsed.qa:
             content = qa_content(qa.messages)
             items.append(
-                NewExample(qa.label or label, "qa", batch.source, content, batch.name, author_id)
+                NewExample(qa.label or label, "qa", batch.source, content, batch.name, people)
             )
         for document in batch.parsed.documents:
             if label == "negative":
@@ -115,26 +121,28 @@ async def store_batches(
                     batch.source,
                     document.text,
                     batch.name,
-                    author_id,
+                    people,
                     chunks,
                 )
             )
     if not items:
         return tally
-    dataset_id = await store.dataset_id(storage, guild_id, dataset, create=True)
+    dataset_id = await store.dataset_id(storage, space, dataset, create=True)
     assert dataset_id is not None
-    added = await store.add_examples(storage, dataset_id, guild_id, items)
+    added = await store.add_examples(storage, dataset_id, space, items)
     for item, new in zip(items, added.inserted, strict=True):
         if not new:
             tally.duplicates += 1
-        elif item.kind == "document":
+            continue
+        tally.used_files.add(item.name)
+        if item.kind == "document":
             tally.documents += 1
         elif item.label == "positive":
             tally.positive += 1
         else:
             tally.negative += 1
     tally.passages = added.passages
-    log.info("dataset %s of guild %s: %d examples added", dataset, guild_id, tally.added)
+    log.info("dataset %s of %s: %d examples added", dataset, space, tally.added)
     return tally
 
 
@@ -196,6 +204,15 @@ def save_uploads(uploads: Sequence[Upload], folder: Path, data_dir: Path) -> lis
                 Batch("file", relative(data_dir, path), parse_file(path.name, member.data))
             )
     return batches
+
+
+def drop_unused(data_dir: Path, batches: Sequence[Batch], used: set[str]) -> None:
+    """Delete saved uploads that no new example came from (blocking): a file whose examples
+    were all in the dataset already, or that held nothing usable, would otherwise stay on
+    disk tied to no one, out of reach of ``!forgetme``."""
+    for batch in batches:
+        if batch.source == "file" and batch.name and batch.name not in used:
+            (data_dir.resolve() / batch.name).unlink(missing_ok=True)
 
 
 def read_directory(root: Path, data_dir: Path, settings: TrainerSettings) -> list[Batch]:

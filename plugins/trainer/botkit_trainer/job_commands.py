@@ -15,8 +15,8 @@ JOBS_SHOWN = 10
 
 
 async def jobs_list(ctx: Context) -> str:
-    """List this server's fine-tuning jobs."""
-    rows = await store.guild_jobs(ctx.plugin.storage, ctx.guild_id, JOBS_SHOWN)
+    """List this server's (or your DMs') fine-tuning jobs."""
+    rows = await store.space_jobs(ctx.plugin.storage, ctx.space, JOBS_SHOWN)
     if not rows:
         return f"No fine-tuning jobs yet. Start one with `{ctx.prefix}train start`."
     return "\n".join(
@@ -73,7 +73,7 @@ async def job_cancel(ctx: Context, job_id: str) -> str:
 
 
 async def known_job(ctx: Context, job_id: str) -> store.JobRow:
-    row = await store.get_job(ctx.plugin.storage, ctx.guild_id, job_id)
+    row = await store.get_job(ctx.plugin.storage, ctx.space, job_id)
     if row is None:
         raise CommandError(f"No job {job_id!r} in this server. See {ctx.prefix}jobs.")
     return row

@@ -127,8 +127,10 @@ class Poller:
         storage = self.host.storage
         if not await store.claim_announcement(storage, row.id):
             return
-        kind = ChannelKind.GUILD_TEXT if row.guild_id else ChannelKind.DM
-        channel = Channel(id=row.channel_id, kind=kind, guild_id=row.guild_id or None)
+        if store.is_dm(row.guild_id):
+            channel = Channel(id=row.channel_id, kind=ChannelKind.DM)
+        else:
+            channel = Channel(id=row.channel_id, kind=ChannelKind.GUILD_TEXT, guild_id=row.guild_id)
         text = outcome(row, settings, self.host.prefix(), self.host.has_model_command())
         try:
             await self.host.send(channel, Reply(text=text))

@@ -63,6 +63,15 @@ def body_message(body: Any) -> str | None:
     return None
 
 
+def body_code(body: Any) -> str | None:
+    """The ``code`` of an error body (``{"error": {"code": ...}}`` or flat), if any."""
+    if isinstance(body, dict):
+        inner = body.get("error", body)
+        code = inner.get("code") if isinstance(inner, dict) else None
+        return str(code) if code else None
+    return None
+
+
 def sdk_failure(
     exc: Exception, sdk: ModuleType, label: str, secrets: Iterable[str]
 ) -> ProviderError:
@@ -71,7 +80,7 @@ def sdk_failure(
     if isinstance(exc, sdk.APIStatusError):
         message = body_message(exc.body) or exc.message
         text = f"{label} answered {exc.status_code}: {reason(message, secrets)}"
-        return ProviderError(text, exc.status_code)
+        return ProviderError(text, exc.status_code, body_code(exc.body))
     if isinstance(exc, sdk.APITimeoutError):
         return ProviderError(f"{label} did not answer in time")
     if isinstance(exc, sdk.APIConnectionError):

@@ -10,7 +10,6 @@ from typing import Any
 import attrs
 from sqlalchemy import func, literal_column, select, text
 
-from botkit_trainer.store import guild_key
 from botkit_trainer.tables import examples, passages
 
 Storage = Any  # botkit.Storage: .session, .engine, .dialect
@@ -89,18 +88,18 @@ def terms(message: str) -> list[str]:
     return list(words)[:MAX_TERMS]
 
 
-async def search(storage: Storage, guild_id: str | None, message: str, limit: int) -> list[Passage]:
-    """The guild's passages that best match any word of ``message``, best first."""
+async def search(storage: Storage, space: str, message: str, limit: int) -> list[Passage]:
+    """The space's passages that best match any word of ``message``, best first."""
     words = terms(message)
     if not words or limit <= 0:
         return []
     async with storage.session() as session:
         if storage.dialect == "postgresql":
-            rows = (await session.execute(_pg_query(words, guild_key(guild_id), limit))).all()
+            rows = (await session.execute(_pg_query(words, space, limit))).all()
         else:
             params = {
                 "query": " OR ".join(f'"{w}"' for w in words),
-                "guild": guild_key(guild_id),
+                "guild": space,
                 "limit": limit,
             }
             rows = (await session.execute(SQLITE_QUERY, params)).all()

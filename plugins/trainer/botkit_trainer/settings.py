@@ -50,7 +50,10 @@ class TrainerSettings:
     """
 
     provider: str = setting(
-        "openai", "fine-tuning service: openai, together, fireworks (or an added one)", _provider
+        "openai",
+        "fine-tuning service: together or fireworks (openai takes no new jobs from 2027-01-06, "
+        "nor from organisations created since 2026-05-07), or an added one",
+        _provider,
     )
     base_url: str = setting(
         "https://api.openai.com/v1",

@@ -65,6 +65,7 @@ class Runtime:
 
     clients: dict[Target, Provider] = attrs.Factory(dict)
     poller: Any = None
+    closed: set[Target] = attrs.Factory(set)  # answered training_not_available: no uploads
 
     async def client(self, settings: TrainerSettings, target: Target) -> Provider:
         """The shared client for ``target``; raises :class:`NoApiKey` or

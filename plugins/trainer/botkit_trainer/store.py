@@ -11,14 +11,14 @@ from typing import Any
 import attrs
 from sqlalchemy import case, delete, func, or_, select, tuple_, update
 
-from botkit_trainer.tables import FINAL_STATUSES, datasets, examples, jobs, passages
+from botkit_trainer.tables import FINAL_STATUSES, datasets, examples, jobs, passages, people
 
 Storage = Any  # botkit's Storage: .session, .engine, .dialect
+DM_PREFIX = "dm:"  # the space of one person's direct messages: dm:<user id>
 
 
-def guild_key(guild_id: str | None) -> str:
-    """Datasets of direct messages share the empty guild id, as host settings do."""
-    return guild_id or ""
+def is_dm(space: str) -> bool:
+    return space.startswith(DM_PREFIX) or not space
 
 
 def qa_content(messages: Sequence[dict[str, str]]) -> str:
@@ -34,15 +34,20 @@ def content_hash(kind: str, content: str) -> str:
 
 @attrs.frozen
 class NewExample:
-    """An example about to be stored; a document brings its passages."""
+    """An example about to be stored; a document brings its passages. ``people`` is everyone
+    whose words it holds (the author first; none for the owner's files)."""
 
     label: str
     kind: str
     source: str
     content: str
     name: str = ""
-    author_id: str = ""
+    people: tuple[str, ...] = ()
     passages: tuple[str, ...] = ()
+
+    @property
+    def author_id(self) -> str:
+        return self.people[0] if self.people else ""
 
 
 @attrs.frozen
@@ -86,31 +91,35 @@ class JobRow:
         return self.status in FINAL_STATUSES
 
 
-async def dataset_id(
-    storage: Storage, guild_id: str | None, name: str, *, create: bool
-) -> int | None:
-    """The id of dataset ``name`` in the guild, created when asked to."""
-    guild = guild_key(guild_id)
-    query = select(datasets.c.id).where(datasets.c.guild_id == guild, datasets.c.name == name)
+async def dataset_id(storage: Storage, space: str, name: str, *, create: bool) -> int | None:
+    """The id of dataset ``name`` in the space, created when asked to."""
+    query = select(datasets.c.id).where(datasets.c.guild_id == space, datasets.c.name == name)
     async with storage.session.begin() as session:
         if create:
-            row = {"guild_id": guild, "name": name, "created_at": time.time()}
+            row = {"guild_id": space, "name": name, "created_at": time.time()}
             await session.execute(storage.insert(datasets).values(**row).on_conflict_do_nothing())
         return (await session.execute(query)).scalar_one_or_none()
 
 
 async def add_examples(
-    storage: Storage, dataset: int, guild_id: str | None, items: Sequence[NewExample]
+    storage: Storage, dataset: int, space: str, items: Sequence[NewExample]
 ) -> Added:
-    """Store new examples (skipping ones already in the dataset) and their passages."""
+    """Store new examples and their passages; an example already in the dataset is not
+    stored again, but its people are added to the stored one's."""
     inserted: list[bool] = []
     passage_count = 0
     async with storage.session.begin() as session:
         for item in items:
+            digest = content_hash(item.kind, item.content)
             row = {
-                **attrs.asdict(item, filter=lambda a, _: a.name != "passages"),
+                "label": item.label,
+                "kind": item.kind,
+                "source": item.source,
+                "content": item.content,
+                "name": item.name,
+                "author_id": item.author_id,
                 "dataset_id": dataset,
-                "content_hash": content_hash(item.kind, item.content),
+                "content_hash": digest,
                 "created_at": time.time(),
             }
             stmt = (
@@ -121,6 +130,17 @@ async def add_examples(
             )
             example_id = (await session.execute(stmt)).scalar_one_or_none()
             inserted.append(example_id is not None)
+            stored_id = example_id or await session.scalar(
+                select(examples.c.id).where(
+                    examples.c.dataset_id == dataset, examples.c.content_hash == digest
+                )
+            )
+            if item.people:
+                await session.execute(
+                    storage.insert(people)
+                    .values([{"example_id": stored_id, "user_id": u} for u in item.people])
+                    .on_conflict_do_nothing()
+                )
             if example_id is None:
                 continue
             if item.passages:
@@ -129,7 +149,7 @@ async def add_examples(
                     [
                         {
                             "example_id": example_id,
-                            "guild_id": guild_key(guild_id),
+                            "guild_id": space,
                             "position": i,
                             "text": text,
                         }
@@ -140,8 +160,8 @@ async def add_examples(
     return Added(inserted, passage_count)
 
 
-async def dataset_summaries(storage: Storage, guild_id: str | None) -> list[DatasetSummary]:
-    """Every dataset of the guild with its example counts, by name."""
+async def dataset_summaries(storage: Storage, space: str) -> list[DatasetSummary]:
+    """Every dataset of the space with its example counts, by name."""
 
     def count(condition: Any) -> Any:
         return func.count(case((condition, 1)))
@@ -154,7 +174,7 @@ async def dataset_summaries(storage: Storage, guild_id: str | None) -> list[Data
             count(examples.c.kind == "document"),
         )
         .select_from(datasets.outerjoin(examples, examples.c.dataset_id == datasets.c.id))
-        .where(datasets.c.guild_id == guild_key(guild_id))
+        .where(datasets.c.guild_id == space)
         .group_by(datasets.c.id, datasets.c.name)
         .order_by(datasets.c.name)
     )
@@ -177,12 +197,19 @@ async def qa_examples(storage: Storage, dataset: int) -> list[tuple[str, list[di
 
 @attrs.frozen
 class Footprint:
-    """What a user's examples left: how many, their uploaded files, and their datasets."""
+    """What the examples holding a user's words left: how many, their uploaded files, and
+    their datasets."""
 
     examples: int
     documents: int
     files: list[str]
-    datasets: list[tuple[str, str]]  # (guild key, dataset name)
+    datasets: list[tuple[str, str]]  # (space, dataset name)
+
+
+def _holding(user_id: str) -> Any:
+    """The examples holding the user's words: theirs, and those naming them among its people."""
+    named = select(people.c.example_id).where(people.c.user_id == user_id)
+    return or_(examples.c.author_id == user_id, examples.c.id.in_(named))
 
 
 async def user_footprint(storage: Storage, user_id: str) -> Footprint:
@@ -195,7 +222,7 @@ async def user_footprint(storage: Storage, user_id: str) -> Footprint:
             datasets.c.name,
         )
         .join(datasets, datasets.c.id == examples.c.dataset_id)
-        .where(examples.c.author_id == user_id)
+        .where(_holding(user_id))
     )
     async with storage.session() as session:
         rows = (await session.execute(query)).all()
@@ -208,15 +235,18 @@ async def user_footprint(storage: Storage, user_id: str) -> Footprint:
 
 
 async def delete_user_examples(storage: Storage, user_id: str) -> int:
-    """Delete the user's examples (their passages go with them); return how many. On SQLite
-    the freed pages are overwritten (``secure_delete``), so the text leaves the file too."""
-    where = examples.c.author_id == user_id
+    """Delete every example holding the user's words (passages and people go with them);
+    return how many. On SQLite the freed pages are overwritten (``secure_delete``), so the
+    text leaves the file too."""
     async with storage.engine.begin() as conn:
         if storage.dialect == "sqlite":
             await conn.exec_driver_sql("PRAGMA secure_delete = ON")
-        ids = select(examples.c.id).where(where)
+        ids = list((await conn.execute(select(examples.c.id).where(_holding(user_id)))).scalars())
+        if not ids:
+            return 0
         await conn.execute(delete(passages).where(passages.c.example_id.in_(ids)))
-        return (await conn.execute(delete(examples).where(where))).rowcount
+        await conn.execute(delete(people).where(people.c.example_id.in_(ids)))
+        return (await conn.execute(delete(examples).where(examples.c.id.in_(ids)))).rowcount
 
 
 # --- jobs ---
@@ -246,19 +276,16 @@ async def claim_announcement(storage: Storage, job_id: str) -> bool:
         return (await session.execute(stmt)).rowcount == 1
 
 
-async def guild_jobs(storage: Storage, guild_id: str | None, limit: int) -> list[JobRow]:
-    """The guild's most recent jobs, newest first."""
+async def space_jobs(storage: Storage, space: str, limit: int) -> list[JobRow]:
+    """The space's most recent jobs, newest first."""
     query = (
-        select(jobs)
-        .where(jobs.c.guild_id == guild_key(guild_id))
-        .order_by(jobs.c.created_at.desc())
-        .limit(limit)
+        select(jobs).where(jobs.c.guild_id == space).order_by(jobs.c.created_at.desc()).limit(limit)
     )
     return await _job_rows(storage, query)
 
 
-async def get_job(storage: Storage, guild_id: str | None, job_id: str) -> JobRow | None:
-    query = select(jobs).where(jobs.c.guild_id == guild_key(guild_id), jobs.c.id == job_id)
+async def get_job(storage: Storage, space: str, job_id: str) -> JobRow | None:
+    query = select(jobs).where(jobs.c.guild_id == space, jobs.c.id == job_id)
     found = await _job_rows(storage, query)
     return found[0] if found else None
 
@@ -274,7 +301,7 @@ async def unsettled_jobs(storage: Storage) -> list[JobRow]:
 
 
 async def dataset_jobs(storage: Storage, datasets_of: list[tuple[str, str]]) -> list[JobRow]:
-    """The jobs trained on any of these (guild key, dataset name) datasets."""
+    """The jobs trained on any of these (space, dataset name) datasets."""
     if not datasets_of:
         return []
     query = select(jobs).where(tuple_(jobs.c.guild_id, jobs.c.dataset).in_(datasets_of))
@@ -285,12 +312,12 @@ async def forget_training_file(storage: Storage, job_id: str) -> None:
     await update_job(storage, job_id, training_file="")
 
 
-async def fine_tuned_models(storage: Storage, guild_id: str | None) -> list[str]:
-    """Models the guild's succeeded jobs produced, newest first."""
+async def fine_tuned_models(storage: Storage, space: str) -> list[str]:
+    """Models the space's succeeded jobs produced, newest first."""
     query = (
         select(jobs.c.fine_tuned_model)
         .where(
-            jobs.c.guild_id == guild_key(guild_id),
+            jobs.c.guild_id == space,
             jobs.c.status == "succeeded",
             jobs.c.fine_tuned_model.is_not(None),
         )

@@ -1,4 +1,5 @@
-"""The trainer's tables: datasets, examples, document passages and fine-tuning jobs."""
+"""The trainer's tables: datasets, examples (and whose words each holds), document passages
+and fine-tuning jobs. ``guild_id`` is the space: a server's id, or ``dm:<user id>``."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from sqlalchemy import (
     Column,
     Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -53,6 +55,21 @@ examples = Table(
     Column("author_id", String(32), nullable=False, default=""),
     Column("created_at", Float, nullable=False),
     UniqueConstraint("dataset_id", "content_hash", name="uq_trainer_examples_hash"),
+)
+
+# Everyone whose words an example holds (its author, and e.g. who asked the question a
+# correction answers): forgetting any of them deletes the example.
+people = Table(
+    "trainer_example_people",
+    metadata,
+    Column(
+        "example_id",
+        Integer,
+        ForeignKey("trainer_examples.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("user_id", String(32), primary_key=True),
+    Index("ix_trainer_example_people_user_id", "user_id"),
 )
 
 passages = Table(

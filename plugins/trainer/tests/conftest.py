@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import botkit_trainer
@@ -17,6 +18,8 @@ from botkit_testkit.openai_server import FakeOpenAI
 from botkit_testkit.together_server import DEFAULT_MODEL as TOGETHER_MODEL
 from botkit_testkit.together_server import FakeTogether
 
+# The wall clock of every test bot unless it brings its own: before OpenAI's last day.
+BEFORE_OPENAI_CLOSES = datetime(2026, 12, 7, tzinfo=UTC).timestamp()
 KEY_ENV = "BOTKIT_TRAINER_TEST_KEY"
 KEY = "sk-test"
 
@@ -63,12 +66,14 @@ def start(
         plugins: dict[str, object] | None = None,
         *,
         adapter: RecordingAdapter | None = None,
+        wall_clock: Callable[[], float] | None = None,
         **settings: Any,
     ) -> Any:
         return botkit_harness(
             plugins={"trainer": botkit_trainer, **(plugins or {})},
             config={"trainer": {**trainer_config, **settings}, "storage": {"url": backend_url}},
             adapter=adapter,
+            wall_clock=wall_clock or (lambda: BEFORE_OPENAI_CLOSES),
         )
 
     return factory

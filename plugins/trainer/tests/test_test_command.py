@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from botkit_trainer.tables import examples
 from conftest import Chat
 from sqlalchemy import select
+
+from botkit import CommandError, Context, hookimpl
 
 CASES = json.dumps(
     [
@@ -88,3 +91,84 @@ async def test_without_a_chat_plugin(start: Any) -> None:
     async with start() as bot:
         replies = await bot.send(f"!test {CASES}")
     assert replies.text == "No chat plugin is installed, so there is nothing to test."
+
+
+class Failing:
+    """A chat plugin whose every answer is a non-answer, as the chat plugin reports one."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+    @hookimpl
+    async def botkit_respond(self, ctx: Context, text: str, snippets: list[str]) -> str:
+        raise CommandError(self.reason)
+
+
+class Silent:
+    """A chat plugin that implements respond but answers nothing (None, or empty text)."""
+
+    def __init__(self, answer: str | None) -> None:
+        self.answer = answer
+
+    @hookimpl
+    async def botkit_respond(self, ctx: Context, text: str, snippets: list[str]) -> str | None:
+        return self.answer
+
+
+async def stored_examples(bot: Any) -> list[Any]:
+    async with bot.bot.storage.session() as session:
+        return list((await session.execute(select(examples.c.content))).scalars())
+
+
+@pytest.mark.parametrize(
+    "reason",
+    [
+        "The chat needs an API key: set OPENAI_API_KEY.",
+        "The chat API answered 500: server error.",
+        "The chat API did not answer in time.",
+        "The model refused to answer.",
+    ],
+)
+async def test_a_non_answer_stores_nothing(start: Any, reason: str) -> None:
+    async with start({"chat": Failing(reason)}) as bot:
+        replies = await bot.send(f"!test {CASES}", user=bot.member)
+        rows = await stored_examples(bot)
+        status = bot.status("trainer")
+    shown = reason[0].lower() + reason[1:-1]
+    assert replies.text == f"The test could not run: {shown}. Nothing was stored."
+    assert rows == []
+    assert status.failures == 0
+
+
+@pytest.mark.parametrize(
+    ("answer", "why"),
+    [
+        (None, "no chat plugin answered case 1"),
+        ("   ", "the chat plugin gave an empty answer to case 1"),
+    ],
+)
+async def test_no_answer_or_an_empty_one_stores_nothing(
+    start: Any, answer: str | None, why: str
+) -> None:
+    async with start({"chat": Silent(answer)}) as bot:
+        replies = await bot.send(f"!test {CASES}", user=bot.member)
+        rows = await stored_examples(bot)
+    assert replies.text == f"The test could not run: {why}. Nothing was stored."
+    assert rows == []
+
+
+async def test_a_non_answer_to_a_later_case_stores_nothing_either(start: Any) -> None:
+    class SecondFails:
+        @hookimpl
+        async def botkit_respond(self, ctx: Context, text: str, snippets: list[str]) -> str:
+            if text == "2+2?":
+                raise CommandError("The chat API did not answer in time.")
+            return "London"
+
+    async with start({"chat": SecondFails()}) as bot:
+        replies = await bot.send(f"!test {CASES}", user=bot.member)
+        rows = await stored_examples(bot)
+    assert replies.text == (
+        "The test could not run: the chat API did not answer in time. Nothing was stored."
+    )
+    assert rows == []

@@ -171,7 +171,7 @@ async def test_zip_slip_names_are_refused(start: Any) -> None:
 async def test_damaged_zip_is_refused(start: Any) -> None:
     async with start() as bot:
         replies = await bot.send("!train", attachments=[bot.attachment("bad.zip", b"PK nope")])
-    assert replies.text.startswith("That .zip file is damaged or not a zip archive.")
+    assert replies.text.startswith("That .zip file is damaged or not a zip archive. Make the zip")
 
 
 def make_dir(root: Path, files: dict[str, bytes]) -> None:

@@ -15,11 +15,13 @@ MB = 2**20
 
 class ProviderError(Exception):
     """A service refused or could not be reached. ``str(error)`` is a short reason for users,
-    already reduced to a status and a message with credentials masked."""
+    already reduced to a status and a message with credentials masked; ``code`` is the
+    service's error code, when it gave one (``training_not_available``)."""
 
-    def __init__(self, reason: str, status: int | None = None) -> None:
+    def __init__(self, reason: str, status: int | None = None, code: str | None = None) -> None:
         super().__init__(reason)
         self.status = status
+        self.code = code
 
 
 @attrs.frozen
@@ -114,6 +116,8 @@ class ProviderSpec(Protocol):
     needs_account: bool
     serves_models: bool  # fine-tuned models can be used for chat without a deployment
     rules: Rules
+    # Optional: ``new_jobs_until``, the epoch second from which the service takes no new
+    # jobs, and ``new_jobs_note``, who it already refuses (see botkit_trainer.closing).
 
     def name_problems(self, suffix: str, dataset: str) -> list[str]:
         """Problems with the names a job would use (suffix, dataset ids), for local checks."""

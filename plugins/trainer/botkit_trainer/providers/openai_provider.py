@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from botkit_trainer.providers.base import (
@@ -17,6 +18,9 @@ from botkit_trainer.providers.base import (
 from botkit_trainer.redact import reason, sdk_failure
 
 LABEL = "the fine-tuning API"
+# OpenAI takes no new fine-tuning jobs from this day on; organisations created since
+# 2026-05-07 already cannot start any (the API answers 403 training_not_available).
+NEW_JOBS_UNTIL = datetime(2027, 1, 6, tzinfo=UTC).timestamp()
 
 
 class OpenAIProvider:
@@ -123,6 +127,8 @@ class OpenAISpec:
     needs_account = False
     serves_models = True
     rules = Rules(max_bytes=512 * MB, suffix_chars=64)
+    new_jobs_until = NEW_JOBS_UNTIL
+    new_jobs_note = "organisations created since 2026-05-07 already cannot start any"
 
     def name_problems(self, suffix: str, dataset: str) -> list[str]:
         if len(suffix) > self.rules.suffix_chars:
