@@ -29,6 +29,6 @@ async def test_a_busy_burst_is_logged_once_naming_the_space(voice_bot, busy_work
     async with voice_bot(voice=None, voice_notes=True) as bot:
         for _ in range(3):
             await bot.dm("!say hello")
-    assert [r.getMessage() for r in caplog.records] == [
+    assert [r.getMessage() for r in caplog.records if r.name == "botkit.voice"] == [
         "the speech workers' queue of dm:1 is full; more speech there is refused until it has room"
     ]
