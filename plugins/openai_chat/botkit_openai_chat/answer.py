@@ -10,7 +10,7 @@ from typing import Any
 import openai
 from sqlalchemy.exc import SQLAlchemyError
 
-from botkit import Context, Reply, clean_text, count_tokens
+from botkit import CommandError, Context, Reply, clean_text, count_tokens
 from botkit_openai_chat import client, conversation, errors, prompt, store
 from botkit_openai_chat.limits import day_of, duration, until_midnight
 from botkit_openai_chat.state import ChatState
@@ -23,30 +23,30 @@ HOOK_SHARE = 0.9  # of the host's hook time-out, so that a reply always goes out
 Record = Callable[[str, client.Usage | None], Awaitable[None]]
 
 
-async def respond(
-    state: ChatState, ctx: Context, text: str, snippets: Sequence[str]
-) -> Reply | str:
-    """Answer ``text`` in its conversation, or say briefly why not.
+async def respond(state: ChatState, ctx: Context, text: str, snippets: Sequence[str]) -> Reply:
+    """Answer ``text`` in its conversation; raise CommandError saying briefly why not (the
+    host replies with its text, and ``ctx.answer`` never takes it for an answer).
 
-    ``ctx.settings`` are this server's settings (the file's, with its ``!config`` values); a
-    message of its own (``ephemeral``, e.g. ``!test``) neither reads nor leaves a history.
+    ``ctx.settings`` are this space's settings (the file's, with its ``!config`` values); a
+    message of its own (``ephemeral``, e.g. ``!test``) neither reads nor leaves a history, and
+    is never streamed.
     """
     settings, text, now = ctx.settings or state.settings, clean_text(text), state.now()
     api = state.client_for(settings)
     if api is None:
-        return state.missing_key_reply()
+        raise CommandError(state.missing_key_reply())
     wait = state.rate.wait(ctx.message.author.id, settings.rate_per_minute)
     if wait:
-        return (
+        raise CommandError(
             f"You are sending messages faster than {settings.rate_per_minute} a minute. "
             f"Try again in {duration(wait)}."
         )
-    guild_key, day = ctx.guild_id or "", day_of(now)
+    space, day = ctx.space, day_of(now)
     if settings.daily_token_budget:
-        used = await store.tokens_today(state.storage, day, guild_key)
+        used = await store.tokens_today(state.storage, day, space)
         if used >= settings.daily_token_budget:
-            where = "This server" if ctx.guild_id else "Direct messages"
-            return (
+            where = "This server" if ctx.guild_id else "Your direct messages"
+            raise CommandError(
                 f"{where} used today's {settings.daily_token_budget:,} tokens. The budget starts "
                 f"afresh at 00:00 UTC, in {duration(until_midnight(now).total_seconds())}."
             )
@@ -65,7 +65,8 @@ async def respond(
         max_messages=settings.history_messages,
         max_tokens=settings.history_tokens,
     )
-    body = client.chat_body(settings, model, messages, stream=settings.stream)
+    stream = settings.stream and not ephemeral
+    body = client.chat_body(settings, model, messages, stream=stream)
 
     async def record(answer: str, usage: client.Usage | None) -> None:
         if usage is None:  # a server that does not count: estimate
@@ -81,7 +82,8 @@ async def respond(
             answer=answer,
             user_id=ctx.message.author.id,
             message_id=ctx.message.id,
-            guild_key=guild_key,
+            space=space,
+            channel_id=ctx.message.channel.id,
             day=day,
             tokens=tokens,
             at=now.timestamp(),
@@ -93,14 +95,14 @@ async def respond(
         except SQLAlchemyError:  # the user still gets the answer; it is only not remembered
             log.exception("could not store the answer to message %s", ctx.message.id)
 
-    if settings.stream:
-        return Reply(stream=streamed(state, api, ctx, body, record), speak=True)
+    if stream:
+        return await start_streaming(streamed(state, api, ctx, body, record))
     return await complete(state, api, ctx, body, record)
 
 
 async def complete(
     state: ChatState, api: openai.AsyncOpenAI, ctx: Context, body: dict[str, Any], record: Record
-) -> Reply | str:
+) -> Reply:
     """Ask for the whole answer at once, within one deadline for queueing and retries (the
     only timer of the request besides the SDK's own per attempt)."""
     deadline = HOOK_SHARE * state.hook_timeout
@@ -108,23 +110,45 @@ async def complete(
         async with asyncio.timeout(deadline), state.slots:
             answer = await client.complete(api, body)
     except openai.APIError as exc:
-        return failure(state, ctx, body, exc)
+        raise CommandError(failure(state, ctx, body, exc)) from None
     except TimeoutError:  # retries and waiting took so long that the host would cut us off
         log.warning(
             "no answer from model %s within %g s, retries included", body["model"], deadline
         )
-        return errors.timed_out(deadline)
+        raise CommandError(errors.timed_out(deadline)) from None
     text = clean_text(answer.text)
+    if answer.refused:
+        log.info("model %s refused to answer message %s", body["model"], ctx.message.id)
+        raise CommandError(text or EMPTY_ANSWER)
     if not text.strip():
-        return EMPTY_ANSWER
+        raise CommandError(EMPTY_ANSWER)
     await record(text, answer.usage)
     return Reply(text=text, speak=True)
+
+
+async def start_streaming(pieces: AsyncIterator[str]) -> Reply:
+    """The streamed reply, once its first piece came: a request that fails before any text
+    (or an answer that stays empty) raises CommandError here, not inside the stream."""
+    try:
+        first = await anext(pieces)
+    except StopAsyncIteration:
+        raise CommandError(EMPTY_ANSWER) from None
+
+    async def rest() -> AsyncIterator[str]:
+        yield first
+        async for piece in pieces:
+            yield piece
+
+    return Reply(stream=rest(), speak=True)
 
 
 async def streamed(
     state: ChatState, api: openai.AsyncOpenAI, ctx: Context, body: dict[str, Any], record: Record
 ) -> AsyncIterator[str]:
-    """Yield the answer as it is written; the usage chunk at the end gives the tokens."""
+    """Yield the answer as it is written; the usage chunk at the end gives the tokens.
+
+    A failure before any text raises CommandError; one part-way adds its explanation to the
+    text already shown."""
     parts: list[str] = []
     usage = None
     try:
@@ -137,14 +161,14 @@ async def streamed(
                     parts.append(piece)
                     yield piece
     except openai.APIError as exc:
-        yield ("\n\n" if parts else "") + failure(state, ctx, body, exc)
-        if not parts:
-            return
+        explanation = failure(state, ctx, body, exc)
+        if not "".join(parts).strip():
+            raise CommandError(explanation) from None
+        yield "\n\n" + explanation
     answer = "".join(parts)
-    if answer.strip():
-        await record(answer, usage)
-    else:
-        yield EMPTY_ANSWER
+    if not answer.strip():
+        raise CommandError(EMPTY_ANSWER)
+    await record(answer, usage)
 
 
 def failure(state: ChatState, ctx: Context, body: dict[str, Any], exc: openai.APIError) -> str:

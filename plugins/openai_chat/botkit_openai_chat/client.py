@@ -44,6 +44,7 @@ class Answer:
 
     text: str
     usage: Usage | None
+    refused: bool = False
 
 
 def usage_of(data: dict[str, Any]) -> Usage | None:
@@ -125,6 +126,7 @@ def parse_completion(response: httpx2.Response) -> Answer:
         data = json.loads(response.content)
         choices = data.get("choices") or [{}]
         message = choices[0].get("message") or {}
+        refusal = not message.get("content") and bool(message.get("refusal"))
         text = message.get("content") or message.get("refusal") or ""
         usage = usage_of(data)
         if not isinstance(text, str):
@@ -133,7 +135,7 @@ def parse_completion(response: httpx2.Response) -> Answer:
         raise openai.APIResponseValidationError(
             response, response.text[:200], message=UNREADABLE
         ) from exc
-    return Answer(text, usage)
+    return Answer(text, usage, refusal)
 
 
 async def stream(client: openai.AsyncOpenAI, body: dict[str, Any]) -> AsyncIterator[str | Usage]:

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("botkit.openai_chat")
 
 DEFAULT = "default"
+ALL = "all"
 MAX_SYSTEM_PROMPT = 4000
 MODELS_LISTED = 15
 
@@ -30,24 +31,58 @@ class ChatCommands:
 
     def all(self) -> list[Command]:
         return [
-            command(self.reset),
+            command(self.reset, param_help={"scope": f"{ALL}: everyone's, here (admins)"}),
             command(self.model, param_help={"name": f"a model name, or {DEFAULT}"}),
             command(self.system, param_help={"prompt": f"the new instructions, or {DEFAULT}"}),
             command(self.usage),
         ]
 
-    async def reset(self, ctx: Context) -> str:
-        """Forget this conversation: the next message starts afresh."""
+    async def reset(self, ctx: Context, scope: str | None = None) -> str:
+        """Forget this conversation; in a server, your messages of it (admins: `all`, everyone's
+        here)."""
         from botkit_openai_chat import conversation, store
 
-        chat = await conversation.resolve(ctx, ctx.plugin.storage)
-        gone = await store.forget(ctx.plugin.storage, chat.key)
-        log.info(
-            "conversation %s reset by user %s (%d turns)", chat.key, ctx.message.author.id, gone
-        )
+        storage, user, p = ctx.plugin.storage, ctx.message.author.id, ctx.prefix
+        if scope is not None and scope.strip().lower() != ALL:
+            raise CommandError(
+                f"`{p}reset` forgets your messages here; `{p}reset {ALL}` (admins) forgets "
+                f"everyone's. {scope[:40]!r} is neither."
+            )
+        if scope is not None and ctx.guild_id is not None:
+            return await self.reset_all(ctx)
+        chat = await conversation.resolve(ctx, storage)
+        shared = ctx.guild_id is not None and conversation.is_shared(chat.key)
+        gone = await store.forget(storage, chat.key, user if shared else None)
+        log.info("conversation %s reset by user %s (%d turns)", chat.key, user, gone)
+        if shared:
+            if not gone:
+                return "You have no messages to forget in this conversation."
+            return (
+                f"Forgotten your {gone} messages of this conversation; the others' stay "
+                f"(admins can forget everyone's: `{p}reset {ALL}`)."
+            )
         if not gone:
             return "There is nothing to forget here: this conversation is already empty."
         return f"Forgotten ({gone} messages). Your next message starts a new conversation."
+
+    async def reset_all(self, ctx: Context) -> str:
+        """``!reset all`` in a server: everyone's conversations in this channel (admins)."""
+        from botkit_openai_chat import store
+
+        author = ctx.message.author
+        if not (author.is_admin or author.is_owner):
+            raise CommandError(
+                "Only server admins (Manage Server) can forget everyone's messages here; "
+                f"`{ctx.prefix}reset` forgets yours."
+            )
+        channel = ctx.message.channel.id
+        gone = await store.forget_channel(ctx.plugin.storage, ctx.space, channel)
+        log.info(
+            "channel %s of %s reset by admin %s (%d turns)", channel, ctx.space, author.id, gone
+        )
+        if not gone:
+            return "There is nothing to forget here: no conversation in this channel."
+        return f"Forgotten everyone's conversations in this channel ({gone} messages)."
 
     async def model(self, ctx: Context, name: str | None = None) -> str:
         """Show the chat model, or choose it for this server (admins)."""
@@ -72,7 +107,7 @@ class ChatCommands:
             raise CommandError(f"Give a model name, or `{DEFAULT}` for `{default}`.")
         if name == DEFAULT:
             await ctx.set_setting(MODEL_KEY, None)
-            state.choice_changed(ctx.guild_id)
+            state.choice_changed(ctx.space)
             log.info(
                 "guild %s model reset to the default by %s", ctx.guild_id, ctx.message.author.id
             )
@@ -82,7 +117,7 @@ class ChatCommands:
         if problem:
             raise CommandError(problem)
         await ctx.set_setting(MODEL_KEY, name)
-        state.choice_changed(ctx.guild_id)
+        state.choice_changed(ctx.space)
         log.info("guild %s model set to %s by %s", ctx.guild_id, name, ctx.message.author.id)
         return f"This server now chats with `{name}`."
 
@@ -97,7 +132,7 @@ class ChatCommands:
         require_guild_admin(ctx, "change the system prompt")
         if prompt.strip() == DEFAULT:
             await ctx.set_setting(SYSTEM_KEY, None)
-            state.choice_changed(ctx.guild_id)
+            state.choice_changed(ctx.space)
             log.info("guild %s system prompt reset by %s", ctx.guild_id, ctx.message.author.id)
             return "This server uses the default system prompt again."
         if len(prompt) > MAX_SYSTEM_PROMPT:
@@ -105,7 +140,7 @@ class ChatCommands:
                 f"That prompt has {len(prompt):,} characters; keep it under {MAX_SYSTEM_PROMPT:,}."
             )
         await ctx.set_setting(SYSTEM_KEY, prompt.strip())
-        state.choice_changed(ctx.guild_id)
+        state.choice_changed(ctx.space)
         log.info("guild %s system prompt changed by %s", ctx.guild_id, ctx.message.author.id)
         return "System prompt changed for this server. New conversations and old ones use it."
 
@@ -114,13 +149,13 @@ class ChatCommands:
         from botkit_openai_chat import store
 
         state: ChatState = ctx.plugin.state
-        day, guild_key = day_of(state.now()), ctx.guild_id or ""
-        mine = await store.tokens_today(state.storage, day, guild_key, ctx.message.author.id)
+        day = day_of(state.now())
+        mine = await store.tokens_today(state.storage, day, ctx.space, ctx.message.author.id)
         budget = (ctx.settings or state.settings).daily_token_budget
         of_budget = f" of {budget:,}" if budget else ""
         if ctx.guild_id is None:
             return f"Tokens used today ({day}, UTC) in direct messages: you {mine:,}{of_budget}."
-        everyone = await store.tokens_today(state.storage, day, guild_key)
+        everyone = await store.tokens_today(state.storage, day, ctx.space)
         return f"Tokens used today ({day}, UTC): this server {everyone:,}{of_budget}; you {mine:,}."
 
 

@@ -3,7 +3,8 @@
 A reply to one of the bot's answers continues that answer's conversation; otherwise a thread
 is one conversation, a DM is one, and in any other channel each user has their own. Nobody
 ever writes into another user's conversation: replying to an answer given to someone else
-starts a new conversation that begins with a copy of theirs up to that answer.
+starts a new conversation that begins with a copy of theirs up to that answer. A reply finds
+the answer's conversation only in the space (server, or one person's DMs) it was given in.
 """
 
 from __future__ import annotations
@@ -35,6 +36,11 @@ def owner_of(key: str) -> str:
     return key.rsplit(":", 1)[1]
 
 
+def is_shared(key: str) -> bool:
+    """Whether several people write in this conversation (a thread's)."""
+    return owner_of(key) == ""
+
+
 async def resolve(ctx: Context, storage: Storage) -> Conversation:
     """The conversation ``ctx.message`` continues or starts."""
     message, user = ctx.message, ctx.message.author.id
@@ -42,7 +48,7 @@ async def resolve(ctx: Context, storage: Storage) -> Conversation:
     if reference is not None and reference.author.id == ctx.capabilities.bot_user_id:
         linked = None
         if reference.reply_to:
-            linked = await store.conversation_of(storage, reference.reply_to)
+            linked = await store.conversation_of(storage, ctx.space, reference.reply_to)
         if linked is not None and owner_of(linked[0]) in ("", user):
             return Conversation(linked[0])
         key = f"reply:{reference.id}:{user}"

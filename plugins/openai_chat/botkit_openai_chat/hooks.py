@@ -67,7 +67,8 @@ class ChatPlugin:
 
     @hookimpl
     async def botkit_startup(self, plugin: PluginHandle) -> None:
-        """Create the bot's one API client (no client, and one clear log line, without a key)."""
+        """Create the bot's one API client (no client, and one warning saying how to add a
+        key, without one)."""
         await asyncio.to_thread(load_engine)  # about a second of imports, off the event loop
         from botkit_openai_chat.errors import host_of
         from botkit_openai_chat.limits import RateLimiter
@@ -88,10 +89,11 @@ class ChatPlugin:
             api_key=key,
         )
         state.start_sweeping()
-        if key is None:
-            log.error(
-                "%s: the environment variable %s is not set, so the bot cannot chat; set it to "
-                "the API key and restart (botkit doctor checks it)",
+        if key is None:  # a normal first run, not a failure: one line saying what to do
+            log.warning(
+                "%s: no API key, so the bot cannot chat yet; add one with `export %s=...` "
+                "(any value for a local server) or write a botkit.toml with `botkit init`, "
+                "then restart",
                 plugin.name,
                 settings.api_key_env,
             )
@@ -111,7 +113,8 @@ class ChatPlugin:
             await state.close()
 
     @hookimpl
-    async def botkit_respond(self, ctx: Context, text: str, snippets: list[str]) -> Reply | str:
+    async def botkit_respond(self, ctx: Context, text: str, snippets: list[str]) -> Reply:
+        """The answer; CommandError (its text the reply) when there is none to give."""
         from botkit_openai_chat.answer import respond
 
         return await respond(ctx.plugin.state, ctx, text, snippets)

@@ -10,10 +10,28 @@ from botkit import not_negative, positive, setting
 
 MODEL_KEY = "model"  # the per-server values that !model and !system store
 SYSTEM_KEY = "system_prompt"
-DEFAULT_SYSTEM_PROMPT = (
-    "You are a helpful assistant in a Discord server. Answer clearly and briefly; "
-    "use Markdown only where it helps."
-)
+STYLE = "Answer clearly and briefly; use Markdown only where it helps."
+DEFAULT_SYSTEM_PROMPT = f"You are a helpful assistant in a chat. {STYLE}"
+# The same default as botkit 0.2 wrote it into botkit.toml (``botkit init``).
+DEFAULT_PROMPTS = {
+    DEFAULT_SYSTEM_PROMPT,
+    f"You are a helpful assistant in a Discord server. {STYLE}",
+}
+# Where the bot is, by adapter name: (in a server or group, in a direct message).
+PLACES = {
+    "discord": ("in a Discord server", "in a direct message on Discord"),
+    "telegram": ("in a Telegram group", "in a private Telegram chat"),
+    "console": ("in a terminal", "in a terminal"),
+}
+
+
+def default_prompt(adapter: str, direct: bool) -> str:
+    """The default instructions, naming the platform (``adapter``) and whether the chat is a
+    direct message; a platform not listed gets the plain default."""
+    places = PLACES.get(adapter)
+    if places is None:
+        return DEFAULT_SYSTEM_PROMPT
+    return f"You are a helpful assistant {places[direct]}. {STYLE}"
 
 
 @attrs.define
@@ -27,7 +45,11 @@ class ChatSettings:
         owner_only=True,
     )
     api_key_env: str = setting("OPENAI_API_KEY", "environment variable holding the API key")
-    system_prompt: str = setting(DEFAULT_SYSTEM_PROMPT, "instructions for the model (!system)")
+    system_prompt: str = setting(
+        DEFAULT_SYSTEM_PROMPT,
+        "instructions for the model (!system); the default names the platform (Discord, "
+        "Telegram, the terminal)",
+    )
     temperature: float = setting(0.7, "sampling temperature, 0 to 2", server=True)
     history_messages: int = setting(
         20, "earlier messages of the conversation sent with a question", not_negative

@@ -16,14 +16,20 @@ from botkit import Context
 from botkit_openai_chat import store
 from botkit_openai_chat.batch import Batcher
 from botkit_openai_chat.limits import RateLimiter, day_of
-from botkit_openai_chat.settings import MODEL_KEY, SYSTEM_KEY, ChatSettings
+from botkit_openai_chat.settings import (
+    DEFAULT_PROMPTS,
+    MODEL_KEY,
+    SYSTEM_KEY,
+    ChatSettings,
+    default_prompt,
+)
 
 if TYPE_CHECKING:
     import openai
 
 log = logging.getLogger("botkit.openai_chat")
 
-GUILDS_CACHED = 10_000  # guilds whose model and prompt are kept in memory at once
+GUILDS_CACHED = 10_000  # spaces whose model and prompt are kept in memory at once
 SWEEP_EVERY = 3600.0  # seconds between removals of idle conversations and old usage details
 
 
@@ -31,7 +37,7 @@ SWEEP_EVERY = 3600.0  # seconds between removals of idle conversations and old u
 class ChatState:
     """One bot's chat client (None without an API key), concurrency bound and rate limiter.
 
-    A guild's model and prompt are cached here (the most recently used guilds only): a guild
+    A space's model and prompt are cached here (the most recently used spaces only): a server
     is served by one bot process (one shard), which also runs the commands that change them.
     """
 
@@ -99,37 +105,43 @@ class ChatState:
         )
 
     async def guild_choice(self, ctx: Context) -> tuple[str, str]:
-        """The model and system prompt for this guild: its admins' choice or the defaults."""
-        if ctx.guild_id is None:
-            return self.settings.model, self.settings.system_prompt
-        task = self._choices.get(ctx.guild_id)
-        if task is None:  # one lookup per guild, shared by every message waiting for it
-            task = self._choices[ctx.guild_id] = asyncio.create_task(self._read_choice(ctx))
+        """The model and system prompt for this space: its admins' choice or the defaults (the
+        default prompt naming the platform the bot is on)."""
+        model, system = await self._choice(ctx)
+        if system is None:
+            system = self.settings.system_prompt
+        if system in DEFAULT_PROMPTS:
+            system = default_prompt(ctx.capabilities.adapter, ctx.guild_id is None)
+        return model, system
+
+    async def _choice(self, ctx: Context) -> tuple[str, str | None]:
+        space = ctx.space
+        task = self._choices.get(space)
+        if task is None:  # one lookup per space, shared by every message waiting for it
+            task = self._choices[space] = asyncio.create_task(self._read_choice(ctx))
             if len(self._choices) > GUILDS_CACHED:
                 self._choices.popitem(last=False)
         else:
-            self._choices.move_to_end(ctx.guild_id)
+            self._choices.move_to_end(space)
             if task.done() and not task.cancelled() and task.exception() is None:
                 return task.result()  # the usual case: no future to wait on
         try:
             return await asyncio.shield(task)
         except Exception:
-            self._choices.pop(ctx.guild_id, None)
+            self._choices.pop(space, None)
             raise
 
-    def choice_changed(self, guild_id: str) -> None:
-        self._choices.pop(guild_id, None)
+    def choice_changed(self, space: str) -> None:
+        self._choices.pop(space, None)
 
     def guilds_cached(self) -> int:
         return len(self._choices)
 
-    async def _read_choice(self, ctx: Context) -> tuple[str, str]:
+    async def _read_choice(self, ctx: Context) -> tuple[str, str | None]:
+        """The space's model (or the default) and system prompt (None: the default)."""
         model = await ctx.get_setting(MODEL_KEY, None)
         system = await ctx.get_setting(SYSTEM_KEY, None)
-        return (
-            model or self.settings.model,
-            self.settings.system_prompt if system is None else system,
-        )
+        return model or self.settings.model, system
 
     async def sweep(self) -> tuple[int, int]:
         """Delete idle conversations and roll per-user token counts older than the retention

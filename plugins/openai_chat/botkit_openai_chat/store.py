@@ -1,4 +1,8 @@
-"""The plugin's tables and every query on them: conversation turns and token usage."""
+"""The plugin's tables and every query on them: conversation turns and token usage.
+
+Both are kept per space (``ctx.space``): a server's id, or ``dm:<user id>`` for one person's
+direct messages, so nothing stored in one person's DMs is found from anywhere else.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    case,
     delete,
     func,
     insert,
@@ -39,6 +44,9 @@ turns = Table(
     Column("user_id", String(32), nullable=False),  # who asked (the answer carries it too)
     Column("message_id", String(32)),  # the user's message, so a reply to the answer finds it
     Column("created_at", Float, nullable=False),
+    # Where it was said: the space ("" for turns stored before 0.3 outside DMs) and channel.
+    Column("space", String(64), nullable=False, default="", server_default=""),
+    Column("channel_id", String(64)),
     Index("ix_openai_chat_turns_conversation", "conversation", "id"),
     Index("ix_openai_chat_turns_message", "message_id"),
 )
@@ -47,10 +55,18 @@ usage = Table(
     "openai_chat_usage",
     metadata,
     Column("day", String(10), primary_key=True),  # YYYY-MM-DD, UTC
-    Column("guild_id", String(32), primary_key=True),  # "" for direct messages
+    Column("guild_id", String(32), primary_key=True),  # the space; "dm" for rolled-up DMs
     Column("user_id", String(32), primary_key=True),
     Column("tokens", Integer, nullable=False),
 )
+
+DM_PREFIX = "dm:"  # the spaces of direct messages: dm:<user id>
+DM_TOTALS = "dm"  # old direct-message usage, rolled up without anyone's id
+
+
+def dm_space(user_id: str) -> str:
+    """The space of one person's direct messages."""
+    return f"{DM_PREFIX}{user_id}"
 
 
 @attrs.frozen
@@ -71,7 +87,8 @@ class Exchange:
     answer: str
     user_id: str
     message_id: str
-    guild_key: str
+    space: str
+    channel_id: str
     day: str
     tokens: int
     at: float
@@ -79,11 +96,13 @@ class Exchange:
     ephemeral: bool = False  # a conversation of its own: only the tokens are counted
 
 
-async def conversation_of(storage: Storage, message_id: str) -> tuple[str, int] | None:
-    """The conversation a user message (and so the bot's answer to it) belongs to, and the
-    id of that message's turn."""
+async def conversation_of(storage: Storage, space: str, message_id: str) -> tuple[str, int] | None:
+    """The conversation a user message of ``space`` (and so the bot's answer to it) belongs
+    to, and the id of that message's turn; never one of another space."""
     query = (
-        select(turns.c.conversation, turns.c.id).where(turns.c.message_id == message_id).limit(1)
+        select(turns.c.conversation, turns.c.id)
+        .where(turns.c.message_id == message_id, turns.c.space == space)
+        .limit(1)
     )
     async with storage.engine.connect() as conn:
         row = (await conn.execute(query)).first()
@@ -166,13 +185,17 @@ async def expire(storage: Storage, before: float) -> int:
 
 async def roll_up(storage: Storage, before_day: str) -> int:
     """Sum the per-user token counts of days before ``before_day`` into one row per day and
-    server (user ""), so old usage keeps its totals but no user's trace; return how many
-    per-user rows went."""
+    server (user ""), and those of every DM space into one per day (space "dm"), so old usage
+    keeps its totals but no user's trace; return how many per-user rows went."""
     detailed = (usage.c.day < before_day, usage.c.user_id != "")
+    space = case(
+        (usage.c.guild_id.startswith(DM_PREFIX, autoescape=True), DM_TOTALS),
+        else_=usage.c.guild_id,
+    )
     totals = (
-        select(usage.c.day, usage.c.guild_id, func.sum(usage.c.tokens))
+        select(usage.c.day, space, func.sum(usage.c.tokens))
         .where(*detailed)
-        .group_by(usage.c.day, usage.c.guild_id)
+        .group_by(usage.c.day, space)
     )
     async with storage.engine.begin() as conn:
         rows = [
@@ -193,7 +216,7 @@ async def save_all(storage: Storage, exchanges: Sequence[Exchange], keep: int) -
     rows = [row for exchange in kept for row in _rows(exchange)]
     tokens: dict[tuple[str, str, str], int] = {}
     for e in exchanges:
-        key = (e.day, e.guild_key, e.user_id)
+        key = (e.day, e.space, e.user_id)
         tokens[key] = tokens.get(key, 0) + e.tokens
     counts = [
         {"day": day, "guild_id": guild, "user_id": user, "tokens": n}
@@ -213,6 +236,8 @@ def _rows(exchange: Exchange) -> list[dict[str, object]]:
         "user_id": exchange.user_id,
         "created_at": exchange.at,
         "message_id": None,
+        "space": exchange.space,
+        "channel_id": exchange.channel_id,
     }
     rows = [
         {**base, "role": t.role, "content": t.content, "user_id": t.user_id or exchange.user_id}
@@ -249,19 +274,30 @@ def _add_tokens(storage: Storage) -> Insert:
     )
 
 
-async def forget(storage: Storage, conversation: str) -> int:
-    """Delete a conversation's turns; return how many went."""
+async def forget(storage: Storage, conversation: str, user_id: str | None = None) -> int:
+    """Delete a conversation's turns (only ``user_id``'s questions and the answers to them,
+    when given); return how many went."""
+    query = delete(turns).where(turns.c.conversation == conversation)
+    if user_id is not None:
+        query = query.where(turns.c.user_id == user_id)
     async with storage.engine.begin() as conn:
-        result = await conn.execute(delete(turns).where(turns.c.conversation == conversation))
+        result = await conn.execute(query)
     return result.rowcount or 0
 
 
-async def tokens_today(
-    storage: Storage, day: str, guild_key: str, user_id: str | None = None
-) -> int:
-    """Tokens used on ``day`` in a guild ("" for DMs), by everyone or by one user."""
+async def forget_channel(storage: Storage, space: str, channel_id: str) -> int:
+    """Delete every turn said in a channel of ``space`` (and turns stored before 0.3 with the
+    channel but no space); return how many went."""
+    query = delete(turns).where(turns.c.channel_id == channel_id, turns.c.space.in_({space, ""}))
+    async with storage.engine.begin() as conn:
+        result = await conn.execute(query)
+    return result.rowcount or 0
+
+
+async def tokens_today(storage: Storage, day: str, space: str, user_id: str | None = None) -> int:
+    """Tokens used on ``day`` in a space, by everyone or by one user."""
     query = select(func.coalesce(func.sum(usage.c.tokens), 0)).where(
-        usage.c.day == day, usage.c.guild_id == guild_key
+        usage.c.day == day, usage.c.guild_id == space
     )
     if user_id is not None:
         query = query.where(usage.c.user_id == user_id)
@@ -277,12 +313,17 @@ def _of_user(user_id: str) -> ColumnElement[bool]:
     )
 
 
+def _usage_of(user_id: str) -> ColumnElement[bool]:
+    """Token counts of a user: theirs anywhere, and any of their DM space."""
+    return or_(usage.c.user_id == user_id, usage.c.guild_id == dm_space(user_id))
+
+
 async def delete_user(storage: Storage, user_id: str) -> int:
     """Forget a user's questions, the answers to them (copies in others' conversations too),
     their own conversations and their token counts."""
     async with storage.engine.begin() as conn:
         gone = await conn.execute(delete(turns).where(_of_user(user_id)))
-        counted = await conn.execute(delete(usage).where(usage.c.user_id == user_id))
+        counted = await conn.execute(delete(usage).where(_usage_of(user_id)))
     return (gone.rowcount or 0) + (counted.rowcount or 0)
 
 
@@ -290,7 +331,7 @@ async def count_user(storage: Storage, user_id: str) -> dict[str, int]:
     """What is stored about a user, for ``!mydata``."""
     queries = {
         "conversation messages": select(func.count()).where(_of_user(user_id)),
-        "daily token counts": select(func.count()).where(usage.c.user_id == user_id),
+        "daily token counts": select(func.count()).where(_usage_of(user_id)),
     }
     async with storage.engine.connect() as conn:
         return {kind: (await conn.execute(q)).scalar_one() for kind, q in queries.items()}

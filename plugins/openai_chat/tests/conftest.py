@@ -71,12 +71,13 @@ def chat_bot(
     botkit_harness: Callable[..., Any], server: FakeOpenAI, clock: Clock, database_url: str
 ) -> Any:
     """Factory: ``async with chat_bot(stream=True, plugins={...}) as bot``: settings as keywords,
-    other sections of botkit.toml in ``config``."""
+    other sections of botkit.toml in ``config``, ``adapter`` a RecordingAdapter of your own."""
 
     def start(
         *,
         plugins: dict[str, object] | None = None,
         config: dict[str, Any] | None = None,
+        adapter: Any = None,
         **settings: Any,
     ) -> Any:
         return botkit_harness(
@@ -87,6 +88,7 @@ def chat_bot(
             }
             | (config or {}),
             clock=clock,
+            adapter=adapter,
         )
 
     return start

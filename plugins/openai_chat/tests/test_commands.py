@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from conftest import said, sent_messages
 
-from botkit import hookimpl
+from botkit import Channel, ChannelKind, hookimpl
+from botkit.testing import BOT_USER
 
 TUNED = "ft:gpt-4o-mini:acme:support:7"
 
@@ -147,3 +148,66 @@ async def test_system_default_goes_back_to_the_configured_prompt(chat_bot, serve
         await bot.send("!system default", user=bot.admin)
         await bot.send("hi", mention=True)
     assert sent_messages(server)[0]["content"] == "Be terse."
+
+
+THREAD = Channel(
+    id="700", kind=ChannelKind.THREAD, guild_id="500", parent_id="600", owner_id=BOT_USER.id
+)
+
+
+async def test_reset_in_a_thread_forgets_only_the_callers_messages(chat_bot, server) -> None:
+    async with chat_bot() as bot:
+        await bot.send("the plan is A", user=bot.admin, channel=THREAD)
+        await bot.send("my secret is 7", user=bot.member, channel=THREAD)
+        replies = await bot.send("!reset", user=bot.member, channel=THREAD)
+        await bot.send("what is the plan?", user=bot.admin, channel=THREAD)
+    assert replies.text == (
+        "Forgotten your 2 messages of this conversation; the others' stay "
+        "(admins can forget everyone's: `!reset all`)."
+    )
+    assert said(server) == ["the plan is A", "echo: the plan is A", "what is the plan?"]
+
+
+async def test_reset_all_is_refused_to_members(chat_bot, server) -> None:
+    async with chat_bot() as bot:
+        await bot.send("the plan is A", user=bot.admin, channel=THREAD)
+        replies = await bot.send("!reset all", user=bot.member, channel=THREAD)
+        await bot.send("what is the plan?", user=bot.member, channel=THREAD)
+    assert replies.text == (
+        "Only server admins (Manage Server) can forget everyone's messages here; "
+        "`!reset` forgets yours."
+    )
+    assert said(server)[:2] == ["the plan is A", "echo: the plan is A"]
+
+
+async def test_reset_all_forgets_everyones_conversations_in_the_channel(chat_bot, server) -> None:
+    other = Channel(id="601", name="random", guild_id="500")
+    async with chat_bot() as bot:
+        await bot.send("remember 7", mention=True, user=bot.member)
+        await bot.send("remember 8", mention=True, user=bot.owner)
+        await bot.send("elsewhere", mention=True, user=bot.member, channel=other)
+        replies = await bot.send("!reset all", user=bot.admin)
+        await bot.send("which number?", mention=True, user=bot.member)
+        first = list(said(server))
+        await bot.send("and there?", mention=True, user=bot.member, channel=other)
+    assert replies.text == "Forgotten everyone's conversations in this channel (4 messages)."
+    assert first == ["which number?"]
+    assert said(server) == ["elsewhere", "echo: elsewhere", "and there?"]
+
+
+async def test_reset_in_a_dm_forgets_the_conversation(chat_bot, server) -> None:
+    async with chat_bot() as bot:
+        await bot.dm("remember 7", user=bot.member)
+        replies = await bot.dm("!reset", user=bot.member)
+        await bot.dm("which number?", user=bot.member)
+    assert replies.text == "Forgotten (2 messages). Your next message starts a new conversation."
+    assert said(server) == ["which number?"]
+
+
+async def test_reset_with_another_word_says_what_it_takes(chat_bot) -> None:
+    async with chat_bot() as bot:
+        replies = await bot.send("!reset everything", user=bot.admin)
+    assert replies.text == (
+        "`!reset` forgets your messages here; `!reset all` (admins) forgets everyone's. "
+        "'everything' is neither."
+    )

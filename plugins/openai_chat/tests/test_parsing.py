@@ -67,3 +67,9 @@ def test_an_error_event_in_a_stream_raises_the_sdk_error() -> None:
         assert exc.message == "the model fell over"
     else:
         raise AssertionError("no error raised")
+
+
+def test_a_refusal_is_read_as_one() -> None:
+    body = {"choices": [{"message": {"content": None, "refusal": "I cannot help with that."}}]}
+    answer = parse_completion(response(json.dumps(body)))
+    assert answer == Answer("I cannot help with that.", None, refused=True)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 from conftest import sent_messages
 
 from botkit import Attachment, Context, hookimpl
+from botkit.testing import RecordingAdapter
 
 
 class Notes:
@@ -77,3 +79,38 @@ async def test_an_empty_answer_is_explained(chat_bot, server) -> None:
     async with chat_bot() as bot:
         replies = await bot.send("hi", mention=True)
     assert replies.text == "The model sent an empty answer. Please ask again in other words."
+
+
+@pytest.mark.parametrize(
+    ("adapter", "dm", "place"),
+    [
+        ("discord", False, "in a Discord server"),
+        ("discord", True, "in a direct message on Discord"),
+        ("telegram", False, "in a Telegram group"),
+        ("telegram", True, "in a private Telegram chat"),
+        ("console", True, "in a terminal"),
+        ("matrix", False, "in a chat"),
+    ],
+)
+async def test_the_default_prompt_names_the_platform(chat_bot, server, adapter, dm, place) -> None:
+    async with chat_bot(adapter=RecordingAdapter(name=adapter)) as bot:
+        await (bot.dm("hi") if dm else bot.send("hi", mention=True))
+    assert sent_messages(server)[0] == {
+        "role": "system",
+        "content": f"You are a helpful assistant {place}. "
+        "Answer clearly and briefly; use Markdown only where it helps.",
+    }
+
+
+async def test_the_default_prompt_botkit_0_2_wrote_into_the_file_names_the_platform(
+    chat_bot, server
+) -> None:
+    written = (
+        "You are a helpful assistant in a Discord server. Answer clearly and briefly; "
+        "use Markdown only where it helps."
+    )
+    async with chat_bot(system_prompt=written, adapter=RecordingAdapter(name="telegram")) as bot:
+        await bot.send("hi", mention=True)
+    assert sent_messages(server)[0]["content"].startswith(
+        "You are a helpful assistant in a Telegram group."
+    )

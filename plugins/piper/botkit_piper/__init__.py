@@ -17,6 +17,7 @@ from botkit_piper import speak, voices
 from botkit_piper.settings import PiperSettings
 
 ENGINE = "piper"
+AUTO = "auto"  # the voice plugin's offline default: Piper when a voice is here, else espeak
 STALE_SECONDS = 3600.0
 
 
@@ -53,11 +54,18 @@ async def botkit_startup(plugin: PluginHandle) -> None:
 
 @hookimpl
 async def botkit_synthesize(ctx: Context, text: str, engine: str, language: str) -> Audio | None:
-    """Piper's speech for the ``piper`` engine; ``language`` may name a voice (per user)."""
-    if engine != ENGINE:
+    """Piper's speech for the ``piper`` engine; ``language`` may name a voice (per user).
+
+    For ``auto``, only when the configured voice is here already (nothing is downloaded) and
+    speaks ``language``; None otherwise, so espeak speaks instead."""
+    if engine not in (ENGINE, AUTO):
         return None
     plugin = ctx.plugin
     settings = settings_of(plugin)
+    if engine == AUTO:
+        found = await asyncio.to_thread(voices.local, settings.voice, plugin.data_dir)
+        if found is None or not await asyncio.to_thread(voices.speaks, found, language):
+            return None
     voice = language if voices.VOICE_NAME.match(language) else settings.voice
     try:
         files = await asyncio.to_thread(

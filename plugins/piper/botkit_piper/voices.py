@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import json
 import logging
 import re
 import threading
@@ -77,6 +78,19 @@ def bundled_problem(directory: Path) -> str | None:
             return f"{directory / name} is missing"
         stamps.append((stat.st_size, stat.st_mtime))
     return _bundled_problem(directory, tuple(stamps))
+
+
+def speaks(voice: VoiceFiles, language: str) -> bool:
+    """Whether ``voice`` speaks ``language`` (a code like en or pt-BR, or a voice name), by
+    the language its ``.onnx.json`` names (blocking: reads it)."""
+    try:
+        config = json.loads(voice.config.read_text(encoding="utf-8"))
+        code = str(config["language"]["code"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+    wanted = language.replace("-", "_").lower()
+    own = code.lower()
+    return wanted in (own, own.split("_")[0]) or wanted.startswith(f"{own}-")
 
 
 def download_dir(data_dir: Path) -> Path:

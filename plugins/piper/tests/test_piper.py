@@ -197,3 +197,33 @@ async def test_espeak_speaks_when_piper_fails(piper_bot, tmp_path, caplog):
     assert "the piper engine could not speak (Piper took longer than 0.001 s to speak)" in (
         caplog.text
     )
+
+
+async def test_auto_speaks_with_piper_when_its_voice_is_here(piper_bot, tmp_path):
+    channels = KeepingVoice(directory=tmp_path)
+    async with piper_bot(channels=channels, voice={"tts_engine": "auto"}) as bot:
+        await bot.send("!say hello", user=in_voice())
+        await drained(bot)
+    [(original, _)] = channels.played
+    assert original.parent == bot.data_dir / "piper" / "tmp"
+
+
+async def test_auto_speaks_with_espeak_in_a_language_piper_has_no_voice_for(piper_bot, tmp_path):
+    channels = KeepingVoice(directory=tmp_path)
+    voice = {"tts_engine": "auto", "language": "de"}
+    async with piper_bot(channels=channels, voice=voice) as bot:
+        await bot.send("!say hallo", user=in_voice())
+        await drained(bot)
+    [(original, _)] = channels.played
+    assert original.parent == bot.data_dir / "voice" / "tmp"
+
+
+async def test_auto_never_downloads_a_voice(piper_bot, tmp_path, monkeypatch):
+    monkeypatch.setattr(voices, "fetch", lambda *args: pytest.fail("downloaded"))
+    channels = KeepingVoice(directory=tmp_path)
+    piper = {"voice": "en_US-lessac-medium"}
+    async with piper_bot(channels=channels, voice={"tts_engine": "auto"}, piper=piper) as bot:
+        await bot.send("!say hello", user=in_voice())
+        await drained(bot)
+    [(original, _)] = channels.played
+    assert original.parent == bot.data_dir / "voice" / "tmp"

@@ -105,7 +105,13 @@ async def botkit_deliver(ctx: Context, reply: Reply) -> Reply | bool | None:
 
 @hookimpl
 async def botkit_synthesize(ctx: Context, text: str, engine: str, language: str) -> Audio | None:
-    """Speech from the gtts, espeak or openai engine; None for other engines' names."""
+    """Speech from the auto, gtts, espeak or openai engine; None for other engines' names."""
+    if engine == speaker.AUTO:
+        try:
+            return await speaker.speak_with(ctx, text, engine, language)
+        except VoiceProblem as exc:
+            log.warning("the %s engine could not speak: %s", engine, exc)
+            return None
     if engine not in tts.ENGINES:
         return None
     try:

@@ -17,14 +17,17 @@ from botkit import (
     command,
 )
 from botkit_voice import engines, notes, tts, users
-from botkit_voice.errors import VoiceProblem
+from botkit_voice.errors import Busy, VoiceProblem
 from botkit_voice.settings import VoiceSettings
 from botkit_voice.speaker import (
+    AUTO,
     ENGINE_KEY,
     LANGUAGE_KEY,
     Utterance,
     guild_voice,
+    may_pick,
     speak_with,
+    speaker_for,
 )
 from botkit_voice.speech_text import cut, speakable
 
@@ -43,7 +46,7 @@ SAY_COOLDOWN = Cooldown(rate=3, per=30.0, bucket="user")
 
 
 def guild_key(ctx: Context) -> str:
-    """The guild id the voice connection is kept under ("" outside servers)."""
+    """The server id the voice connection is kept under ("" outside servers)."""
     return ctx.guild_id or ""
 
 
@@ -67,14 +70,14 @@ async def join(ctx: Context) -> str:
         raise CommandError(f"I cannot join voice channels: {exc}") from None
     except TimeoutError:
         raise CommandError("Joining the voice channel timed out; try again.") from None
-    ctx.plugin.state.get(guild_key(ctx), voice).start()
+    speaker_for(ctx).start()
     return f"Joined {channel.name or 'your voice channel'}."
 
 
 async def leave(ctx: Context) -> str:
     """Leave the voice channel (and forget what was still to be said)."""
     voice = require_voice(ctx)
-    speaker = ctx.plugin.state.guilds.get(guild_key(ctx))
+    speaker = ctx.plugin.state.guilds.get(ctx.space)
     if speaker is not None:
         await speaker.stop()
     if await voice.leave(guild_key(ctx)):
@@ -94,8 +97,9 @@ async def say(ctx: Context, *, text: str) -> str | Reply:
     spoken, was_cut = cut(speakable(text), settings.max_speech_chars)
     if not spoken:
         raise CommandError("There are no words to say in that text.")
-    queue = ctx.plugin.state.get(guild_key(ctx), voice)
+    queue = speaker_for(ctx)
     if queue.full:
+        ctx.plugin.state.bursts.refused(ctx.space, "the speech queue")
         raise CommandError("I have too much to say already; try again in a moment.")
     queue.put(Utterance(ctx, spoken, channel, text_posted=True))
     note = f" (cut to {settings.max_speech_chars} characters)" if was_cut else ""
@@ -109,6 +113,8 @@ async def say_as_note(ctx: Context, settings: VoiceSettings, text: str) -> Reply
         raise CommandError("There are no words to say in that text.")
     try:
         note = await notes.voice_note(ctx, settings, spoken)
+    except Busy as exc:
+        raise CommandError(str(exc)) from None
     except VoiceProblem as exc:
         raise CommandError(f"I could not say that: {exc}.") from None
     if note is None:
@@ -126,7 +132,8 @@ async def voice(ctx: Context) -> str:
             f"Voice here: engine **{engine}**, language **{language}**.",
             f"Replies are spoken {SPEAK_WHEN[settings.speak_when]}; "
             f"speech-to-text uses {engines.chosen_stt(settings)}.",
-            f"Engines: {', '.join(tts.ENGINES)} (plugins may add more).",
+            f"Engines: {AUTO}, {', '.join(tts.ENGINES)} (plugins may add more); members may "
+            f"pick {', '.join((AUTO, *settings.member_engines))} for themselves.",
             f"Admins can change them: `{p}voice engine <name>`, `{p}voice language <code>`; "
             f"your own voice everywhere: `{p}voice me <engine> [voice or language]`.",
         ]
@@ -146,6 +153,8 @@ async def voice_engine(ctx: Context, name: str) -> str:
 
 async def engine_problem(ctx: Context, name: str, language: str | None = None) -> str | None:
     """Why ``name`` cannot speak here, or None; engines of other plugins are tried out."""
+    if name == AUTO:
+        name = "espeak"  # what auto falls back to
     if name in tts.ENGINES:
         problem = (await asyncio.to_thread(engines.tts_problems, ctx.settings))[name]
         if name == "gtts" or problem is None:
@@ -196,6 +205,15 @@ async def voice_me(ctx: Context, engine: str, voice: str = "") -> str:
         problem = await asyncio.to_thread(engines.language_problem, voice)
         if problem is not None:
             raise CommandError(problem)
+    if not may_pick(ctx, name):
+        allowed = ", ".join((AUTO, *ctx.settings.member_engines))
+        log.info(
+            "user %s may not pick the voice engine %s in %s", ctx.message.author.id, name, ctx.space
+        )
+        raise CommandError(
+            f"Members may pick only these voice engines here: {allowed}. "
+            f"The {name} engine is for the server's admins to choose."
+        )
     problem = await engine_problem(ctx, name, voice or None)
     if problem is not None:
         raise CommandError(problem)
@@ -214,7 +232,7 @@ def all_commands() -> list[Command]:
             voice_engine,
             name="voice engine",
             permission=Permission.ADMIN,
-            param_help={"name": f"{', '.join(tts.ENGINES)} or one a plugin adds"},
+            param_help={"name": f"{AUTO}, {', '.join(tts.ENGINES)} or one a plugin adds"},
         ),
         command(
             voice_language,
@@ -226,7 +244,7 @@ def all_commands() -> list[Command]:
             voice_me,
             name="voice me",
             param_help={
-                "engine": f"{', '.join(tts.ENGINES)}, one a plugin adds, or reset",
+                "engine": f"{AUTO}, {', '.join(tts.ENGINES)}, one a plugin adds, or reset",
                 "voice": "a language code (en, de) or the engine's voice name",
             },
         ),

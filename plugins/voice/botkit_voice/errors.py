@@ -9,3 +9,7 @@ class VoiceProblem(Exception):
 
 class ModelMissing(VoiceProblem):
     """The Whisper model is not here and could not be fetched."""
+
+
+class Busy(VoiceProblem):
+    """Too much speech is waiting; the message says to try again in a moment."""

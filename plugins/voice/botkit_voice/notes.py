@@ -16,7 +16,7 @@ import attrs
 
 from botkit import Context, File, Reply, ffmpeg_executable
 from botkit_voice import convert, process, speaker, tts
-from botkit_voice.errors import VoiceProblem
+from botkit_voice.errors import Busy, VoiceProblem
 from botkit_voice.settings import VoiceSettings
 
 log = logging.getLogger("botkit.voice")
@@ -41,6 +41,8 @@ async def answer(
     """The reply with a voice message of ``spoken``; None (the text alone) if speech failed."""
     try:
         note = await voice_note(ctx, settings, spoken)
+    except Busy:  # logged once per burst; the text goes out alone
+        return None
     except VoiceProblem as exc:
         log.warning("no voice message for %s: %s", ctx.message.id, exc)
         return None

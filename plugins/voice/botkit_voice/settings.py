@@ -17,7 +17,16 @@ class VoiceSettings:
     """Speech settings; servers may change the ones marked ``server`` (``!config``, ``!voice``)."""
 
     tts_engine: str = setting(
-        "gtts", "text-to-speech engine: gtts, espeak, openai, or one a plugin adds", server=True
+        "auto",
+        "text-to-speech engine: auto (Piper when installed with a voice here, else espeak; "
+        "both offline), espeak, gtts (Google, online), openai (paid), or one a plugin adds",
+        server=True,
+    )
+    member_engines: list[str] = setting(
+        ["espeak", "piper"],
+        "engines members may pick for themselves with !voice me (admins and the owner: any; "
+        "auto always)",
+        server=True,
     )
     language: str = setting("en", "language code for speech (en, ru, de, fr, ...)", server=True)
     speak_when: SpeakWhen = setting(

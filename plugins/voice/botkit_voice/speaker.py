@@ -1,6 +1,7 @@
-"""Per-guild speech queues: replies are spoken in order, one at a time, then the bot idles out.
+"""Per-space speech queues: replies are spoken in order, one at a time, then the bot idles out.
 
-Each guild has a worker task consuming an ``asyncio.Queue`` of at most ``max_queue`` entries.
+Each space (a server, or one person's DMs: ``ctx.space``) has a worker task consuming an
+``asyncio.Queue`` of at most ``max_queue`` entries.
 After ``idle_seconds`` without anything to say it leaves the voice channel and its entry goes.
 Time is read from the plugin's clock; when that clock also has an ``async sleep(seconds)`` (as
 test clocks do) the idle timer sleeps through it.
@@ -17,7 +18,7 @@ import attrs
 
 from botkit import Audio, Channel, CommandError, Context, Reply, Voice, VoiceError
 from botkit_voice import tts, users
-from botkit_voice.errors import VoiceProblem
+from botkit_voice.errors import Busy, VoiceProblem
 from botkit_voice.settings import VoiceSettings
 
 log = logging.getLogger("botkit.voice")
@@ -25,6 +26,29 @@ log = logging.getLogger("botkit.voice")
 SHUTDOWN_GRACE = 10.0  # seconds queued speech may still take when the bot stops
 ENGINE_KEY = "engine"
 LANGUAGE_KEY = "language"
+AUTO = "auto"  # Piper when it has a voice here, else espeak: both offline
+BUSY_REASON = "I am busy, try again in a moment"
+
+
+class Bursts:
+    """Full queues logged once per burst: the first refusal in a space is logged, later ones
+    only counted until that space is served again."""
+
+    def __init__(self) -> None:
+        self._refused: dict[str, int] = {}
+
+    def refused(self, space: str, what: str) -> None:
+        count = self._refused.get(space, 0)
+        self._refused[space] = count + 1
+        if count == 0:
+            log.warning(
+                "%s of %s is full; more speech there is refused until it has room", what, space
+            )
+
+    def served(self, space: str) -> None:
+        count = self._refused.pop(space, 0)
+        if count > 1:
+            log.info("speech in %s goes on; %d were refused while it was full", space, count)
 
 
 @attrs.frozen
@@ -45,11 +69,20 @@ async def guild_voice(ctx: Context) -> tuple[str, str]:
     return engine, language
 
 
+def may_pick(ctx: Context, engine: str) -> bool:
+    """Whether the author may speak with ``engine`` of their own choosing here: admins and the
+    owner any, members those ``member_engines`` names (and auto, which is offline)."""
+    author = ctx.message.author
+    settings: VoiceSettings = ctx.settings
+    return author.is_admin or author.is_owner or engine in (AUTO, *settings.member_engines)
+
+
 async def voice_for(ctx: Context) -> tuple[str, str]:
-    """The author's own engine and voice (``!voice me``), else the guild's engine and language."""
+    """The author's own engine and voice (``!voice me``) where they may use it, else the
+    space's engine and language."""
     engine, language = await guild_voice(ctx)
     mine = await users.get(ctx.plugin.storage, ctx.message.author.id)
-    if mine is None:
+    if mine is None or not may_pick(ctx, mine.engine):
         return engine, language
     return mine.engine, mine.voice or language
 
@@ -62,19 +95,41 @@ async def synthesize(ctx: Context, text: str) -> Audio | None:
     """
     engine, language = await voice_for(ctx)
     try:
-        return await speak_with(ctx, text, engine, language)
+        audio = await speak_with(ctx, text, engine, language)
+    except Busy:
+        raise
     except VoiceProblem as exc:
         log.warning("the %s engine could not speak (%s); speaking with espeak instead", engine, exc)
+    else:
+        ctx.plugin.state.bursts.served(ctx.space)
+        return audio
     _, server_language = await guild_voice(ctx)
     return await speak_with(ctx, text, "espeak", server_language)
 
 
 async def speak_with(ctx: Context, text: str, engine: str, language: str) -> Audio | None:
+    """Speech from ``engine``: this plugin's, or another plugin's; auto is Piper when it has
+    a voice here (asked without downloading anything), else espeak. Busy when the speech
+    workers' queue is full (logged once per burst)."""
+    if engine == AUTO:
+        try:
+            audio = await ctx.call_first(
+                "botkit_synthesize", text=text, engine=AUTO, language=language
+            )
+        except CommandError as exc:
+            log.info("auto: piper could not speak (%s); speaking with espeak", exc)
+            audio = None
+        if audio is not None:
+            return audio
+        engine = "espeak"
     if engine in tts.ENGINES:
         try:
             return await tts.synthesize(
                 ctx.settings, ctx.plugin.data_dir / "voice" / "tmp", engine, text, language
             )
+        except Busy:
+            ctx.plugin.state.bursts.refused(ctx.space, "the speech workers' queue")
+            raise
         except VoiceProblem as exc:
             log.warning("the %s engine could not speak: %s", engine, exc)
             return None
@@ -96,16 +151,20 @@ def wants_channel(ctx: Context, settings: VoiceSettings) -> bool:
     return settings.speak_when == "always" and voice.is_connected(ctx.guild_id or "")
 
 
+def speaker_for(ctx: Context) -> GuildSpeaker:
+    """The space's speaker, on the voice connection of the message's server ("" outside)."""
+    voice = ctx.capabilities.voice
+    assert voice is not None
+    return ctx.plugin.state.get(ctx.space, voice, ctx.guild_id or "")
+
+
 def queue_reply(
     ctx: Context, settings: VoiceSettings, reply: Reply, spoken: str, was_cut: bool
 ) -> bool | None:
     """Queue the reply to be spoken; True when the text need not be posted as well."""
-    guild = ctx.guild_id or ""
-    voice = ctx.capabilities.voice
-    assert voice is not None  # wants_channel said so
-    queue = ctx.plugin.state.get(guild, voice)
+    queue = speaker_for(ctx)  # wants_channel said there is voice
     if queue.full:
-        log.warning("voice queue of guild %s is full; reply %s not spoken", guild, ctx.message.id)
+        ctx.plugin.state.bursts.refused(ctx.space, "the speech queue")
         return None
     post_text = settings.also_post_text or was_cut or bool(reply.files)
     channel = ctx.message.author.voice_channel
@@ -114,10 +173,11 @@ def queue_reply(
 
 
 class GuildSpeaker:
-    """One guild's queue and the worker that speaks it."""
+    """One space's queue and the worker that speaks it."""
 
     def __init__(
         self,
+        space: str,
         guild_id: str,
         voice: Voice,
         settings: VoiceSettings,
@@ -126,7 +186,8 @@ class GuildSpeaker:
         on_idle: Callable[[GuildSpeaker], None] = lambda speaker: None,
         on_change: Callable[[], None] = lambda: None,
     ) -> None:
-        self.guild_id = guild_id
+        self.space = space  # whose queue: the server, or one person's DMs
+        self.guild_id = guild_id  # the voice connection's key
         self.voice = voice
         self.settings = settings
         self.clock = clock
@@ -148,6 +209,7 @@ class GuildSpeaker:
         return self.queue.qsize() >= self.settings.max_queue
 
     def put(self, utterance: Utterance) -> None:
+        utterance.ctx.plugin.state.bursts.served(self.space)
         self.queue.put_nowait(utterance)
         self.on_change()
         self.start()
@@ -230,7 +292,11 @@ class GuildSpeaker:
             except TimeoutError:
                 await self._report(utterance, f"joining {channel.name or 'the channel'} timed out")
                 return
-        audio = await synthesize(utterance.ctx, utterance.text)
+        try:
+            audio = await synthesize(utterance.ctx, utterance.text)
+        except Busy:
+            await self._report(utterance, BUSY_REASON)
+            return
         if audio is None:
             await self._report(utterance, "no text-to-speech engine could speak it")
             return
@@ -259,7 +325,7 @@ class GuildSpeaker:
 
 
 class Speakers:
-    """All guild speakers of one bot (the plugin's state)."""
+    """All speakers of one bot, by space, and their full-queue log (the plugin's state)."""
 
     def __init__(
         self,
@@ -270,13 +336,16 @@ class Speakers:
         self.settings = settings
         self.clock = clock
         self.on_depth = on_depth  # utterances waiting in every guild, after each change
-        self.guilds: dict[str, GuildSpeaker] = {}
+        self.guilds: dict[str, GuildSpeaker] = {}  # by space
+        self.bursts = Bursts()
 
-    def get(self, guild_id: str, voice: Voice) -> GuildSpeaker:
-        speaker = self.guilds.get(guild_id)
+    def get(self, space: str, voice: Voice, guild_id: str) -> GuildSpeaker:
+        """The speaker of ``space``, speaking on the voice connection of ``guild_id``."""
+        speaker = self.guilds.get(space)
         if speaker is None:
             sleep = getattr(self.clock, "sleep", asyncio.sleep)
             speaker = GuildSpeaker(
+                space,
                 guild_id,
                 voice,
                 self.settings,
@@ -285,7 +354,7 @@ class Speakers:
                 on_idle=self._forget,
                 on_change=self._report,
             )
-            self.guilds[guild_id] = speaker
+            self.guilds[space] = speaker
         return speaker
 
     def _report(self) -> None:
@@ -293,16 +362,16 @@ class Speakers:
 
     def _forget(self, speaker: GuildSpeaker) -> None:
         """A guild that went quiet and left its channel keeps nothing in memory."""
-        if self.guilds.get(speaker.guild_id) is speaker and speaker.queue.empty():
-            del self.guilds[speaker.guild_id]
+        if self.guilds.get(speaker.space) is speaker and speaker.queue.empty():
+            del self.guilds[speaker.space]
 
     async def close(self) -> None:
         """Finish what is queued (for a few seconds at most), then stop and leave everywhere."""
         drains = [speaker.drain() for speaker in self.guilds.values()]
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(asyncio.gather(*drains), SHUTDOWN_GRACE)
-        for guild_id, speaker in list(self.guilds.items()):
+        for speaker in list(self.guilds.values()):
             await speaker.stop()
             with contextlib.suppress(Exception):
-                await speaker.voice.leave(guild_id)
+                await speaker.voice.leave(speaker.guild_id)
         self.guilds.clear()

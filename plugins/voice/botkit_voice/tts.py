@@ -17,14 +17,14 @@ import espeakng_loader
 
 from botkit import Audio
 from botkit_voice import jobs, pool, process
-from botkit_voice.errors import VoiceProblem
+from botkit_voice.errors import Busy, VoiceProblem
 from botkit_voice.openai_api import load, openai_client, openai_failure
 from botkit_voice.settings import VoiceSettings
 
 log = logging.getLogger("botkit.voice")
 
 ENGINES = ("gtts", "espeak", "openai")
-BUSY = "I have too much to say right now; try again in a moment."
+BUSY = "I am busy, try again in a moment."
 FAILED = "The offline voice (espeak-ng) failed; the details are in the log."
 
 
@@ -150,9 +150,8 @@ async def espeak_in_pool(settings: VoiceSettings, text: str, language: str, path
         )
     except TimeoutError:
         raise VoiceProblem(f"espeak-ng took longer than {settings.tts_timeout:g} s.") from None
-    except pool.Busy as exc:
-        log.warning("espeak-ng refused: %s", exc)
-        raise VoiceProblem(BUSY) from None
+    except pool.Busy:  # logged by the caller, once per burst, with the space
+        raise Busy(BUSY) from None
     except pool.JobFailed as exc:
         log.error("espeak-ng failed: %s", exc)
         raise VoiceProblem(FAILED) from None

@@ -10,9 +10,10 @@ import threading
 import wave
 from pathlib import Path
 
+import botkit_voice
 import pytest
 from botkit_voice import tts
-from voice_helpers import OWNER_IN_VOICE, wav_seconds
+from voice_helpers import OWNER_IN_VOICE, EchoChat, spoken, wav_seconds
 
 from botkit import Audio, Context, Message
 from botkit.testing import CHANNEL
@@ -198,3 +199,14 @@ async def test_a_key_the_service_echoes_back_never_reaches_the_log(voice_bot, mo
                 assert await synthesize(bot, "openai") is None
     assert "openai speech failed with HTTP 401: Error code: 401 - Incorrect API key" in caplog.text
     assert "sk-wrong-secret-123456" not in caplog.text
+
+
+async def test_the_default_engine_speaks_offline_without_a_warning(botkit_harness, caplog):
+    caplog.set_level(logging.WARNING)
+    plugins = {"voice": botkit_voice, "chat": EchoChat()}
+    async with botkit_harness(plugins=plugins) as bot:
+        await bot.send("!say hello", user=OWNER_IN_VOICE)
+        await spoken(bot.bot)
+    [(_, played)] = bot.adapter.voice.played
+    assert played.suffix == ".wav"  # espeak's, not gTTS's mp3
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("botkit.")] == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import attrs
-from voice_helpers import OWNER_IN_VOICE, BeepEngine, spoken
+from voice_helpers import MEMBER_IN_VOICE, OWNER_IN_VOICE, BeepEngine, spoken
 
 from botkit import Channel, ChannelKind, hookimpl
 
@@ -109,3 +109,35 @@ async def test_a_language_no_voice_speaks_is_refused(voice_bot):
     async with voice_bot() as bot:
         replies = await bot.send("!voice me espeak qq-zz")
     assert replies.text == "No voice speaks 'qq-zz'; use a code like en, ru, de, fr, es, pt-BR."
+
+
+async def test_a_member_may_not_pick_a_paid_engine(voice_bot):
+    async with voice_bot() as bot:
+        replies = await bot.send("!voice me openai", user=MEMBER_IN_VOICE)
+        mine = await bot.send("!mydata", user=MEMBER_IN_VOICE)
+    assert replies.text == (
+        "Members may pick only these voice engines here: auto, espeak, piper. "
+        "The openai engine is for the server's admins to choose."
+    )
+    assert "voice choice" not in mine.text
+
+
+async def test_an_admin_picks_any_engine(voice_bot, tmp_path):
+    admin = attrs.evolve(MEMBER_IN_VOICE, id="2", is_admin=True)
+    async with voice_bot(plugins={"beep": BeepEngine(tmp_path / "beep")}) as bot:
+        replies = await bot.send("!voice me beep", user=admin)
+    assert replies.text == "Your voice: beep (in every server)."
+
+
+async def test_a_members_engine_is_used_only_where_members_may_pick_it(voice_bot, tmp_path):
+    beep = BeepEngine(tmp_path / "beep")
+    async with voice_bot(plugins={"beep": beep}) as bot:
+        await bot.send('!config voice member_engines ["espeak", "beep"]')
+        picked = await bot.send("!voice me beep", user=MEMBER_IN_VOICE)
+        beep.texts.clear()  # the probe of the engine
+        await bot.send("here", user=MEMBER_IN_VOICE, mention=True)
+        far = attrs.evolve(MEMBER_IN_VOICE, voice_channel=FAR_VOICE)
+        await bot.send("there", user=far, mention=True, channel=FAR_TEXT)
+        await spoken(bot.bot)
+    assert picked.text == "Your voice: beep (in every server)."
+    assert beep.texts == ["you said: here"]  # the far server's espeak said "there"
