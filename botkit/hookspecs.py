@@ -145,7 +145,8 @@ def botkit_training_examples(plugin: PluginHandle, guild_id: str | None) -> list
 
     Each record is ``{"kind": "sft", "messages": [...]}`` or ``{"kind": "dpo", "input":
     {...}, "preferred_output": [...], "non_preferred_output": [...]}``, with the ``user_id``
-    of its author, so that whoever copies it can forget it with that user.
+    of its author and ``user_ids``, everyone whose words it holds (the asker of a corrected
+    question too): whoever copies a record forgets it when any of them is forgotten.
     """
 
 

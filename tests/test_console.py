@@ -112,6 +112,14 @@ async def test_voice_play_saves_the_audio_and_prints_its_path(tmp_path) -> None:
     assert saved.read_bytes() == b"RIFF fake wave"
 
 
+async def test_spoken_files_go_on_numbering_after_the_last_run(tmp_path) -> None:
+    await converse(tmp_path, "!speak\n")
+    out = await converse(tmp_path, "!speak\n")
+    folder = tmp_path / "data" / "console"
+    assert out == f"[spoken reply saved to {folder / 'spoken-0002.wav'}]\n"
+    assert sorted(p.name for p in folder.glob("spoken-*")) == ["spoken-0001.wav", "spoken-0002.wav"]
+
+
 def test_sigterm_ends_the_console_while_it_waits_for_input(tmp_path) -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("DISCORD_TOKEN", "BOTKIT_CONFIG")}
     env.update(BOTKIT_DATA_DIR=str(tmp_path / "data"), BOTKIT_PLUGINS="")

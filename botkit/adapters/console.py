@@ -62,13 +62,21 @@ class ConsoleVoice(VoiceConnections):
         super().__init__()
         self.out = out
         self.directory = directory
-        self._count = itertools.count(1)
+        self._count: itertools.count[int] | None = None
 
     async def play(self, guild_id: str, audio: Path) -> Path:
+        if self._count is None:  # go on after the last run's files, never over them
+            self._count = itertools.count(1 + await asyncio.to_thread(_last_spoken, self.directory))
         target = self.directory / f"spoken-{next(self._count):04d}{audio.suffix}"
         await asyncio.to_thread(_copy, audio, target)
         print(f"[spoken reply saved to {target}]", file=self.out, flush=True)
         return target
+
+
+def _last_spoken(directory: Path) -> int:
+    """The highest number among ``spoken-NNNN.*`` files already in ``directory`` (0: none)."""
+    numbers = (p.stem.removeprefix("spoken-") for p in directory.glob("spoken-*"))
+    return max((int(n) for n in numbers if n.isdecimal() and len(n) < 9), default=0)
 
 
 def _settle(future: asyncio.Future[str], text: str) -> None:
