@@ -9,7 +9,6 @@ from pathlib import Path
 import aiohttp
 import attrs
 import pytest
-from botkit_telegram.testing.server import FakeTelegram
 
 import botkit
 from botkit.adapters import registry
@@ -20,6 +19,7 @@ from botkit.config import Config
 from botkit.doctor import diagnose
 from botkit_testkit.discord import FakeDiscord, Request
 from botkit_testkit.openai_server import start_in_subprocess
+from botkit_testkit.telegram.server import FakeTelegram
 
 CLOSED_PORT = "http://127.0.0.1:1"
 DUMMY_KEY = "sk-doctor-check-not-a-real-key"
@@ -54,9 +54,11 @@ def fine(lines: list[str], subject: str) -> list[str]:
     return [line[20:] for line in lines if line.startswith(f"{subject:<10} ok       ")]
 
 
-def test_a_healthy_install_exits_0_without_problems(healthy) -> None:
+def test_a_healthy_install_exits_0_with_only_the_fine_tuning_date_to_heed(healthy) -> None:
     status, lines, _ = healthy
-    assert (status, lines[-1]) == (0, "0 error(s), 0 warning(s)")
+    warnings = [line for line in lines if line.startswith("warning:")]
+    assert (status, lines[-1]) == (0, "0 error(s), 1 warning(s)")
+    assert warnings[0].startswith("warning: trainer: provider openai stops taking new fine-tuning")
 
 
 def test_a_healthy_install_shows_ffmpeg_with_its_version(healthy) -> None:
