@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import shutil
 from itertools import groupby
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -14,10 +15,11 @@ from botkit import rules_commands, userdata
 from botkit.commands import Command, Permission, command
 from botkit.config import ConfigError
 from botkit.context import CommandError, Context, host_of
+from botkit.handle import PluginHandle
 from botkit.hookspecs import hookimpl
 from botkit.logs import mask_credentials
 from botkit.models import File, Reply
-from botkit.paths import NameTooLong, UnsafePath, inside
+from botkit.paths import NameTooLong, UnsafePath, deliveries, inside
 
 if TYPE_CHECKING:
     from botkit.bot import Bot
@@ -199,6 +201,25 @@ async def config(
         raise CommandError(str(exc)) from None
     log.info("config %s.%s set in %s by user %s", plugin, key, guild, ctx.message.author.id)
     return f"[{plugin}] {key} = {getattr(merged, key)!r} in this server."
+
+
+@hookimpl
+def botkit_user_data(plugin: PluginHandle, user_id: str) -> dict[str, int]:
+    """Files the console keeps that it sent to this person."""
+    folder = deliveries(plugin.data_dir, user_id)
+    return {"files sent to you": sum(1 for p in folder.glob("*") if p.is_file())}
+
+
+@hookimpl
+def botkit_delete_user_data(plugin: PluginHandle, user_id: str) -> int:
+    """Delete the files the console kept that it sent to this person."""
+    folder = deliveries(plugin.data_dir, user_id)
+    files = [p for p in folder.glob("*") if p.is_file()]
+    for path in files:
+        path.unlink(missing_ok=True)
+    if folder.is_dir():
+        shutil.rmtree(folder, ignore_errors=True)
+    return len(files)
 
 
 @hookimpl

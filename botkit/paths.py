@@ -66,6 +66,12 @@ def safe_filename(name: str, default: str = "file") -> str:
     return (stem.rstrip(" .") + ending) or default
 
 
+def deliveries(data_dir: Path, user_id: str) -> Path:
+    """Where an adapter without a chat client of its own (the console) keeps the files the
+    bot sent to ``user_id``: one folder per person, which ``!forgetme`` deletes."""
+    return data_dir / "deliveries" / safe_filename(user_id)
+
+
 def sha256_problem(directory: Path, sums: Mapping[str, str]) -> str | None:
     """Why the files ``sums`` names (relative to ``directory``) are not the expected ones:
     missing, or not matching their sha256 hex digest; None when all match. Blocking: call it

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import os
 import signal
@@ -64,7 +65,11 @@ class Tools:
             """Speak."""
             await ctx.capabilities.voice.play("", self.audio)
 
-        return [botkit.command(size), botkit.command(speak)]
+        async def export(ctx: Context) -> botkit.Reply:
+            """Send a file."""
+            return botkit.Reply(text="here", files=(botkit.File("export.jsonl", data=b"{}"),))
+
+        return [botkit.command(size), botkit.command(speak), botkit.command(export)]
 
     @botkit.hookimpl
     def botkit_respond(self, ctx: Context, text: str, snippets: list[str]) -> str:
@@ -141,3 +146,13 @@ def test_sigterm_ends_the_console_while_it_waits_for_input(tmp_path) -> None:
     finally:
         bot.kill()
         bot.stdin.close()
+
+
+async def test_files_sent_to_the_console_user_are_forgotten_with_them(tmp_path) -> None:
+    out = await converse(tmp_path, "!export\n")
+    saved = out.splitlines()[1].removeprefix("[file export.jsonl: ").removesuffix("]")
+    assert await asyncio.to_thread(Path(saved).read_bytes) == b"{}"
+    out = await converse(tmp_path, "!forgetme\n!forgetme confirm\n")
+    assert "(builtin: 1 files sent to you)" in out
+    assert "- builtin: 1 record" in out
+    assert not await asyncio.to_thread(Path(saved).exists)

@@ -35,7 +35,7 @@ from botkit.models import (
     Sent,
     User,
 )
-from botkit.paths import safe_filename
+from botkit.paths import deliveries, safe_filename
 
 if TYPE_CHECKING:
     from botkit.bot import Bot
@@ -219,7 +219,7 @@ class ConsoleAdapter:
         return nullcontext()
 
     def _save(self, file: File) -> Path:
-        target = self.data_dir / "console" / safe_filename(file.filename)
+        target = deliveries(self.data_dir, self.user.id) / safe_filename(file.filename)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(file.read_bytes())
         return target
