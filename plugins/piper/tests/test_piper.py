@@ -64,7 +64,8 @@ async def test_say_speaks_with_piper_once_chosen(piper_bot, tmp_path):
     rate, seconds = wav_info(played)
     assert rate == 22050  # the joe voice's sample rate
     assert 0.3 < seconds < 5
-    assert not any((bot.data_dir / "piper" / "tmp").iterdir())  # removed once played
+    work = bot.data_dir / "piper" / "tmp"  # made by the synthesis, if it started in time
+    assert not work.is_dir() or not any(work.iterdir())  # removed once played
 
 
 async def test_piper_is_not_asked_for_other_engines(piper_bot, tmp_path):
@@ -131,7 +132,8 @@ async def test_synthesis_past_its_time_out_is_explained(piper_bot):
     assert replies.text == (
         "The piper engine cannot speak here: Piper took longer than 0.001 s to speak."
     )
-    assert not any((bot.data_dir / "piper" / "tmp").iterdir())
+    work = bot.data_dir / "piper" / "tmp"  # made by the synthesis, if it started in time
+    assert not work.is_dir() or not any(work.iterdir())
 
 
 def test_the_packaged_voice_matches_the_sums_in_the_plugin(tmp_path):
