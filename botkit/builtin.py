@@ -104,7 +104,7 @@ def generated_instructions(bot: Bot) -> str:
 async def plugins(ctx: Context) -> str:
     """Show every plugin and its state."""
     bot = host_of(ctx)
-    disabled_here = bot.disabled_in(ctx.space)
+    disabled_here = bot.switches.off(ctx.space)
     lines = []
     for s in bot.plugins.statuses.values():
         state = "disabled here" if s.name in disabled_here and s.state == "ok" else s.state
@@ -129,7 +129,7 @@ async def plugin(ctx: Context, action: str, name: str) -> str:
         raise CommandError(f"No loaded plugin {name[:40]!r}. See {ctx.prefix}plugins.")
     if status.distribution == "botkit":
         raise CommandError(f"The {name} plugin is part of the host and cannot be disabled.")
-    await bot.set_plugin_enabled(ctx.guild_id, name, action == "enable")
+    await bot.switches.set(ctx.guild_id, name, action == "enable")
     return f"Plugin {name} {action}d in this server."
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import attrs
 
@@ -11,11 +11,27 @@ from botkit.handle import Capabilities, PluginHandle
 from botkit.models import File, Message, ReferencedMessage, Reply, Sent
 
 if TYPE_CHECKING:
-    from botkit.bot import Bot
+    from botkit.models import Channel
 
 
 class CommandError(Exception):
     """Raise from a command or hook to answer the user with this message (and log it)."""
+
+
+class Flow(Protocol):
+    """What a context needs of the message flow (the host's dispatcher)."""
+
+    root: Any  # the composition root: for the host's own built-in commands only
+
+    def handle_for(self, name: str) -> PluginHandle: ...
+
+    async def send(
+        self, channel: Channel, reply: Reply, reply_to: str | None = None
+    ) -> list[Sent]: ...
+
+    async def fetch(self, channel: Channel, message_id: str) -> ReferencedMessage | None: ...
+
+    async def answer_text(self, ctx: Context, text: str) -> Reply | None: ...
 
 
 @attrs.frozen
@@ -24,13 +40,13 @@ class Context:
 
     message: Message
     plugin: PluginHandle
-    _bot: Bot = attrs.field(repr=False, alias="bot")
+    _flow: Flow = attrs.field(repr=False, alias="flow")
 
     def for_plugin(self, name: str) -> Context:
         """The same message as plugin ``name`` sees it (the host calls this per hook)."""
         if name == self.plugin.name:
             return self
-        return Context(self.message, self._bot.plugin_handle(name), self._bot)
+        return Context(self.message, self._flow.handle_for(name), self._flow)
 
     @property
     def settings(self) -> Any:
@@ -59,16 +75,16 @@ class Context:
     async def reply(self, content: str | Reply, *, files: tuple[File, ...] = ()) -> list[Sent]:
         """Answer the message (as a platform reply to it where the platform has them)."""
         reply = content if isinstance(content, Reply) else Reply(text=content, files=files)
-        return await self._bot.send(self.message.channel, reply, reply_to=self.message.id)
+        return await self._flow.send(self.message.channel, reply, reply_to=self.message.id)
 
     async def send(self, content: str | Reply) -> list[Sent]:
         """Post in the message's channel without replying to it."""
         reply = content if isinstance(content, Reply) else Reply(text=content)
-        return await self._bot.send(self.message.channel, reply)
+        return await self._flow.send(self.message.channel, reply)
 
     async def fetch(self, message_id: str) -> ReferencedMessage | None:
         """A message of this channel by id (the platform's), or None when there is none."""
-        return await self._bot.adapter.fetch_message(self.message.channel, message_id)
+        return await self._flow.fetch(self.message.channel, message_id)
 
     async def get_setting(self, key: str, default: Any = None) -> Any:
         """A value this plugin stored for this space, else ``default``."""
@@ -98,9 +114,9 @@ class Context:
     async def answer(self, text: str) -> Reply | None:
         """Run the answer pipeline (knowledge, then respond) for ``text``, in a conversation of
         its own that chat memory does not keep; None when no plugin answers."""
-        return await self._bot.answer_text(self, text)
+        return await self._flow.answer_text(self, text)
 
 
-def host_of(ctx: Context) -> Bot:
-    """The bot behind a context: for the host's own built-in commands only."""
-    return ctx._bot
+def host_of(ctx: Context) -> Any:
+    """The composition root behind a context: for the host's own built-in commands only."""
+    return ctx._flow.root

@@ -6,7 +6,7 @@ import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import attrs
 
@@ -16,8 +16,13 @@ from botkit.paths import inside
 
 if TYPE_CHECKING:
     from botkit.adapters.base import Voice
-    from botkit.bot import Bot
+    from botkit.commands import CommandTable
+    from botkit.config import Config
+    from botkit.outbox import Outbox
+    from botkit.plugins import Plugins
+    from botkit.server_config import ServerConfig
     from botkit.storage import Storage
+    from botkit.switches import Switches
 
 
 @attrs.frozen
@@ -32,6 +37,22 @@ class Capabilities:
     voice_notes: bool = False  # replies may carry ``File(voice=True)`` voice messages
 
 
+class Parts(Protocol):
+    """What a handle reads of the running bot (the composition root provides it)."""
+
+    config: Config
+    settings: dict[str, Any]
+    server_config: ServerConfig
+    storage: Storage
+    capabilities: Capabilities
+    clock: Callable[[], float]
+    wall_clock: Callable[[], float]
+    plugins: Plugins
+    commands: CommandTable
+    switches: Switches
+    outbox: Outbox
+
+
 class PluginHandle:
     """One plugin's view of the running bot (``ctx.plugin``, and ``plugin`` in bot-level hooks).
 
@@ -39,8 +60,8 @@ class PluginHandle:
     switches applied and the calling plugin left out.
     """
 
-    def __init__(self, bot: Bot, name: str) -> None:
-        self._bot = bot
+    def __init__(self, parts: Parts, name: str) -> None:
+        self._parts = parts
         self.name = name
         self.state: Any = None  # free for the plugin, for as long as this bot runs
         self.log = logging.getLogger(f"botkit.plugin.{name}")
@@ -53,35 +74,35 @@ class PluginHandle:
     @property
     def settings(self) -> Any:
         """The plugin's settings from the configuration file (None if it declares none)."""
-        return self._bot.settings.get(self.name)
+        return self._parts.settings.get(self.name)
 
     def settings_for(self, guild_id: str | None) -> Any:
         """The settings with this server's ``!config`` values applied."""
-        return self._bot.server_config.merged(self.name, self.settings, guild_id)
+        return self._parts.server_config.merged(self.name, self.settings, guild_id)
 
     @property
     def storage(self) -> Storage:
         """The bot's database: ``session``, ``engine``, ``dialect``, ``insert(table)``."""
-        return self._bot.storage
+        return self._parts.storage
 
     async def get_value(self, guild_id: str | None, key: str, default: Any = None) -> Any:
         """A JSON value this plugin stored for a server (None: direct messages)."""
-        return await self._bot.storage.get_setting(self.name, guild_id, key, default)
+        return await self._parts.storage.get_setting(self.name, guild_id, key, default)
 
     async def set_value(self, guild_id: str | None, key: str, value: Any) -> None:
-        await self._bot.storage.set_setting(self.name, guild_id, key, value)
+        await self._parts.storage.set_setting(self.name, guild_id, key, value)
 
     # --- files ---
 
     @property
     def data_dir(self) -> Path:
         """The one directory the bot writes to."""
-        return self._bot.config.data_dir
+        return self._parts.config.data_dir
 
     @property
     def files_dir(self) -> Path:
         """Inside ``data_dir``: the files ``!getfile`` may send."""
-        return self._bot.config.files_dir
+        return self._parts.config.files_dir
 
     def resolve(self, user_path: str, root: Path | None = None) -> Path:
         """A path from chat, resolved inside ``root`` (default ``data_dir``) or ``UnsafePath``."""
@@ -91,28 +112,28 @@ class PluginHandle:
 
     @property
     def prefix(self) -> str:
-        return self._bot.config.bot.prefix
+        return self._parts.config.bot.prefix
 
     @property
     def max_attachment_bytes(self) -> int:
-        return int(self._bot.config.bot.max_attachment_mb * 1024 * 1024)
+        return int(self._parts.config.bot.max_attachment_mb * 1024 * 1024)
 
     @property
     def hook_timeout(self) -> float:
-        return self._bot.config.bot.hook_timeout
+        return self._parts.config.bot.hook_timeout
 
     @property
     def clock(self) -> Callable[[], float]:
         """Monotonic seconds (injected in tests)."""
-        return self._bot.clock
+        return self._parts.clock
 
     def now(self) -> float:
         """Wall-clock seconds since the epoch (injected in tests)."""
-        return self._bot.wall_clock()
+        return self._parts.wall_clock()
 
     @property
     def capabilities(self) -> Capabilities:
-        return self._bot.capabilities
+        return self._parts.capabilities
 
     def allowed(self, user: User, permission: Permission) -> bool:
         """Whether ``user`` has ``permission`` (everyone, server admin, bot owner)."""
@@ -124,28 +145,28 @@ class PluginHandle:
         """Every other plugin's implementation of a runtime hook, as (plugin, result) pairs;
         plugins switched off in server ``in_guild`` are left out. Hook arguments go as keywords
         (``ctx`` and ``plugin`` are filled in for each plugin)."""
-        skip = self._bot.disabled_in(in_guild) | {self.name}
-        return await self._bot.plugins.call_all(hook, skip=skip, **kwargs)
+        skip = self._parts.switches.off(in_guild) | {self.name}
+        return await self._parts.plugins.call_all(hook, skip=skip, **kwargs)
 
     async def call_first(self, hook: str, /, *, in_guild: str | None = None, **kwargs: Any) -> Any:
         """The first other plugin's non-None answer to a runtime hook."""
-        skip = self._bot.disabled_in(in_guild) | {self.name}
-        return await self._bot.plugins.call_first(hook, skip=skip, **kwargs)
+        skip = self._parts.switches.off(in_guild) | {self.name}
+        return await self._parts.plugins.call_first(hook, skip=skip, **kwargs)
 
     def implements(self, hook: str) -> list[str]:
         """The loaded plugins that implement ``hook``."""
-        return self._bot.plugins.implements(hook)
+        return self._parts.plugins.implements(hook)
 
     def has_command(self, name: str) -> bool:
         """Whether a command (or alias) of that name is installed, e.g. before suggesting it."""
-        return name.lower() in self._bot.commands.by_name
+        return name.lower() in self._parts.commands.by_name
 
     # --- posting outside a message's handling ---
 
     async def send(self, channel: Channel, content: str | Reply) -> list[Sent]:
         """Post in ``channel`` from a background task (a finished job, a reminder)."""
         reply = content if isinstance(content, Reply) else Reply(text=content)
-        return await self._bot.send(channel, reply)
+        return await self._parts.outbox.send(channel, reply)
 
 
 def wall_clock() -> float:

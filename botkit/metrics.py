@@ -306,7 +306,7 @@ def adapter_connected(adapter: Any) -> bool:
 
 
 def _of(plugin: PluginHandle) -> Metrics:
-    bot = getattr(plugin, "_bot", None)
+    bot = getattr(plugin, "_parts", None)
     return getattr(bot, "metrics", None) or Metrics()
 
 

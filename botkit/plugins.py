@@ -10,7 +10,7 @@ import inspect
 import logging
 import os
 import time
-from collections.abc import AsyncIterator, Callable, Collection, Iterable
+from collections.abc import AsyncIterator, Callable, Collection, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -86,7 +86,7 @@ class Plugins:
         self.statuses: dict[str, PluginStatus] = {}
         self.strict = os.environ.get("BOTKIT_STRICT_PLUGINS") == "1" if strict is None else strict
         self.timeout = timeout
-        self.handle: Callable[[str], Any] = lambda name: None  # the bot sets its handle factory
+        self.handles: Mapping[str, Any] = {}  # plugin name -> its handle (the bot's)
         self._failure_observers: list[Callable[[str, str, str], None]] = []
         self._order: dict[str, list[tuple[str, pluggy.HookImpl]]] = {}
         self.watchdog = Watchdog(clock=clock, on_held=self._held)
@@ -373,7 +373,7 @@ class Plugins:
         if arg == "ctx" and kwargs.get("ctx") is not None:
             return kwargs["ctx"].for_plugin(name)  # each plugin sees its own handle
         if arg == "plugin":
-            return self.handle(name)
+            return self.handles[name]
         if arg in kwargs:
             return kwargs[arg]
         if arg == "guild_id":  # called from a context: the context's space

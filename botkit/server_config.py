@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -10,7 +11,7 @@ import attrs
 from botkit.config import ConfigError, build_settings
 
 if TYPE_CHECKING:
-    from botkit.bot import Bot
+    from botkit.storage import Storage
 
 KEY = "config"
 
@@ -18,14 +19,18 @@ KEY = "config"
 class ServerConfig:
     """Loads every server's values once, merges them over the file's, validates changes."""
 
-    def __init__(self, bot: Bot) -> None:
-        self.bot = bot
+    def __init__(
+        self, storage: Callable[[], Storage], *, settings: dict[str, Any], raw: dict[str, Any]
+    ) -> None:
+        self._storage = storage
+        self.settings = settings  # plugin name -> its settings from the file
+        self.raw = raw  # the configuration file's tables
         self.values: dict[tuple[str, str], dict[str, Any]] = {}  # (plugin, guild) -> values
         self._merged: dict[tuple[str, str], Any] = {}
 
     async def load(self) -> None:
-        for plugin in self.bot.settings:
-            stored = await self.bot.storage.settings_by_guild(f"{KEY}:{plugin}", KEY)
+        for plugin in self.settings:
+            stored = await self._storage().settings_by_guild(f"{KEY}:{plugin}", KEY)
             for guild, values in stored.items():
                 self.values[(plugin, guild)] = dict(values)
         self._merged.clear()
@@ -52,7 +57,7 @@ class ServerConfig:
 
     def check_right(self, plugin: str, key: str, owner: bool) -> None:
         """Raise ConfigError unless a server (the owner, with ``owner``) may change ``key``."""
-        base = self.bot.settings[plugin]
+        base = self.settings[plugin]
         field = next((f for f in attrs.fields(type(base)) if f.name == key), None)
         if field is None:
             raise ConfigError(f"[{plugin}] has no setting {key[:40]!r}")
@@ -64,7 +69,7 @@ class ServerConfig:
     async def set(self, plugin: str, guild_id: str, key: str, text: str, owner: bool) -> Any:
         """Validate and store one value; return the new merged settings or raise ConfigError."""
         self.check_right(plugin, key, owner)
-        base = self.bot.settings[plugin]
+        base = self.settings[plugin]
         values = {**self.values.get((plugin, guild_id), {}), key: parse_value(text)}
         self._validate(plugin, base, values)
         await self._store(plugin, guild_id, values)
@@ -80,11 +85,11 @@ class ServerConfig:
         return True
 
     def _validate(self, plugin: str, base: Any, values: dict[str, Any]) -> None:
-        file_values = self.bot.config.raw.get(plugin, {})
+        file_values = self.raw.get(plugin, {})
         build_settings(type(base), {**file_values, **values}, "this server", plugin)
 
     async def _store(self, plugin: str, guild_id: str, values: dict[str, Any]) -> None:
-        await self.bot.storage.set_setting(f"{KEY}:{plugin}", guild_id, KEY, values)
+        await self._storage().set_setting(f"{KEY}:{plugin}", guild_id, KEY, values)
         self.values[(plugin, guild_id)] = values
         self._merged.pop((plugin, guild_id), None)
 

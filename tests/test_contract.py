@@ -56,8 +56,8 @@ def violations(source: str, adapter: bool = False) -> list[str]:
                 found.append(f".{node.attr}")
             elif node.attr == "bot" and isinstance(node.value, ast.Name) and node.value.id == "ctx":
                 found.append("ctx.bot")
-            elif node.attr == "_bot" and any(_named(node.value, n) for n in HANDLES):
-                found.append("._bot")
+            elif _private(node.attr) and any(_named(node.value, n) for n in HANDLES):
+                found.append(f".{node.attr}")
             elif node.attr == "plugins" and _named(node.value, "bot"):
                 found.append("bot.plugins")
             elif (
@@ -78,6 +78,11 @@ def violations(source: str, adapter: bool = False) -> list[str]:
             ):
                 found.append(f"botkit.adapter.{node.attr}")
     return found
+
+
+def _private(name: str) -> bool:
+    """A name a plugin must not open: the handle's or context's own (``_parts``, ``_flow``)."""
+    return name.startswith("_") and not name.startswith("__")
 
 
 def _named(node: ast.expr, name: str) -> bool:
@@ -132,7 +137,8 @@ def test_a_plugin_may_not_import_the_adapter_contract() -> None:
         ("from botkit import Bot", ["from botkit import Bot"]),
         ("x = ctx.bot.config", ["ctx.bot"]),
         ("self.bot.plugins.pm.get_name(self)", [".pm", "bot.plugins"]),
-        ("handle._bot.config", ["._bot"]),
+        ("handle._parts.config", ["._parts"]),
+        ("ctx._flow.root", ["._flow"]),
         ("await bot.disabled_plugins(guild)", [".disabled_plugins"]),
         ("botkit.bot.Bot", ["botkit.bot"]),
         ("from botkit import Context, command, hookimpl", []),

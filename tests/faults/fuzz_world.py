@@ -83,13 +83,13 @@ class World:
         adapter = RecordingAdapter()
         await bot.start(adapter)
         world = cls(server, BotHarness(bot, adapter), clock)
-        invoke = bot.invoke
+        invoke = bot.dispatcher._invoke
 
         async def counted(*args: Any, **kwargs: Any) -> None:
             world.invoked += 1
             await invoke(*args, **kwargs)
 
-        bot.invoke = counted  # type: ignore[method-assign]
+        bot.dispatcher._invoke = counted  # type: ignore[method-assign]
         return world
 
     async def close(self) -> None:
