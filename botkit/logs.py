@@ -336,16 +336,3 @@ def setup_logging(level: str = "INFO", config: Any = None) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-
-
-_URL_PASSWORD = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^/\s:@]*):[^/\s@]+@")
-_KEY_PARAMETER = re.compile(
-    r"(?i)([?&][\w.-]*(?:key|token|secret|password|passwd|sig|signature)[\w.-]*=)[^&#\s'\"]+"
-)
-
-
-def mask_credentials(text: str) -> str:
-    """``text`` with passwords inside URLs (``user:***@``), key-like query parameters
-    (``?api-key=***``) and everything :func:`redact` masks hidden."""
-    text = _URL_PASSWORD.sub(r"\1:***@", text)
-    return redact(_KEY_PARAMETER.sub(r"\1***", text))
