@@ -9,7 +9,6 @@ import av
 import nacl.secret
 import numpy as np
 import pytest
-
 from botkit_discord import receive
 
 KEY = bytes(range(32))
