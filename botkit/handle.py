@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import attrs
 
 from botkit.commands import Permission, allowed
-from botkit.models import Channel, Reply, Sent, User
+from botkit.models import Channel, Message, Reply, Sent, User
 from botkit.paths import inside
 
 if TYPE_CHECKING:
@@ -167,6 +167,11 @@ class PluginHandle:
         """Post in ``channel`` from a background task (a finished job, a reminder)."""
         reply = content if isinstance(content, Reply) else Reply(text=content)
         return await self._parts.outbox.send(channel, reply)
+
+    async def hear(self, message: Message) -> None:
+        """Handle ``message`` as if its author had sent it (what someone said in a voice
+        channel, transcribed): marked ``spoken``, it is answered wherever it is posted."""
+        await self._bot.handle(attrs.evolve(message, spoken=True))
 
 
 def wall_clock() -> float:

@@ -98,6 +98,7 @@ class Message:
     created_at: float = 0.0
     ephemeral: bool = False  # a conversation of its own (``ctx.answer``): chat memory keeps none
     mentions: tuple[User, ...] = ()  # users mentioned in the text (with roles where known)
+    spoken: bool = False  # said aloud in a voice channel and transcribed (``plugin.hear``)
 
     @property
     def guild_id(self) -> str | None:

@@ -12,7 +12,8 @@ def should_answer(message: Message, settings: BotSettings, bot_user_id: str) -> 
     channel = message.channel
     reference = message.reference
     return (
-        "all" in on
+        message.spoken  # someone the bot listens to spoke to it in a voice channel
+        or "all" in on
         or ("dm" in on and channel.kind is ChannelKind.DM)
         or ("mention" in on and message.mentions_bot)
         or ("reply" in on and reference is not None and reference.author.id == bot_user_id)

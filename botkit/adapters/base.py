@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 import attrs
 
-from botkit.models import Channel, File, Message, Reaction, ReferencedMessage, Sent
+from botkit.models import Channel, File, Message, Reaction, ReferencedMessage, Sent, User
 
 if TYPE_CHECKING:
     from botkit.commands import Command
@@ -41,6 +42,25 @@ class Voice(Protocol):
 
     async def play(self, guild_id: str, audio: Path) -> Path | None:
         """Play an audio file and return when it ends (console: return the saved file)."""
+
+
+HEARD_RATE = 16_000  # what a hearing Voice hands on: 16-bit mono PCM at 16 kHz
+
+
+class Hearing(Voice, Protocol):
+    """A Voice that can also hear its voice channel (Discord); plugins find these methods
+    with ``getattr`` and do without them where the platform has none."""
+
+    async def listen(self, guild_id: str, heard: Callable[[User, bytes], None] | None) -> None:
+        """Hand every sound people make in the guild's voice channel to ``heard(user, pcm)``
+        (on the event loop, ``HEARD_RATE`` PCM, lost packets filled with silence; nothing
+        arrives while nobody speaks); ``None`` stops. VoiceError when it cannot hear."""
+
+    def members(self, guild_id: str) -> list[User]:
+        """The people (not bots) in the bot's voice channel of this guild."""
+
+    def interrupt(self, guild_id: str) -> bool:
+        """Stop what is playing now (``play`` returns at once); False when nothing was."""
 
 
 @attrs.define

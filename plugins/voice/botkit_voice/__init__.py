@@ -23,7 +23,7 @@ from botkit import (
     hookimpl,
     set_queue_depth,
 )
-from botkit_voice import commands, health, notes, speaker, stt, tts, users
+from botkit_voice import commands, health, notes, recordings, speaker, stt, tts, users
 from botkit_voice.errors import VoiceProblem
 from botkit_voice.settings import VoiceSettings
 from botkit_voice.speech_text import cut, speakable
@@ -147,13 +147,17 @@ async def botkit_transcribe(ctx: Context, attachment: Attachment) -> str | None:
 
 @hookimpl
 async def botkit_user_data(plugin: PluginHandle, user_id: str) -> dict[str, int] | None:
-    count = await users.count(plugin.storage, user_id)
-    return {"voice choice": count} if count else None
+    counts = {
+        "voice choice": await users.count(plugin.storage, user_id),
+        "voice recording": await asyncio.to_thread(recordings.count, plugin.data_dir, user_id),
+    }
+    return {kind: n for kind, n in counts.items() if n} or None
 
 
 @hookimpl
 async def botkit_delete_user_data(plugin: PluginHandle, user_id: str) -> int:
-    return await users.forget(plugin.storage, user_id)
+    gone = await asyncio.to_thread(recordings.forget, plugin.data_dir, user_id)
+    return gone + await users.forget(plugin.storage, user_id)
 
 
 @hookimpl

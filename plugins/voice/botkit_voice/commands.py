@@ -16,7 +16,7 @@ from botkit import (
     VoiceError,
     command,
 )
-from botkit_voice import engines, notes, tts, users
+from botkit_voice import engines, listen, notes, tts, users
 from botkit_voice.errors import Busy, VoiceProblem
 from botkit_voice.settings import VoiceSettings
 from botkit_voice.speaker import (
@@ -77,6 +77,9 @@ async def join(ctx: Context) -> str:
 async def leave(ctx: Context) -> str:
     """Leave the voice channel (and forget what was still to be said)."""
     voice = require_voice(ctx)
+    session = ctx.plugin.state.sessions.get(ctx.space)
+    if session is not None:
+        await session.stop(None)
     speaker = ctx.plugin.state.guilds.get(ctx.space)
     if speaker is not None:
         await speaker.stop()
@@ -226,6 +229,11 @@ def all_commands() -> list[Command]:
     return [
         command(join),
         command(leave),
+        command(
+            listen.listen,
+            param_help={"recording": "a recording to hear instead of the voice channel"},
+        ),
+        command(listen.listen_stop, name="listen stop"),
         command(say, param_help={"text": "what to say"}, cooldown=SAY_COOLDOWN),
         command(voice),
         command(

@@ -54,7 +54,21 @@ def overview(
     ]
     if whisper_model.installed():
         lines.append(whisper_model.describe(settings.whisper_model, data_dir))
+    lines.append(listening(settings, status))
     return [Problem(line, severity="info") for line in lines]
+
+
+def listening(settings: VoiceSettings, status: dict[str, engines.Unavailable | None]) -> str:
+    """What !listen needs and does here: a recogniser, a platform that hears, what is kept."""
+    recogniser = engines.chosen_stt(settings)
+    usable = "ready" if status.get(recogniser) is None else "NOT usable"
+    who = "everyone in the channel" if settings.listen == "everyone" else "people who opt in"
+    kept = "kept as WAV files" if settings.keep_recordings else "never written to disk"
+    return (
+        f"!listen: transcribes with {recogniser} ({usable}), hears {who}, sound {kept}; "
+        "live voice channels need the Discord adapter with PyNaCl, davey and PyAV (libopus), "
+        "elsewhere !listen takes a recording"
+    )
 
 
 def _engine_problems(

@@ -10,6 +10,7 @@ from botkit import not_negative, positive, setting
 
 SpeakWhen = Literal["in_voice", "voice", "always", "never"]
 SttEngine = Literal["auto", "whisper", "sphinx", "google", "openai"]
+ListenTo = Literal["opt_in", "everyone"]
 
 
 @attrs.define
@@ -83,4 +84,31 @@ class VoiceSettings:
     tts_voice: str = setting("alloy", "voice of the openai engine", owner_only=True)
     stt_model: str = setting(
         "whisper-1", "transcription model of the openai engine", owner_only=True
+    )
+    listen: ListenTo = setting(
+        "opt_in",
+        "who !listen hears in a voice channel: opt_in (each person who says !listen) or "
+        "everyone in the channel",
+        owner_only=True,
+    )
+    listen_idle_minutes: float = setting(
+        10.0, "stop listening after this long without hearing anyone (0: never)", not_negative
+    )
+    keep_recordings: bool = setting(
+        False,
+        "keep what was heard as WAV files under the data directory (deleted by !forgetme); "
+        "off: sound is never written to disk",
+        owner_only=True,
+    )
+    end_of_turn_ms: int = setting(
+        700, "milliseconds of silence that end what someone is saying", positive, server=True
+    )
+    max_utterance_seconds: float = setting(
+        20.0, "longer utterances are cut here and heard in pieces", positive, server=True
+    )
+    post_transcripts: bool = setting(
+        True, "post what was heard (🎙️ name: words) in the text channel", server=True
+    )
+    max_listeners: int = setting(
+        4, "speakers transcribed at once per server; others are told the bot is busy", positive
     )

@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 import attrs
 
@@ -20,6 +21,9 @@ from botkit import Audio, Channel, CommandError, Context, Reply, Voice, VoiceErr
 from botkit_voice import tts, users
 from botkit_voice.errors import Busy, VoiceProblem
 from botkit_voice.settings import VoiceSettings
+
+if TYPE_CHECKING:
+    from botkit_voice.listen import Session
 
 log = logging.getLogger("botkit.voice")
 
@@ -185,6 +189,7 @@ class GuildSpeaker:
         sleep: Callable[[float], Awaitable[None]],
         on_idle: Callable[[GuildSpeaker], None] = lambda speaker: None,
         on_change: Callable[[], None] = lambda: None,
+        stay: Callable[[str], bool] = lambda space: False,
     ) -> None:
         self.space = space  # whose queue: the server, or one person's DMs
         self.guild_id = guild_id  # the voice connection's key
@@ -197,6 +202,8 @@ class GuildSpeaker:
         self.task: asyncio.Task[None] | None = None
         self.on_idle = on_idle
         self.on_change = on_change  # the queue grew or shrank (for the queue-depth metric)
+        self.playing = False  # sound is going out now (someone speaking over it stops it)
+        self.stay = stay  # whether to stay in the channel when silent (listening there)
 
     def start(self) -> None:
         """Run the worker (again) and restart the idle timer."""
@@ -233,7 +240,7 @@ class GuildSpeaker:
         while True:
             utterance = await self._next()
             if utterance is None:
-                if await self.voice.leave(self.guild_id):
+                if not self.stay(self.space) and await self.voice.leave(self.guild_id):
                     idle = self.settings.idle_seconds
                     log.info("left voice in guild %s after %g s of silence", self.guild_id, idle)
                 if self.queue.empty():
@@ -300,6 +307,7 @@ class GuildSpeaker:
         if audio is None:
             await self._report(utterance, "no text-to-speech engine could speak it")
             return
+        self.playing = True
         try:
             await asyncio.wait_for(
                 self.voice.play(self.guild_id, audio.path), settings.play_timeout
@@ -309,6 +317,7 @@ class GuildSpeaker:
         except TimeoutError:
             log.warning("playing in guild %s took over %g s", self.guild_id, settings.play_timeout)
         finally:
+            self.playing = False
             await tts.remove(audio.path)
 
     async def _report(self, utterance: Utterance, reason: str) -> None:
@@ -337,6 +346,7 @@ class Speakers:
         self.clock = clock
         self.on_depth = on_depth  # utterances waiting in every guild, after each change
         self.guilds: dict[str, GuildSpeaker] = {}  # by space
+        self.sessions: dict[str, Session] = {}  # !listen, by space
         self.bursts = Bursts()
 
     def get(self, space: str, voice: Voice, guild_id: str) -> GuildSpeaker:
@@ -353,6 +363,7 @@ class Speakers:
                 sleep,
                 on_idle=self._forget,
                 on_change=self._report,
+                stay=lambda space: space in self.sessions,
             )
             self.guilds[space] = speaker
         return speaker
@@ -365,8 +376,16 @@ class Speakers:
         if self.guilds.get(speaker.space) is speaker and speaker.queue.empty():
             del self.guilds[speaker.space]
 
+    def playing(self, space: str) -> bool:
+        """Whether the bot is speaking in this space's voice channel now."""
+        speaker = self.guilds.get(space)
+        return speaker is not None and speaker.playing
+
     async def close(self) -> None:
-        """Finish what is queued (for a few seconds at most), then stop and leave everywhere."""
+        """Stop listening; finish what is queued (for a few seconds at most), then stop and
+        leave everywhere."""
+        for session in list(self.sessions.values()):
+            await session.stop(None)
         drains = [speaker.drain() for speaker in self.guilds.values()]
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(asyncio.gather(*drains), SHUTDOWN_GRACE)

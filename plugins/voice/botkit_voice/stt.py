@@ -41,6 +41,12 @@ async def transcribe(
     settings: VoiceSettings, data_dir: Path, attachment: Attachment, language: str
 ) -> str:
     """The words spoken in ``attachment`` ("" when none); VoiceProblem for unusable audio."""
+    pcm = await read_pcm(settings, data_dir, attachment)
+    return await recognise(settings, data_dir, pcm, language)
+
+
+async def read_pcm(settings: VoiceSettings, data_dir: Path, attachment: Attachment) -> bytes:
+    """The attachment as 16 kHz mono PCM, within the size and length limits (VoiceProblem)."""
     limit = settings.max_audio_mb * 1024 * 1024
     too_large = f"That audio is too large (limit {settings.max_audio_mb:g} MB)."
     too_long = f"That audio is too long (limit {settings.max_audio_seconds:g} seconds)."
@@ -66,6 +72,11 @@ async def transcribe(
     )
     if convert.seconds(pcm) > settings.max_audio_seconds:
         raise VoiceProblem(too_long)
+    return pcm
+
+
+async def recognise(settings: VoiceSettings, data_dir: Path, pcm: bytes, language: str) -> str:
+    """The words in 16 kHz mono PCM, by the engine ``stt_engine`` means here."""
     if convert.seconds(pcm) < MIN_SECONDS:
         return ""
     engine = await chosen_engine(settings, data_dir)
