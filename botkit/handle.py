@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -51,6 +51,7 @@ class Parts(Protocol):
     commands: CommandTable
     switches: Switches
     outbox: Outbox
+    handle: Callable[[Message], Awaitable[None]]  # the dispatcher's, for what was heard
 
 
 class PluginHandle:
@@ -171,7 +172,7 @@ class PluginHandle:
     async def hear(self, message: Message) -> None:
         """Handle ``message`` as if its author had sent it (what someone said in a voice
         channel, transcribed): marked ``spoken``, it is answered wherever it is posted."""
-        await self._bot.handle(attrs.evolve(message, spoken=True))
+        await self._parts.handle(attrs.evolve(message, spoken=True))
 
 
 def wall_clock() -> float:

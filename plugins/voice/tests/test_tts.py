@@ -15,7 +15,7 @@ import pytest
 from botkit_voice import tts
 from voice_helpers import OWNER_IN_VOICE, EchoChat, spoken, wav_seconds
 
-from botkit import Audio, Context, Message
+from botkit import Audio, Message
 from botkit.testing import CHANNEL
 from botkit_testkit.openai_server import FakeOpenAI, silent_wav
 
@@ -25,7 +25,7 @@ async def synthesize(bot, engine: str, text: str = "hello there", language: str 
     message = Message(id="1", content="", author=OWNER_IN_VOICE, channel=CHANNEL)
     return await bot.call_first(
         "botkit_synthesize",
-        ctx=Context(message, bot.bot.plugin_handle("voice"), bot=bot.bot),
+        ctx=bot.bot.context(message, "voice"),
         text=text,
         engine=engine,
         language=language,
