@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from botkit import builtin
+from botkit import builtin, buttons
 from botkit.adapters.base import Adapter, NoAdapter
 from botkit.commands import Command, CommandTable, UsageError, bind
 from botkit.config import Config, ConfigError
@@ -21,10 +21,11 @@ from botkit.gate import LIMITS, Gate
 from botkit.handle import Capabilities, PluginHandle, wall_clock
 from botkit.metrics import create as create_metrics
 from botkit.migrations import Schema, upgrade
-from botkit.models import Attachment, ChannelKind, File, Message, Reaction, Reply, Sent
+from botkit.models import Attachment, ChannelKind, File, Message, Press, Reaction, Reply, Sent
 from botkit.plugins import Plugins
 from botkit.server_config import ServerConfig
 from botkit.text import clean_text, split_text
+from botkit.tools import Toolbox
 from botkit.triggers import should_answer
 from botkit.typing_delay import delayed_typing
 
@@ -71,6 +72,7 @@ class Bot:
             switches=self.disabled_in,
             check=self._check,
         )
+        self.tools = Toolbox(self)
         self.ready = asyncio.Event()
         self.metrics = create_metrics(self)
         self._handles: dict[str, PluginHandle] = {}
@@ -260,6 +262,10 @@ class Bot:
             reaction=reaction,
             skip=self.disabled_in(reaction.space),
         )
+
+    async def handle_press(self, press: Press) -> None:
+        """A user pressed a button under one of the bot's messages."""
+        await buttons.handle_press(self, press)
 
     def _cleaned(self, message: Message) -> Message:
         content = clean_text(message.content)
@@ -513,6 +519,18 @@ class Bot:
         for i, chunk in enumerate(chunks):
             last = i == len(chunks) - 1
             if not chunk and not (last and files):
+                continue
+            if last and reply.buttons:
+                sent.append(
+                    await buttons.send(
+                        self.adapter,
+                        channel,
+                        chunk,
+                        files,
+                        reply.buttons,
+                        reply_to if i == 0 else None,
+                    )
+                )
                 continue
             sent.append(
                 await self.adapter.send(

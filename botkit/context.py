@@ -11,7 +11,10 @@ from botkit.handle import Capabilities, PluginHandle
 from botkit.models import File, Message, ReferencedMessage, Reply, Sent
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from botkit.bot import Bot
+    from botkit.tools import ToolResult
 
 
 class CommandError(Exception):
@@ -99,6 +102,25 @@ class Context:
         """Run the answer pipeline (knowledge, then respond) for ``text``, in a conversation of
         its own that chat memory does not keep; None when no plugin answers."""
         return await self._bot.answer_text(self, text)
+
+    async def tools(self) -> list[dict[str, Any]]:
+        """The tools the author may have the assistant run here, as OpenAI function dicts."""
+        return [t.function() for t in await self._bot.tools.offered(self.message)]
+
+    async def run_tool(
+        self,
+        name: str,
+        arguments: str | Mapping[str, Any],
+        *,
+        time_limit: float = 30.0,
+        approval_timeout: float = 120.0,
+    ) -> ToolResult:
+        """Run tool ``name`` with the model's ``arguments`` as the author, through the same
+        gate as a typed command and their approval where needed: ``.text`` for the model (a
+        refusal says why, ``.refused``), ``.files``, ``.line`` the call shown to people."""
+        return await self._bot.tools.run(
+            self, name, arguments, time_limit=time_limit, approval_timeout=approval_timeout
+        )
 
 
 def host_of(ctx: Context) -> Bot:

@@ -55,6 +55,8 @@ TRIGGERS: dict[str, Callable[[BotHarness], Awaitable[list[str]]]] = {
     "botkit_startup": lambda bot: _nothing(),  # already called by the start
     "botkit_message_received": lambda bot: _texts(bot.send("just chatting", user=OTHER)),
     "botkit_reaction": _reaction,
+    "botkit_press": lambda bot: _texts(bot.press("1", "yes", user=OTHER)),
+    "botkit_tools": lambda bot: _texts(bot.send("!tools", user=bot.admin)),
     "botkit_check": lambda bot: _texts(bot.send("!hi", user=OTHER)),
     "botkit_knowledge": lambda bot: _texts(bot.dm("what is new?", user=OTHER)),
     "botkit_respond": lambda bot: _texts(bot.dm("hello", user=OTHER)),

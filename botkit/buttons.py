@@ -1,0 +1,43 @@
+"""Buttons under the bot's messages: sending them on any adapter, and what a press does.
+
+An adapter that has buttons implements ``send_buttons(channel, text, files, buttons,
+reply_to) -> Sent`` (the console prints them and takes a typed line) and hands presses to
+``bot.handle_press``. On one without, the labels are written under the text.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from botkit.models import Button, Channel, File, Message, Press, Sent
+
+if TYPE_CHECKING:
+    from botkit.bot import Bot
+
+
+async def send(
+    adapter: Any,
+    channel: Channel,
+    text: str,
+    files: tuple[File, ...],
+    buttons: tuple[Button, ...],
+    reply_to: str | None,
+) -> Sent:
+    """Send one message with ``buttons`` under it, as well as the adapter can."""
+    send_buttons = getattr(adapter, "send_buttons", None)
+    if send_buttons is not None:
+        return await send_buttons(channel, text, files, buttons, reply_to)
+    labels = " ".join(f"[{b.label}]" for b in buttons)
+    return await adapter.send(channel, f"{text}\n{labels}".strip(), files, reply_to)
+
+
+async def handle_press(bot: Bot, press: Press) -> None:
+    """A pending tool approval takes the press; otherwise every plugin's ``botkit_press``."""
+    if press.user.is_bot:
+        return
+    if await bot.tools.approvals.press(press):
+        return
+    stand_in = Message(id=press.message_id, content="", author=press.user, channel=press.channel)
+    await bot.plugins.call_all(
+        "botkit_press", ctx=bot.context(stand_in), press=press, skip=bot.disabled_in(press.space)
+    )
