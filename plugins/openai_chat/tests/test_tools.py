@@ -177,3 +177,16 @@ async def test_no_approval_in_time_is_told_to_the_model(chat_bot, server, clock)
         '🔧 wipe(what="x") → Not run: member did not approve it within 30 seconds.\n\n'
         "The tools said: Not run: member did not approve it within 30 seconds."
     )
+
+
+def test_the_documented_settings_are_the_defaults() -> None:
+    import re
+    import tomllib
+    from pathlib import Path
+
+    from botkit_openai_chat.settings import ChatSettings
+
+    doc = (Path(__file__).parents[3] / "docs" / "tools.md").read_text(encoding="utf-8")
+    section = tomllib.loads(re.search(r"```toml\n(.*?)```", doc, flags=re.S).group(1))
+    documented = section["openai_chat"]
+    assert {k: getattr(ChatSettings(), k) for k in documented} == documented
