@@ -40,10 +40,12 @@ if TYPE_CHECKING:
     from botkit.models import (
         Attachment,
         Audio,
+        Button,
         Channel,
         ChannelKind,
         File,
         Message,
+        Press,
         Reaction,
         ReferencedMessage,
         Reply,
@@ -53,6 +55,7 @@ if TYPE_CHECKING:
     from botkit.paths import UnsafePath, safe_filename, sha256_problem
     from botkit.storage import Storage
     from botkit.text import clean_text, split_text
+    from botkit.tools import Tool
 
 __version__ = "0.2.0"
 
@@ -63,6 +66,7 @@ _EXPORTS = {
     "AdapterStartError": "botkit.adapters.base",
     "Attachment": "botkit.models",
     "Audio": "botkit.models",
+    "Button": "botkit.models",
     "Capabilities": "botkit.handle",
     "Channel": "botkit.models",
     "ChannelKind": "botkit.models",
@@ -78,11 +82,13 @@ _EXPORTS = {
     "Permission": "botkit.commands",
     "PluginHandle": "botkit.handle",
     "Problem": "botkit.health",
+    "Press": "botkit.models",
     "Reaction": "botkit.models",
     "ReferencedMessage": "botkit.models",
     "Reply": "botkit.models",
     "Sent": "botkit.models",
     "Storage": "botkit.storage",
+    "Tool": "botkit.tools",
     "UnsafePath": "botkit.paths",
     "UsageError": "botkit.commands",
     "User": "botkit.models",
@@ -133,6 +139,7 @@ __all__ = [
     "AdapterStartError",
     "Attachment",
     "Audio",
+    "Button",
     "Capabilities",
     "Channel",
     "ChannelKind",
@@ -147,12 +154,14 @@ __all__ = [
     "Parameter",
     "Permission",
     "PluginHandle",
+    "Press",
     "Problem",
     "Reaction",
     "ReferencedMessage",
     "Reply",
     "Sent",
     "Storage",
+    "Tool",
     "UnsafePath",
     "UsageError",
     "User",

@@ -25,6 +25,7 @@ from botkit.outbox import Outbox
 from botkit.plugins import Plugins
 from botkit.server_config import ServerConfig
 from botkit.switches import Switches
+from botkit.tools import Toolbox
 
 if TYPE_CHECKING:
     from botkit.storage import Storage
@@ -82,6 +83,7 @@ class Bot:
             replied=self.metrics.replied,
         )
         self.handles = Handles(self)
+        self.tools = Toolbox(self)
         plugins.handles = self.handles
         self.gate = Gate(
             lambda: self.storage, prefix=config.bot.prefix, clock=clock, switches=self.switches.off
@@ -95,12 +97,14 @@ class Bot:
             switches=self.switches,
             metrics=self.metrics,
             handles=self.handles.__getitem__,
+            tools=self.tools,
             root=self,
         )
         self.gate.check = self.dispatcher.check
         flow = self.dispatcher  # what adapters and test kits call (botkit.Host)
         self.wants, self.handle, self.handle_command = flow.wants, flow.handle, flow.handle_command
-        self.handle_reaction, self.context = flow.handle_reaction, flow.context
+        self.handle_reaction, self.handle_press = flow.handle_reaction, flow.handle_press
+        self.context = flow.context
         self._schemas: list[Schema] = []
 
     @property

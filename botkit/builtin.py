@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from botkit import rules_commands, userdata
+from botkit import rules_commands, tools_commands, userdata
 from botkit.commands import Command, Permission, command
 from botkit.config import ConfigError
 from botkit.context import CommandError, Context, host_of
@@ -226,9 +226,9 @@ def botkit_delete_user_data(plugin: PluginHandle, user_id: str) -> int:
 def botkit_commands() -> list[Command]:
     return [
         command(hi),
-        command(help, param_help={"command": "a command name"}),
+        command(help, param_help={"command": "a command name"}, tool=True),
         command(instruction),
-        command(plugins, permission=Permission.ADMIN),
+        command(plugins, permission=Permission.ADMIN, tool=True),
         command(plugin, permission=Permission.ADMIN),
         command(getfile, permission=Permission.OWNER, param_help={"path": "inside files_dir"}),
         command(
@@ -241,4 +241,5 @@ def botkit_commands() -> list[Command]:
         ),
         *userdata.commands(),
         *rules_commands.commands(),
+        *tools_commands.commands(),
     ]

@@ -128,6 +128,8 @@ class Command:
     plugin: str = ""
     cooldown: Cooldown | None = None
     concurrency: Concurrency | None = None
+    tool: bool = False  # the assistant may run it (botkit/tools.py)
+    confirm: bool = False  # as a tool, only after the asker approves each call
 
     def usage(self, prefix: str = "!") -> str:
         return " ".join([prefix + self.name, *(p.usage() for p in self.parameters)])
@@ -143,6 +145,8 @@ def command(
     param_help: dict[str, str] | None = None,
     cooldown: Cooldown | None = None,
     concurrency: Concurrency | None = None,
+    tool: bool = False,
+    confirm: bool = False,
 ) -> Command:
     """Build a :class:`Command` from an ``async def cb(ctx, ...)`` with annotated parameters.
 
@@ -150,7 +154,9 @@ def command(
     (after ``*``) takes the rest of the line; an ``Attachment`` parameter takes an attached
     file; a parameter with a default is optional. ``cooldown`` is the default limit on how
     often it may run (server owners change it with ``!rules cooldown``); ``concurrency`` on
-    how many runs may be under way at once.
+    how many runs may be under way at once. ``tool=True`` offers it to the assistant as a
+    tool (its JSON schema made from the same signature and ``param_help``), ``confirm=True``
+    only after the asker approves each call.
     """
     if not inspect.iscoroutinefunction(callback):
         raise TypeError(f"command callback {callback.__qualname__} must be async def")
@@ -164,6 +170,8 @@ def command(
         parameters=_parameters(callback, param_help or {}),
         cooldown=cooldown,
         concurrency=concurrency,
+        tool=tool or confirm,
+        confirm=confirm,
     )
 
 

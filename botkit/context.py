@@ -11,7 +11,10 @@ from botkit.handle import Capabilities, PluginHandle
 from botkit.models import File, Message, ReferencedMessage, Reply, Sent
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from botkit.models import Channel
+    from botkit.tools import Toolbox, ToolResult
 
 
 class CommandError(Exception):
@@ -22,6 +25,7 @@ class Flow(Protocol):
     """What a context needs of the message flow (the host's dispatcher)."""
 
     root: Any  # the composition root: for the host's own built-in commands only
+    tools: Toolbox  # what the assistant may run as the author
 
     def handle_for(self, name: str) -> PluginHandle: ...
 
@@ -115,6 +119,25 @@ class Context:
         """Run the answer pipeline (knowledge, then respond) for ``text``, in a conversation of
         its own that chat memory does not keep; None when no plugin answers."""
         return await self._flow.answer_text(self, text)
+
+    async def tools(self) -> list[dict[str, Any]]:
+        """The tools the author may have the assistant run here, as OpenAI function dicts."""
+        return [t.function() for t in await self._flow.tools.offered(self.message)]
+
+    async def run_tool(
+        self,
+        name: str,
+        arguments: str | Mapping[str, Any],
+        *,
+        time_limit: float = 30.0,
+        approval_timeout: float = 120.0,
+    ) -> ToolResult:
+        """Run tool ``name`` with the model's ``arguments`` as the author, through the same
+        gate as a typed command and their approval where needed: ``.text`` for the model (a
+        refusal says why, ``.refused``), ``.files``, ``.line`` the call shown to people."""
+        return await self._flow.tools.run(
+            self, name, arguments, time_limit=time_limit, approval_timeout=approval_timeout
+        )
 
 
 def host_of(ctx: Context) -> Any:

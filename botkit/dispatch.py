@@ -5,7 +5,8 @@ or through the answer pipeline, and what comes back leaves through the outbox.
 Message ─> Dispatcher.handle ─> command? ─> bind ─> gate.decide ─> gate.admit ─> callback ─┐
                                └─> answer: transcribe ─> knowledge ─> respond ─> deliver ───┤
 Invocation (slash, /cmd) ─> Dispatcher.handle_command ─> gate ─> callback ──────────────────┤
-Reaction ─> Dispatcher.handle_reaction ─> reaction hooks                       Outbox ─> adapter
+Reaction ─> Dispatcher.handle_reaction ─> reaction hooks                                    │
+Press (button) ─> Dispatcher.handle_press ─> a tool approval, or press hooks  Outbox ─> adapter
 ```
 """
 
@@ -22,7 +23,16 @@ import attrs
 from botkit.commands import Command, CommandTable, UsageError, bind
 from botkit.context import CommandError, Context
 from botkit.gate import LIMITS, Gate
-from botkit.models import Attachment, ChannelKind, Message, Reaction, ReferencedMessage, Reply, Sent
+from botkit.models import (
+    Attachment,
+    ChannelKind,
+    Message,
+    Press,
+    Reaction,
+    ReferencedMessage,
+    Reply,
+    Sent,
+)
 from botkit.outbox import Outbox
 from botkit.plugins import Plugins, own_cancellation
 from botkit.switches import Switches
@@ -34,6 +44,7 @@ if TYPE_CHECKING:
     from botkit.config import BotSettings
     from botkit.handle import PluginHandle
     from botkit.metrics import Metrics
+    from botkit.tools import Toolbox
 
 log = logging.getLogger("botkit")
 
@@ -63,6 +74,7 @@ class Dispatcher:
         switches: Switches,
         metrics: Metrics,
         handles: Callable[[str], PluginHandle],
+        tools: Toolbox,
         root: Any,
     ) -> None:
         self.settings = settings
@@ -74,6 +86,7 @@ class Dispatcher:
         self.metrics = metrics
         self.handle_for = handles
         self.root = root  # the composition root, for the host's own built-in commands only
+        self.tools = tools  # what the assistant may run as the asker
         self._ephemeral = itertools.count(1)
 
     # --- what adapters call ---
@@ -128,6 +141,23 @@ class Dispatcher:
             ctx=self.context(stand_in),
             reaction=reaction,
             skip=self.switches.off(reaction.space),
+        )
+
+    async def handle_press(self, press: Press) -> None:
+        """A button pressed under one of the bot's messages: a pending tool approval takes
+        it; otherwise every plugin's ``botkit_press``."""
+        if press.user.is_bot:
+            return
+        if await self.tools.approvals.press(press):
+            return
+        stand_in = Message(
+            id=press.message_id, content="", author=press.user, channel=press.channel
+        )
+        await self.plugins.call_all(
+            "botkit_press",
+            ctx=self.context(stand_in),
+            press=press,
+            skip=self.switches.off(press.space),
         )
 
     # --- what contexts call ---

@@ -16,10 +16,10 @@ runtime hook that raises ``botkit.CommandError`` stops the message's handling an
 its text; any other exception, a time-out or a result that fails its check is logged with the
 plugin's name, counted on its status, and the other plugins still run.
 
-Host events: startup, shutdown, message_received, reaction, check, respond, deliver, health.
-The others are services plugins offer each other, called by whoever needs them: transcribe,
-synthesize, knowledge, training_examples, models, user_data, delete_user_data (the host's own
-``!mydata`` and ``!forgetme`` call the last two).
+Host events: startup, shutdown, message_received, reaction, press, check, respond, deliver,
+health. The others are services plugins offer each other, called by whoever needs them:
+transcribe, synthesize, knowledge, training_examples, models, tools, user_data,
+delete_user_data (the host's own ``!mydata`` and ``!forgetme`` call the last two).
 """
 
 from __future__ import annotations
@@ -36,13 +36,14 @@ from botkit import results
 from botkit.commands import Command
 from botkit.health import Problem
 from botkit.models import Reply
+from botkit.tools import Tool
 
 if TYPE_CHECKING:
     from sqlalchemy import MetaData
 
     from botkit.context import Context
     from botkit.handle import PluginHandle
-    from botkit.models import Attachment, Audio, Reaction
+    from botkit.models import Attachment, Audio, Press, Reaction
 
 hookspec = pluggy.HookspecMarker("botkit")
 hookimpl = pluggy.HookimplMarker("botkit")
@@ -132,6 +133,20 @@ def botkit_message_received(ctx: Context) -> None:
 def botkit_reaction(ctx: Context, reaction: Reaction) -> None:
     """``reaction.user`` added or removed ``reaction.emoji`` on one of the bot's messages,
     ``reaction.message_id`` (``ctx.message`` is a stand-in with no text)."""
+
+
+@spec(OBSERVER)
+def botkit_press(ctx: Context, press: Press) -> None:
+    """``press.user`` pressed the button whose id is ``press.button`` under the bot's message
+    ``press.message_id`` (sent with ``Reply(buttons=...)``; ``ctx.message`` is a stand-in with
+    no text)."""
+
+
+@spec(CALL_ALL, results.list_of(Tool, "botkit.Tool objects"))
+def botkit_tools(plugin: PluginHandle, guild_id: str) -> list[Tool] | None:
+    """Return tools the assistant may call in space ``guild_id`` that are not commands (a
+    command becomes one with ``command(..., tool=True)``); each runs as the asker, through
+    the same gate as a typed command."""
 
 
 @spec(CALL_ALL, results.list_of(str, "strings"))

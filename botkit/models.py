@@ -141,16 +141,26 @@ class File:
 
 
 @attrs.frozen
+class Button:
+    """A button under a message: ``id`` comes back in the :class:`Press`, ``label`` is shown."""
+
+    id: str
+    label: str
+
+
+@attrs.frozen
 class Reply:
     """What the bot sends back: text, files, or a stream of text chunks.
 
-    ``speak`` says whether a deliver hook (e.g. voice) may speak it.
+    ``speak`` says whether a deliver hook (e.g. voice) may speak it; ``buttons`` go under the
+    message (a press arrives as the ``botkit_press`` hook; the console takes a typed line).
     """
 
     text: str = ""
     files: tuple[File, ...] = ()
     speak: bool = False
     stream: AsyncIterator[str] | None = attrs.field(default=None, repr=False)
+    buttons: tuple[Button, ...] = ()
 
 
 @attrs.frozen
@@ -161,6 +171,22 @@ class Sent:
     channel_id: str
     text: str = ""
     files: tuple[File, ...] = ()
+    buttons: tuple[Button, ...] = ()
+
+
+@attrs.frozen
+class Press:
+    """``user`` pressed button ``button`` (its id) under the bot's message ``message_id``."""
+
+    message_id: str
+    button: str
+    user: User
+    channel: Channel
+
+    @property
+    def space(self) -> str:
+        """The server's id, or ``dm:<user id>`` for a press in a direct message."""
+        return self.channel.guild_id or dm_space(self.user.id)
 
 
 @attrs.frozen

@@ -9,6 +9,7 @@ from typing import Any
 
 import attrs
 
+from botkit import buttons
 from botkit.adapters.base import Adapter, NoAdapter
 from botkit.models import File, Reply, Sent
 from botkit.text import clean_text, split_text
@@ -50,6 +51,12 @@ class Outbox:
         for i, chunk in enumerate(chunks):
             last = i == len(chunks) - 1
             if not chunk and not (last and files):
+                continue
+            if last and reply.buttons:
+                target = reply_to if i == 0 else None
+                sent.append(
+                    await buttons.send(self.adapter, channel, chunk, files, reply.buttons, target)
+                )
                 continue
             sent.append(
                 await self.adapter.send(

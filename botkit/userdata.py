@@ -110,6 +110,6 @@ def _pending(ctx: Context) -> collections.OrderedDict[str, float]:
 def commands() -> list[Command]:
     """The two commands, registered by the built-in plugin."""
     return [
-        command(mydata),
+        command(mydata, tool=True),
         command(forgetme, param_help={"confirm": "type confirm to go ahead"}),
     ]

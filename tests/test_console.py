@@ -156,3 +156,46 @@ async def test_files_sent_to_the_console_user_are_forgotten_with_them(tmp_path) 
     assert "(builtin: 1 files sent to you)" in out
     assert "- builtin: 1 record" in out
     assert not await asyncio.to_thread(Path(saved).exists)
+
+
+async def wipe(ctx: Context, *, what: str) -> str:
+    """Wipe something."""
+    return f"wiped {what}"
+
+
+class Wiper:
+    """A command the assistant must ask about, and a stand-in model that calls it."""
+
+    @botkit.hookimpl
+    def botkit_commands(self) -> list[botkit.Command]:
+        return [botkit.command(wipe, confirm=True)]
+
+    @botkit.hookimpl
+    async def botkit_respond(self, ctx: Context, text: str, snippets: list[str]) -> str:
+        result = await ctx.run_tool("wipe", {"what": text})
+        return result.line
+
+
+async def approve(tmp_path: Path, lines: str) -> str:
+    config = Config.from_dict({"bot": {"data_dir": str(tmp_path / "data")}})
+    bot = Bot.build(config, extra_plugins=[("wiper", Wiper())], entry_points=False)
+    out = io.StringIO()
+    adapter = ConsoleAdapter(config.data_dir, stdin=io.StringIO(lines), stdout=out)
+    assert await run_console(bot, adapter) == 0
+    return out.getvalue()
+
+
+PROPOSAL = (
+    '🔧 The assistant wants to run wipe(what="the board") for you. Run it?\n'
+    "[yes: ✅ Run / no: ❌ Cancel]\n"
+)
+
+
+async def test_a_yes_line_approves_a_tool_call(tmp_path) -> None:
+    out = await approve(tmp_path, "the board\nyes\n!hi\n")
+    assert out == PROPOSAL + '🔧 wipe(what="the board") → wiped the board\nHI!\n'
+
+
+async def test_a_no_line_declines_a_tool_call(tmp_path) -> None:
+    out = await approve(tmp_path, "the board\nno\n")
+    assert out == PROPOSAL + '🔧 wipe(what="the board") → Not run: you declined to run it.\n'

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import attrs
 
-from botkit.models import Channel, File, Message, Reaction, ReferencedMessage, Sent, User
+from botkit.models import Channel, File, Message, Press, Reaction, ReferencedMessage, Sent, User
 
 if TYPE_CHECKING:
     from botkit.commands import Command
@@ -99,6 +99,10 @@ class Host(Protocol):
 
     async def handle_reaction(self, reaction: Reaction) -> None:
         """A reaction on one of the bot's messages."""
+
+    async def handle_press(self, press: Press) -> None:
+        """A button pressed under one of the bot's messages (an adapter with
+        ``send_buttons(channel, text, files, buttons, reply_to) -> Sent``)."""
 
     async def handle_command(
         self, message: Message, command: Command, values: dict[str, Any]

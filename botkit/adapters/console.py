@@ -3,6 +3,8 @@
 Every line is a direct message from the local user, who is the bot's owner. A word
 ``@file:PATH`` (or ``@file:"PATH WITH SPACES"``) attaches a local file to the message.
 Spoken replies are saved as audio files under the data directory; their paths are printed.
+Buttons are printed under their message; the line typed after them presses one: ``yes`` the
+first, ``no`` the last, or a button's id or label.
 """
 
 from __future__ import annotations
@@ -27,10 +29,12 @@ from botkit.config import setting
 from botkit.health import Problem
 from botkit.models import (
     Attachment,
+    Button,
     Channel,
     ChannelKind,
     File,
     Message,
+    Press,
     ReferencedMessage,
     Sent,
     User,
@@ -123,23 +127,55 @@ class ConsoleAdapter:
         self._ids = itertools.count(1)
         self._bot: Bot | None = None
         self._closed = asyncio.Event()
+        self._buttons: Sent | None = None  # the newest message with buttons, until one is pressed
+        self._offered = asyncio.Event()  # set when buttons are printed
 
     async def connect(self, bot: Bot) -> None:
         self._bot = bot
 
     async def run(self) -> None:
-        """Handle stdin line by line until it ends or the adapter is closed."""
+        """Handle stdin line by line, one message at a time, until it ends or the adapter is
+        closed; a line typed while a message is being handled that waits on buttons presses
+        one."""
         assert self._bot is not None, "connect first"
         interactive = self.stdin.isatty()
+        running: asyncio.Task[None] | None = None
         while not self._closed.is_set():
-            if interactive:
+            if interactive and (running is None or running.done()):
                 print(self.settings.prompt, end="", file=self.out, flush=True)
             line = await self._readline()
             if not line:
-                return
-            message = self.message(line.rstrip("\n"))
+                break
+            text = line.rstrip("\n")
+            if running is not None and not running.done():
+                offered = asyncio.ensure_future(self._offered.wait())
+                await asyncio.wait({running, offered}, return_when=asyncio.FIRST_COMPLETED)
+                offered.cancel()
+                if await self._press(text):
+                    continue
+                await running
+            message = self.message(text)
             if message is not None:
-                await self._bot.handle(message)
+                running = asyncio.create_task(self._bot.handle(message))
+        if running is not None:
+            await running
+
+    async def _press(self, text: str) -> bool:
+        """Press a button of the newest message with buttons, if ``text`` names one."""
+        sent = self._buttons
+        if sent is None or self._bot is None:
+            return False
+        word = text.strip().lower()
+        chosen = {"yes": sent.buttons[0], "y": sent.buttons[0], "no": sent.buttons[-1]}.get(word)
+        chosen = chosen or next(
+            (b for b in sent.buttons if word in (b.id.lower(), b.label.lower())), None
+        )
+        if chosen is None:
+            return False
+        self._buttons = None
+        self._offered.clear()
+        await self._bot.handle_press(Press(sent.id, chosen.id, self.user, self.channel))
+        return True
 
     async def _readline(self) -> str:
         """The next line of input, "" at its end or once the adapter is closed.
@@ -204,6 +240,25 @@ class ConsoleAdapter:
         sent = Sent(id=str(next(self._ids)), channel_id=channel.id, text=text, files=files)
         self._remember(ReferencedMessage(sent.id, _BOT, text, reply_to))
         return sent
+
+    async def send_buttons(
+        self,
+        channel: Channel,
+        text: str,
+        files: tuple[File, ...],
+        buttons: tuple[Button, ...],
+        reply_to: str | None,
+    ) -> Sent:
+        """Print the message, then its buttons and what to type for each."""
+        sent = await self.send(channel, text, files, reply_to)
+        if len(buttons) == 2:
+            hint = f"[yes: {buttons[0].label} / no: {buttons[1].label}]"
+        else:
+            hint = "[type one of: " + ", ".join(b.id for b in buttons) + "]"
+        print(hint, file=self.out, flush=True)
+        self._buttons = attrs.evolve(sent, buttons=buttons)
+        self._offered.set()
+        return self._buttons
 
     async def edit(self, sent: Sent, text: str) -> Sent:
         """A terminal cannot edit what it printed: print the new text."""

@@ -8,6 +8,7 @@ async def test_hi(botkit_harness):
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import mimetypes
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
@@ -23,10 +24,12 @@ from botkit.bot import Bot
 from botkit.config import Config
 from botkit.models import (
     Attachment,
+    Button,
     Channel,
     ChannelKind,
     File,
     Message,
+    Press,
     Reaction,
     ReferencedMessage,
     Sent,
@@ -91,6 +94,19 @@ class RecordingAdapter:
         self.messages[sent.id] = ReferencedMessage(sent.id, BOT_USER, text, reply_to)
         self.channel_of[sent.id] = channel.id
         return sent
+
+    async def send_buttons(
+        self,
+        channel: Channel,
+        text: str,
+        files: tuple[File, ...],
+        buttons: tuple[Button, ...],
+        reply_to: str | None,
+    ) -> Sent:
+        sent = await self.send(channel, text, files, reply_to)
+        with_buttons = attrs.evolve(sent, buttons=buttons)
+        self.sent[-1] = with_buttons
+        return with_buttons
 
     async def edit(self, sent: Sent, text: str) -> Sent:
         edited = attrs.evolve(sent, text=text)
@@ -188,6 +204,25 @@ class BotHarness:
     ) -> None:
         """``user`` reacts to message ``message_id`` in the harness's channel."""
         await self.bot.handle_reaction(Reaction(message_id, emoji, added, user, self.channel))
+
+    async def press(
+        self, message_id: str, button: str, *, user: User = OWNER, channel: Channel = CHANNEL
+    ) -> Replies:
+        """``user`` presses button ``button`` (its id) under message ``message_id``; what the
+        bot sent in answer."""
+        before = len(self.adapter.sent)
+        await self.bot.handle_press(Press(message_id, button, user, channel))
+        return Replies(self.adapter.sent[before:])
+
+    async def buttons(self, nth: int = 1, wait: float = 10.0) -> Sent:
+        """The ``nth`` message with buttons the bot sent, once it has (while another task
+        waits for the answer to ``send``)."""
+        async with asyncio.timeout(wait):
+            while True:
+                found = [s for s in self.adapter.sent if s.buttons]
+                if len(found) >= nth:
+                    return found[nth - 1]
+                await asyncio.sleep(0.01)
 
     @staticmethod
     def attachment(

@@ -46,8 +46,31 @@ SPEECH_CONTENT_TYPES = {
     "pcm": "audio/pcm",
 }
 
-ChatHandler = Callable[[dict[str, Any]], str | Awaitable[str]]
 T = TypeVar("T")
+
+
+@attrs.frozen
+class ToolCall:
+    """A tool call a chat handler answers with (a list of them: several in one step)."""
+
+    name: str
+    arguments: Any = attrs.field(factory=dict)  # a dict, or the JSON text as a model sends it
+    id: str = attrs.field(factory=lambda: _new_id("call"))
+
+    def to_json(self, index: int | None = None) -> dict[str, Any]:
+        arguments = self.arguments
+        if not isinstance(arguments, str):
+            arguments = json.dumps(arguments)
+        call: dict[str, Any] = {
+            "id": self.id,
+            "type": "function",
+            "function": {"name": self.name, "arguments": arguments},
+        }
+        return call if index is None else {"index": index, **call}
+
+
+ChatAnswer = str | list[ToolCall]
+ChatHandler = Callable[[dict[str, Any]], ChatAnswer | Awaitable[ChatAnswer]]
 
 
 @attrs.define
@@ -377,18 +400,25 @@ class FakeOpenAI:
             return problem
         if body["model"] not in self.models:
             return self._model_not_found(body["model"])
-        text = self.chat_handler(body)
-        if inspect.isawaitable(text):
-            text = await text
+        answer = self.chat_handler(body)
+        if inspect.isawaitable(answer):
+            answer = await answer
+        calls = [] if isinstance(answer, str) else list(answer)
+        text = answer if isinstance(answer, str) else ""
         n_in = sum(len(content_text(m.get("content")).split()) for m in body["messages"])
-        n_out = len(text.split())
+        n_out = len(text.split()) + sum(len(json.dumps(c.to_json()).split()) for c in calls)
         usage = {"prompt_tokens": n_in, "completion_tokens": n_out, "total_tokens": n_in + n_out}
         head = {"id": _new_id("chatcmpl"), "created": int(time.time()), "model": body["model"]}
         if body.get("stream"):
             include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
-            return await self._stream_chat(request, head, text, usage if include_usage else None)
-        message = {"role": "assistant", "content": text, "refusal": None}
-        choice = {"index": 0, "message": message, "finish_reason": "stop", "logprobs": None}
+            return await self._stream_chat(
+                request, head, text, usage if include_usage else None, calls
+            )
+        message: dict[str, Any] = {"role": "assistant", "content": text or None, "refusal": None}
+        if calls:
+            message["tool_calls"] = [c.to_json() for c in calls]
+        finish = "tool_calls" if calls else "stop"
+        choice = {"index": 0, "message": message, "finish_reason": finish, "logprobs": None}
         return web.json_response(
             {**head, "object": "chat.completion", "choices": [choice], "usage": usage}
         )
@@ -399,8 +429,10 @@ class FakeOpenAI:
         head: dict[str, Any],
         text: str,
         usage: dict[str, int] | None,
+        calls: Sequence[ToolCall] = (),
     ) -> web.StreamResponse:
-        """Send ``text`` as ``chat.completion.chunk`` server-sent events of a few words each."""
+        """Send ``text`` as ``chat.completion.chunk`` server-sent events of a few words each;
+        tool calls as OpenAI streams them: the id and name first, the arguments in pieces."""
         response = web.StreamResponse(headers={"Cache-Control": "no-cache"})
         response.content_type = "text/event-stream"
         await response.prepare(request)
@@ -409,11 +441,20 @@ class FakeOpenAI:
         pieces = [
             "".join(words[i : i + WORDS_PER_CHUNK]) for i in range(0, len(words), WORDS_PER_CHUNK)
         ]
-        deltas = [{"role": "assistant", "content": ""}] + [{"content": p} for p in pieces if p]
+        deltas: list[dict[str, Any]] = [{"role": "assistant", "content": ""}]
+        deltas += [{"content": p} for p in pieces if p]
+        for index, call in enumerate(calls):
+            whole = call.to_json(index)
+            arguments = whole["function"]["arguments"]
+            first = {**whole, "function": {"name": call.name, "arguments": ""}}
+            deltas.append({"tool_calls": [first]})
+            for i in range(0, len(arguments), 8):
+                part = {"index": index, "function": {"arguments": arguments[i : i + 8]}}
+                deltas.append({"tool_calls": [part]})
         for delta in deltas:
             choice = {"index": 0, "delta": delta, "finish_reason": None}
             await response.write(_sse({**head, "choices": [choice]}))
-        final = {"index": 0, "delta": {}, "finish_reason": "stop"}
+        final = {"index": 0, "delta": {}, "finish_reason": "tool_calls" if calls else "stop"}
         await response.write(_sse({**head, "choices": [final]}))
         if usage is not None:
             await response.write(_sse({**head, "choices": [], "usage": usage}))

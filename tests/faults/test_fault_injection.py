@@ -47,6 +47,11 @@ async def _reaction(bot: BotHarness) -> list[str]:
     return []
 
 
+def _message(bot: BotHarness) -> Message:
+    """A message whose author the assistant would answer (tools are offered for it)."""
+    return Message(id="1", content="what can you do?", author=OTHER, channel=bot.channel)
+
+
 def _audio(bot: BotHarness) -> object:
     return bot.attachment("note.ogg", b"OggS" + bytes(100), "audio/ogg", voice=True)
 
@@ -55,6 +60,8 @@ TRIGGERS: dict[str, Callable[[BotHarness], Awaitable[list[str]]]] = {
     "botkit_startup": lambda bot: _nothing(),  # already called by the start
     "botkit_message_received": lambda bot: _texts(bot.send("just chatting", user=OTHER)),
     "botkit_reaction": _reaction,
+    "botkit_press": lambda bot: _texts(bot.press("1", "yes", user=OTHER)),
+    "botkit_tools": lambda bot: _listed(bot.bot.tools.offered(_message(bot))),
     "botkit_check": lambda bot: _texts(bot.send("!hi", user=OTHER)),
     "botkit_knowledge": lambda bot: _texts(bot.dm("what is new?", user=OTHER)),
     "botkit_respond": lambda bot: _texts(bot.dm("hello", user=OTHER)),

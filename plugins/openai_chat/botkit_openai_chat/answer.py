@@ -14,6 +14,7 @@ from botkit import CommandError, Context, Reply, clean_text, count_tokens
 from botkit_openai_chat import client, conversation, errors, prompt, store
 from botkit_openai_chat.limits import day_of, duration, until_midnight
 from botkit_openai_chat.state import ChatState
+from botkit_openai_chat.tools import Rounds
 
 log = logging.getLogger("botkit.openai_chat")
 
@@ -66,12 +67,14 @@ async def respond(state: ChatState, ctx: Context, text: str, snippets: Sequence[
         max_tokens=settings.history_tokens,
     )
     stream = settings.stream and not ephemeral
-    body = client.chat_body(settings, model, messages, stream=stream)
+    offered = [] if ephemeral or not settings.max_tool_steps else await ctx.tools()
+    rounds = Rounds(ctx, settings, state.hook_timeout, offered)
+    body = client.chat_body(settings, model, messages, stream=stream, tools=rounds.tools())
 
     async def record(answer: str, usage: client.Usage | None) -> None:
         if usage is None:  # a server that does not count: estimate
             usage = client.Usage(
-                sum(prompt.approx_tokens(m["content"]) for m in messages),
+                sum(prompt.approx_tokens(m.get("content") or "") for m in messages),
                 prompt.approx_tokens(answer),
             )
         tokens = usage.prompt + usage.completion
@@ -89,6 +92,7 @@ async def respond(state: ChatState, ctx: Context, text: str, snippets: Sequence[
             at=now.timestamp(),
             seed=tuple(history) if fresh else (),
             ephemeral=ephemeral,
+            tools=tuple(rounds.memory),
         )
         try:
             await state.save(exchange)
@@ -96,34 +100,62 @@ async def respond(state: ChatState, ctx: Context, text: str, snippets: Sequence[
             log.exception("could not store the answer to message %s", ctx.message.id)
 
     if stream:
-        return await start_streaming(streamed(state, api, ctx, body, record))
-    return await complete(state, api, ctx, body, record)
+        return await start_streaming(streamed(state, api, ctx, body, record, rounds))
+    return await complete(state, api, ctx, body, record, rounds)
+
+
+def added(total: client.Usage | None, more: client.Usage | None) -> client.Usage | None:
+    """The tokens of several requests (None while no server counted any)."""
+    if total is None or more is None:
+        return total or more
+    return client.Usage(total.prompt + more.prompt, total.completion + more.completion)
+
+
+def next_body(body: dict[str, Any], told: list[dict[str, Any]], rounds: Rounds) -> dict[str, Any]:
+    """The request after a round of tool calls: their results added, tools while any are left."""
+    following = {**body, "messages": [*body["messages"], *told]}
+    tools = rounds.tools()
+    if tools is None:
+        following.pop("tools", None)
+    return following
 
 
 async def complete(
-    state: ChatState, api: openai.AsyncOpenAI, ctx: Context, body: dict[str, Any], record: Record
+    state: ChatState,
+    api: openai.AsyncOpenAI,
+    ctx: Context,
+    body: dict[str, Any],
+    record: Record,
+    rounds: Rounds,
 ) -> Reply:
-    """Ask for the whole answer at once, within one deadline for queueing and retries (the
-    only timer of the request besides the SDK's own per attempt)."""
+    """Ask for the whole answer at once, each request within one deadline for queueing and
+    retries (the only timer of the request besides the SDK's own per attempt); run the
+    tools the model calls in between."""
     deadline = HOOK_SHARE * state.hook_timeout
-    try:
-        async with asyncio.timeout(deadline), state.slots:
-            answer = await client.complete(api, body)
-    except openai.APIError as exc:
-        raise CommandError(failure(state, ctx, body, exc)) from None
-    except TimeoutError:  # retries and waiting took so long that the host would cut us off
-        log.warning(
-            "no answer from model %s within %g s, retries included", body["model"], deadline
-        )
-        raise CommandError(errors.timed_out(deadline)) from None
+    usage = None
+    while True:
+        try:
+            async with asyncio.timeout(deadline), state.slots:
+                answer = await client.complete(api, body)
+        except openai.APIError as exc:
+            raise CommandError(failure(state, ctx, body, exc)) from None
+        except TimeoutError:  # retries and waiting took so long that the host would cut us off
+            log.warning(
+                "no answer from model %s within %g s, retries included", body["model"], deadline
+            )
+            raise CommandError(errors.timed_out(deadline)) from None
+        usage = added(usage, answer.usage)
+        if not answer.calls or "tools" not in body:
+            break
+        body = next_body(body, await rounds.run(answer.calls, answer.text), rounds)
     text = clean_text(answer.text)
     if answer.refused:
         log.info("model %s refused to answer message %s", body["model"], ctx.message.id)
         raise CommandError(text or EMPTY_ANSWER)
     if not text.strip():
         raise CommandError(EMPTY_ANSWER)
-    await record(text, answer.usage)
-    return Reply(text=text, speak=True)
+    await record(text, usage)
+    return Reply(text=rounds.trace() + text, files=tuple(rounds.files), speak=True)
 
 
 async def start_streaming(pieces: AsyncIterator[str]) -> Reply:
@@ -143,23 +175,41 @@ async def start_streaming(pieces: AsyncIterator[str]) -> Reply:
 
 
 async def streamed(
-    state: ChatState, api: openai.AsyncOpenAI, ctx: Context, body: dict[str, Any], record: Record
+    state: ChatState,
+    api: openai.AsyncOpenAI,
+    ctx: Context,
+    body: dict[str, Any],
+    record: Record,
+    rounds: Rounds,
 ) -> AsyncIterator[str]:
-    """Yield the answer as it is written; the usage chunk at the end gives the tokens.
+    """Yield the answer as it is written; the usage chunk at the end gives the tokens. Each
+    round of tool calls is run when its request ends, its trace lines yielded.
 
     A failure before any text raises CommandError; one part-way adds its explanation to the
     text already shown."""
     parts: list[str] = []
     usage = None
     try:
-        async with state.slots:
-            async for piece in client.stream(api, body):
-                if isinstance(piece, client.Usage):
-                    usage = piece
-                else:
-                    piece = clean_text(piece)
-                    parts.append(piece)
-                    yield piece
+        while True:
+            said, pieces = [], []
+            async with state.slots:
+                async for piece in client.stream(api, body):
+                    if isinstance(piece, client.Usage):
+                        usage = added(usage, piece)
+                    elif isinstance(piece, client.CallPiece):
+                        pieces.append(piece)
+                    else:
+                        piece = clean_text(piece)
+                        said.append(piece)
+                        yield piece
+            parts += said
+            calls = client.assemble(pieces)
+            if not calls or "tools" not in body:
+                break
+            told = await rounds.run(calls, "".join(said))
+            if rounds.settings.show_tools:
+                yield rounds.shown[-1]
+            body = next_body(body, told, rounds)
     except openai.APIError as exc:
         explanation = failure(state, ctx, body, exc)
         if not "".join(parts).strip():

@@ -39,12 +39,52 @@ class Usage:
 
 
 @attrs.frozen
+class Call:
+    """One tool call the model asked for: its id, the tool's name, the arguments' JSON."""
+
+    id: str
+    name: str
+    arguments: str
+
+
+@attrs.frozen
+class CallPiece:
+    """Part of a tool call in a streamed answer: pieces with the same ``index`` add up."""
+
+    index: int
+    id: str = ""
+    name: str = ""
+    arguments: str = ""
+
+
+@attrs.frozen
 class Answer:
-    """A whole answer: its text (the refusal, if the model refused) and the tokens it cost."""
+    """A whole answer: its text (the refusal, if the model refused), the tokens it cost and
+    the tools it wants called first."""
 
     text: str
     usage: Usage | None
     refused: bool = False
+    calls: tuple[Call, ...] = ()
+
+
+def assemble(pieces: list[CallPiece]) -> tuple[Call, ...]:
+    """The tool calls a stream's pieces add up to, in the order of their index."""
+    calls: dict[int, list[str]] = {}
+    for piece in pieces:
+        found = calls.setdefault(piece.index, ["", "", ""])
+        found[0] = found[0] or piece.id
+        found[1] = found[1] or piece.name
+        found[2] += piece.arguments
+    return tuple(Call(*calls[i]) for i in sorted(calls))
+
+
+def _calls(message: dict[str, Any]) -> tuple[Call, ...]:
+    found = []
+    for call in message.get("tool_calls") or ():
+        function = call["function"]
+        found.append(Call(str(call["id"]), str(function["name"]), function.get("arguments") or ""))
+    return tuple(found)
 
 
 def usage_of(data: dict[str, Any]) -> Usage | None:
@@ -82,14 +122,21 @@ def make_client(settings: ChatSettings, api_key: str) -> openai.AsyncOpenAI:
 
 
 def chat_body(
-    settings: ChatSettings, model: str, messages: list[dict[str, str]], *, stream: bool = False
+    settings: ChatSettings,
+    model: str,
+    messages: list[dict[str, Any]],
+    *,
+    stream: bool = False,
+    tools: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """The JSON body of one chat completions request."""
+    """The JSON body of one chat completions request (``tools`` in the function format)."""
     body: dict[str, Any] = {
         "model": model,
         "messages": messages,
         "temperature": settings.temperature,
     }
+    if tools:
+        body["tools"] = tools
     if settings.max_reply_tokens:
         # OpenAI's newer models only take max_completion_tokens; other servers know max_tokens.
         cap = "max_tokens" if settings.base_url else "max_completion_tokens"
@@ -129,18 +176,21 @@ def parse_completion(response: httpx2.Response) -> Answer:
         refusal = not message.get("content") and bool(message.get("refusal"))
         text = message.get("content") or message.get("refusal") or ""
         usage = usage_of(data)
+        calls = _calls(message)
         if not isinstance(text, str):
             raise TypeError("wrong types")
     except UNEXPECTED as exc:
         raise openai.APIResponseValidationError(
             response, response.text[:200], message=UNREADABLE
         ) from exc
-    return Answer(text, usage, refusal)
+    return Answer(text, usage, refusal and not calls, calls)
 
 
-async def stream(client: openai.AsyncOpenAI, body: dict[str, Any]) -> AsyncIterator[str | Usage]:
-    """Yield the pieces of a streamed answer as they come (``str``), and its ``Usage`` when
-    the usage chunk at the end says it."""
+async def stream(
+    client: openai.AsyncOpenAI, body: dict[str, Any]
+) -> AsyncIterator[str | Usage | CallPiece]:
+    """Yield the pieces of a streamed answer as they come (``str``, ``CallPiece`` for tool
+    calls), and its ``Usage`` when the usage chunk at the end says it."""
     response: httpx2.Response = await client.post(
         PATH, cast_to=httpx2.Response, content=encode(body), options=options(), stream=True
     )
@@ -157,7 +207,7 @@ async def stream(client: openai.AsyncOpenAI, body: dict[str, Any]) -> AsyncItera
         await response.aclose()
 
 
-def parse_chunk(response: httpx2.Response, data: str) -> list[str | Usage]:
+def parse_chunk(response: httpx2.Response, data: str) -> list[str | Usage | CallPiece]:
     """What one ``chat.completion.chunk`` event holds; an error event raises like the SDK."""
     try:
         chunk = json.loads(data)
@@ -167,13 +217,23 @@ def parse_chunk(response: httpx2.Response, data: str) -> list[str | Usage]:
             raise openai.APIError(
                 message or "An error occurred during streaming", response.request, body=error
             )
-        found: list[str | Usage] = [
-            choice["delta"]["content"]
-            for choice in chunk.get("choices") or ()
-            if (choice.get("delta") or {}).get("content")
-        ]
-        if not all(isinstance(piece, str) for piece in found):
-            raise TypeError("wrong types")
+        found: list[str | Usage | CallPiece] = []
+        for choice in chunk.get("choices") or ():
+            delta = choice.get("delta") or {}
+            if delta.get("content"):
+                if not isinstance(delta["content"], str):
+                    raise TypeError("wrong types")
+                found.append(delta["content"])
+            for call in delta.get("tool_calls") or ():
+                function = call.get("function") or {}
+                found.append(
+                    CallPiece(
+                        int(call["index"]),
+                        str(call.get("id") or ""),
+                        str(function.get("name") or ""),
+                        str(function.get("arguments") or ""),
+                    )
+                )
         usage = usage_of(chunk)
         if usage is not None:
             found.append(usage)

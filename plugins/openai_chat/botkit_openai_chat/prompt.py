@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from typing import Any
 
 from botkit_openai_chat.store import Turn
 
 CHARS_PER_TOKEN = 4
+TOOLS = (
+    "tools"  # the role of a remembered round of tool calls: JSON [{id, name, arguments, result}]
+)
 
 
 def approx_tokens(text: str) -> int:
@@ -44,13 +49,34 @@ def messages(
     *,
     max_messages: int,
     max_tokens: int,
-) -> list[dict[str, str]]:
+) -> list[dict[str, Any]]:
     """The chat messages for one question."""
     system = system_text(prompt, snippets)
-    result = [{"role": "system", "content": system}] if system else []
-    result += [
-        {"role": t.role, "content": t.content}
-        for t in bounded(history, max_messages, max_tokens - approx_tokens(question))
-    ]
+    result: list[dict[str, Any]] = [{"role": "system", "content": system}] if system else []
+    for turn in bounded(history, max_messages, max_tokens - approx_tokens(question)):
+        if turn.role == TOOLS:
+            result += tool_messages(json.loads(turn.content))
+        else:
+            result.append({"role": turn.role, "content": turn.content})
     result.append({"role": "user", "content": question})
     return result
+
+
+def tool_messages(calls: list[dict[str, str]], text: str = "") -> list[dict[str, Any]]:
+    """One round of tool calls as the API takes it: the assistant's calls, then each result."""
+    asked = {
+        "role": "assistant",
+        "content": text or None,
+        "tool_calls": [
+            {
+                "id": c["id"],
+                "type": "function",
+                "function": {"name": c["name"], "arguments": c["arguments"]},
+            }
+            for c in calls
+        ],
+    }
+    return [
+        asked,
+        *({"role": "tool", "tool_call_id": c["id"], "content": c["result"]} for c in calls),
+    ]

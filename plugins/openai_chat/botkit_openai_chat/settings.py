@@ -86,6 +86,23 @@ class ChatSettings:
     max_concurrent_requests: int = setting(
         250, "API requests in flight at once; others queue", positive
     )
+    max_tool_steps: int = setting(
+        5,
+        "rounds of tool calls the model may make before it must answer (0: no tools)",
+        not_negative,
+        server=True,
+    )
+    tool_timeout: float = setting(30.0, "seconds one tool call may take", positive)
+    approval_timeout: float = setting(
+        120.0,
+        "seconds the asker has to approve a tool call (at most half of [bot] hook_timeout)",
+        positive,
+    )
+    show_tools: bool = setting(
+        True,
+        "show each tool call as a line before the answer (🔧 roll(sides=20) → 17)",
+        server=True,
+    )
     http_client: Literal["aiohttp", "httpx"] = setting(
         "aiohttp", "the openai client's HTTP transport: aiohttp (less CPU per request) or httpx"
     )

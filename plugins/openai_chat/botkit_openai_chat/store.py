@@ -39,7 +39,7 @@ turns = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("conversation", String(120), nullable=False),
-    Column("role", String(16), nullable=False),  # user or assistant
+    Column("role", String(16), nullable=False),  # user, assistant or tools (a round of calls)
     Column("content", Text, nullable=False),
     Column("user_id", String(32), nullable=False),  # who asked (the answer carries it too)
     Column("message_id", String(32)),  # the user's message, so a reply to the answer finds it
@@ -94,6 +94,7 @@ class Exchange:
     at: float
     seed: tuple[Turn, ...] = ()  # earlier turns a new conversation starts from
     ephemeral: bool = False  # a conversation of its own: only the tokens are counted
+    tools: tuple[str, ...] = ()  # rounds of tool calls between question and answer (JSON each)
 
 
 async def conversation_of(storage: Storage, space: str, message_id: str) -> tuple[str, int] | None:
@@ -113,7 +114,7 @@ async def history_until(storage: Storage, conversation: str, turn: int, limit: i
     """The newest ``limit`` turns of a conversation up to the answer to turn ``turn``."""
     answer = (
         select(func.min(turns.c.id))
-        .where(turns.c.conversation == conversation, turns.c.id > turn)
+        .where(turns.c.conversation == conversation, turns.c.id > turn, turns.c.role == "assistant")
         .scalar_subquery()
     )
     query = (
@@ -246,6 +247,7 @@ def _rows(exchange: Exchange) -> list[dict[str, object]]:
     rows.append(
         {**base, "role": "user", "content": exchange.question, "message_id": exchange.message_id}
     )
+    rows += [{**base, "role": "tools", "content": calls} for calls in exchange.tools]
     rows.append({**base, "role": "assistant", "content": exchange.answer})
     return rows
 
