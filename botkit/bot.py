@@ -27,13 +27,14 @@ from botkit.server_config import ServerConfig
 from botkit.text import clean_text, split_text
 from botkit.triggers import should_answer
 from botkit.typing_delay import delayed_typing
+from botkit.web import create as create_web
 
 if TYPE_CHECKING:
     from botkit.storage import Storage
 
 log = logging.getLogger("botkit")
 
-HOST_SECTIONS = {"bot", "storage", "plugins", "console", "logging", "metrics"}
+HOST_SECTIONS = {"bot", "storage", "plugins", "console", "logging", "metrics", "web"}
 STREAM_EDIT_INTERVAL = 1.0
 OBSERVER_TIMEOUT = 10.0  # seconds a message_received or check hook may delay every message
 DISABLED_KEY = "disabled_plugins"
@@ -73,6 +74,7 @@ class Bot:
         )
         self.ready = asyncio.Event()
         self.metrics = create_metrics(self)
+        self.web = create_web(self)
         self._handles: dict[str, PluginHandle] = {}
         self._guild_disabled: dict[str, frozenset[str]] = {}
         self._schemas: list[Schema] = []
@@ -172,9 +174,11 @@ class Bot:
         await self.plugins.call_all("botkit_startup", plugin=None)
         self.ready.set()
         await self.metrics.start()
+        await self.web.start()
 
     async def stop(self) -> None:
         self.ready.clear()
+        await self.web.stop()
         await self.metrics.stop()
         await self.plugins.call_all("botkit_shutdown", plugin=None)
         self.plugins.close()
@@ -215,7 +219,7 @@ class Bot:
         """Run one incoming message through commands or the answer pipeline."""
         if message.author.is_bot or message.author.id == self.adapter.bot_user_id:
             return
-        with self.metrics.message():
+        with self.metrics.message(), self.web.handling(message):
             message = self._with_owner(self._cleaned(message))
             ctx, skip = await self._received(message)
             prefix = self.config.bot.prefix
@@ -228,7 +232,7 @@ class Bot:
         """Run ``cmd`` with arguments the adapter already bound (a slash command's options)."""
         if message.author.is_bot:
             return
-        with self.metrics.message():
+        with self.metrics.message(), self.web.handling(message):
             message = self._with_owner(message)
             values = {k: clean_text(v) if isinstance(v, str) else v for k, v in values.items()}
             ctx, skip = await self._received(message)

@@ -18,6 +18,7 @@ from botkit.hookspecs import hookimpl
 from botkit.logs import mask_credentials
 from botkit.models import File, Reply
 from botkit.paths import NameTooLong, UnsafePath, inside
+from botkit.web import command as web_command
 
 if TYPE_CHECKING:
     from botkit.bot import Bot
@@ -220,4 +221,5 @@ def botkit_commands() -> list[Command]:
         ),
         *userdata.commands(),
         *rules_commands.commands(),
+        *web_command.commands(),
     ]

@@ -92,6 +92,10 @@ class RecordingAdapter:
         self.channel_of[sent.id] = channel.id
         return sent
 
+    async def send_dm(self, user_id: str, text: str) -> Sent:
+        """A direct message to a user, in the channel ``BotHarness.dm`` uses for them."""
+        return await self.send(Channel(id=f"dm-{user_id}", kind=ChannelKind.DM), text, (), None)
+
     async def edit(self, sent: Sent, text: str) -> Sent:
         edited = attrs.evolve(sent, text=text)
         self.edits.append(edited)
