@@ -355,8 +355,14 @@ class Pages:
         config = self.bot.server_config
         merged = config.merged(name, base, space)
         changed = set(config.values.get((name, space), {}))
-        body = notice(message) + forms.render(
-            name, space, base, merged, session.grant.owner, session, changed, errors or {}
+        errors = errors or {}
+        owner = session.grant.owner
+        visible = {f.name for f in forms.fields(type(base), config.changeable(type(base), owner))}
+        elsewhere = " ".join(v for k, v in errors.items() if k not in visible)
+        body = (
+            notice(message)
+            + notice(elsewhere, error=True)
+            + forms.render(name, space, base, merged, owner, session, changed, errors)
         )
         status = 422 if errors else 200
         return html(layout(f"[{name}] settings", body, session, space, "plugins"), status)
