@@ -433,15 +433,16 @@ class Pages:
         add = (
             f'<h2>Add a rule</h2><form method="post" action="{space_url(space, "rules/add")}">'
             f'{csrf_field(session)}<div class="row">'
-            + choice("action", "Action", ("deny", "allow"))
-            + choice("target", "About a", ("command", "plugin"))
-            + text_input("name", "Command or plugin name", required=True)
-            + choice("scope", "Applies to", ("server", "role", "channel", "user"))
+            + choice("action", "Action", ("deny", "allow"), form="rule")
+            + choice("target", "About a", ("command", "plugin"), form="rule")
+            + text_input("name", "Command or plugin name", required=True, form="rule")
+            + choice("scope", "Applies to", ("server", "role", "channel", "user"), form="rule")
             + text_input(
                 "who",
                 "Who (an id)",
                 hint="a user, channel or role id; "
                 "'admins' for the server's admins; empty for the server",
+                form="rule",
             )
             + "</div><button>Add rule</button></form>"
         )
@@ -455,9 +456,11 @@ class Pages:
         cool += (
             f'<form method="post" action="{space_url(space, "cooldowns")}">{csrf_field(session)}'
             '<div class="row">'
-            + text_input("command", "Command", required=True)
-            + text_input("rate", "Uses/seconds", hint="e.g. 1/30, or off, or reset", required=True)
-            + choice("bucket", "Counted per", [b.value for b in Bucket])
+            + text_input("command", "Command", required=True, form="cd")
+            + text_input(
+                "rate", "Uses/seconds", hint="e.g. 1/30, or off, or reset", required=True, form="cd"
+            )
+            + choice("bucket", "Counted per", [b.value for b in Bucket], form="cd")
             + "</div><button>Set cooldown</button></form>"
         )
         check = await self._check(request, space)
@@ -471,11 +474,15 @@ class Pages:
         form = (
             f'<h2>Who may run a command here?</h2><form method="get" '
             f'action="{space_url(space, "rules")}"><div class="row">'
-            + text_input("command", "Command", asked)
-            + text_input("user", "User id", query.get("user", ""))
-            + choice("admin", "Server admin?", ("no", "yes"), query.get("admin", "no"))
-            + text_input("roles", "Role ids", query.get("roles", ""), "separated by spaces")
-            + text_input("channel", "Channel id", query.get("channel", ""), "empty: any channel")
+            + text_input("command", "Command", asked, form="chk")
+            + text_input("user", "User id", query.get("user", ""), form="chk")
+            + choice("admin", "Server admin?", ("no", "yes"), query.get("admin", "no"), form="chk")
+            + text_input(
+                "roles", "Role ids", query.get("roles", ""), "separated by spaces", form="chk"
+            )
+            + text_input(
+                "channel", "Channel id", query.get("channel", ""), "empty: any channel", form="chk"
+            )
             + "</div><button>Check</button></form>"
         )
         if not asked:

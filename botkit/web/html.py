@@ -29,7 +29,7 @@ input,select,button{font:inherit;padding:.35rem .5rem;max-width:100%}
 input[type=text]{width:100%}
 button{background:#0b5394;color:#fff;border:0;border-radius:4px;padding:.4rem .9rem;cursor:pointer}
 button.quiet{background:#666}
-.row{display:flex;flex-wrap:wrap;gap:.5rem;align-items:flex-end}
+.row{display:flex;flex-wrap:wrap;gap:.5rem;align-items:flex-start}
 .row>div{flex:1 1 10rem}
 .note{padding:.5rem .75rem;border-left:4px solid #2b8a3e;background:#ebfbee}
 .error{padding:.5rem .75rem;border-left:4px solid #c92a2a;background:#fff5f5}
@@ -108,8 +108,10 @@ def table(headers: Iterable[str], rows: Iterable[Iterable[str]], caption: str) -
     )
 
 
-def choice(name: str, label: str, options: Iterable[str], chosen: str = "", hint: str = "") -> str:
-    field_id = f"f-{name}"
+def choice(
+    name: str, label: str, options: Iterable[str], chosen: str = "", hint: str = "", form: str = "f"
+) -> str:
+    field_id = f"{form}-{name}"
     opts = "".join(
         f'<option value="{e(o)}"{" selected" if o == chosen else ""}>{e(o)}</option>'
         for o in options
@@ -123,9 +125,14 @@ def choice(name: str, label: str, options: Iterable[str], chosen: str = "", hint
 
 
 def text_input(
-    name: str, label: str, value: str = "", hint: str = "", required: bool = False
+    name: str,
+    label: str,
+    value: str = "",
+    hint: str = "",
+    required: bool = False,
+    form: str = "f",
 ) -> str:
-    field_id = f"f-{name}"
+    field_id = f"{form}-{name}"
     described = f' aria-describedby="{field_id}-h"' if hint else ""
     help_text = f'<p class="hint" id="{field_id}-h">{e(hint)}</p>' if hint else ""
     return (

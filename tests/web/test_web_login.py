@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from conftest import Browser
+from web_kit import Browser
 
 from botkit.cli import main
 from botkit.testing import ADMIN, MEMBER, OWNER

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import ADMIN, OWNER, link_for
+from web_kit import ADMIN, OWNER, link_for
 
 from botkit.models import Channel
 from botkit.testing import ADMIN as CHAT_ADMIN
@@ -162,6 +162,7 @@ async def test_every_field_has_a_label(bot, browser) -> None:
         ids = re.findall(r'<(?:input|select)(?![^>]*type="hidden")[^>]*\bid="([^"]+)"', text)
         labelled = set(re.findall(r'<label for="([^"]+)"', text))
         assert set(ids) <= labelled, page
+        assert len(ids) == len(set(ids)), page
         fields += len(ids)
     assert fields > 10
 

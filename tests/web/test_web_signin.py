@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import ADMIN, OWNER, link_for
+from web_kit import ADMIN, OWNER, link_for
 
 from botkit.web.app import COOKIE
 from botkit.web.tokens import LINK_SECONDS
@@ -75,7 +75,7 @@ async def test_the_cookie_is_httponly_and_lax(bot, browser) -> None:
 
 
 async def test_behind_https_the_cookie_is_secure(web_bot, tmp_path) -> None:
-    from conftest import Browser
+    from web_kit import Browser
 
     async with web_bot(public_url="https://bot.example.org") as bot:
         link = await link_for(bot, OWNER)
