@@ -9,7 +9,7 @@ from pathlib import Path
 import nox
 
 nox.options.default_venv_backend = "uv|virtualenv"
-nox.options.sessions = ["lint", "tests"]
+nox.options.sessions = ["lint", "tests", "browser"]
 nox.options.reuse_existing_virtualenvs = False
 
 ROOT = Path(__file__).parent
@@ -37,10 +37,21 @@ def install_all(session: nox.Session) -> None:
 def tests(session: nox.Session) -> None:
     """The host's tests, then each plugin's, each run from its own directory as its author would."""
     install_all(session)
-    session.run("pytest", "-p", "no:cacheprovider", "tests", *session.posargs)
+    session.run(
+        "pytest", "-p", "no:cacheprovider", "tests", "--ignore=tests/web/browser", *session.posargs
+    )
     for directory in PLUGIN_DIRS:
         with session.chdir(directory):
             session.run("pytest", "-p", "no:cacheprovider", "tests", *session.posargs)
+
+
+@nox.session
+def browser(session: nox.Session) -> None:
+    """The web console in headless Chromium through Playwright: Debian's /usr/bin/chromium
+    when installed (``.ci/run`` installs it), else Playwright's own browser (``playwright
+    install chromium``). Screenshots are written to build/screenshots."""
+    session.install(".[test]", "playwright>=1.40")
+    session.run("pytest", "-p", "no:cacheprovider", "tests/web/browser", *session.posargs)
 
 
 @nox.session
