@@ -50,7 +50,7 @@ def bar_chart(title: str, unit: str, points: Sequence[tuple[str, int]], chart_id
             f'<rect x="{x:.1f}" y="{TOP + plot_h - h:.1f}" width="{slot * 0.7:.1f}" '
             f'height="{h:.1f}"><title>{day}: {value:,} {escape(unit)}</title></rect>'
         )
-        if i % 7 == 0 or i == len(points) - 1:
+        if (len(points) - 1 - i) % 7 == 0:  # weekly, ending on the last day
             parts.append(
                 f'<text x="{x + slot * 0.35:.1f}" y="{TOP + plot_h + 16}" '
                 f'text-anchor="middle">{day[5:]}</text>'

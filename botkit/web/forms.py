@@ -130,6 +130,8 @@ def render(
             mode = ' inputmode="decimal"' if field.kind == "number" else ""
             control = f'<input type="text" {common} value="{e(value)}"{mode}>'
         kind = type_name(hints[field.name])
+        if field.kind == "choice" and field.options != ("true", "false"):
+            kind = "one of " + ", ".join(field.options)
         where = "changed in this server" if field.name in changed else "the bot's default"
         owner_note = " Only the bot's owner may change it." if field.owner_only else ""
         help_text = f"{field.help} ({kind}; now {where}).{owner_note}"
