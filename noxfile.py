@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import tomllib
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 import nox
 
 nox.options.default_venv_backend = "uv|virtualenv"
-nox.options.sessions = ["lint", "tests"]
+nox.options.sessions = ["lint", "tests", "browser"]
 nox.options.reuse_existing_virtualenvs = False
 
 ROOT = Path(__file__).parent
@@ -37,10 +38,25 @@ def install_all(session: nox.Session) -> None:
 def tests(session: nox.Session) -> None:
     """The host's tests, then each plugin's, each run from its own directory as its author would."""
     install_all(session)
-    session.run("pytest", "-p", "no:cacheprovider", "tests", *session.posargs)
+    session.run(
+        "pytest", "-p", "no:cacheprovider", "tests", "--ignore=tests/web/browser", *session.posargs
+    )
     for directory in PLUGIN_DIRS:
         with session.chdir(directory):
             session.run("pytest", "-p", "no:cacheprovider", "tests", *session.posargs)
+
+
+@nox.session
+def browser(session: nox.Session) -> None:
+    """The web console in headless Chromium through Playwright: Debian's /usr/bin/chromium
+    (installed here with apt-get when missing and running as root, as CI does), else
+    Playwright's own browser (``playwright install chromium``). Screenshots are written to
+    build/screenshots."""
+    if not Path("/usr/bin/chromium").exists() and shutil.which("apt-get") and os.geteuid() == 0:
+        session.run("apt-get", "update", "-q", external=True)
+        session.run("apt-get", "install", "-y", "-q", "chromium", external=True)
+    session.install(".[test]", "playwright>=1.40")
+    session.run("pytest", "-p", "no:cacheprovider", "tests/web/browser", *session.posargs)
 
 
 @nox.session

@@ -26,13 +26,14 @@ from botkit.plugins import Plugins
 from botkit.server_config import ServerConfig
 from botkit.switches import Switches
 from botkit.tools import Toolbox
+from botkit.web import create as create_web
 
 if TYPE_CHECKING:
     from botkit.storage import Storage
 
 log = logging.getLogger("botkit")
 
-HOST_SECTIONS = {"bot", "storage", "plugins", "console", "logging", "metrics"}
+HOST_SECTIONS = {"bot", "storage", "plugins", "console", "logging", "metrics", "web"}
 
 
 class StartupError(Exception):
@@ -76,6 +77,7 @@ class Bot:
         )
         self.ready = asyncio.Event()
         self.metrics = create_metrics(self)
+        self.web = create_web(self)
         self.outbox = Outbox(
             max_messages=config.bot.max_reply_messages,
             timeout=plugins.timeout,
@@ -98,6 +100,7 @@ class Bot:
             metrics=self.metrics,
             handles=self.handles.__getitem__,
             tools=self.tools,
+            counted=self.web.handling,
             root=self,
         )
         self.gate.check = self.dispatcher.check
@@ -200,9 +203,11 @@ class Bot:
         await self.plugins.call_all("botkit_startup", plugin=None)
         self.ready.set()
         await self.metrics.start()
+        await self.web.start()
 
     async def stop(self) -> None:
         self.ready.clear()
+        await self.web.stop()
         await self.metrics.stop()
         await self.plugins.call_all("botkit_shutdown", plugin=None)
         self.plugins.close()

@@ -20,6 +20,7 @@ from botkit.hookspecs import hookimpl
 from botkit.logs import mask_credentials
 from botkit.models import File, Reply
 from botkit.paths import NameTooLong, UnsafePath, deliveries, inside
+from botkit.web import command as web_command
 
 if TYPE_CHECKING:
     from botkit.bot import Bot
@@ -242,4 +243,5 @@ def botkit_commands() -> list[Command]:
         *userdata.commands(),
         *rules_commands.commands(),
         *tools_commands.commands(),
+        *web_command.commands(),
     ]

@@ -1,4 +1,4 @@
-"""The ``botkit`` command: run, plugins, doctor, init, sync, new-plugin.
+"""The ``botkit`` command: run, plugins, doctor, init, sync, web-login, new-plugin.
 
 Heavy modules (the bot, storage, adapters) are imported inside the handlers, so
 ``botkit --version`` and ``botkit --help`` start at once.
@@ -88,6 +88,11 @@ def parser() -> argparse.ArgumentParser:
     sync.add_argument("--adapter", metavar="NAME", help="default: as for run")
     sync.set_defaults(handler=cmd_sync)
 
+    login = sub.add_parser(
+        "web-login", parents=[common], help="print a one-time web console link for the owner"
+    )
+    login.set_defaults(handler=cmd_web_login)
+
     new = sub.add_parser("new-plugin", help="write a new plugin distribution to start from")
     new.add_argument("name", help="the plugin's name: lower-case letters, digits, underscores")
     new.add_argument("--directory", default=".", help="where to create it (default: here)")
@@ -137,6 +142,16 @@ def cmd_sync(args: argparse.Namespace, config: Config) -> int:
         print(f"botkit: {exc}", file=sys.stderr)
         return 1
     print(summary)
+    return 0
+
+
+def cmd_web_login(args: argparse.Namespace, config: Config) -> int:
+    import asyncio
+
+    from botkit.web import owner_link
+
+    link = asyncio.run(owner_link(config))
+    print(f"Sign in to the web console within 10 minutes (the link works once):\n{link}")
     return 0
 
 

@@ -121,6 +121,26 @@ class MetricsSettings:
     )
 
 
+def _url(instance: Any, attribute: Any, value: str) -> None:
+    if value and not value.startswith(("http://", "https://")):
+        raise ValueError(f"{attribute.name} must start with http:// or https://, not {value!r}")
+
+
+@attrs.define
+class WebSettings:
+    """The ``[web]`` section: the web console for owners and admins (docs/web.md)."""
+
+    listen: str = setting(
+        "", "host:port serving the web console, e.g. 127.0.0.1:8765; empty: off", _listen
+    )
+    public_url: str = setting(
+        "",
+        "the console's address behind a reverse proxy, e.g. https://bot.example.org",
+        _url,
+    )
+    session_hours: float = setting(12.0, "hours a web sign-in lasts", positive)
+
+
 def _metrics_table(raw: dict[str, Any]) -> Any:
     """``[metrics]``, with ``$BOTKIT_METRICS_LISTEN`` (e.g. in a container image) winning."""
     table = raw.get("metrics", {})
@@ -141,6 +161,7 @@ class Config:
     plugins: PluginsSettings
     logging: LoggingSettings = attrs.Factory(LoggingSettings)
     metrics: MetricsSettings = attrs.Factory(MetricsSettings)
+    web: WebSettings = attrs.Factory(WebSettings)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str] | None = None) -> Config:
@@ -170,6 +191,7 @@ class Config:
             plugins=build_settings(PluginsSettings, raw.get("plugins", {}), where, "plugins"),
             logging=build_settings(LoggingSettings, raw.get("logging", {}), where, "logging"),
             metrics=build_settings(MetricsSettings, _metrics_table(raw), where, "metrics"),
+            web=build_settings(WebSettings, raw.get("web", {}), where, "web"),
         )
 
     @property

@@ -16,6 +16,7 @@ import asyncio
 import itertools
 import logging
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -48,6 +49,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("botkit")
 
+_NOTHING = nullcontext()
 OBSERVER_TIMEOUT = 10.0  # seconds a message_received or check hook may delay every message
 
 
@@ -75,7 +77,8 @@ class Dispatcher:
         metrics: Metrics,
         handles: Callable[[str], PluginHandle],
         tools: Toolbox,
-        root: Any,
+        counted: Callable[[Message], AbstractContextManager[None]] = lambda message: _NOTHING,
+        root: Any = None,
     ) -> None:
         self.settings = settings
         self.plugins = plugins
@@ -87,6 +90,7 @@ class Dispatcher:
         self.handle_for = handles
         self.root = root  # the composition root, for the host's own built-in commands only
         self.tools = tools  # what the assistant may run as the asker
+        self.counted = counted  # around each message handled (the web console's usage)
         self._ephemeral = itertools.count(1)
 
     # --- what adapters call ---
@@ -108,7 +112,7 @@ class Dispatcher:
         """Run one incoming message through commands or the answer pipeline."""
         if message.author.is_bot or message.author.id == self.outbox.adapter.bot_user_id:
             return
-        with self.metrics.message():
+        with self.metrics.message(), self.counted(message):
             message = self._with_owner(self._cleaned(message))
             turn = await self._received(message)
             prefix = self.settings.prefix
@@ -121,7 +125,7 @@ class Dispatcher:
         """Run ``cmd`` with arguments the adapter already bound (a slash command's options)."""
         if message.author.is_bot:
             return
-        with self.metrics.message():
+        with self.metrics.message(), self.counted(message):
             message = self._with_owner(message)
             values = {k: clean_text(v) if isinstance(v, str) else v for k, v in values.items()}
             await self._run(cmd, await self._received(message), values)

@@ -311,8 +311,12 @@ def _of(plugin: PluginHandle) -> Metrics:
 
 
 def count_tokens(plugin: PluginHandle, prompt: int = 0, completion: int = 0) -> None:
-    """Add chat tokens used (prompt and completion) to ``botkit_chat_tokens``."""
+    """Add chat tokens used (prompt and completion) to ``botkit_chat_tokens`` (and to the
+    web console's usage of the server whose message is being handled)."""
     _of(plugin).tokens(plugin.name, int(prompt), int(completion))
+    web = getattr(getattr(plugin, "_parts", None), "web", None)
+    if web is not None:
+        web.tokens(int(prompt) + int(completion))
 
 
 def set_queue_depth(plugin: PluginHandle, depth: int, queue: str = "voice") -> None:

@@ -51,7 +51,7 @@ def test_plugins_list_shows_state_and_commands(builtins_only, capsys) -> None:
         "plugins:",
         f"  builtin        {__version__:<9} ok       config, forgetme, getfile, help, hi, "
         "instruction, mydata, plugin, plugins, rules, rules add, rules check, rules cooldown, "
-        "rules remove, rules silent, tools, tools approval, tools disable, tools enable",
+        "rules remove, rules silent, tools, tools approval, tools disable, tools enable, web",
     ]
     assert "  console        " in "\n".join(lines[lines.index("adapters:") :])
 

@@ -108,6 +108,10 @@ class RecordingAdapter:
         self.sent[-1] = with_buttons
         return with_buttons
 
+    async def send_dm(self, user_id: str, text: str) -> Sent:
+        """A direct message to a user, in the channel ``BotHarness.dm`` uses for them."""
+        return await self.send(Channel(id=f"dm-{user_id}", kind=ChannelKind.DM), text, (), None)
+
     async def edit(self, sent: Sent, text: str) -> Sent:
         edited = attrs.evolve(sent, text=text)
         self.edits.append(edited)

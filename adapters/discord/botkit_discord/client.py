@@ -433,6 +433,13 @@ class DiscordAdapter:
     def _target(self, channel: Channel) -> Any:
         return self._messageable(channel.id, channel.guild_id, channel.kind is ChannelKind.DM)
 
+    async def send_dm(self, user_id: str, text: str) -> Sent:
+        """A direct message to a user (the web console's sign-in link)."""
+        user = self.client.get_user(int(user_id)) or await self.client.fetch_user(int(user_id))
+        dm = user.dm_channel or await user.create_dm()
+        sent = await dm.send(text, allowed_mentions=NO_MENTIONS)
+        return Sent(id=str(sent.id), channel_id=str(dm.id), text=text)
+
     async def send(
         self, channel: Channel, text: str, files: tuple[File, ...], reply_to: str | None
     ) -> Sent:

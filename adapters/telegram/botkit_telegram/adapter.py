@@ -332,6 +332,11 @@ class TelegramAdapter:
 
     # --- sending ---
 
+    async def send_dm(self, user_id: str, text: str) -> Sent:
+        """A direct message to a user (a private chat's id is the user's; the user must have
+        started the bot)."""
+        return await self.send(Channel(id=user_id), text, (), None)
+
     async def send(
         self, channel: Channel, text: str, files: tuple[File, ...], reply_to: str | None
     ) -> Sent:

@@ -1,0 +1,36 @@
+"""The usage chart's scale and labels."""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from botkit.web.chart import bar_chart, nice_top
+
+DAYS = [f"2024-06-{d:02d}" for d in range(1, 31)]
+
+
+@given(st.integers(min_value=0, max_value=10**12))
+def test_the_axis_top_is_a_round_number_above_every_value(value: int) -> None:
+    top = nice_top(value)
+    assert top >= max(value, 1)
+    assert re.fullmatch(r"[125]0*", str(top))
+
+
+def test_every_bar_has_its_day_and_value() -> None:
+    svg = bar_chart("Messages per day", "messages", list(zip(DAYS, range(30), strict=True)), "m")
+    assert svg.count("<rect") == 30
+    assert "<title>2024-06-30: 29 messages</title>" in svg
+
+
+def test_day_labels_are_weekly_and_end_on_the_last_day() -> None:
+    svg = bar_chart("Messages per day", "messages", [(d, 1) for d in DAYS], "m")
+    labels = re.findall(r'text-anchor="middle">(\d\d-\d\d)</text>', svg)
+    assert labels == ["06-02", "06-09", "06-16", "06-23", "06-30"]
+
+
+def test_the_summary_names_the_total_and_the_busiest_day() -> None:
+    svg = bar_chart("Tokens per day", "tokens", [(DAYS[0], 5), (DAYS[1], 1200)], "t")
+    assert "1,205 tokens from 2024-06-01 to 2024-06-02; the highest day 2024-06-02 (1,200)." in svg
