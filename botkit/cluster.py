@@ -278,10 +278,10 @@ class ShardLeases:
         if self.held:
             self._fencing = asyncio.create_task(self._drop_all("its lease could not be renewed"))
 
-    async def _drop_all(self, why: str) -> None:
+    async def _drop_all(self, why: str, level: int = logging.ERROR) -> None:
         held, self.held = sorted(self.held), {}
         if held:
-            log.error("closing shards %s: %s", held, why)
+            log.log(level, "closing shards %s: %s", held, why)
         for shard_id in held:
             await self._stop_shard(shard_id)
 
@@ -333,7 +333,7 @@ class ShardLeases:
             self._fence.cancel()
         async with self._lock:
             held = dict(self.held)
-            await self._drop_all("this process is stopping")
+            await self._drop_all("this process is stopping", logging.INFO)
             if self._conn is None:
                 return
             conn, self._conn = self._conn, None
