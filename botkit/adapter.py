@@ -8,7 +8,9 @@ runtime:
 
 - ``Handlers``: the event handlers an adapter runs, each in a task of its own, tracked,
   guarded (an exception is logged, never ends the adapter) and drained on stop;
-- ``BoundedMap``: a mapping that forgets its least recently used entries beyond a size.
+- ``BoundedMap``: a mapping that forgets its least recently used entries beyond a size;
+- ``ShardLeases``, ``IdentifyLimiter``, ``ClusterError``, ``is_postgres``: several processes
+  sharing a platform's shards through PostgreSQL (``botkit.cluster``).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from botkit.adapters.base import (
     VoiceConnections,
     VoiceError,
 )
+from botkit.cluster import ClusterError, IdentifyLimiter, ShardLeases, is_postgres
 from botkit.commands import Command, Parameter, Permission
 from botkit.config import not_negative, positive, setting
 from botkit.ffmpeg import ffmpeg_executable
@@ -56,10 +59,12 @@ __all__ = [
     "BoundedMap",
     "Channel",
     "ChannelKind",
+    "ClusterError",
     "Command",
     "File",
     "Handlers",
     "Host",
+    "IdentifyLimiter",
     "Message",
     "Parameter",
     "Permission",
@@ -68,11 +73,13 @@ __all__ = [
     "ReferencedMessage",
     "Reply",
     "Sent",
+    "ShardLeases",
     "User",
     "Voice",
     "VoiceConnections",
     "VoiceError",
     "ffmpeg_executable",
+    "is_postgres",
     "not_negative",
     "positive",
     "redact",

@@ -1,4 +1,4 @@
-"""The ``botkit`` command: run, plugins, doctor, init, sync, web-login, new-plugin.
+"""The ``botkit`` command: run, plugins, doctor, init, sync, web-login, new-plugin, cluster.
 
 Heavy modules (the bot, storage, adapters) are imported inside the handlers, so
 ``botkit --version`` and ``botkit --help`` start at once.
@@ -98,6 +98,13 @@ def parser() -> argparse.ArgumentParser:
     new.add_argument("--directory", default=".", help="where to create it (default: here)")
     new.add_argument("--log-level", type=str.upper, choices=LOG_LEVELS, help=argparse.SUPPRESS)
     new.set_defaults(handler=cmd_new_plugin, config=None)
+
+    cluster = sub.add_parser(
+        "cluster",
+        parents=[common],
+        help="the bot's processes on PostgreSQL: their shards, lease ages, shards without one",
+    )
+    cluster.set_defaults(handler=cmd_cluster)
     return p
 
 
@@ -125,6 +132,30 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
         return asyncio.run(serve(Bot.build(config), adapter))
     with HeldLogs() as held:  # a failed start is one line; the rest follows a good one
         return asyncio.run(serve(Bot.build(config), adapter, held.release))
+
+
+def cmd_cluster(args: argparse.Namespace, config: Config) -> int:
+    """Print the processes sharing the shards (``[discord] shard_ids = "leased"``)."""
+    import asyncio
+
+    from botkit.cluster import cluster_status, format_status, is_postgres
+
+    url = config.storage.url
+    if not is_postgres(url):
+        print(
+            "botkit: processes share shards through PostgreSQL, and [storage] url is not a "
+            "postgresql+asyncpg:// database; see docs/scaling.md",
+            file=sys.stderr,
+        )
+        return 1
+    lease = config.raw.get("discord", {}).get("lease_seconds", 30.0)
+    try:
+        status = asyncio.run(cluster_status(url, float(lease)))
+    except (OSError, TimeoutError) as exc:
+        print(f"botkit: cannot reach the database: {exc}", file=sys.stderr)
+        return 1
+    print(format_status(status))
+    return 1 if status.unheld else 0
 
 
 def cmd_sync(args: argparse.Namespace, config: Config) -> int:

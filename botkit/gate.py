@@ -87,6 +87,14 @@ class Gate:
             for name, value in table.items():
                 self.overrides[(guild, name)] = Cooldown(**value) if value else None
 
+    async def reload(self, space: str) -> None:
+        """Read one server's cooldown changes again (another process changed them)."""
+        table = await self._storage().get_setting("botkit", space, COOLDOWN_KEY, {})
+        for key in [k for k in self.overrides if k[0] == space]:
+            del self.overrides[key]
+        for name, value in table.items():
+            self.overrides[(space, name)] = Cooldown(**value) if value else None
+
     # --- deciding (no side effects) ---
 
     async def decide(self, cmd: Command, message: Message) -> Verdict:

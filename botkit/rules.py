@@ -203,6 +203,15 @@ class RuleBook:
         silent = await self._storage().settings_by_guild("botkit", SILENT_KEY)
         self._silent = {guild: bool(value) for guild, value in silent.items()}
 
+    async def reload(self, guild_id: str) -> None:
+        """Read one server's rules and silence switch again (another process changed them)."""
+        items = await self._storage().get_setting("botkit", guild_id, RULES_KEY, [])
+        rules = tuple(_rules_from(items))
+        self._rules[guild_id] = rules
+        self._index[guild_id] = index(rules)
+        silent = await self._storage().get_setting("botkit", guild_id, SILENT_KEY, False)
+        self._silent[guild_id] = bool(silent)
+
     def rules(self, guild_id: str | None) -> tuple[Rule, ...]:
         return self._rules.get(guild_id or "", ()) if guild_id else ()
 

@@ -12,6 +12,7 @@ from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING, Any
 
 from botkit.adapters.base import Adapter, AdapterStartError
+from botkit.cluster import follow_settings
 from botkit.logs import remember_key_variables
 
 if TYPE_CHECKING:
@@ -48,14 +49,18 @@ async def run_bot(bot: Bot, adapter: Adapter, connected: Callable[[], None] = la
         raise
     connected()
     watchdog = bot.plugins.watchdog
+    sync = None
     try:
         await bot.start(adapter)
+        sync = await follow_settings(bot)  # PostgreSQL: other processes' changes reach this one
         gc.freeze()  # start-up objects live as long as the bot: keep them out of collections
         watchdog.start()
         await adapter.run()
     finally:
         await watchdog.stop()
         await adapter.close()
+        if sync is not None:
+            await sync.close()
         await bot.stop()
 
 

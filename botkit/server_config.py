@@ -35,6 +35,12 @@ class ServerConfig:
                 self.values[(plugin, guild)] = dict(values)
         self._merged.clear()
 
+    async def reload(self, plugin: str, guild_id: str) -> None:
+        """Read one server's values of one plugin again (another process changed them)."""
+        values = await self._storage().get_setting(f"{KEY}:{plugin}", guild_id, KEY, {})
+        self.values[(plugin, guild_id)] = dict(values)
+        self._merged.pop((plugin, guild_id), None)
+
     def merged(self, plugin: str, base: Any, guild_id: str | None) -> Any:
         """``base`` with this server's values applied (``base`` itself where there are none)."""
         key = (plugin, guild_id or "")

@@ -3,10 +3,23 @@
 from __future__ import annotations
 
 import json
+import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Column, MetaData, String, Table, Text, event, select
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Float,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    event,
+    select,
+    text,
+)
 from sqlalchemy.engine import make_url
 
 if TYPE_CHECKING:  # the asyncio extension pulls in the ORM: imported when the engine is made
@@ -23,6 +36,36 @@ guild_settings = Table(
     Column("value", Text, nullable=False),
 )
 
+# Several processes, one bot (botkit.cluster): used on PostgreSQL only. Times are the
+# database's clock in seconds since the epoch, so the machines' clocks never need to agree.
+shard_leases = Table(
+    "botkit_shard_leases",
+    host_metadata,
+    Column("shard_id", Integer, primary_key=True, autoincrement=False),
+    Column("holder", String(100), nullable=True),
+    Column("generation", BigInteger, nullable=False, default=0),
+    Column("expires_at", Float, nullable=False, default=0.0),
+    Column("claimed_at", Float, nullable=False, default=0.0),
+)
+cluster_members = Table(
+    "botkit_cluster_members",
+    host_metadata,
+    Column("holder", String(100), primary_key=True),
+    Column("host", String(255), nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("shard_count", Integer, nullable=False),
+    Column("started_at", Float, nullable=False),
+    Column("heartbeat_at", Float, nullable=False),
+)
+identify_buckets = Table(
+    "botkit_identify_buckets",
+    host_metadata,
+    Column("bucket", Integer, primary_key=True, autoincrement=False),
+    Column("last_at", Float, nullable=False, default=0.0),
+)
+CLUSTER_TABLES = (shard_leases, cluster_members, identify_buckets)
+SETTINGS_CHANNEL = "botkit_settings"  # NOTIFY payload: {"plugin", "guild", "key", "origin"}
+
 
 def default_url(data_dir: Path) -> str:
     return f"sqlite+aiosqlite:///{data_dir / 'botkit.db'}"
@@ -36,6 +79,7 @@ class Storage:
         self.dialect: str = make_url(url).get_backend_name()
         self._engine: AsyncEngine | None = None
         self._session: async_sessionmaker[Any] | None = None
+        self.origin = uuid.uuid4().hex  # names this process's changes in notifications
 
     @property
     def engine(self) -> AsyncEngine:
@@ -91,7 +135,11 @@ class Storage:
         return {guild: json.loads(value) for guild, value in rows}
 
     async def set_setting(self, plugin: str, guild_id: str | None, key: str, value: Any) -> None:
-        """Store a per-guild value (any JSON value); concurrent writers never collide."""
+        """Store a per-guild value (any JSON value); concurrent writers never collide.
+
+        On PostgreSQL the change is announced on ``SETTINGS_CHANNEL`` when it commits, so every
+        other process of the bot reloads it (``botkit.cluster.SettingsFollower``).
+        """
         row = {"plugin": plugin, "guild_id": guild_id or "", "key": key, "value": json.dumps(value)}
         stmt = self.insert(guild_settings).values(**row)
         stmt = stmt.on_conflict_do_update(
@@ -99,6 +147,13 @@ class Storage:
         )
         async with self.session.begin() as session:
             await session.execute(stmt)
+            if self.dialect == "postgresql":
+                note = {"plugin": plugin, "guild": row["guild_id"], "key": key}
+                payload = json.dumps({**note, "origin": self.origin})
+                await session.execute(
+                    text("SELECT pg_notify(:channel, :payload)"),
+                    {"channel": SETTINGS_CHANNEL, "payload": payload},
+                )
 
 
 def _engine_options(url: str) -> dict[str, Any]:
@@ -115,4 +170,13 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-__all__ = ["Storage", "default_url", "host_metadata"]
+__all__ = [
+    "CLUSTER_TABLES",
+    "SETTINGS_CHANNEL",
+    "Storage",
+    "cluster_members",
+    "default_url",
+    "host_metadata",
+    "identify_buckets",
+    "shard_leases",
+]

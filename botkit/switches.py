@@ -23,6 +23,11 @@ class Switches:
         stored = await self._storage().settings_by_guild("botkit", KEY)
         self._off = {space: frozenset(names) for space, names in stored.items()}
 
+    async def reload(self, space: str) -> None:
+        """Read one space's switches again (another process changed them)."""
+        names = await self._storage().get_setting("botkit", space, KEY, [])
+        self._off[space] = frozenset(names)
+
     def off(self, space: str | None) -> frozenset[str]:
         """The plugins switched off in this space."""
         return self._off.get(space or "", NONE)

@@ -18,7 +18,7 @@ import aiohttp
 import attrs
 import discord
 from discord import app_commands
-from discord.http import handle_message_parameters
+from discord.http import Route, handle_message_parameters
 
 from botkit.adapter import (
     AdapterStartError,
@@ -26,18 +26,23 @@ from botkit.adapter import (
     BoundedMap,
     Channel,
     ChannelKind,
+    ClusterError,
     Command,
     File,
     Handlers,
     Host,
+    IdentifyLimiter,
     Message,
     Reaction,
     ReferencedMessage,
     Sent,
+    ShardLeases,
     User,
+    is_postgres,
 )
 from botkit_discord import convert, slash
-from botkit_discord.settings import MESSAGE_CONTENT_HELP, DiscordSettings
+from botkit_discord.settings import AUTO, MESSAGE_CONTENT_HELP, DiscordSettings
+from botkit_discord.shards import ShardedClient
 from botkit_discord.voice import DiscordVoice
 
 log = logging.getLogger("botkit.discord")
@@ -49,6 +54,7 @@ FILES_PER_MESSAGE = 10
 SENT_IDS_KEPT = 10_000
 CHANNELS_FETCHED_KEPT = 10_000
 DRAIN_TIMEOUT = 10.0
+IDENTIFY_WINDOW = 5.0  # seconds: Discord allows max_concurrency identifies per bucket in this
 TOKEN_HELP = (
     "copy a new token from https://discord.com/developers/applications -> your application -> "
     "Bot -> Reset Token, and set DISCORD_TOKEN to it"
@@ -73,7 +79,7 @@ def make_intents(settings: DiscordSettings) -> discord.Intents:
 
 
 def make_client(settings: DiscordSettings) -> discord.Client:
-    """A discord.Client, or an AutoShardedClient when ``shard_count`` is set."""
+    """A discord.Client, or a sharded one when ``shard_count`` is set (leased or fixed)."""
     options: dict[str, Any] = {
         "intents": make_intents(settings),
         "allowed_mentions": NO_MENTIONS,
@@ -81,8 +87,10 @@ def make_client(settings: DiscordSettings) -> discord.Client:
         "chunk_guilds_at_startup": False,
     }
     if settings.sharded:
-        return discord.AutoShardedClient(
-            shard_count=settings.shard_count, shard_ids=settings.shard_ids or None, **options
+        count = settings.shard_count if isinstance(settings.shard_count, int) else None
+        fixed = settings.shard_ids if isinstance(settings.shard_ids, list) else []
+        return ShardedClient(
+            leased=settings.leased, shard_count=count, shard_ids=fixed or None, **options
         )
     return discord.Client(**options)
 
@@ -95,10 +103,20 @@ class DiscordAdapter:
     can_edit = True
     voice_notes = True
 
-    def __init__(self, token: str, settings: DiscordSettings | None = None) -> None:
+    def __init__(
+        self, token: str, settings: DiscordSettings | None = None, storage_url: str = ""
+    ) -> None:
         self.bot: Host | None = None
         self.settings = settings or DiscordSettings()
+        self.storage_url = storage_url
+        if self.settings.leased and not is_postgres(storage_url):
+            raise DiscordStartError(
+                'shard_ids = "leased" shares shards through PostgreSQL; set [storage] url to a '
+                "postgresql+asyncpg:// database shared by every process (docs/scaling.md)"
+            )
         self._token = token
+        if self.settings.api_base:  # discord.py builds every REST URL from this class value
+            Route.BASE = self.settings.api_base.rstrip("/")
         self.client = make_client(self.settings)
         self.tree = app_commands.CommandTree(self.client)
         self.voice = DiscordVoice(self.client, self.settings.voice_timeout)
@@ -115,9 +133,13 @@ class DiscordAdapter:
         self._fetched: BoundedMap[int, Channel] = BoundedMap(CHANNELS_FETCHED_KEPT)
         self._closing = False
         self._observed = True  # whether plugins watch every message (set once the bot runs)
+        self.leases: ShardLeases | None = None
+        self.identify_window = IDENTIFY_WINDOW
+        self._shard_ready: dict[int, asyncio.Event] = {}
         for handler in (
             self.on_connect,
             self.on_ready,
+            self.on_shard_ready,
             self.on_message,
             self.on_raw_reaction_add,
             self.on_raw_reaction_remove,
@@ -137,6 +159,8 @@ class DiscordAdapter:
         client = self.client
         if client.is_closed() or not client.is_ready():
             return False
+        if self.leases is not None:  # a standby process serving no shard is connected too
+            return not client.is_closed() and all(not s.is_closed() for s in client.shards.values())
         if isinstance(client, discord.AutoShardedClient):
             return bool(client.shards) and not any(s.is_closed() for s in client.shards.values())
         return client.ws is not None and client.ws.open
@@ -209,7 +233,11 @@ class DiscordAdapter:
             f"cannot reach the Discord gateway within {self.settings.connect_timeout:g} s; "
             "check the network"
         )
+        if isinstance(self.client, ShardedClient):
+            await self._prepare_shards(self.client)
         connection = asyncio.create_task(self.client.connect(reconnect=True), name="discord")
+        if self.leases is not None:
+            await self._start_leases(self.leases, connection)
         connected = asyncio.create_task(self.connected.wait())
         try:
             await asyncio.wait(
@@ -245,11 +273,94 @@ class DiscordAdapter:
                 with suppress(asyncio.CancelledError, Exception):
                     await connection
 
+    # --- shards ---
+
+    async def _prepare_shards(self, client: ShardedClient) -> None:
+        """Ask Discord for the shard count ("auto"), the identify buckets and the session
+        starts left; set up identify slots shared through PostgreSQL and, with leased
+        shards, the leases. Refuses to start rather than use up the session starts."""
+        try:
+            recommended, _url, limit = await client.http.get_bot_gateway()
+        except discord.GatewayNotFound:
+            raise DiscordStartError("Discord's gateway cannot be found; try again later") from None
+        settings = self.settings
+        count = recommended if settings.shard_count == AUTO else int(settings.shard_count)
+        client.shard_count = count
+        if is_postgres(self.storage_url):
+            client.identify_limiter = IdentifyLimiter(
+                self.storage_url, int(limit.get("max_concurrency") or 1), self.identify_window
+            )
+        if settings.leased:
+            starts = 1
+        elif isinstance(settings.shard_ids, list) and settings.shard_ids:
+            starts = len(settings.shard_ids)
+        else:
+            starts = count
+        if int(limit["remaining"]) < starts:
+            raise DiscordStartError(_starts_refused(limit, starts))
+        if settings.leased:
+            self.leases = ShardLeases(
+                self.storage_url,
+                count,
+                start_shard=self._start_shard,
+                stop_shard=client.stop_shard,
+                max_shards=settings.max_shards_per_process,
+                lease_seconds=settings.lease_seconds,
+                capacity=self._session_starts,
+            )
+
+    async def _start_leases(self, leases: ShardLeases, connection: asyncio.Task[None]) -> None:
+        """Claim a first share of the shards and wait until those are ready."""
+        try:
+            await leases.start()
+        except ClusterError as exc:
+            connection.cancel()
+            raise DiscordStartError(str(exc)) from None
+        self.connected.set()
+        waits = [self._shard_ready.setdefault(s, asyncio.Event()).wait() for s in leases.held]
+        shards_ready = asyncio.ensure_future(asyncio.gather(*waits))
+        await asyncio.wait(
+            {shards_ready, connection},
+            timeout=self.settings.connect_timeout,
+            return_when=asyncio.FIRST_COMPLETED,
+        )
+        shards_ready.cancel()
+        self.ready.set()
+        log.info(
+            "leased shards %s of %d as %s",
+            sorted(leases.held) or "none (standing by)",
+            leases.shard_count,
+            leases.holder,
+        )
+
+    def _start_shard(self, shard_id: int) -> None:
+        assert isinstance(self.client, ShardedClient)
+        self._shard_ready.setdefault(shard_id, asyncio.Event()).clear()
+        self.client.start_shard(shard_id)
+
+    async def _session_starts(self) -> int:
+        """How many more shards may be started now (Discord's session starts left)."""
+        try:
+            _count, _url, limit = await self.client.http.get_bot_gateway()
+        except discord.GatewayNotFound:
+            return 0
+        left = int(limit["remaining"])
+        if left <= 0:
+            log.error("%s", _starts_refused(limit, 1))
+        return max(0, left)
+
+    async def on_shard_ready(self, shard_id: int) -> None:
+        self._shard_ready.setdefault(shard_id, asyncio.Event()).set()
+
     async def close(self) -> None:
         """Stop taking events, let running handlers finish, then disconnect."""
         if self.client.is_closed():
             return
         self._closing = True
+        if self.leases is not None:
+            await self.leases.close()  # shards closed, then handed over at once
+        if isinstance(self.client, ShardedClient) and self.client.identify_limiter is not None:
+            await self.client.identify_limiter.close()
         await self.handlers.drain(DRAIN_TIMEOUT)
         for guild in self.client.guilds:
             if guild.voice_client is not None:
@@ -580,6 +691,15 @@ async def _discord_files(files: tuple[File, ...]) -> list[discord.File]:
         discord.File(io.BytesIO(data), filename=f.filename)
         for f, data in zip(files, contents, strict=True)
     ]
+
+
+def _starts_refused(limit: Any, starts: int) -> str:
+    return (
+        f"Discord allows {limit['remaining']} more gateway session start(s) (of "
+        f"{limit['total']}) until {int(limit['reset_after']) / 1000:.0f} s from now, and "
+        f"{starts} are needed; not starting, so as not to use up the rest: wait for the reset, "
+        "or run fewer shards"
+    )
 
 
 def _describe(exc: discord.HTTPException) -> str:

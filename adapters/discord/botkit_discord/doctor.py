@@ -7,7 +7,7 @@ import asyncio
 import aiohttp
 import discord
 
-from botkit.adapter import Command, Problem, ffmpeg_executable
+from botkit.adapter import Command, Problem, ffmpeg_executable, is_postgres
 from botkit_discord import slash
 from botkit_discord.client import DiscordAdapter
 from botkit_discord.settings import MESSAGE_CONTENT_HELP, DiscordSettings
@@ -30,10 +30,28 @@ async def sync_summary(token: str, settings: DiscordSettings, commands: list[Com
     return f"synced {len(names)} slash command(s){where}: {', '.join('/' + n for n in names)}"
 
 
-def discord_health(settings: DiscordSettings | None = None) -> list[Problem]:
-    """Local checks for ``botkit doctor``: voice libraries, ffmpeg, the intents asked for."""
+def discord_health(settings: DiscordSettings | None = None, storage_url: str = "") -> list[Problem]:
+    """Local checks for ``botkit doctor``: voice libraries, ffmpeg, the intents asked for,
+    leased shards' database and REST proxy."""
     settings = settings or DiscordSettings()
     problems = []
+    if settings.leased and not is_postgres(storage_url):
+        problems.append(
+            Problem(
+                'discord: shard_ids = "leased" needs PostgreSQL, and [storage] url is not one',
+                "set [storage] url to a postgresql+asyncpg:// database every process shares",
+            )
+        )
+    if settings.leased and not settings.api_base:
+        problems.append(
+            Problem(
+                "discord: leased shards send REST calls straight to Discord, so each process "
+                "guesses the shared rate limits alone",
+                "run a REST proxy (nirn-proxy or twilight-http-proxy) and set [discord] "
+                "api_base to it; see docs/deploy.md",
+                "warning",
+            )
+        )
     missing = missing_voice_libraries()
     if missing:
         problems.append(

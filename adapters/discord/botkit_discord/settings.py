@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import attrs
 
-from botkit.adapter import not_negative, setting
+from botkit.adapter import not_negative, positive, setting
+
+LEASED = "leased"
+AUTO = "auto"
 
 MESSAGE_CONTENT_HELP = (
     "enable 'Message Content Intent' at https://discord.com/developers/applications -> your "
@@ -14,14 +17,26 @@ MESSAGE_CONTENT_HELP = (
 )
 
 
-def _check_shards(instance: DiscordSettings, attribute: Any, value: list[int]) -> None:
+def _check_count(instance: DiscordSettings, attribute: Any, value: int | str) -> None:
+    if isinstance(value, int) and value < 0:
+        raise ValueError(f'shard_count must be 0 or more, or "{AUTO}", not {value}')
+
+
+def _check_shards(instance: DiscordSettings, attribute: Any, value: list[int] | str) -> None:
+    count = instance.shard_count
+    if value == LEASED:
+        if count == 0:
+            raise ValueError(
+                f'shard_ids = "{LEASED}" needs shard_count (a number, or "{AUTO}") as well'
+            )
+        return
     if not value:
         return
-    if instance.shard_count <= 0:
+    if not isinstance(count, int) or count <= 0:
         raise ValueError("shard_ids needs shard_count (the total number of shards) as well")
-    wrong = [i for i in value if not 0 <= i < instance.shard_count]
+    wrong = [i for i in value if not 0 <= i < count]
     if wrong:
-        raise ValueError(f"shard_ids {wrong} are outside 0..{instance.shard_count - 1}")
+        raise ValueError(f"shard_ids {wrong} are outside 0..{count - 1}")
 
 
 def _server_ids(instance: DiscordSettings, attribute: Any, value: list[str]) -> None:
@@ -49,15 +64,32 @@ class DiscordSettings:
         "sync slash commands to these servers only (for testing); empty: global",
         validator=_server_ids,
     )
-    shard_count: int = setting(
+    shard_count: int | Literal["auto"] = setting(
         0,
-        "total shards over all processes; 0: no sharding",
+        'total shards over all processes; 0: no sharding; "auto": as many as Discord '
+        "recommends (GET /gateway/bot)",
+        validator=_check_count,
+    )
+    shard_ids: list[int] | Literal["leased"] = setting(
+        [],
+        'shards this process runs (empty: all of shard_count); "leased": processes share '
+        "shard_count through leases in the PostgreSQL database (docs/scaling.md)",
+        validator=_check_shards,
+    )
+    max_shards_per_process: int = setting(
+        0,
+        "with leased shards: the most one process claims (0: as many as there are)",
         validator=not_negative,
     )
-    shard_ids: list[int] = setting(
-        [],
-        "shards this process runs (empty: all of shard_count)",
-        validator=_check_shards,
+    lease_seconds: float = setting(
+        30.0,
+        "with leased shards: a dead process's shards are served again within twice this",
+        validator=positive,
+    )
+    api_base: str = setting(
+        "",
+        "send REST calls through this proxy (nirn-proxy, twilight-http-proxy), e.g. "
+        '"http://nirn-proxy:8080/api/v10"; empty: straight to Discord',
     )
     voice_timeout: float = setting(
         30.0,
@@ -77,4 +109,8 @@ class DiscordSettings:
 
     @property
     def sharded(self) -> bool:
-        return self.shard_count > 0
+        return self.shard_count == AUTO or self.shard_count > 0
+
+    @property
+    def leased(self) -> bool:
+        return self.shard_ids == LEASED

@@ -26,13 +26,15 @@ class DiscordSpec:
     def create(self, setup: AdapterSetup) -> DiscordAdapter:
         from botkit_discord.client import DiscordAdapter
 
-        return DiscordAdapter(setup.require_token(self.token_env), setup.settings)
+        return DiscordAdapter(
+            setup.require_token(self.token_env), setup.settings, setup.config.storage.url
+        )
 
     async def check(self, setup: AdapterSetup) -> list[Problem]:
         """Voice libraries, ffmpeg and intents, then a real HTTP-only login with the token."""
         from botkit_discord.doctor import discord_health, discord_login_problems
 
-        problems = discord_health(setup.settings)
+        problems = discord_health(setup.settings, setup.config.storage.url)
         if setup.token:
             problems += await discord_login_problems(setup.token, setup.settings)
         return problems

@@ -79,7 +79,12 @@ async def test_sync_registers_typed_commands(tmp_path, capsys) -> None:
         "rules_remove",
         "rules_silent",
         "scale",
+        "tools",
+        "tools_approval",
+        "tools_disable",
+        "tools_enable",
         "train_start",
+        "web",
     ]
     options = {o["name"]: (o["type"], o["required"]) for o in commands["roll"]["options"]}
     assert options == {
@@ -97,7 +102,7 @@ async def test_sync_registers_typed_commands(tmp_path, capsys) -> None:
     assert commands["scale"]["default_member_permissions"] == 32  # Manage Server
     assert commands["train_start"]["default_member_permissions"] == 8  # Administrator
     assert commands["hi"]["default_member_permissions"] is None
-    assert capsys.readouterr().out.startswith("synced 20 slash command(s) globally")
+    assert capsys.readouterr().out.startswith("synced 25 slash command(s) globally")
 
 
 async def test_sync_to_chosen_servers(tmp_path, capsys) -> None:
@@ -106,7 +111,7 @@ async def test_sync_to_chosen_servers(tmp_path, capsys) -> None:
         assert await sync_commands(bot, fake.token) == 0
     (put,) = [r for r in fake.requests if r.method == "PUT"]
     assert put.path == f"/applications/{fake.application_id}/guilds/{fake.guild_id}/commands"
-    assert len(put.json) == 20
+    assert len(put.json) == 25
 
 
 async def test_sync_failure_is_one_line(tmp_path, capsys) -> None:

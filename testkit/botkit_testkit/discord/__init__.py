@@ -84,7 +84,14 @@ from botkit.bot import Bot
 from botkit.config import Config
 from botkit.runner import run_bot, serve
 from botkit.testing import adapter_setup
-from botkit_testkit.discord.fake import FakeDiscord, FakeGatewaySocket, Replies, Request, SentFile
+from botkit_testkit.discord.fake import (
+    FakeDiscord,
+    FakeGatewaySocket,
+    Identified,
+    Replies,
+    Request,
+    SentFile,
+)
 from botkit_testkit.discord.payloads import (
     FakeChannel,
     FakeUser,
@@ -103,6 +110,7 @@ __all__ = [
     "FakeGatewaySocket",
     "FakeUser",
     "FakeVoiceClient",
+    "Identified",
     "PlayedAudio",
     "Replies",
     "Request",
@@ -337,11 +345,22 @@ async def start_discord_harness(
 
 
 @asynccontextmanager
-async def run_harness(bot: Bot, fake: FakeDiscord | None = None) -> AsyncIterator[DiscordHarness]:
-    """Run an already built ``bot`` on the Discord adapter against ``fake`` until exit."""
+async def run_harness(
+    bot: Bot, fake: FakeDiscord | None = None, *, identify_window: float | None = None
+) -> AsyncIterator[DiscordHarness]:
+    """Run an already built ``bot`` on the Discord adapter against ``fake`` until exit.
+
+    Several harnesses may share one fake: each is a process of the bot (with
+    ``[discord] shard_ids = "leased"`` and one PostgreSQL ``[storage] url`` they share the
+    shards). ``identify_window`` shortens Discord's 5 s between identifies of one bucket.
+    """
     fake = fake or FakeDiscord()
     with fake:
-        adapter = DiscordAdapter(fake.token, bot.config.section("discord", DiscordSettings))
+        adapter = DiscordAdapter(
+            fake.token, bot.config.section("discord", DiscordSettings), bot.config.storage.url
+        )
+        if identify_window is not None:
+            adapter.identify_window = identify_window
         adapter.voice.client_class = FakeVoiceClient
         runner = asyncio.create_task(run_bot(bot, adapter), name="botkit discord harness")
         ready = asyncio.create_task(adapter.ready.wait())

@@ -55,6 +55,7 @@ class Request:
     params: dict[str, str] = attrs.Factory(dict)
     status: int = 0
     response: Any = None
+    host: str = "discord.com"  # another one when the bot's REST calls go through a proxy
 
     @property
     def route(self) -> str:
@@ -203,6 +204,16 @@ Handler = Callable[[Request, re.Match[str]], tuple[int, Any]]
 # --- the gateway ---
 
 
+@attrs.frozen
+class Identified:
+    """One IDENTIFY the fake accepted: which shard, when (the loop's clock), on which socket."""
+
+    shard_id: int
+    shard_count: int
+    at: float
+    socket: FakeGatewaySocket = attrs.field(repr=False, eq=False)
+
+
 class FakeGatewaySocket:
     """Enough of aiohttp's websocket for discord.py's gateway loop."""
 
@@ -211,6 +222,7 @@ class FakeGatewaySocket:
         self.closed = False
         self.close_code: int | None = None
         self.shard = (0, 1)
+        self.identified = False
         self.sequence = 0
         self.idle = asyncio.Event()
         self._inbox: deque[aiohttp.WSMessage] = deque()
@@ -292,8 +304,16 @@ class FakeDiscord(World):
         message_content_enabled: bool = True,
         gateway_reachable: bool = True,
         echo_own_messages: bool = True,
+        shards: int = 1,
+        max_concurrency: int = 1,
+        session_starts: int = 1000,
     ) -> None:
         super().__init__()
+        self.shards = shards  # GET /gateway/bot's recommendation
+        self.max_concurrency = max_concurrency
+        self.session_starts = session_starts  # session_start_limit.total
+        self.identified: list[Identified] = []
+        self.double_served: list[int] = []  # shards identified while another socket served them
         self.token = f"fake-discord-token-{next(self._tokens)}"
         self.reject_token = reject_token
         self.message_content_enabled = message_content_enabled
@@ -307,16 +327,22 @@ class FakeDiscord(World):
         self.commands: dict[int | None, list[dict[str, Any]]] = {}
         self._routes: list[tuple[str, re.Pattern[str], Handler]] = []
         self._default_routes = self._build_routes()
+        self._entered = 0
 
     # --- activation ---
 
     def __enter__(self) -> FakeDiscord:
+        """Active (may be nested: several processes of the bot share one fake)."""
         if not _ACTIVE:
             HTTPClient.static_login = _static_login  # type: ignore[method-assign]
         _ACTIVE[self.token] = self
+        self._entered += 1
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self._entered -= 1
+        if self._entered > 0:
+            return
         _ACTIVE.pop(self.token, None)
         if not _ACTIVE:
             HTTPClient.static_login = _REAL_STATIC_LOGIN  # type: ignore[method-assign]
@@ -390,7 +416,7 @@ class FakeDiscord(World):
             **dict(parsed.query),
             **{k: str(v) for k, v in (kwargs.get("params") or {}).items()},
         }
-        request = Request(method, path, payload, files, params)
+        request = Request(method, path, payload, files, params, host=parsed.authority)
         self.requests.append(request)
         request.status, request.response = self._dispatch_route(request)
         return FakeResponse(request.status, request.response)
@@ -465,8 +491,17 @@ class FakeDiscord(World):
     def _gateway_bot(self, request: Request, match: re.Match[str]) -> tuple[int, Any]:
         if not self.gateway_reachable:
             return _error(503, 0, "Service Unavailable")
-        limit = {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}
-        return 200, {"url": "wss://gateway.discord.gg", "shards": 1, "session_start_limit": limit}
+        limit = {
+            "total": self.session_starts,
+            "remaining": self.session_starts - len(self.identified),
+            "reset_after": 3_600_000,
+            "max_concurrency": self.max_concurrency,
+        }
+        return 200, {
+            "url": "wss://gateway.discord.gg",
+            "shards": self.shards,
+            "session_start_limit": limit,
+        }
 
     def _bot_message(
         self,
@@ -644,6 +679,20 @@ class FakeDiscord(World):
     def open_sockets(self) -> list[FakeGatewaySocket]:
         return [s for s in self.sockets if not s.closed]
 
+    def serving(self) -> dict[int, int]:
+        """Shard id -> how many open, identified sockets serve it now (never more than 1)."""
+        served: dict[int, int] = {}
+        for socket in self.open_sockets():
+            if socket.identified:
+                served[socket.shard[0]] = served.get(socket.shard[0], 0) + 1
+        return served
+
+    def shard_of(self, guild_id: int) -> int:
+        """The shard that carries ``guild_id``'s events, with the count the bot identified
+        with (Discord's rule: ``(guild_id >> 22) % shard_count``)."""
+        counts = {i.shard_count for i in self.identified} or {1}
+        return (guild_id >> 22) % max(counts)
+
     def dispatch(self, event: str, data: dict[str, Any], guild_id: int | None = None) -> None:
         """Send a gateway event to the shard that owns ``guild_id`` (DMs: shard 0)."""
         started = time.process_time()
@@ -655,6 +704,8 @@ class FakeDiscord(World):
     def _dispatch(self, event: str, data: dict[str, Any], guild_id: int | None) -> None:
         for socket in self.open_sockets():
             shard_id, count = socket.shard
+            if not socket.identified:
+                continue
             if (guild_id is None and shard_id == 0) or (
                 guild_id is not None and (guild_id >> 22) % count == shard_id
             ):
@@ -694,8 +745,14 @@ class FakeDiscord(World):
             socket.server_close(4014)
             return
         shard_id, count = data.get("shard") or (0, 1)
+        if self.serving().get(shard_id):
+            self.double_served.append(shard_id)
         socket.shard = (shard_id, count)
-        ours = (self.guild_id >> 22) % count == shard_id
+        socket.identified = True
+        self.identified.append(
+            Identified(shard_id, count, asyncio.get_running_loop().time(), socket)
+        )
+        ours = [g for g in self.guild_ids if (g >> 22) % count == shard_id]
         socket.dispatch(
             "READY",
             {
@@ -706,7 +763,7 @@ class FakeDiscord(World):
                     "mfa_enabled": False,
                     "flags": 0,
                 },
-                "guilds": [{"id": str(self.guild_id), "unavailable": True}] if ours else [],
+                "guilds": [{"id": str(g), "unavailable": True} for g in ours],
                 "session_id": f"fake-session-{shard_id}",
                 "resume_gateway_url": "wss://gateway.discord.gg",
                 "application": {"id": str(self.application_id), "flags": 0},
@@ -716,5 +773,5 @@ class FakeDiscord(World):
                 "shard": [shard_id, count],
             },
         )
-        if ours:
-            socket.dispatch("GUILD_CREATE", self.guild_payload())
+        for guild_id in ours:
+            socket.dispatch("GUILD_CREATE", self.guild_payload(guild_id=guild_id))

@@ -34,6 +34,7 @@ class World:
         self.voice_states: dict[int, int] = {}
         self.application_id = self.new_id()
         self.guild_id = self.new_id()
+        self.guild_ids = [self.guild_id]  # every server; more with add_guild
         self.admin_role = self.new_id()
         self.bot_role = self.new_id()
         self.bot_user = FakeUser(self.new_id(), "botkit", bot=True, roles=(self.bot_role,))
@@ -71,6 +72,17 @@ class World:
         self.channels[channel.id] = channel
         return channel.id
 
+    def add_guild(self, *, shard: int | None = None, shard_count: int = 1) -> tuple[int, int]:
+        """Another server with a text channel (general); with ``shard``, one whose id falls on
+        that shard of ``shard_count`` (``(guild_id >> 22) % shard_count``, as on Discord).
+        Returns (server id, channel id)."""
+        guild_id = self.new_id()
+        while shard is not None and (guild_id >> 22) % shard_count != shard:
+            guild_id = self.new_id()
+        self.guild_ids.append(guild_id)
+        channel = FakeChannel(self.new_id(), "general", discord.ChannelType.text.value, guild_id)
+        return guild_id, self._add(channel)
+
     # --- the world, as events ---
 
     def add_user(self, name: str, *, admin: bool = False, bot: bool = False) -> FakeUser:
@@ -87,16 +99,24 @@ class World:
             FakeChannel(self.new_id(), "", discord.ChannelType.private.value, None, recipient=user)
         )
 
-    def guild_payload(self, members: Iterable[FakeUser] = ()) -> dict[str, Any]:
-        everyone = role_payload(self.guild_id, "@everyone", EVERYONE)
+    def guild_payload(
+        self, members: Iterable[FakeUser] = (), guild_id: int | None = None
+    ) -> dict[str, Any]:
+        """GUILD_CREATE's payload for ``guild_id`` (default: the first server)."""
+        guild_id = guild_id or self.guild_id
+        everyone = role_payload(guild_id, "@everyone", EVERYONE)
         admin = role_payload(
             self.admin_role, "Admin", discord.Permissions(manage_guild=True).value, position=1
         )
         bot = role_payload(self.bot_role, "botkit", EVERYONE, position=2, bot_id=self.bot_user.id)
-        in_guild = [c for c in self.channels.values() if c.guild_id == self.guild_id]
-        voice_members = [self.users[u] for u in self.voice_states if u in self.users]
+        in_guild = [c for c in self.channels.values() if c.guild_id == guild_id]
+        voice_members = [
+            self.users[u]
+            for u, c in self.voice_states.items()
+            if u in self.users and self.channels[c].guild_id == guild_id
+        ]
         return {
-            "id": str(self.guild_id),
+            "id": str(guild_id),
             "name": "botkit test server",
             "icon": None,
             "splash": None,
@@ -125,13 +145,15 @@ class World:
             "roles": [everyone, admin, bot],
             "emojis": [],
             "stickers": [],
-            "joined_at": timestamp(self.guild_id),
+            "joined_at": timestamp(guild_id),
             "large": False,
             "unavailable": False,
             "member_count": len(self.users),
             "members": [member_payload(u) for u in {self.bot_user, *voice_members, *members}],
             "voice_states": [
-                self._voice_state(self.users[u], c) for u, c in self.voice_states.items()
+                self._voice_state(self.users[u], c)
+                for u, c in self.voice_states.items()
+                if self.channels[c].guild_id == guild_id
             ],
             "channels": [
                 channel_payload(c, i) for i, c in enumerate(in_guild) if c.type not in (11, 12)
