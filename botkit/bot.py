@@ -106,6 +106,7 @@ class Bot:
         self.gate.check = self.dispatcher.check
         flow = self.dispatcher  # what adapters and test kits call (botkit.Host)
         self.wants, self.handle, self.handle_command = flow.wants, flow.handle, flow.handle_command
+        self.handle_invocation = flow.handle_invocation
         self.handle_reaction, self.handle_press = flow.handle_reaction, flow.handle_press
         self.context = flow.context
         self._schemas: list[Schema] = []

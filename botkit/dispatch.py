@@ -4,7 +4,8 @@ or through the answer pipeline, and what comes back leaves through the outbox.
 ```
 Message ─> Dispatcher.handle ─> command? ─> bind ─> gate.decide ─> gate.admit ─> callback ─┐
                                └─> answer: transcribe ─> knowledge ─> respond ─> deliver ───┤
-Invocation (slash, /cmd) ─> Dispatcher.handle_command ─> gate ─> callback ──────────────────┤
+Slash command (bound options) ─> Dispatcher.handle_command ─> gate ─> callback ─────────────┤
+/name args (Telegram, console) ─> Dispatcher.handle_invocation ─> bind ─> gate ─> callback ─┤
 Reaction ─> Dispatcher.handle_reaction ─> reaction hooks                                    │
 Press (button) ─> Dispatcher.handle_press ─> a tool approval, or press hooks  Outbox ─> adapter
 ```
@@ -120,6 +121,16 @@ class Dispatcher:
                 await self._run_text(turn, message.content[len(prefix) :])
             elif should_answer(message, self.settings, self.outbox.adapter.bot_user_id):
                 await self.answer(turn)
+
+    async def handle_invocation(self, message: Message, name: str, args: str) -> None:
+        """A platform command (Telegram's or the console's ``/name args``): the command is
+        chosen by name, never by parsing the message text with the prefix again."""
+        if message.author.is_bot:
+            return
+        with self.metrics.message(), self.counted(message):
+            message = self._with_owner(self._cleaned(message))
+            turn = await self._received(message)
+            await self._run_text(turn, clean_text(f"{name} {args}".strip()))
 
     async def handle_command(self, message: Message, cmd: Command, values: dict[str, Any]) -> None:
         """Run ``cmd`` with arguments the adapter already bound (a slash command's options)."""

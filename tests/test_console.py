@@ -199,3 +199,14 @@ async def test_a_yes_line_approves_a_tool_call(tmp_path) -> None:
 async def test_a_no_line_declines_a_tool_call(tmp_path) -> None:
     out = await approve(tmp_path, "the board\nno\n")
     assert out == PROPOSAL + '🔧 wipe(what="the board") → Not run: you declined to run it.\n'
+
+
+async def test_a_slash_line_is_a_command_as_on_telegram(tmp_path) -> None:
+    (tmp_path / "notes.txt").write_bytes(b"12")
+    out = await converse(tmp_path, f"/hi\n/size @file:{tmp_path / 'notes.txt'}\n/nothing here\n")
+    assert out.splitlines()[:2] == ["HI!", "notes.txt: 2 bytes of text/plain"]
+    assert out.splitlines()[2].startswith("Unknown command !nothing.")
+
+
+async def test_a_path_is_not_a_command(tmp_path) -> None:
+    assert await converse(tmp_path, "/tmp/x is full\n") == "echo: /tmp/x is full\n"

@@ -107,7 +107,11 @@ class Host(Protocol):
     async def handle_command(
         self, message: Message, command: Command, values: dict[str, Any]
     ) -> None:
-        """Run ``command`` with its parameters already bound by name (a platform command)."""
+        """Run ``command`` with its parameters already bound by name (a slash command)."""
+
+    async def handle_invocation(self, message: Message, name: str, args: str) -> None:
+        """Run the command ``name`` (a platform's ``/name``) with its argument text ``args``:
+        the host binds the arguments; ``message.content`` is not parsed for a prefix."""
 
 
 class Adapter(Protocol):

@@ -17,9 +17,10 @@ import re
 import shutil
 import sys
 import threading
+from collections.abc import Coroutine
 from contextlib import nullcontext
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import attrs
 
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
     from botkit.bot import Bot
 
 ATTACH = re.compile(r'@file:(?:"([^"]+)"|(\S+))')
+SLASH = re.compile(r"/([A-Za-z][\w-]*)(?=\s|$)")  # "/roll 20": a command, as on Telegram
 BOT_ID = "0"
 HISTORY_KEPT = 1_000  # messages the console remembers for replies and !correct
 
@@ -156,9 +158,17 @@ class ConsoleAdapter:
                 await running
             message = self.message(text)
             if message is not None:
-                running = asyncio.create_task(self._bot.handle(message))
+                running = asyncio.create_task(self._deliver(message))
         if running is not None:
             await running
+
+    def _deliver(self, message: Message) -> Coroutine[Any, Any, None]:
+        """``/name args`` is a command invocation, as on Telegram; anything else a message."""
+        assert self._bot is not None
+        found = SLASH.match(message.content)
+        if found is None:
+            return self._bot.handle(message)
+        return self._bot.handle_invocation(message, found[1], message.content[found.end() :])
 
     async def _press(self, text: str) -> bool:
         """Press a button of the newest message with buttons, if ``text`` names one."""
