@@ -16,9 +16,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import attrs
-from sqlalchemy import delete, select
-
-from botkit.storage import guild_settings
 
 if TYPE_CHECKING:
     from botkit.storage import Storage
@@ -95,6 +92,10 @@ class Vault:
     async def _take(self, key: str) -> Any:
         """The row's value, deleted in the same transaction; None when another request took
         it first (only one DELETE of a row reports it)."""
+        from sqlalchemy import delete, select
+
+        from botkit.storage import guild_settings
+
         where = (
             guild_settings.c.plugin == ROWS,
             guild_settings.c.guild_id == "",
@@ -108,6 +109,10 @@ class Vault:
         return json.loads(value) if gone.rowcount == 1 else None
 
     async def _forget_expired(self, prefix: str) -> None:
+        from sqlalchemy import delete, select
+
+        from botkit.storage import guild_settings
+
         now = self.wall_clock()
         query = select(guild_settings.c.key, guild_settings.c.value).where(
             guild_settings.c.plugin == ROWS, guild_settings.c.key.startswith(prefix)

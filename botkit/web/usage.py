@@ -16,10 +16,6 @@ from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
-
-from botkit.storage import guild_settings
-
 if TYPE_CHECKING:
     from botkit.models import Message
     from botkit.storage import Storage
@@ -79,6 +75,10 @@ class Usage:
 
     async def days(self, space: str, count: int = 30) -> list[tuple[str, int, int]]:
         """(day, messages, tokens) for the last ``count`` days up to today, oldest first."""
+        from sqlalchemy import select
+
+        from botkit.storage import guild_settings
+
         today = self.wall_clock()
         wanted = [day_of(today - DAY * i) for i in range(count - 1, -1, -1)]
         query = select(guild_settings.c.key, guild_settings.c.value).where(
@@ -97,6 +97,10 @@ class Usage:
 
     async def spaces(self) -> set[str]:
         """Every server with counted traffic."""
+        from sqlalchemy import select
+
+        from botkit.storage import guild_settings
+
         query = select(guild_settings.c.guild_id).where(guild_settings.c.plugin == ROWS).distinct()
         async with self._storage().session() as session:
             found = set((await session.execute(query)).scalars())
