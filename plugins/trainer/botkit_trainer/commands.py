@@ -465,7 +465,8 @@ async def test(ctx: Context, *, cases: str) -> str:
 
 
 def could_not_run(reason: str) -> CommandError:
-    if reason[:1].isupper() and not reason[1:2].isupper():  # "The API..." but not "API..."
+    first = reason.split(" ", 1)[0]
+    if first[:1].isupper() and first[1:].islower():  # "The API..." but not "I cannot", "API"
         reason = reason[0].lower() + reason[1:]
     return CommandError(f"The test could not run: {reason}. Nothing was stored.")
 
