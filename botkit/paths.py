@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Mapping
 from pathlib import Path
@@ -74,9 +75,24 @@ def deliveries(data_dir: Path, user_id: str) -> Path:
 
 def sha256_problem(directory: Path, sums: Mapping[str, str]) -> str | None:
     """Why the files ``sums`` names (relative to ``directory``) are not the expected ones:
-    missing, or not matching their sha256 hex digest; None when all match. Blocking: call it
-    in a thread or once at start-up (model weights are large)."""
-    for name, expected in sums.items():
+    missing, or not matching their sha256 hex digest; None when all match. Blocking (model
+    weights are large): call it in a thread. The digests are computed once per state of the
+    files (their sizes and modification times), so asking again costs a ``stat`` per file."""
+    stamps = []
+    for name in sums:
+        try:
+            stat = (directory / name).stat()
+        except OSError:
+            return f"{directory / name} is missing"
+        stamps.append((stat.st_size, stat.st_mtime_ns))
+    return _digests_problem(directory, tuple(sums.items()), tuple(stamps))
+
+
+@functools.cache
+def _digests_problem(
+    directory: Path, sums: tuple[tuple[str, str], ...], stamps: tuple[tuple[int, int], ...]
+) -> str | None:
+    for name, expected in sums:
         path = directory / name
         if not path.is_file():
             return f"{path} is missing"

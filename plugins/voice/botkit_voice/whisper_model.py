@@ -11,7 +11,6 @@ downloaded once into ``<data dir>/voice/models/whisper/<name>``, with a log line
 from __future__ import annotations
 
 import asyncio
-import functools
 import importlib.util
 import logging
 import re
@@ -55,22 +54,9 @@ def bundled_dir() -> Path | None:
     return Path(next(iter(spec.submodule_search_locations))) / "model"
 
 
-@functools.cache
-def _bundled_problem(directory: Path, stamp: tuple[tuple[int, float], ...]) -> str | None:
-    """Checked once per state of the files (``stamp``: their sizes and times)."""
-    return sha256_problem(directory, BUNDLED_SHA256)
-
-
 def bundled_problem(directory: Path) -> str | None:
-    """Why the weights package's files are not the expected ones (blocking; checked once)."""
-    stamps = []
-    for name in BUNDLED_SHA256:
-        try:
-            stat = (directory / name).stat()
-        except OSError:
-            return f"{directory / name} is missing"
-        stamps.append((stat.st_size, stat.st_mtime))
-    return _bundled_problem(directory, tuple(stamps))
+    """Why the weights package's files are not the expected ones (blocking; hashed once)."""
+    return sha256_problem(directory, BUNDLED_SHA256)
 
 
 def download_dir(data_dir: Path, name: str) -> Path:
