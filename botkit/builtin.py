@@ -205,17 +205,20 @@ async def config(
 
 
 @hookimpl
-def botkit_user_data(plugin: PluginHandle, user_id: str) -> dict[str, int]:
-    """Files the console keeps that it sent to this person."""
+def botkit_user_data(plugin: PluginHandle, user_id: str) -> dict[str, int] | None:
+    """Files the console keeps that it sent to this person (None: none)."""
     folder = deliveries(plugin.data_dir, user_id)
-    return {"files sent to you": sum(1 for p in folder.glob("*") if p.is_file())}
+    count = sum(1 for p in folder.glob("*") if p.is_file())
+    return {"files sent to you": count} if count else None
 
 
 @hookimpl
-def botkit_delete_user_data(plugin: PluginHandle, user_id: str) -> int:
-    """Delete the files the console kept that it sent to this person."""
+def botkit_delete_user_data(plugin: PluginHandle, user_id: str) -> int | None:
+    """Delete the files the console kept that it sent to this person (None: there were none)."""
     folder = deliveries(plugin.data_dir, user_id)
     files = [p for p in folder.glob("*") if p.is_file()]
+    if not files:
+        return None
     for path in files:
         path.unlink(missing_ok=True)
     if folder.is_dir():

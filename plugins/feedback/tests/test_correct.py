@@ -140,7 +140,7 @@ async def test_no_message_named_is_refused_with_both_forms(feedback_bot, stored)
 
 async def test_a_bot_message_that_answered_nothing_is_stored_without_context(feedback_bot, stored):
     async with feedback_bot() as bot:
-        sent = await bot.bot.send(bot.channel, Reply(text="Good morning, everyone."))
+        sent = await bot.bot.outbox.send(bot.channel, Reply(text="Good morning, everyone."))
         replies = await bot.send(f"!correct {sent[0].id} Good evening, everyone.")
         assert replies.text == (
             f"Thanks! Correction #1 of message {sent[0].id} saved. I do not know which message "

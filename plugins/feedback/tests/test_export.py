@@ -25,7 +25,7 @@ async def two_corrections(bot, ask) -> None:
     second = await ask(bot, "And of Canada?")
     await bot.send(f"!correct {first.id} Canberra.")
     await bot.send(f"!correct {second.id} Ottawa.", user=bot.member)
-    greeting = await bot.bot.send(bot.channel, Reply(text="Hello!"))
+    greeting = await bot.bot.outbox.send(bot.channel, Reply(text="Hello!"))
     await bot.send(f"!correct {greeting[0].id} Hello, everyone!")
 
 
