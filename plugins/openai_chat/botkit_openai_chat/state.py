@@ -55,6 +55,8 @@ class ChatState:
     _choices: OrderedDict[str, asyncio.Task[tuple[str, str]]] = attrs.field(
         factory=OrderedDict, init=False
     )
+    # (base_url, model) pairs that refused images: not sent them again while the bot runs
+    blind: set[tuple[str, str]] = attrs.field(factory=set, init=False)
     _sweeper: asyncio.Task[None] | None = attrs.field(default=None, init=False)
     _clients: dict[str, openai.AsyncOpenAI] = attrs.field(factory=dict, init=False)
 
