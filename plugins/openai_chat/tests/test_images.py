@@ -196,3 +196,9 @@ def test_no_bytes_without_a_magic_number_pass_for_an_image(data: bytes) -> None:
     prefixes = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"RIFF")
     if not data.startswith(prefixes):
         assert images.sniff(data) is None
+
+
+async def test_the_hosts_attachment_cap_applies_too(chat_bot, server) -> None:
+    async with chat_bot(config={"bot": {"max_attachment_mb": 0.00005}}) as bot:
+        replies = await bot.send("look", mention=True, attachments=[bot.attachment("a.png", png())])
+    assert replies.text == "a.png is 67 bytes; images may be at most 52 bytes. Send a smaller one."
