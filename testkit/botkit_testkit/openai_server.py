@@ -136,8 +136,21 @@ def content_text(content: Any) -> str:
     if isinstance(content, str):
         return content
     if isinstance(content, list):
-        return " ".join(p.get("text", "") for p in content if isinstance(p, dict))
+        return " ".join(
+            p.get("text", "") for p in content if isinstance(p, dict) and p.get("type") == "text"
+        )
     return ""
+
+
+def image_urls(body: Any) -> list[str]:
+    """The URLs (data URLs included) of every ``image_url`` part of a chat request."""
+    found = []
+    for message in body.get("messages", []) if isinstance(body, dict) else ():
+        content = message.get("content") if isinstance(message, dict) else None
+        for part in content if isinstance(content, list) else ():
+            if isinstance(part, dict) and part.get("type") == "image_url":
+                found.append(str((part.get("image_url") or {}).get("url", "")))
+    return found
 
 
 def echo_handler(body: dict[str, Any]) -> str:
@@ -209,6 +222,10 @@ class FakeOpenAI:
     # False: new fine-tuning jobs are refused with 403 training_not_available, as OpenAI does
     # for organisations created since 2026-05-07 and for everyone from 2027-01-06.
     training_available: bool = True
+    # False: a chat request with an image part gets the 400 of a model without vision.
+    vision: bool = True
+    image_refusal_code: str | None = None  # the error code of that 400 (OpenAI sends none)
+    images: list[str] = attrs.field(init=False, factory=list)  # image URLs received, in order
     requests: list[RecordedRequest] = attrs.field(init=False, factory=list)
     files: dict[str, StoredFile] = attrs.field(init=False, factory=dict)
     jobs: dict[str, dict[str, Any]] = attrs.field(init=False, factory=dict)
@@ -400,6 +417,11 @@ class FakeOpenAI:
             return problem
         if body["model"] not in self.models:
             return self._model_not_found(body["model"])
+        urls = image_urls(body)
+        if urls and not self.vision:
+            message = "Invalid content type. image_url is only supported by certain models."
+            return error_response(400, message, self.image_refusal_code, "messages")
+        self.images += urls
         answer = self.chat_handler(body)
         if inspect.isawaitable(answer):
             answer = await answer

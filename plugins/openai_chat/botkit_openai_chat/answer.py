@@ -7,11 +7,12 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
+import attrs
 import openai
 from sqlalchemy.exc import SQLAlchemyError
 
 from botkit import CommandError, Context, Reply, clean_text, count_tokens
-from botkit_openai_chat import client, conversation, errors, prompt, store
+from botkit_openai_chat import client, conversation, errors, images, prompt, store
 from botkit_openai_chat.limits import day_of, duration, until_midnight
 from botkit_openai_chat.state import ChatState
 from botkit_openai_chat.tools import Rounds
@@ -22,6 +23,11 @@ EMPTY_ANSWER = "The model sent an empty answer. Please ask again in other words.
 HOOK_SHARE = 0.9  # of the host's hook time-out, so that a reply always goes out in time
 
 Record = Callable[[str, client.Usage | None], Awaitable[None]]
+
+
+class ImagesRefused(Exception):
+    """The model or server does not take the images sent (``vision = "auto"``: ask again
+    without them)."""
 
 
 async def respond(state: ChatState, ctx: Context, text: str, snippets: Sequence[str]) -> Reply:
@@ -52,6 +58,7 @@ async def respond(state: ChatState, ctx: Context, text: str, snippets: Sequence[
                 f"afresh at 00:00 UTC, in {duration(until_midnight(now).total_seconds())}."
             )
     model, system = await state.guild_choice(ctx)
+    pictures, unseen = await looked_at(state, ctx, settings, model, text)
     ephemeral = ctx.message.ephemeral
     if ephemeral:
         chat, history, fresh = conversation.Conversation(f"once:{ctx.message.id}:"), [], False
@@ -69,19 +76,20 @@ async def respond(state: ChatState, ctx: Context, text: str, snippets: Sequence[
     stream = settings.stream and not ephemeral
     offered = [] if ephemeral or not settings.max_tool_steps else await ctx.tools()
     rounds = Rounds(ctx, settings, state.hook_timeout, offered)
-    body = client.chat_body(settings, model, messages, stream=stream, tools=rounds.tools())
+    seen = [*messages[:-1], {"role": "user", "content": images.question(text, pictures)}]
+    body = client.chat_body(settings, model, seen, stream=stream, tools=rounds.tools())
 
     async def record(answer: str, usage: client.Usage | None) -> None:
         if usage is None:  # a server that does not count: estimate
             usage = client.Usage(
-                sum(prompt.approx_tokens(m.get("content") or "") for m in messages),
+                sum(prompt.approx_tokens(prompt.text_of(m.get("content"))) for m in messages),
                 prompt.approx_tokens(answer),
             )
         tokens = usage.prompt + usage.completion
         count_tokens(ctx.plugin, usage.prompt, usage.completion)
         exchange = store.Exchange(
             conversation=chat.key,
-            question=text,
+            question=images.remembered(text, [*pictures, *unseen]),
             answer=answer,
             user_id=ctx.message.author.id,
             message_id=ctx.message.id,
@@ -99,9 +107,67 @@ async def respond(state: ChatState, ctx: Context, text: str, snippets: Sequence[
         except SQLAlchemyError:  # the user still gets the answer; it is only not remembered
             log.exception("could not store the answer to message %s", ctx.message.id)
 
-    if stream:
-        return await start_streaming(streamed(state, api, ctx, body, record, rounds))
-    return await complete(state, api, ctx, body, record, rounds)
+    async def ask(body: dict[str, Any]) -> Reply:
+        if stream:
+            return await start_streaming(streamed(state, api, ctx, body, record, rounds))
+        return await complete(state, api, ctx, body, record, rounds)
+
+    note = images.dropped_note(unseen) if unseen and settings.vision == "auto" else ""
+    try:
+        reply = await ask(body)
+    except ImagesRefused:
+        log.info("model %s refused the images of message %s", model, ctx.message.id)
+        state.blind.add((settings.base_url, model))
+        if not text:
+            raise CommandError(
+                "This model cannot look at images, and your message has no text to answer. "
+                "Ask in words."
+            ) from None
+        note = images.dropped_note(pictures)
+        reply = await ask({**body, "messages": messages})
+    return noted(reply, note)
+
+
+async def looked_at(
+    state: ChatState, ctx: Context, settings: Any, model: str, text: str
+) -> tuple[list[images.Image], list[images.Image]]:
+    """The message's images to send, and those it has that are not sent (``vision`` off, or a
+    model known to refuse them); a CommandError when only images came and none is sent."""
+    attached = [a for a in ctx.message.attachments if images.looks_like_image(a)]
+    if not attached:
+        return [], []
+    if settings.vision is False:
+        if not text:
+            raise CommandError(
+                "I do not look at images here (vision is off). Ask your question in words."
+            )
+        return [], [images.Image(images.clean_name(a.filename), "", b"") for a in attached]
+    cap = min(int(settings.max_image_mb * 1024 * 1024), ctx.plugin.max_attachment_bytes)
+    found = await images.read(ctx, cap)
+    if settings.vision == "auto" and (settings.base_url, model) in state.blind:
+        if not text:
+            raise CommandError(
+                "This model cannot look at images, and your message has no text to answer. "
+                "Ask in words."
+            )
+        return [], found
+    return found, []
+
+
+def noted(reply: Reply, note: str) -> Reply:
+    """``reply`` with ``note`` before its text (or its stream)."""
+    if not note:
+        return reply
+    if reply.stream is None:
+        return attrs.evolve(reply, text=note + (reply.text or ""))
+    rest = reply.stream
+
+    async def first_the_note() -> AsyncIterator[str]:
+        yield note
+        async for piece in rest:
+            yield piece
+
+    return attrs.evolve(reply, stream=first_the_note())
 
 
 def added(total: client.Usage | None, more: client.Usage | None) -> client.Usage | None:
@@ -138,7 +204,7 @@ async def complete(
             async with asyncio.timeout(deadline), state.slots:
                 answer = await client.complete(api, body)
         except openai.APIError as exc:
-            raise CommandError(failure(state, ctx, body, exc)) from None
+            raise refusal(state, ctx, body, exc) from None
         except TimeoutError:  # retries and waiting took so long that the host would cut us off
             log.warning(
                 "no answer from model %s within %g s, retries included", body["model"], deadline
@@ -211,14 +277,30 @@ async def streamed(
                 yield rounds.shown[-1]
             body = next_body(body, told, rounds)
     except openai.APIError as exc:
-        explanation = failure(state, ctx, body, exc)
         if not "".join(parts).strip():
-            raise CommandError(explanation) from None
-        yield "\n\n" + explanation
+            raise refusal(state, ctx, body, exc) from None
+        yield "\n\n" + failure(state, ctx, body, exc)
     answer = "".join(parts)
     if not answer.strip():
         raise CommandError(EMPTY_ANSWER)
     await record(answer, usage)
+
+
+def refusal(
+    state: ChatState, ctx: Context, body: dict[str, Any], exc: openai.APIError
+) -> Exception:
+    """What a failed request before any text raises: ImagesRefused when images it carried
+    were refused under ``vision = "auto"``, else a CommandError with the explanation."""
+    settings = ctx.settings or state.settings
+    if images.carried(body) and images.refused(exc):
+        errors.log_failure(exc, model=body["model"], key=state.api_key)
+        if settings.vision == "auto":
+            return ImagesRefused()
+        return CommandError(
+            f"The model `{body['model']}` does not take images. Ask without the image, or "
+            f"admins can choose a model that sees them ({ctx.prefix}model)."
+        )
+    return CommandError(failure(state, ctx, body, exc))
 
 
 def failure(state: ChatState, ctx: Context, body: dict[str, Any], exc: openai.APIError) -> str:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from botkit import Command, CommandError, Context, command
+from botkit import ChannelKind, Command, CommandError, Context, command
 from botkit_openai_chat.limits import day_of
 from botkit_openai_chat.settings import MODEL_KEY, SYSTEM_KEY
 
@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("botkit.openai_chat")
 
 DEFAULT = "default"
+RESET = "reset"
+SERVER = "server"
 ALL = "all"
 MAX_SYSTEM_PROMPT = 4000
 MODELS_LISTED = 15
@@ -33,7 +35,13 @@ class ChatCommands:
         return [
             command(self.reset, param_help={"scope": f"{ALL}: everyone's, here (admins)"}),
             command(self.model, param_help={"name": f"a model name, or {DEFAULT}"}),
-            command(self.system, param_help={"prompt": f"the new instructions, or {DEFAULT}"}),
+            command(
+                self.system,
+                param_help={
+                    "prompt": f"this channel's new instructions; {SERVER} <instructions>: the "
+                    f"server's; {RESET}: remove this channel's; {DEFAULT}: the configured ones"
+                },
+            ),
             command(self.usage),
         ]
 
@@ -122,27 +130,88 @@ class ChatCommands:
         return f"This server now chats with `{name}`."
 
     async def system(self, ctx: Context, *, prompt: str | None = None) -> str:
-        """Show the instructions the model gets, or change them for this server (admins)."""
+        """Show the instructions the model gets here and where they come from, or change them
+        for this channel (`server …`: for the server; `reset`: this channel's go) (admins)."""
         state: ChatState = ctx.plugin.state
         if prompt is None:
-            _, current = await state.guild_choice(ctx)
-            if not current:
-                return "The model gets no system prompt here."
-            return "System prompt:\n" + "\n".join(f"> {line}" for line in current.splitlines())
+            return await self.show_system(ctx)
         require_guild_admin(ctx, "change the system prompt")
-        if prompt.strip() == DEFAULT:
+        words = prompt.strip().split(maxsplit=1)
+        if words == [RESET]:
+            return await self.reset_persona(ctx)
+        if words == [DEFAULT]:
             await ctx.set_setting(SYSTEM_KEY, None)
+            await self.reset_persona(ctx)
             state.choice_changed(ctx.space)
             log.info("guild %s system prompt reset by %s", ctx.guild_id, ctx.message.author.id)
-            return "This server uses the default system prompt again."
-        if len(prompt) > MAX_SYSTEM_PROMPT:
+            return "This server and this channel use the default system prompt again."
+        if words == [SERVER]:
             raise CommandError(
-                f"That prompt has {len(prompt):,} characters; keep it under {MAX_SYSTEM_PROMPT:,}."
+                f"Give the server's instructions: `{ctx.prefix}system {SERVER} <instructions>`."
             )
-        await ctx.set_setting(SYSTEM_KEY, prompt.strip())
-        state.choice_changed(ctx.space)
-        log.info("guild %s system prompt changed by %s", ctx.guild_id, ctx.message.author.id)
-        return "System prompt changed for this server. New conversations and old ones use it."
+        server = words[0] == SERVER and len(words) == 2
+        text = words[1].strip() if server else prompt.strip()
+        if len(text) > MAX_SYSTEM_PROMPT:
+            raise CommandError(
+                f"That prompt has {len(text):,} characters; keep it under {MAX_SYSTEM_PROMPT:,}."
+            )
+        if server:
+            await ctx.set_setting(SYSTEM_KEY, text)
+            state.choice_changed(ctx.space)
+            log.info("guild %s system prompt changed by %s", ctx.guild_id, ctx.message.author.id)
+            return (
+                "System prompt changed for this server. Channels with their own keep theirs; "
+                "new conversations and old ones use it."
+            )
+        from botkit_openai_chat import store
+
+        channel = ctx.message.channel
+        await store.set_persona(state.storage, ctx.space, channel.id, text, state.now().timestamp())
+        state.persona_changed(ctx.space)
+        log.info(
+            "channel %s of %s: system prompt set by %s",
+            channel.id,
+            ctx.space,
+            ctx.message.author.id,
+        )
+        return (
+            f"System prompt set for this {place(ctx)}; the server's applies elsewhere. "
+            f"`{ctx.prefix}system {RESET}` removes it."
+        )
+
+    async def show_system(self, ctx: Context) -> str:
+        """``!system``: the prompt that applies here, and where it comes from."""
+        state: ChatState = ctx.plugin.state
+        current, where = await state.system_prompt(ctx)
+        source = {
+            "thread": "set for this thread",
+            "channel": "set for this channel",
+            "parent": "set for the channel of this thread",
+            "space": "the server's" if ctx.guild_id else "the one for your direct messages",
+            "default": "the bot's default",
+        }[where]
+        if not current:
+            return f"The model gets no system prompt here ({source})."
+        quoted = "\n".join(f"> {line}" for line in current.splitlines())
+        return f"System prompt ({source}):\n{quoted}"
+
+    async def reset_persona(self, ctx: Context) -> str:
+        """``!system reset``: this channel's (or thread's) prompt goes; the server's applies."""
+        from botkit_openai_chat import store
+
+        state: ChatState = ctx.plugin.state
+        channel = ctx.message.channel
+        gone = await store.drop_persona(state.storage, ctx.space, channel.id)
+        state.persona_changed(ctx.space)
+        if not gone:
+            return f"This {place(ctx)} has no system prompt of its own; the server's applies."
+        log.info(
+            "channel %s of %s: system prompt removed by %s",
+            channel.id,
+            ctx.space,
+            ctx.message.author.id,
+        )
+        return f"This {place(ctx)}'s system prompt is removed; the server's applies here again."
 
     async def usage(self, ctx: Context) -> str:
         """Tokens used today by this server and by you."""
@@ -157,6 +226,11 @@ class ChatCommands:
             return f"Tokens used today ({day}, UTC) in direct messages: you {mine:,}{of_budget}."
         everyone = await store.tokens_today(state.storage, day, ctx.space)
         return f"Tokens used today ({day}, UTC): this server {everyone:,}{of_budget}; you {mine:,}."
+
+
+def place(ctx: Context) -> str:
+    """``thread`` or ``channel``: where a per-channel prompt applies."""
+    return "thread" if ctx.message.channel.kind is ChannelKind.THREAD else "channel"
 
 
 def require_guild_admin(ctx: Context, what: str) -> None:

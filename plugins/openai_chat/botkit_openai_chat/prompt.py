@@ -19,6 +19,13 @@ def approx_tokens(text: str) -> int:
     return len(text) // CHARS_PER_TOKEN + 1
 
 
+def text_of(content: Any) -> str:
+    """The text of a message's content: a string, or the text parts of a list of parts."""
+    if isinstance(content, list):
+        return " ".join(p.get("text", "") for p in content if isinstance(p, dict))
+    return content or ""
+
+
 def system_text(prompt: str, snippets: Sequence[str]) -> str:
     """The instructions, followed by the notes other plugins found for this question."""
     notes = [s.strip() for s in snippets if s.strip()]

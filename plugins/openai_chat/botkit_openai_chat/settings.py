@@ -103,6 +103,15 @@ class ChatSettings:
         "show each tool call as a line before the answer (🔧 roll(sides=20) → 17)",
         server=True,
     )
+    vision: Literal["auto"] | bool = setting(
+        "auto",
+        'send attached images to the model: "auto" (and answer without them, with a note, if '
+        "the model refuses them), true, or false (never)",
+        server=True,
+    )
+    max_image_mb: float = setting(
+        5.0, "largest image sent to the model (also capped by [bot] max_attachment_mb)", positive
+    )
     http_client: Literal["aiohttp", "httpx"] = setting(
         "aiohttp", "the openai client's HTTP transport: aiohttp (less CPU per request) or httpx"
     )

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from botkit import Context
+from botkit import ChannelKind, Context
 from botkit_openai_chat import store
 from botkit_openai_chat.batch import Batcher
 from botkit_openai_chat.limits import RateLimiter, day_of
@@ -53,6 +53,11 @@ class ChatState:
     history: Batcher[str, list[store.Turn]] = attrs.field(init=False)
     save: Batcher[store.Exchange, None] = attrs.field(init=False)
     _choices: OrderedDict[str, asyncio.Task[tuple[str, str]]] = attrs.field(
+        factory=OrderedDict, init=False
+    )
+    # (base_url, model) pairs that refused images: not sent them again while the bot runs
+    blind: set[tuple[str, str]] = attrs.field(factory=set, init=False)
+    _personas: OrderedDict[tuple[str, str], tuple[str, str] | None] = attrs.field(
         factory=OrderedDict, init=False
     )
     _sweeper: asyncio.Task[None] | None = attrs.field(default=None, init=False)
@@ -105,14 +110,54 @@ class ChatState:
         )
 
     async def guild_choice(self, ctx: Context) -> tuple[str, str]:
-        """The model and system prompt for this space: its admins' choice or the defaults (the
-        default prompt naming the platform the bot is on)."""
-        model, system = await self._choice(ctx)
-        if system is None:
-            system = self.settings.system_prompt
+        """The model and system prompt here: its admins' choice or the defaults (the default
+        prompt naming the platform the bot is on)."""
+        model, _ = await self._choice(ctx)
+        system, _ = await self.system_prompt(ctx)
+        return model, system
+
+    async def system_prompt(self, ctx: Context) -> tuple[str, str]:
+        """The system prompt here and where it comes from: ``thread`` or ``channel`` (set
+        there), ``parent`` (set in the channel of this thread), ``space`` (the server's) or
+        ``default`` (the configuration's)."""
+        found = await self._persona(ctx)
+        if found is not None:
+            system, where = found
+        else:
+            _, chosen = await self._choice(ctx)
+            system, where = (chosen, "space") if chosen is not None else (None, "default")
+            if system is None:
+                system = self.settings.system_prompt
         if system in DEFAULT_PROMPTS:
             system = default_prompt(ctx.capabilities.adapter, ctx.guild_id is None)
-        return model, system
+        return system, where
+
+    async def _persona(self, ctx: Context) -> tuple[str, str] | None:
+        """The prompt set in this channel or thread (or the thread's channel), if any."""
+        if ctx.guild_id is None:
+            return None
+        channel = ctx.message.channel
+        key = (ctx.space, channel.id)
+        if key in self._personas:
+            self._personas.move_to_end(key)
+            return self._personas[key]
+        thread = channel.kind is ChannelKind.THREAD
+        ids = [channel.id, *([channel.parent_id] if thread and channel.parent_id else [])]
+        found = await store.personas_of(self.storage, ctx.space, ids)
+        result = None
+        if channel.id in found:
+            result = (found[channel.id], "thread" if thread else "channel")
+        elif len(ids) > 1 and ids[1] in found:
+            result = (found[ids[1]], "parent")
+        self._personas[key] = result
+        if len(self._personas) > GUILDS_CACHED:
+            self._personas.popitem(last=False)
+        return result
+
+    def persona_changed(self, space: str) -> None:
+        """Forget the cached channel prompts of a space (a thread's may come from its channel)."""
+        for key in [k for k in self._personas if k[0] == space]:
+            del self._personas[key]
 
     async def _choice(self, ctx: Context) -> tuple[str, str | None]:
         space = ctx.space

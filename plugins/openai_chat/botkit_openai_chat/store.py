@@ -60,6 +60,16 @@ usage = Table(
     Column("tokens", Integer, nullable=False),
 )
 
+# The system prompt of one channel or thread (``!system`` there); the space's is the fallback.
+personas = Table(
+    "openai_chat_personas",
+    metadata,
+    Column("space", String(64), primary_key=True),
+    Column("channel_id", String(64), primary_key=True),
+    Column("prompt", Text, nullable=False),
+    Column("set_at", Float, nullable=False),
+)
+
 DM_PREFIX = "dm:"  # the spaces of direct messages: dm:<user id>
 DM_TOTALS = "dm"  # old direct-message usage, rolled up without anyone's id
 
@@ -337,3 +347,34 @@ async def count_user(storage: Storage, user_id: str) -> dict[str, int]:
     }
     async with storage.engine.connect() as conn:
         return {kind: (await conn.execute(q)).scalar_one() for kind, q in queries.items()}
+
+
+async def personas_of(storage: Storage, space: str, channels: Sequence[str]) -> dict[str, str]:
+    """The system prompts set for any of ``channels`` of ``space``, by channel."""
+    query = select(personas.c.channel_id, personas.c.prompt).where(
+        personas.c.space == space, personas.c.channel_id.in_(set(channels))
+    )
+    async with storage.engine.connect() as conn:
+        return {channel: prompt for channel, prompt in await conn.execute(query)}
+
+
+async def set_persona(
+    storage: Storage, space: str, channel_id: str, prompt: str, at: float
+) -> None:
+    """Set (or replace) a channel's system prompt."""
+    stmt = storage.insert(personas).values(
+        space=space, channel_id=channel_id, prompt=prompt, set_at=at
+    )
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["space", "channel_id"], set_={"prompt": prompt, "set_at": at}
+    )
+    async with storage.engine.begin() as conn:
+        await conn.execute(stmt)
+
+
+async def drop_persona(storage: Storage, space: str, channel_id: str) -> bool:
+    """Remove a channel's system prompt; whether it had one."""
+    query = delete(personas).where(personas.c.space == space, personas.c.channel_id == channel_id)
+    async with storage.engine.begin() as conn:
+        result = await conn.execute(query)
+    return bool(result.rowcount)

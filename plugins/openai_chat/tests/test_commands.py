@@ -116,12 +116,14 @@ async def test_model_default_goes_back_to_the_configured_model(chat_bot, server)
 async def test_system_shows_the_prompt(chat_bot) -> None:
     async with chat_bot(system_prompt="Be terse.\nBe kind.") as bot:
         replies = await bot.send("!system", user=bot.member)
-    assert replies.text == "System prompt:\n> Be terse.\n> Be kind."
+    assert replies.text == "System prompt (the bot's default):\n> Be terse.\n> Be kind."
 
 
 async def test_an_admin_changes_the_system_prompt(chat_bot, server) -> None:
     async with chat_bot() as bot:
-        replies = await bot.send("!system You are a pirate. Answer like one.", user=bot.admin)
+        replies = await bot.send(
+            "!system server You are a pirate. Answer like one.", user=bot.admin
+        )
         await bot.send("hi", mention=True)
     assert replies.text.startswith("System prompt changed for this server.")
     assert sent_messages(server)[0] == {

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from botkit import User
 
 ANN = User(id="41", name="ann")
-HEAD = [("0002",)]
+HEAD = [("0003",)]
 AT = 1715981400.0  # START in conftest: not idle
 
 # The tables as botkit 0.1 and 0.2 declared them.
