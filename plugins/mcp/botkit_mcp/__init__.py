@@ -6,8 +6,6 @@ The entry point ``mcp = "botkit_mcp"`` registers this module: its hooks are thos
 
 from __future__ import annotations
 
-from typing import Any
-
 from botkit import PluginHandle, Problem, Tool, hookimpl
 from botkit_mcp.plugin import McpPlugin
 
@@ -39,4 +37,4 @@ async def botkit_health(plugin: PluginHandle) -> list[Problem]:
     return await _plugin.botkit_health(plugin)
 
 
-__all__: list[Any] = ["McpPlugin"]
+__all__ = ["McpPlugin"]

@@ -85,6 +85,9 @@ class Server:
         self.restarts = 0
         self._session: Any = None
         self._broken = asyncio.Event()
+        self._refused = (
+            ""  # the last HTTP error status the server answered, e.g. "401 Unauthorized"
+        )
 
     @property
     def line(self) -> str:
@@ -125,13 +128,26 @@ class Server:
             create_mcp_http_client(headers=headers) as http,
             streamable_http_client(spec.url, http_client=http) as streams,
         ):
+            http.event_hooks["response"].append(self._saw)
             yield streams[0], streams[1]
+
+    async def _saw(self, response: Any) -> None:
+        if response.status_code >= 400:
+            self._refused = f"{response.status_code} {response.reason_phrase}".strip()
+
+    def failure(self, exc: BaseException) -> str:
+        """Why connecting or a ping failed, naming the HTTP status the server answered."""
+        if self._refused:
+            hint = " (check headers_env)" if self._refused[:3] in ("401", "403") else ""
+            return f"the server answered HTTP {self._refused}{hint}"
+        return describe(exc, self.spec)
 
     @contextlib.asynccontextmanager
     async def session(self) -> AsyncIterator[Any]:
         """A session with the tools listed, within ``connect_timeout``."""
         from mcp import ClientSession
 
+        self._refused = ""
         async with asyncio.timeout(self.settings.connect_timeout) as deadline:
             async with self._transport() as (read, write), ClientSession(read, write) as session:
                 await session.initialize()
@@ -165,10 +181,10 @@ class Server:
                     await self._watch(session)
             except asyncio.CancelledError:
                 raise
-            except BaseException as exc:  # noqa: BLE001 - anyio wraps errors in groups
+            except BaseException as exc:
                 if not isinstance(exc, Exception | BaseExceptionGroup):
                     raise
-                self.error = describe(exc, self.spec)
+                self.error = self.failure(exc)
             finally:
                 self._session = None
             failures += 1
@@ -194,7 +210,7 @@ class Server:
                 async with asyncio.timeout(self.settings.call_timeout):
                     await session.send_ping()
             except Exception as exc:
-                self.error = describe(exc, self.spec)
+                self.error = self.failure(exc)
                 return
 
     # --- calling ---
@@ -234,8 +250,8 @@ async def probe(spec: ServerSpec, settings: McpSettings) -> str:
             pass
     except asyncio.CancelledError:
         raise
-    except BaseException as exc:  # noqa: BLE001 - anyio wraps errors in groups
+    except BaseException as exc:
         if not isinstance(exc, Exception | BaseExceptionGroup):
             raise
-        return f"not connected ({describe(exc, spec)})"
+        return f"not connected ({server.failure(exc)})"
     return f"connected, {len(server.tools)} tool(s)"

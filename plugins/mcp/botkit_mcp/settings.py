@@ -40,7 +40,7 @@ def parse_server(name: str, table: Any) -> ServerSpec:
     if not _NAME.match(name):
         raise ValueError(f"{where}: a server's name may hold only letters, digits, _ and -")
     if not isinstance(table, dict):
-        raise ValueError(f"{where} must be a table with command = [...] or url = \"...\"")
+        raise ValueError(f'{where} must be a table with command = [...] or url = "..."')
     for key in table:
         if key not in KEYS:
             close = difflib.get_close_matches(key, KEYS, n=1)
@@ -48,14 +48,16 @@ def parse_server(name: str, table: Any) -> ServerSpec:
             raise ValueError(f"{where}: {key} is not a key of a server ({hint})")
     command, url = table.get("command"), table.get("url")
     if (command is None) == (url is None):
-        raise ValueError(f"{where} needs either command = [...] (stdio) or url = \"...\" (HTTP)")
+        raise ValueError(f'{where} needs either command = [...] (stdio) or url = "..." (HTTP)')
     if command is not None and (
         not isinstance(command, list)
         or not command
         or not all(isinstance(w, str) and w for w in command)
     ):
-        raise ValueError(f"{where}: command must be a list of words, e.g. [\"uvx\", \"server\"]")
-    if url is not None and (not isinstance(url, str) or not url.startswith(("http://", "https://"))):
+        raise ValueError(f'{where}: command must be a list of words, e.g. ["uvx", "server"]')
+    if url is not None and (
+        not isinstance(url, str) or not url.startswith(("http://", "https://"))
+    ):
         raise ValueError(f"{where}: url must start with http:// or https://, not {url!r}")
     headers = _names(where, "headers_env", table.get("headers_env", {}))
     env = _names(where, "env_from", table.get("env_from", {}))
@@ -88,12 +90,14 @@ class McpSettings:
 
     servers: dict[str, dict[str, object]] = setting(
         {},
-        "MCP servers by name: [mcp.servers.NAME] with command = [...] or url = \"...\"",
+        'MCP servers by name: [mcp.servers.NAME] with command = [...] or url = "..."',
         _check_servers,
     )
     call_timeout: float = setting(30.0, "seconds one tool call may take", positive)
     connect_timeout: float = setting(20.0, "seconds to start a server and list its tools", positive)
-    ping_interval: float = setting(30.0, "seconds between checks that a server still answers", positive)
+    ping_interval: float = setting(
+        30.0, "seconds between checks that a server still answers", positive
+    )
     restart_delay: float = setting(
         1.0, "seconds before restarting a server that stopped; doubles after each failure", positive
     )

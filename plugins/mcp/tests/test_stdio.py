@@ -10,7 +10,9 @@ from botkit import Message
 
 
 async def test_the_servers_tools_are_listed_under_its_name(botkit_harness, plugin) -> None:
-    async with botkit_harness({"mcp": plugin}, config=mcp_config({"time": {"command": TIME}})) as bot:
+    async with botkit_harness(
+        {"mcp": plugin}, config=mcp_config({"time": {"command": TIME}})
+    ) as bot:
         await connected(plugin, "time")
         shown = await bot.send("!tools", user=bot.admin)
     assert (
@@ -20,7 +22,9 @@ async def test_the_servers_tools_are_listed_under_its_name(botkit_harness, plugi
 
 
 async def test_the_model_gets_the_tools_input_schema(botkit_harness, plugin) -> None:
-    async with botkit_harness({"mcp": plugin}, config=mcp_config({"time": {"command": TIME}})) as bot:
+    async with botkit_harness(
+        {"mcp": plugin}, config=mcp_config({"time": {"command": TIME}})
+    ) as bot:
         await connected(plugin, "time")
         ctx = bot.bot.context(Message("1", "", bot.member, bot.channel))
         offered = {f["function"]["name"]: f["function"] for f in await ctx.tools()}
@@ -30,19 +34,25 @@ async def test_the_model_gets_the_tools_input_schema(botkit_harness, plugin) -> 
 
 
 async def test_a_call_runs_once_the_asker_approves(botkit_harness, plugin) -> None:
-    async with botkit_harness({"mcp": plugin}, config=mcp_config({"time": {"command": TIME}})) as bot:
+    async with botkit_harness(
+        {"mcp": plugin}, config=mcp_config({"time": {"command": TIME}})
+    ) as bot:
         await connected(plugin, "time")
         call = asyncio.create_task(run_tool(bot, "time_get_current_time", {"timezone": "UTC"}))
         proposal = await bot.buttons()
         await bot.press(proposal.id, "run", user=bot.member)
         result = await call
-    assert proposal.text.startswith('🔧 The assistant wants to run time_get_current_time(timezone="UTC")')
+    assert proposal.text.startswith(
+        '🔧 The assistant wants to run time_get_current_time(timezone="UTC")'
+    )
     assert '"timezone": "UTC"' in result.text
     assert not result.refused
 
 
 async def test_a_declined_call_does_not_run(botkit_harness, plugin) -> None:
-    async with botkit_harness({"mcp": plugin}, config=mcp_config({"time": {"command": TIME}})) as bot:
+    async with botkit_harness(
+        {"mcp": plugin}, config=mcp_config({"time": {"command": TIME}})
+    ) as bot:
         await connected(plugin, "time")
         call = asyncio.create_task(run_tool(bot, "time_get_current_time", {"timezone": "UTC"}))
         await bot.press((await bot.buttons()).id, "cancel", user=bot.member)
@@ -51,7 +61,9 @@ async def test_a_declined_call_does_not_run(botkit_harness, plugin) -> None:
 
 
 async def test_with_approval_off_a_call_runs_at_once(botkit_harness, plugin) -> None:
-    async with botkit_harness({"mcp": plugin}, config=mcp_config({"time": {"command": TIME}})) as bot:
+    async with botkit_harness(
+        {"mcp": plugin}, config=mcp_config({"time": {"command": TIME}})
+    ) as bot:
         await connected(plugin, "time")
         await approve_off(bot, "time_get_current_time")
         result = await run_tool(bot, "time_get_current_time", {"timezone": "Europe/London"})
@@ -61,7 +73,9 @@ async def test_with_approval_off_a_call_runs_at_once(botkit_harness, plugin) -> 
 
 
 async def test_a_tools_error_is_a_short_result(botkit_harness, plugin) -> None:
-    async with botkit_harness({"mcp": plugin}, config=mcp_config({"time": {"command": TIME}})) as bot:
+    async with botkit_harness(
+        {"mcp": plugin}, config=mcp_config({"time": {"command": TIME}})
+    ) as bot:
         await connected(plugin, "time")
         await approve_off(bot, "time_get_current_time")
         result = await run_tool(bot, "time_get_current_time", {"timezone": "Nowhere/Else"})
