@@ -39,10 +39,12 @@ from botkit.health import Problem
 from botkit.logs import redact, remember_secret
 from botkit.models import (
     Attachment,
+    Button,
     Channel,
     ChannelKind,
     File,
     Message,
+    Press,
     Reaction,
     ReferencedMessage,
     Reply,
@@ -57,6 +59,7 @@ __all__ = [
     "AdapterStartError",
     "Attachment",
     "BoundedMap",
+    "Button",
     "Channel",
     "ChannelKind",
     "ClusterError",
@@ -68,6 +71,7 @@ __all__ = [
     "Message",
     "Parameter",
     "Permission",
+    "Press",
     "Problem",
     "Reaction",
     "ReferencedMessage",

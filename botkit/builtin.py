@@ -18,7 +18,7 @@ from botkit.context import CommandError, Context, host_of
 from botkit.handle import PluginHandle
 from botkit.hookspecs import hookimpl
 from botkit.logs import mask_credentials
-from botkit.models import File, Reply
+from botkit.models import File, Press, Reply
 from botkit.paths import NameTooLong, UnsafePath, deliveries, inside
 from botkit.web import command as web_command
 
@@ -224,6 +224,12 @@ def botkit_delete_user_data(plugin: PluginHandle, user_id: str) -> int | None:
     if folder.is_dir():
         shutil.rmtree(folder, ignore_errors=True)
     return len(files)
+
+
+@hookimpl
+async def botkit_press(ctx: Context, press: Press) -> None:
+    """Presses of the host's own buttons (``!forgetme``'s question)."""
+    await userdata.press(ctx, press)
 
 
 @hookimpl

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import attrs
 
+from botkit import buttons
 from botkit.commands import Command, Permission, UsageError, convert
 from botkit.models import Attachment, Button, File, Message, Press, Reply
 
@@ -264,6 +265,7 @@ class Approvals:
             return True
         if not pending.answer.done() and press.button in (RUN, CANCEL):
             pending.answer.set_result(press.button == RUN)
+            await buttons.clear(self._bot.outbox.adapter, press.channel, press.message_id)
         return True
 
     def waiting(self, message_id: str) -> bool:

@@ -2,7 +2,9 @@
 
 They work whatever plugins are installed: each plugin reports and deletes its own records
 through the ``botkit_user_data`` and ``botkit_delete_user_data`` hooks, every plugin at once,
-whatever the server's plugin switches say (a user's data is theirs everywhere).
+whatever the server's plugin switches say (a user's data is theirs everywhere). ``!forgetme``
+asks with buttons: ✅ within the confirmation window does what ``!forgetme confirm`` does
+(the built-in plugin's ``botkit_press`` hands presses to :func:`press`).
 """
 
 from __future__ import annotations
@@ -11,8 +13,10 @@ import collections
 import logging
 from typing import TYPE_CHECKING
 
+from botkit import buttons
 from botkit.commands import Command, command
 from botkit.context import Context, host_of
+from botkit.models import Button, Press, Reply
 
 if TYPE_CHECKING:
     from botkit.bot import Bot
@@ -21,6 +25,7 @@ log = logging.getLogger("botkit.userdata")
 
 CONFIRM_WINDOW = 120.0  # seconds between !forgetme and !forgetme confirm
 PENDING_KEPT = 10_000
+FORGET, KEEP = "forgetme:confirm:", "forgetme:keep:"  # + the asker's user id
 
 
 async def mydata(ctx: Context) -> str:
@@ -35,7 +40,7 @@ async def mydata(ctx: Context) -> str:
     return "\n".join(lines)
 
 
-async def forgetme(ctx: Context, confirm: str | None = None) -> str:
+async def forgetme(ctx: Context, confirm: str | None = None) -> str | Reply:
     """Delete everything the bot stores about you (asks you to confirm first)."""
     user_id = ctx.message.author.id
     pending = _pending(ctx)
@@ -49,13 +54,45 @@ async def forgetme(ctx: Context, confirm: str | None = None) -> str:
             f"{plugin}: " + ", ".join(f"{n} {kind}" for kind, n in counts.items())
             for plugin, counts in found
         )
-        return (
-            f"This deletes everything I store about you ({what or 'nothing stored yet'}), "
-            f"in every server, and cannot be undone. Type `{ctx.prefix}forgetme confirm` "
-            f"within {CONFIRM_WINDOW / 60:g} minutes to go ahead."
+        return Reply(
+            text=(
+                f"This deletes everything I store about you ({what or 'nothing stored yet'}), "
+                f"in every server, and cannot be undone. Press ✅ Forget me or type "
+                f"`{ctx.prefix}forgetme confirm` within {CONFIRM_WINDOW / 60:g} minutes to go "
+                "ahead."
+            ),
+            buttons=(Button(FORGET + user_id, "✅ Forget me"), Button(KEEP + user_id, "❌ Keep")),
         )
     if asked is None or ctx.plugin.clock() - asked > CONFIRM_WINDOW:
         return f"Type `{ctx.prefix}forgetme` first; then confirm within two minutes."
+    return await _forget(ctx, user_id)
+
+
+async def press(ctx: Context, press: Press) -> None:
+    """✅ or ❌ under ``!forgetme``'s question; only the asker's press counts."""
+    for prefix in (FORGET, KEEP):
+        if press.button.startswith(prefix):
+            asker = press.button.removeprefix(prefix)
+            break
+    else:
+        return
+    user_id = press.user.id
+    if user_id != asker:
+        log.info("user %s pressed another user's forgetme button", user_id)
+        await ctx.reply(f"Only the person who asked can answer this; type `{ctx.prefix}forgetme`.")
+        return
+    asked = _pending(ctx).pop(user_id, None)
+    await buttons.clear(host_of(ctx).outbox.adapter, press.channel, press.message_id)
+    if prefix == KEEP:
+        await ctx.reply("Kept: nothing was deleted.")
+    elif asked is None or ctx.plugin.clock() - asked > CONFIRM_WINDOW:
+        await ctx.reply(f"Too late: type `{ctx.prefix}forgetme` again, then confirm in time.")
+    else:
+        await ctx.reply(await _forget(ctx, user_id))
+
+
+async def _forget(ctx: Context, user_id: str) -> str:
+    """Ask every plugin to delete what it stores about ``user_id``; say what was deleted."""
     bot = host_of(ctx)
     implementing = bot.plugins.implements("botkit_delete_user_data")
     before = {name: _trouble(bot, name) for name in implementing}

@@ -97,3 +97,53 @@ async def test_a_plugin_that_fails_to_forget_is_named(botkit_harness) -> None:
         "Done: I stored nothing about you.\nkeeper could not finish; the bot's owner has the "
         "details. Try `!forgetme` again later."
     )
+
+
+async def test_forgetme_offers_buttons(botkit_harness) -> None:
+    async with botkit_harness(plugins={"keeper": Keeper()}) as bot:
+        await bot.send("!forgetme", user=bot.member)
+        question = await bot.buttons()
+    assert [b.label for b in question.buttons] == ["✅ Forget me", "❌ Keep"]
+
+
+async def test_pressing_forget_me_deletes_like_confirm(botkit_harness) -> None:
+    keeper = Keeper()
+    async with botkit_harness(plugins={"keeper": keeper}) as bot:
+        await bot.send("!forgetme", user=bot.member)
+        question = await bot.buttons()
+        sent = await bot.press(question.id, question.buttons[0].id, user=bot.member)
+    assert sent.text == "Done: I deleted everything I stored about you.\n- keeper: 2 records"
+    assert "3" not in keeper.notes and keeper.notes["2"] == ["c"]
+
+
+async def test_pressing_keep_deletes_nothing(botkit_harness) -> None:
+    keeper = Keeper()
+    async with botkit_harness(plugins={"keeper": keeper}) as bot:
+        await bot.send("!forgetme", user=bot.member)
+        question = await bot.buttons()
+        sent = await bot.press(question.id, question.buttons[1].id, user=bot.member)
+        late = await bot.send("!forgetme confirm", user=bot.member)
+    assert sent.text == "Kept: nothing was deleted."
+    assert late.text.startswith("Type `!forgetme` first")
+    assert keeper.notes["3"] == ["a", "b"]
+
+
+async def test_a_late_press_is_refused(botkit_harness) -> None:
+    keeper, clock = Keeper(), Clock()
+    async with botkit_harness(plugins={"keeper": keeper}, clock=clock) as bot:
+        await bot.send("!forgetme", user=bot.member)
+        question = await bot.buttons()
+        clock.now += 121
+        sent = await bot.press(question.id, question.buttons[0].id, user=bot.member)
+    assert sent.text == "Too late: type `!forgetme` again, then confirm in time."
+    assert keeper.notes["3"] == ["a", "b"]
+
+
+async def test_another_users_press_does_not_count(botkit_harness) -> None:
+    keeper = Keeper()
+    async with botkit_harness(plugins={"keeper": keeper}) as bot:
+        await bot.send("!forgetme", user=bot.member)
+        question = await bot.buttons()
+        sent = await bot.press(question.id, question.buttons[0].id, user=bot.admin)
+    assert sent.text == "Only the person who asked can answer this; type `!forgetme`."
+    assert keeper.notes["3"] == ["a", "b"] and keeper.notes["2"] == ["c"]

@@ -24,6 +24,7 @@ from botkit.adapter import (
     AdapterStartError,
     Attachment,
     BoundedMap,
+    Button,
     Channel,
     ChannelKind,
     ClusterError,
@@ -33,6 +34,7 @@ from botkit.adapter import (
     Host,
     IdentifyLimiter,
     Message,
+    Press,
     Reaction,
     ReferencedMessage,
     Sent,
@@ -40,7 +42,7 @@ from botkit.adapter import (
     User,
     is_postgres,
 )
-from botkit_discord import convert, slash
+from botkit_discord import buttons, convert, slash
 from botkit_discord.settings import AUTO, MESSAGE_CONTENT_HELP, DiscordSettings
 from botkit_discord.shards import ShardedClient
 from botkit_discord.voice import DiscordVoice
@@ -130,6 +132,7 @@ class DiscordAdapter:
         self._followups = slash.Followups()
         self._interactions = slash.Interactions()
         self._sent: BoundedMap[int, None] = BoundedMap(SENT_IDS_KEPT)
+        self._buttons: BoundedMap[int, tuple[Button, ...]] = BoundedMap(SENT_IDS_KEPT)
         self._fetched: BoundedMap[int, Channel] = BoundedMap(CHANNELS_FETCHED_KEPT)
         self._closing = False
         self._observed = True  # whether plugins watch every message (set once the bot runs)
@@ -143,6 +146,7 @@ class DiscordAdapter:
             self.on_message,
             self.on_raw_reaction_add,
             self.on_raw_reaction_remove,
+            self.on_interaction,
         ):
             self.client.event(handler)
 
@@ -437,6 +441,28 @@ class DiscordAdapter:
             )
         )
 
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        pressed = buttons.custom_id(interaction)
+        if pressed is None or self._closing:
+            return  # slash commands go through the command tree
+        await self.handlers.run(
+            self._press(interaction, pressed), f"press of {pressed} by {interaction.user.id}"
+        )
+
+    async def _press(self, interaction: discord.Interaction, pressed: str) -> None:
+        """Acknowledge the click at once (a deferred update: the message stays as it is),
+        then hand it on as a Press by the clicking user."""
+        assert self.bot is not None
+        await interaction.response.defer()
+        if interaction.message is None or interaction.user.bot:
+            return
+        if interaction.channel is not None:
+            channel = await self._resolved(interaction.channel)
+        else:
+            channel = await self._channel(interaction.channel_id or 0, interaction.guild_id)
+        user = self._converter.user(interaction.user)
+        await self.bot.handle_press(Press(str(interaction.message.id), pressed, user, channel))
+
     def _authored(self, payload: discord.RawReactionActionEvent) -> bool:
         """Whether the reaction is on one of the bot's messages."""
         if payload.message_author_id is not None:
@@ -574,6 +600,38 @@ class DiscordAdapter:
             await self._post_voice(channel, note, None)
         return Sent(id=str(first.id), channel_id=str(first.channel.id), text=text, files=files)
 
+    async def send_buttons(
+        self,
+        channel: Channel,
+        text: str,
+        files: tuple[File, ...],
+        options: tuple[Button, ...],
+        reply_to: str | None,
+    ) -> Sent:
+        """One message with ``options`` as buttons under it (an action row of components)."""
+        attached = await _discord_files(files) if files else []
+        message = await self._post(
+            channel, text or None, attached, reply_to, view=buttons.view(options)
+        )
+        self._buttons[message.id] = options
+        return Sent(id=str(message.id), channel_id=str(message.channel.id), text=text, files=files)
+
+    async def clear_buttons(self, channel: Channel, message_id: str) -> None:
+        """Show the buttons under ``message_id`` disabled: the question has been answered."""
+        options = self._buttons.pop(int(message_id), None) if message_id.isdigit() else None
+        if not options:
+            return
+        done = buttons.view(options, disabled=True)
+        webhook = self._followups.get(message_id)
+        try:
+            if webhook is not None:
+                await webhook.edit_message(int(message_id), view=done)
+            else:
+                partial = self._messageable(channel.id).get_partial_message(int(message_id))
+                await partial.edit(view=done)
+        except discord.HTTPException as exc:
+            log.info("buttons under message %s left as they were: %s", message_id, _describe(exc))
+
     async def _post_voice(self, channel: Channel, file: File, reply_to: str | None) -> str:
         """A voice message: OGG/Opus with duration and waveform, flag 8192, no text."""
         data = await asyncio.to_thread(file.read_bytes)
@@ -600,14 +658,24 @@ class DiscordAdapter:
         )
 
     async def _post(
-        self, channel: Channel, text: str | None, files: list[discord.File], reply_to: str | None
+        self,
+        channel: Channel,
+        text: str | None,
+        files: list[discord.File],
+        reply_to: str | None,
+        *,
+        view: discord.ui.View | None = None,
     ) -> discord.Message:
         now = asyncio.get_running_loop().time()
         reply = self._interactions.usable(reply_to, channel.id, now)
         if reply is not None:
             webhook = reply.interaction.followup
             message = await webhook.send(
-                content=text, files=files or MISSING, allowed_mentions=NO_MENTIONS, wait=True
+                content=text,
+                files=files or MISSING,
+                allowed_mentions=NO_MENTIONS,
+                view=view or MISSING,
+                wait=True,
             )
             reply.answered = True
             self._followups.add(str(message.id), webhook)
@@ -618,6 +686,7 @@ class DiscordAdapter:
                 reference=self._reference(channel, reply_to),
                 allowed_mentions=NO_MENTIONS,
                 mention_author=False,
+                view=view,
             )
         self._remember(message.id)
         return message

@@ -19,7 +19,9 @@ from typing import Any
 import attrs
 from aiogram import types
 from aiogram.methods import (
+    AnswerCallbackQuery,
     DeleteWebhook,
+    EditMessageReplyMarkup,
     EditMessageText,
     GetChatMember,
     GetFile,
@@ -35,18 +37,20 @@ from aiogram.methods import (
 from botkit.adapter import (
     AdapterStartError,
     BoundedMap,
+    Button,
     Channel,
     File,
     Handlers,
     Host,
     Message,
+    Press,
     Reaction,
     ReferencedMessage,
     Sent,
     User,
     remember_secret,
 )
-from botkit_telegram import markdown
+from botkit_telegram import buttons, markdown
 from botkit_telegram.admins import AdminCache
 from botkit_telegram.api import Caller, Redactor, TelegramError, make_bot, valid_token
 from botkit_telegram.convert import Converter, chat_of, split_message_id
@@ -110,6 +114,7 @@ class TelegramAdapter:
         self._known: BoundedMap[str, ReferencedMessage] = BoundedMap(KEPT)
         self._sent: BoundedMap[str, Channel] = BoundedMap(KEPT)
         self._edited: BoundedMap[str, float] = BoundedMap(KEPT)
+        self._keyboards: BoundedMap[str, types.InlineKeyboardMarkup] = BoundedMap(KEPT)
         self._closed = asyncio.Event()
         self._closing = False
         self._observed = True
@@ -244,6 +249,8 @@ class TelegramAdapter:
             await self._on_message(update.message)
         elif update.message_reaction is not None:
             await self._on_reaction(update.message_reaction)
+        elif update.callback_query is not None:
+            await self._on_press(update.callback_query)
 
     async def _on_message(self, update: types.Message) -> None:
         assert self._converter is not None and self._bot is not None
@@ -267,12 +274,15 @@ class TelegramAdapter:
         return self._bot.wants(message)
 
     async def _with_admin(self, message: Message) -> Message:
+        return attrs.evolve(message, author=await self._admin_flag(message.channel, message.author))
+
+    async def _admin_flag(self, channel: Channel, user: User) -> User:
+        """``user`` marked admin when they administer the group ``channel``."""
         assert self._admins is not None
-        chat, _ = chat_of(message.channel.id)
-        admin = await self._admins.is_admin(chat, int(message.author.id))
-        if not admin:
-            return message
-        return attrs.evolve(message, author=attrs.evolve(message.author, is_admin=True))
+        chat, _ = chat_of(channel.id)
+        if channel.is_dm or not await self._admins.is_admin(chat, int(user.id)):
+            return user
+        return attrs.evolve(user, is_admin=True)
 
     async def _member_status(self, chat_id: int, user_id: int) -> str:
         member = await self.call(GetChatMember(chat_id=chat_id, user_id=user_id))
@@ -327,6 +337,26 @@ class TelegramAdapter:
         for emoji, added in changes:
             await self._bot.handle_reaction(Reaction(target, emoji, added, user, channel))
 
+    async def _on_press(self, query: types.CallbackQuery) -> None:
+        """A button pressed: answered at once (the app stops its spinner), then a Press by
+        the user who pressed it, under the message it belongs to."""
+        assert self._bot is not None and self._converter is not None
+        try:
+            await self.call(AnswerCallbackQuery(callback_query_id=query.id))
+        except TelegramError as exc:
+            log.info("callback query %s not answered: %s", query.id, exc)
+        message = query.message
+        if message is None or not query.data or query.from_user.is_bot or self._closing:
+            return
+        target = compose_id(message.chat.id, message.message_id)
+        channel = self._sent.get(target)
+        if channel is None and isinstance(message, types.Message):
+            channel = self._converter.channel(message)
+        if channel is None:
+            return  # an old message Telegram no longer shows the bot
+        user = await self._admin_flag(channel, self._converter.user(query.from_user))
+        await self._bot.handle_press(Press(target, query.data, user, channel))
+
     def _remember(self, message: ReferencedMessage) -> None:
         self._known[message.id] = message
 
@@ -340,20 +370,76 @@ class TelegramAdapter:
     async def send(
         self, channel: Channel, text: str, files: tuple[File, ...], reply_to: str | None
     ) -> Sent:
-        """Text first, then each file (a voice note when ``File.voice``), as one reply."""
+        """Text first, then each file (a voice note when ``File.voice``), as one reply; an
+        answer carries 👍/👎 buttons (``rating_buttons``)."""
+        markup = buttons.keyboard(buttons.RATINGS) if self._answers(reply_to) else None
+        return await self._send(channel, text, files, reply_to, markup)
+
+    async def send_buttons(
+        self,
+        channel: Channel,
+        text: str,
+        files: tuple[File, ...],
+        options: tuple[Button, ...],
+        reply_to: str | None,
+    ) -> Sent:
+        """One reply with ``options`` as an inline keyboard under its first message."""
+        return await self._send(channel, text, files, reply_to, buttons.keyboard(options))
+
+    async def clear_buttons(self, channel: Channel, message_id: str) -> None:
+        """Remove the keyboard under ``message_id``: the question has been answered."""
+        target = split_message_id(message_id)
+        if target is None or self._keyboards.pop(message_id, None) is None:
+            return
+        try:
+            await self.call(
+                EditMessageReplyMarkup(
+                    chat_id=int(target[0]), message_id=target[1], reply_markup=buttons.NONE
+                )
+            )
+        except TelegramError as exc:
+            log.info("buttons under message %s left as they were: %s", message_id, exc)
+
+    def _answers(self, reply_to: str | None) -> bool:
+        """Whether a reply to ``reply_to`` is an answer: to a person's message that was no
+        command."""
+        assert self._bot is not None
+        replied = self._known.get(reply_to) if reply_to else None
+        return (
+            self.settings.rating_buttons
+            and replied is not None
+            and not replied.author.is_bot
+            and not replied.content.startswith(self._bot.prefix)
+        )
+
+    async def _send(
+        self,
+        channel: Channel,
+        text: str,
+        files: tuple[File, ...],
+        reply_to: str | None,
+        markup: types.InlineKeyboardMarkup | None,
+    ) -> Sent:
         chat, topic = chat_of(channel.id)
         reply = _reply_parameters(chat, reply_to)
         sent: list[types.Message] = []
         if text.strip():
-            sent.append(await self._send_text(chat, topic, text, reply))
+            sent.append(await self._send_text(chat, topic, text, reply, markup))
         for file in files:
-            sent.append(await self._send_file(chat, topic, file, None if sent else reply))
+            first = not sent
+            sent.append(
+                await self._send_file(
+                    chat, topic, file, reply if first else None, markup if first else None
+                )
+            )
         if not sent:
             raise ValueError("nothing to send: no text and no files")
         first = sent[0]
         result = Sent(
             id=compose_id(chat, first.message_id), channel_id=channel.id, text=text, files=files
         )
+        if markup is not None:
+            self._keyboards[result.id] = markup
         bot_user = self._bot_user
         for each in sent:
             key = compose_id(chat, each.message_id)
@@ -362,12 +448,18 @@ class TelegramAdapter:
         return result
 
     async def _send_text(
-        self, chat: int, topic: int | None, text: str, reply: types.ReplyParameters | None
+        self,
+        chat: int,
+        topic: int | None,
+        text: str,
+        reply: types.ReplyParameters | None,
+        markup: types.InlineKeyboardMarkup | None = None,
     ) -> types.Message:
         common: dict[str, Any] = {
             "chat_id": chat,
             "message_thread_id": topic,
             "reply_parameters": reply,
+            "reply_markup": markup,
         }
         html = markdown.to_html(text)
         if html == text:  # nothing to format: no parse mode for Telegram to trip over
@@ -381,7 +473,12 @@ class TelegramAdapter:
         return await self.call(SendMessage(text=text, **common))
 
     async def _send_file(
-        self, chat: int, topic: int | None, file: File, reply: types.ReplyParameters | None
+        self,
+        chat: int,
+        topic: int | None,
+        file: File,
+        reply: types.ReplyParameters | None,
+        markup: types.InlineKeyboardMarkup | None = None,
     ) -> types.Message:
         data = await asyncio.to_thread(file.read_bytes)
         upload = types.BufferedInputFile(data, filename=file.filename)
@@ -389,6 +486,7 @@ class TelegramAdapter:
             "chat_id": chat,
             "message_thread_id": topic,
             "reply_parameters": reply,
+            "reply_markup": markup,
         }
         if file.voice:
             duration = round(file.duration) if file.duration else None
@@ -402,7 +500,11 @@ class TelegramAdapter:
             raise ValueError(f"{sent.id!r} is not a Telegram message id")
         chat, number = target
         await self._throttle(sent)
-        common: dict[str, Any] = {"chat_id": int(chat), "message_id": number}
+        common: dict[str, Any] = {
+            "chat_id": int(chat),
+            "message_id": number,
+            "reply_markup": self._keyboards.get(sent.id),  # an edit without it drops the keyboard
+        }
         try:
             try:
                 await self.call(

@@ -76,6 +76,10 @@ class TelegramSettings:
     group_edit_interval: float = setting(
         3.0, "seconds between edits of a streamed reply in a group", validator=not_negative
     )
+    rating_buttons: bool = setting(
+        True,
+        "put 👍/👎 buttons under the bot's answers (the feedback plugin rates them when pressed)",
+    )
     max_retry_after: float = setting(
         60.0,
         "longest flood-control wait (429 retry_after) honoured before a send gives up",

@@ -16,8 +16,8 @@ from botkit_telegram.api import Caller, TelegramError
 
 log = logging.getLogger("botkit.telegram")
 
-# message_reaction is sent only when allowed_updates names it
-ALLOWED_UPDATES = ["message", "message_reaction"]
+# message_reaction is sent only when allowed_updates names it; callback_query: button presses
+ALLOWED_UPDATES = ["message", "message_reaction", "callback_query"]
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_BACKOFF = 30.0
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from botkit import Command, Context, PluginHandle, Reaction, hookimpl
+from botkit import Command, Context, PluginHandle, Press, Reaction, hookimpl
 from botkit_feedback.commands import FeedbackCommands
 from botkit_feedback.dataset import Record, training_examples
 from botkit_feedback.records import Rating
@@ -89,6 +89,28 @@ class FeedbackPlugin:
             reaction.message_id,
             user.id,
             "added" if reaction.added else "removed",
+        )
+
+    @hookimpl
+    async def botkit_press(self, ctx: Context, press: Press) -> None:
+        """👍/👎 buttons under an answer (Telegram puts them there) rate it; pressing the
+        other one changes the rating."""
+        from botkit_feedback import store
+
+        value = rating_value(press.button)
+        if value is None:
+            return
+        rating = Rating(
+            guild_id=press.space,
+            channel_id=press.channel.id,
+            message_id=press.message_id,
+            user_id=press.user.id,
+            value=value,
+            created_at=datetime.fromtimestamp((self.now or ctx.plugin.now)(), UTC),
+        )
+        await store.set_rating(ctx.plugin.storage, rating)
+        log.info(
+            "rating %+d of message %s by user %s pressed", value, press.message_id, press.user.id
         )
 
     @hookimpl

@@ -59,6 +59,19 @@ def feedback_discord(discord_harness: Callable[..., Any], storage_url: str) -> C
 
 
 @pytest.fixture
+def feedback_telegram(telegram_harness: Callable[..., Any], storage_url: str) -> Callable[..., Any]:
+    """Factory: the same bot on the Telegram adapter against the fake Bot API."""
+
+    def start() -> Any:
+        return telegram_harness(
+            plugins={"feedback": FeedbackPlugin(now=lambda: NOW), "chat": Answerer()},
+            config={"storage": {"url": storage_url}},
+        )
+
+    return start
+
+
+@pytest.fixture
 def ask() -> Callable[..., Awaitable[Sent]]:
     """``await ask(bot)``: a user asks the bot something; returns the bot's answer."""
 

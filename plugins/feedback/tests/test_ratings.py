@@ -66,3 +66,19 @@ async def test_removing_the_other_thumb_keeps_the_rating(feedback_bot, ask, stor
         await bot.react(answer.id, "👎", user=bot.member)
         await unreact(bot, answer.id, "👍", bot.member)
         assert votes(await stored(bot, "feedback_ratings")) == [(answer.id, bot.member.id, -1)]
+
+
+@pytest.mark.parametrize(("button", "value"), [("👍", 1), ("👎", -1)])
+async def test_a_thumb_button_press_becomes_a_rating(feedback_bot, ask, stored, button, value):
+    async with feedback_bot() as bot:
+        answer = await ask(bot)
+        await bot.press(answer.id, button, user=bot.member)
+        rows = await stored(bot, "feedback_ratings")
+    assert votes(rows) == [(answer.id, bot.member.id, value)]
+
+
+async def test_other_button_presses_are_not_ratings(feedback_bot, ask, stored):
+    async with feedback_bot() as bot:
+        answer = await ask(bot)
+        await bot.press(answer.id, "run", user=bot.member)
+        assert await stored(bot, "feedback_ratings") == []

@@ -39,6 +39,9 @@ a :class:`Replies`: the messages the bot posted (``Request`` objects with ``.rou
   generated slash command; attachment options take ``dh.attachment(...)``; options named
   ``author`` or ``channel`` go in a dict: ``dh.slash("x", {"channel": "c"})``)
 - ``await dh.react(message_id, "👍", author=dh.member, added=True)`` (MESSAGE_REACTION_ADD/REMOVE)
+- ``await dh.press(message_id, "run", author=dh.owner)`` (INTERACTION_CREATE type 3: a click
+  on a button the bot sent; ``dh.fake.messages[id]["components"]`` shows the buttons as they
+  are now, edits applied)
 - ``await dh.join_voice(user, channel)`` (VOICE_STATE_UPDATE: the user is now in voice)
 - ``await dh.feed_many([dh.fake.message_event(...), ...])`` (a burst, e.g. for benchmarks;
   ``dh.fake.interaction_event``, ``reaction_event`` and ``voice_state_event`` build the others)
@@ -244,6 +247,14 @@ class DiscordHarness:
         event, data = self.fake.reaction_event(
             message_id, emoji, author=author or self.member, added=added
         )
+        return await self.feed(event, data)
+
+    async def press(
+        self, message_id: int | str, button: str, *, author: FakeUser | None = None
+    ) -> Replies:
+        """``author`` (default: the member) clicks the button ``button`` (its custom_id) under
+        the bot's message ``message_id``; ``fake.interactions`` records the callback."""
+        event, data = self.fake.component_event(message_id, button, author=author or self.member)
         return await self.feed(event, data)
 
     async def join_voice(self, user: FakeUser | None = None, channel: int | None = None) -> None:

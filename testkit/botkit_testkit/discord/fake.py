@@ -531,6 +531,7 @@ class FakeDiscord(World):
             referenced=referenced,
             webhook_id=webhook_id,
         )
+        data["components"] = body.get("components") or []
         self.messages[message_id] = data
         if self.echo_own_messages and self.open_sockets():
             self._dispatch("MESSAGE_CREATE", data, channel.guild_id)
@@ -573,6 +574,8 @@ class FakeDiscord(World):
     def _apply_edit(self, stored: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
         if "content" in body:
             stored["content"] = body["content"] or ""
+        if "components" in body:
+            stored["components"] = body["components"] or []
         stored["edited_timestamp"] = timestamp(self.new_id())
         return {k: v for k, v in stored.items() if k not in ("member", "guild_id")}
 
@@ -602,7 +605,7 @@ class FakeDiscord(World):
         response: dict[str, Any] = {
             "interaction": {
                 "id": interaction["id"],
-                "type": 2,
+                "type": interaction.get("type", 2),
                 "response_message_loading": kind == 5,
                 "response_message_ephemeral": bool(flags & 64),
             },

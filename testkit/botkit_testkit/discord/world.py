@@ -267,6 +267,13 @@ class World:
                 **({"resolved": {"attachments": resolved}} if resolved else {}),
             },
         }
+        self._interaction_author(data, where, author)
+        return "INTERACTION_CREATE", data
+
+    def _interaction_author(
+        self, data: dict[str, Any], where: FakeChannel, author: FakeUser
+    ) -> None:
+        """The clicking or invoking user: a member with permissions in a server, else a user."""
         if where.guild_id is not None:
             member = member_payload(author)
             permissions = discord.Permissions(EVERYONE)
@@ -288,6 +295,48 @@ class World:
                 context=1,
                 authorizing_integration_owners={"0": str(where.id)},
             )
+
+    def component_event(
+        self, message_id: int | str, custom_id: str, *, author: FakeUser
+    ) -> tuple[str, dict[str, Any]]:
+        """An INTERACTION_CREATE for a click on the button ``custom_id`` under one of the bot's
+        messages (type 3, MESSAGE_COMPONENT); its callback is recorded on ``interactions``."""
+        message = self.messages.get(int(message_id))
+        if message is None:
+            raise KeyError(f"no message {message_id} to press a button under")
+        ids = [
+            c.get("custom_id")
+            for row in message.get("components") or []
+            for c in row.get("components") or []
+        ]
+        if custom_id not in ids:
+            raise KeyError(f"message {message_id} has no button {custom_id!r}; it has {ids}")
+        where = self.channels[int(message["channel_id"])]
+        interaction_id = self.new_id()
+        token = f"interaction-token-{interaction_id}"
+        self.interactions[token] = {
+            "id": str(interaction_id),
+            "channel_id": str(where.id),
+            "responded": None,
+            "type": 3,
+        }
+        shown = {k: v for k, v in message.items() if k not in ("member", "guild_id")}
+        data: dict[str, Any] = {
+            "id": str(interaction_id),
+            "application_id": str(self.application_id),
+            "type": 3,
+            "token": token,
+            "version": 1,
+            "channel_id": str(where.id),
+            "channel": channel_payload(where),
+            "locale": "en-US",
+            "app_permissions": str(EVERYONE),
+            "entitlements": [],
+            "attachment_size_limit": 10 * 1024 * 1024,
+            "message": shown,
+            "data": {"custom_id": custom_id, "component_type": 2},
+        }
+        self._interaction_author(data, where, author)
         return "INTERACTION_CREATE", data
 
     def reaction_event(

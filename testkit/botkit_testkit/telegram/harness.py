@@ -106,6 +106,18 @@ class TelegramHarness:
         await self.settle(update_id)
         return Replies(self.fake.account.calls[mark:], self.fake)
 
+    async def press(
+        self, message: dict[str, Any], data: str, user: dict[str, Any] | None = None
+    ) -> Replies:
+        """``user`` (default: the owner) presses the inline button ``data`` under the bot's
+        ``message`` (as sent); what the bot did in answer (``of("answerCallbackQuery")``)."""
+        mark = len(self.fake.account.calls)
+        update_id, _ = await self.fake.press(
+            message["chat"], user or self.owner, message["message_id"], data
+        )
+        await self.settle(update_id)
+        return Replies(self.fake.account.calls[mark:], self.fake)
+
     async def settle(self, update_id: int) -> None:
         """Wait until the adapter took the update and every handler has finished."""
         await self.fake.confirmed(update_id)

@@ -155,6 +155,7 @@ class FakeTelegram:
         self.messages: dict[tuple[int, int], dict[str, Any]] = {}
         self.files: dict[str, StoredFile] = {}
         self.floods: dict[str, list[int]] = {}
+        self.callback_queries: dict[str, bool] = {}  # id -> answered with answerCallbackQuery
         self.reject_entities = False
         self.unreachable_webhook = False
         self._ids = itertools.count(1)
@@ -407,6 +408,35 @@ class FakeTelegram:
             },
         )
 
+    async def press(
+        self, chat: dict[str, Any], sender: dict[str, Any], message_id: int, data: str
+    ) -> tuple[int, str]:
+        """A user presses the inline button with ``callback_data`` ``data`` under the bot's
+        message: (update_id, the callback query's id, answered or not in ``callback_queries``)."""
+        message = self.messages.get((chat["id"], message_id))
+        if message is None:
+            raise KeyError(f"no message {message_id} in chat {chat['id']}")
+        offered = [
+            b.get("callback_data")
+            for row in (message.get("reply_markup") or {}).get("inline_keyboard", [])
+            for b in row
+        ]
+        if data not in offered:
+            raise KeyError(f"message {message_id} has no button {data!r}; it has {offered}")
+        query_id = str(next(self._ids) * 1_000_003)
+        self.callback_queries[query_id] = False
+        update_id = await self.push(
+            "callback_query",
+            {
+                "id": query_id,
+                "from": sender,
+                "message": message,
+                "chat_instance": f"instance-{chat['id']}",
+                "data": data,
+            },
+        )
+        return update_id, query_id
+
     async def confirmed(
         self, update_id: int, account: Account | None = None, within: float = 10.0
     ) -> None:
@@ -651,11 +681,46 @@ class FakeTelegram:
             raise bad_request("message text is empty")
         if len(text) > TEXT_LIMIT:
             raise bad_request("MESSAGE_TOO_LONG")
-        if message.get("text") == text:
+        markup = _markup(p)
+        if message.get("text") == text and markup == message.get("reply_markup"):
             raise bad_request(NOT_MODIFIED)
         message["text"] = text
+        if markup is None:  # as on Telegram: an edit without reply_markup drops the keyboard
+            message.pop("reply_markup", None)
+        else:
+            message["reply_markup"] = markup
         message["edit_date"] = message["date"] + 1
         return message
+
+    async def _m_editmessagereplymarkup(
+        self, account: Account, p: dict[str, Any], u: dict[str, Upload]
+    ) -> Any:
+        chat = self._chat(p)
+        message = self.messages.get((chat["id"], _int(p, "message_id", 0)))
+        if message is None or message["from"]["id"] != account.user["id"]:
+            raise bad_request("message to edit not found")
+        markup = _markup(p)
+        if markup == message.get("reply_markup"):
+            raise bad_request(NOT_MODIFIED)
+        if markup is None:
+            message.pop("reply_markup", None)
+        else:
+            message["reply_markup"] = markup
+        message["edit_date"] = message["date"] + 1
+        return message
+
+    async def _m_answercallbackquery(
+        self, account: Account, p: dict[str, Any], u: dict[str, Upload]
+    ) -> Any:
+        query_id = str(p.get("callback_query_id") or "")
+        if query_id not in self.callback_queries:
+            raise bad_request(
+                "query is too old and response timeout expired or query ID is invalid"
+            )
+        if self.callback_queries[query_id]:
+            raise bad_request("query is already answered")
+        self.callback_queries[query_id] = True
+        return True
 
     async def _m_senddocument(
         self, account: Account, p: dict[str, Any], u: dict[str, Upload]
@@ -756,6 +821,9 @@ class FakeTelegram:
             if replied is None and not reply.get("allow_sending_without_reply"):
                 raise bad_request("message to be replied not found")
         message = self._new_message(chat, account.user, thread)
+        markup = _markup(p)
+        if markup is not None:
+            message["reply_markup"] = markup
         if replied is not None:
             message["reply_to_message"] = {
                 k: v for k, v in replied.items() if k != "reply_to_message"
@@ -899,6 +967,21 @@ def _json_value(p: dict[str, Any], key: str) -> Any:
         except ValueError:
             raise bad_request(f"can't parse {key} JSON object") from None
     return value
+
+
+def _markup(p: dict[str, Any]) -> dict[str, Any] | None:
+    """An inline keyboard given as reply_markup (None when absent or empty)."""
+    if "reply_markup" not in p:
+        return None
+    markup = _json_value(p, "reply_markup")
+    if not isinstance(markup, dict) or not isinstance(markup.get("inline_keyboard"), list):
+        raise bad_request("can't parse reply keyboard markup JSON object")
+    for row in markup["inline_keyboard"]:
+        for button in row:
+            data = button.get("callback_data")
+            if not button.get("text") or not isinstance(data, str) or len(data.encode()) > 64:
+                raise bad_request("BUTTON_DATA_INVALID")
+    return markup if markup["inline_keyboard"] else None
 
 
 def _json(status: int, payload: Any) -> web.Response:
