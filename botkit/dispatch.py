@@ -349,9 +349,9 @@ class Dispatcher:
             if transcript is None:
                 return
             text = f"{text}\n{transcript}".strip()
-        if not text:
+        if not text and not any(a.is_image for a in message.attachments):
             if message.attachments:
-                await ctx.reply("I can read text and audio; this attachment has neither.")
+                await ctx.reply("I can read text, images and audio; this attachment is none.")
             return
         adapter = self.outbox.adapter
         async with delayed_typing(adapter, message.channel, self.settings.typing_delay):

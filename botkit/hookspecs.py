@@ -203,7 +203,8 @@ def botkit_transcribe(ctx: Context, attachment: Attachment) -> str | None:
 @spec(CALL_FIRST, results.answer((Reply, str), "a Reply or a string"))
 def botkit_respond(ctx: Context, text: str, snippets: list[str]) -> Reply | str | None:
     """Answer ``text``, a non-command message that passed the trigger policy, with the
-    knowledge ``snippets``; None to let the next plugin answer."""
+    knowledge ``snippets`` (``text`` is empty when the message is only images:
+    ``ctx.message.attachments``); None to let the next plugin answer."""
 
 
 @spec(CALL_FIRST, results.audio)

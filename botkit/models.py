@@ -64,6 +64,11 @@ class Attachment:
     reader: Callable[[], Awaitable[bytes]] | None = attrs.field(default=None, repr=False)
 
     @property
+    def is_image(self) -> bool:
+        """Declared an image (the bytes may still say otherwise)."""
+        return self.content_type.split(";")[0].startswith("image/")
+
+    @property
     def is_audio(self) -> bool:
         return self.is_voice_message or self.content_type.split(";")[0].startswith("audio/")
 

@@ -283,10 +283,16 @@ async def test_long_stream_is_split_at_the_limit(botkit_harness) -> None:
 # --- attachments and audio ---
 
 
-async def test_non_audio_attachment_without_text_gets_a_clear_reply(echo_bot) -> None:
+async def test_an_attachment_of_no_kind_read_without_text_gets_a_clear_reply(echo_bot) -> None:
+    async with echo_bot() as bot:
+        replies = await bot.dm("", attachments=[bot.attachment("notes.pdf", b"%PDF-1.7")])
+    assert replies.text == "I can read text, images and audio; this attachment is none."
+
+
+async def test_an_image_without_text_reaches_the_chat_plugin(echo_bot) -> None:
     async with echo_bot() as bot:
         replies = await bot.dm("", attachments=[bot.attachment("cat.png", b"\x89PNG")])
-    assert replies.text == "I can read text and audio; this attachment has neither."
+    assert replies.text == "echo: "
 
 
 async def test_audio_without_a_transcriber_gets_a_clear_reply(echo_bot) -> None:

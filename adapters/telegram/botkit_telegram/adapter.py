@@ -254,12 +254,13 @@ class TelegramAdapter:
 
     async def _on_message(self, update: types.Message) -> None:
         assert self._converter is not None and self._bot is not None
-        message = self._converter.message(update, self._known.get)
-        if message is None:
+        converted = self._converter.message(update, self._known.get)
+        if converted is None:
             return
+        message, command = converted
         if message.author.is_bot:
             return
-        wanted = self._wants(message)
+        wanted = command is not None or self._wants(message)
         if not wanted and not self._observed:
             return
         self._remember(ReferencedMessage(message.id, message.author, message.content))
@@ -267,7 +268,10 @@ class TelegramAdapter:
             message = await self._with_admin(message)
         if wanted and await self._refused_too_large(message):
             return
-        await self._bot.handle(message)
+        if command is not None:  # /name args: the host runs the command named, never re-parsed
+            await self._bot.handle_invocation(message, *command)
+        else:
+            await self._bot.handle(message)
 
     def _wants(self, message: Message) -> bool:
         assert self._bot is not None
@@ -409,7 +413,7 @@ class TelegramAdapter:
             self.settings.rating_buttons
             and replied is not None
             and not replied.author.is_bot
-            and not replied.content.startswith(self._bot.prefix)
+            and not replied.content.startswith((self._bot.prefix, "/"))
         )
 
     async def _send(

@@ -83,6 +83,9 @@ def utf16_slice(text: str, offset: int, length: int) -> str:
     return encoded[2 * offset : 2 * (offset + length)].decode("utf-16-le", errors="replace")
 
 
+OTHER_BOT = ("", "")  # a command addressed to another bot: not ours
+
+
 class Converter:
     """Turns updates into botkit messages for one logged-in bot."""
 
@@ -121,17 +124,16 @@ class Converter:
             return User(id="", name="")
         return User(id=str(author.id), name=full_name(author), is_bot=author.is_bot)
 
-    def command(self, text: str) -> str | None:
-        """``/name@bot args`` as ``<prefix>name args``; "" when it is another bot's command;
-        None when the text is no command."""
+    def command(self, text: str) -> tuple[str, str] | None:
+        """``/name@bot args`` as (the host's command name, args); ``OTHER_BOT`` when it is
+        another bot's command; None when the text is no command."""
         match = COMMAND.match(text)
         if match is None:
             return None
         name, target = match.groups()
         if target is not None and target.lower() != self.username:
-            return ""
-        host_name = self.names.host_name(name.lower())
-        return f"{self.prefix}{host_name}{text[match.end() :]}"
+            return OTHER_BOT
+        return self.names.host_name(name.lower()), text[match.end() :].strip()
 
     def mentions_bot(self, text: str, entities: list[types.MessageEntity] | None) -> bool:
         for entity in entities or ():
@@ -159,23 +161,23 @@ class Converter:
 
     def message(
         self, message: types.Message, known: Callable[[str], ReferencedMessage | None]
-    ) -> Message | None:
-        """A botkit message, or None when it is not for this bot (``/cmd@otherbot``)."""
+    ) -> tuple[Message, tuple[str, str] | None] | None:
+        """A botkit message and, for ``/name args``, the command invocation it is; None when
+        it is not for this bot (``/cmd@otherbot``)."""
         text = message.text or message.caption or ""
         entities = message.entities or message.caption_entities
-        content = self.command(text)
-        if content == "":
+        command = self.command(text)
+        if command == OTHER_BOT:
             return None
         mentioned = self.mentions_bot(text, entities)
-        if content is None:
-            content = self.strip_mention(text) if mentioned else text
+        content = text if command or not mentioned else self.strip_mention(text)
         reference = None
         replied = replied_to(message)
         if replied is not None:
             reference = known(message_id(replied.chat.id, replied.message_id))
             if reference is None:
                 reference = self.referenced(replied)
-        return Message(
+        converted = Message(
             id=message_id(message.chat.id, message.message_id),
             content=content,
             author=self.user(message.from_user),
@@ -185,6 +187,7 @@ class Converter:
             attachments=self.attachments(message),
             created_at=message.date.timestamp() if message.date else 0.0,
         )
+        return converted, command
 
     def attachments(self, message: types.Message) -> tuple[Attachment, ...]:
         found: list[Attachment] = []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import Commands, EchoChat
+from conftest import Commands, EchoChat, Observer
 
 from botkit import ChannelKind
 
@@ -21,6 +21,14 @@ async def test_command_addressed_to_this_bot_by_name_is_answered(telegram_harnes
     async with telegram_harness() as tg:
         replies = await tg.send("/hi@botkit_test_bot", chat=tg.group, user=tg.member)
     assert replies.text == "HI!"
+
+
+async def test_a_command_reaches_the_host_as_typed_and_runs_by_name(telegram_harness):
+    seen = Observer()
+    async with telegram_harness(plugins={"seen": seen}) as tg:
+        replies = await tg.send("/hi@botkit_test_bot", chat=tg.group, user=tg.member)
+    assert replies.text == "HI!"
+    assert [m.content for m in seen.messages] == ["/hi@botkit_test_bot"]
 
 
 async def test_command_addressed_to_another_bot_is_ignored(telegram_harness):

@@ -55,6 +55,15 @@ async def test_an_image_reaches_the_model_as_a_data_url_beside_the_text(chat_bot
     ]
 
 
+async def test_an_image_without_words_reaches_the_model_alone(chat_bot, server) -> None:
+    picture = png(2, 2)
+    async with chat_bot() as bot:
+        await bot.send("", mention=True, attachments=[bot.attachment("cat.png", picture)])
+    assert sent_messages(server)[-1]["content"] == [
+        {"type": "image_url", "image_url": {"url": data_url("image/png", picture)}},
+    ]
+
+
 async def test_the_type_comes_from_the_bytes_not_the_name(chat_bot, server) -> None:
     async with chat_bot() as bot:
         await bot.send(

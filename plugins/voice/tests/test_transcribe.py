@@ -106,7 +106,7 @@ async def test_text_sent_as_audio_gets_a_clear_reply(voice_bot):
 async def test_non_audio_attachment_is_not_transcribed(voice_bot):
     async with voice_bot() as bot:
         replies = await bot.dm("", attachments=[bot.attachment("notes.txt", b"hello")])
-        assert replies.text == "I can read text and audio; this attachment has neither."
+        assert replies.text == "I can read text, images and audio; this attachment is none."
 
 
 async def test_too_large_audio_is_refused_before_reading(voice_bot, voice_message):
