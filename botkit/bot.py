@@ -16,7 +16,7 @@ from botkit import builtin
 from botkit.adapters.base import Adapter
 from botkit.commands import Command, CommandTable
 from botkit.config import Config, ConfigError
-from botkit.dispatch import Dispatcher
+from botkit.dispatch import NOT_LOADED, Dispatcher
 from botkit.gate import Gate
 from botkit.handle import Capabilities, PluginHandle, wall_clock
 from botkit.metrics import create as create_metrics
@@ -154,8 +154,8 @@ class Bot:
         for name, settings_cls in self.plugins.collect("botkit_settings").items():
             try:
                 self.settings[name] = self.config.section(name, settings_cls)
-            except ConfigError as exc:
-                self.plugins.fail(name, exc, "has invalid settings")
+            except ConfigError as exc:  # one line naming file, section and key; no traceback
+                self.plugins.fail(name, f"{exc}; see botkit doctor", NOT_LOADED)
         unknown = set(self.config.raw) - HOST_SECTIONS - set(self.plugins.statuses)
         unknown -= set(self.config.adapter_sections)
         for section in sorted(unknown):

@@ -51,6 +51,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("botkit")
 
 _NOTHING = nullcontext()
+NOT_LOADED = "is installed but not loaded"
 OBSERVER_TIMEOUT = 10.0  # seconds a message_received or check hook may delay every message
 
 
@@ -291,7 +292,19 @@ class Dispatcher:
             return
         near = self.commands.suggest(name)
         hint = f" Did you mean {', '.join(prefix + n for n in near)}?" if near else ""
+        broken = self._not_loaded()
+        hint += f" ({broken})" if broken and not near else ""
         await ctx.reply(f"Unknown command {prefix}{name[:40]}.{hint} See {prefix}help.")
+
+    def _not_loaded(self) -> str:
+        """ "NAME is installed but not loaded: why" for the plugins that failed to load."""
+        return "; ".join(
+            f"{s.name} {s.error}"
+            if s.error.startswith(NOT_LOADED)
+            else f"{s.name} {NOT_LOADED}: {s.error}"
+            for s in self.plugins.statuses.values()
+            if s.state == "error"
+        )
 
     async def _invoke(self, cmd: Command, ctx: Context, values: dict[str, Any]) -> None:
         """Run a command callback and send what it returns; errors become short replies."""
@@ -358,7 +371,8 @@ class Dispatcher:
             result = await self._respond(turn, text)
         if result is None:
             if not self.plugins.implements("botkit_respond"):
-                await ctx.reply(f"No chat plugin is installed. See {ctx.prefix}help.")
+                broken = self._not_loaded()
+                await ctx.reply(broken or f"No chat plugin is installed. See {ctx.prefix}help.")
             return
         reply = Reply(text=result, speak=True) if isinstance(result, str) else result
         try:

@@ -209,7 +209,8 @@ def plugin_problems(bot: Bot) -> list[Problem]:
             continue
         section = s.error.find(f"{where}: [{s.name}]")
         if section >= 0:
-            message = f"plugin {s.name} is installed but not loaded: {s.error[section:]}"
+            why = s.error[section:].removesuffix("; see botkit doctor")
+            message = f"plugin {s.name} is installed but not loaded: {why}"
             fix = f"correct the [{s.name}] section of {where}, or disable the plugin"
         else:
             message = f"plugin {s.name} failed to load: {s.error}"

@@ -139,7 +139,10 @@ def shade_bot(tmp_path: Path) -> Bot:
 def test_plugin_with_an_invalid_section_ends_in_error(tmp_path) -> None:
     status = shade_bot(tmp_path).plugins.statuses["shade"]
     assert status.state == "error"
-    assert status.error == "ConfigError: configuration: [shade] colour: expected a string, got 5"
+    assert status.error == (
+        "is installed but not loaded: configuration: [shade] colour: expected a string, got 5; "
+        "see botkit doctor"
+    )
 
 
 async def test_bot_starts_despite_a_plugin_with_an_invalid_section(tmp_path) -> None:

@@ -13,7 +13,7 @@ import pytest
 
 import botkit
 from botkit import Attachment, Channel, ChannelKind, Context, Reply, Sent, User
-from botkit.testing import BOT_USER, GUILD, RecordingAdapter
+from botkit.testing import BOT_USER, GUILD, RecordingAdapter, start_harness
 
 
 class Echo:
@@ -530,3 +530,42 @@ async def test_a_stream_that_hangs_is_cut_off(botkit_harness) -> None:
     async with botkit_harness(plugins={"hangs": Hanging()}, config=config) as bot:
         replies = await bot.dm("hello")
     assert replies.text.endswith("the details are in the bot's log.")
+
+
+class Typo:
+    """A chat plugin whose settings the configuration file gets wrong."""
+
+    @attrs.define
+    class Settings:
+        temperature: float = botkit.setting(0.7, "sampling temperature")
+
+    @botkit.hookimpl
+    def botkit_settings(self) -> type:
+        return self.Settings
+
+    @botkit.hookimpl
+    def botkit_respond(self, ctx: botkit.Context, text: str, snippets: list[str]) -> str:
+        return "never"
+
+
+TYPO = {"chat": {"temprature": 0.2}}
+NOT_LOADED = (
+    "chat is installed but not loaded: configuration: [chat] temprature is not a "
+    "setting (did you mean temperature?); see botkit doctor"
+)
+
+
+async def test_a_plugin_with_a_wrong_section_is_named_where_it_would_have_answered(tmp_path):
+    async with start_harness(
+        {"chat": Typo()}, config=TYPO, data_dir=tmp_path / "data", strict=False
+    ) as bot:
+        replies = await bot.dm("hello")
+    assert replies.text == NOT_LOADED
+
+
+async def test_a_plugin_with_a_wrong_section_is_named_for_an_unknown_command(tmp_path):
+    async with start_harness(
+        {"chat": Typo()}, config=TYPO, data_dir=tmp_path / "data", strict=False
+    ) as bot:
+        replies = await bot.dm("!reset")
+    assert replies.text == f"Unknown command !reset. ({NOT_LOADED}) See !help."

@@ -282,8 +282,10 @@ async def start_harness(
     clock: Callable[[], float] | None = None,
     wall_clock: Callable[[], float] | None = None,
     adapter: RecordingAdapter | None = None,
+    strict: bool = True,
 ) -> AsyncIterator[BotHarness]:
-    """Build and start a bot with the built-in plugin plus ``plugins`` (name to module)."""
+    """Build and start a bot with the built-in plugin plus ``plugins`` (name to module);
+    ``strict=False`` keeps going past a plugin that fails to load, as ``botkit run`` does."""
     bot = build_bot(
         plugins,
         config=config,
@@ -291,6 +293,7 @@ async def start_harness(
         entry_points=entry_points,
         clock=clock,
         wall_clock=wall_clock,
+        strict=strict,
     )
     adapter = adapter or RecordingAdapter()
     await bot.start(adapter)
