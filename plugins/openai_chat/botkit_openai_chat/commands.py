@@ -137,6 +137,8 @@ class ChatCommands:
             return await self.show_system(ctx)
         require_guild_admin(ctx, "change the system prompt")
         words = prompt.strip().split(maxsplit=1)
+        if not words:  # `!system ""`: nothing to set
+            return await self.show_system(ctx)
         if words == [RESET]:
             return await self.reset_persona(ctx)
         if words == [DEFAULT]:

@@ -101,3 +101,10 @@ async def test_the_dm_spaces_prompt_is_the_fallback_in_dms(chat_bot, server) -> 
         shown = await bot.dm("!system")
     assert system_sent(server) == "Be terse."
     assert shown.text == "System prompt (the bot's default):\n> Be terse."
+
+
+async def test_an_empty_quoted_prompt_shows_the_prompt_instead_of_failing(chat_bot) -> None:
+    async with chat_bot() as bot:
+        shown = await bot.send("!system", user=bot.admin)
+        replies = await bot.send('!system ""', user=bot.admin)
+    assert replies.text == shown.text
