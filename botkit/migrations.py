@@ -36,6 +36,19 @@ class Schema:
     migrations: Path | None = None
 
 
+# 0.2 kept every DM's switches, rules, cooldowns, tool choices and !config values under one
+# empty server id; each person's DMs are a space of their own now, and those rows name no
+# author, so they go to the owner's (a row the owner already has there is kept as it is)
+DM_ROWS_TO_OWNER = (
+    "UPDATE botkit_guild_settings SET guild_id = :space WHERE guild_id = '' AND ("
+    "(plugin = 'botkit' AND key IN "
+    "('disabled_plugins', 'cooldowns', 'rules', 'rules_silent', 'tools')) "
+    "OR (plugin LIKE 'config:%' AND key = 'config')) AND NOT EXISTS ("
+    "SELECT 1 FROM botkit_guild_settings AS mine WHERE mine.guild_id = :space "
+    "AND mine.plugin = botkit_guild_settings.plugin AND mine.key = botkit_guild_settings.key)"
+)
+
+
 async def upgrade(
     storage: Storage, schemas: list[Schema], owner_id: str = ""
 ) -> list[tuple[str, str]]:
@@ -56,6 +69,8 @@ async def upgrade(
             await conn.commit()
         try:
             await conn.run_sync(lambda sync: host_metadata.create_all(sync, checkfirst=True))
+            if owner_id:
+                await conn.execute(text(DM_ROWS_TO_OWNER), {"space": f"dm:{owner_id}"})
             await conn.commit()
             for schema in schemas:
                 try:

@@ -136,3 +136,21 @@ def test_two_processes_start_together_on_an_empty_database(
         (0, ["HI!"]),
         (0, ["HI!"]),
     ], [err.decode()[-2000:] for _, err in results]
+
+
+async def test_dm_settings_of_the_earlier_release_go_to_the_owners_dm_space(
+    tmp_path, storage_url
+) -> None:
+    """0.2 kept every DM's switches and !config values under one empty server id."""
+    storage = Storage(storage_url or default_url(tmp_path))
+    await upgrade(storage, [])
+    await storage.set_setting("botkit", "", "disabled_plugins", ["voice"])
+    await storage.set_setting("config:openai_chat", "", "config", {"temperature": 0.1})
+    await storage.set_setting("botkit.web", "", "token:abc", {"kept": True})  # not a DM's
+    await upgrade(storage, [], owner_id="42")
+    moved = await storage.get_setting("botkit", "dm:42", "disabled_plugins", None)
+    config = await storage.get_setting("config:openai_chat", "dm:42", "config", None)
+    shared = await storage.get_setting("botkit", "", "disabled_plugins", None)
+    web = await storage.get_setting("botkit.web", "", "token:abc", None)
+    await storage.close()
+    assert (moved, config, shared, web) == (["voice"], {"temperature": 0.1}, None, {"kept": True})
