@@ -85,6 +85,7 @@ def test_readme_plugin_installs_and_its_test_passes(fresh_venv: Path, tmp_path: 
     files, commands = example(section(ROOT / "README.md", "## Writing a plugin"))
     out = run_example(files, commands, tmp_path / "botkit-dice", fresh_venv)
     assert re.search(r"\b1 passed\b", out)
+    assert "warning" not in out.lower()  # e.g. pytest-asyncio's unset fixture loop scope
 
 
 def test_plugin_guide_example_installs_and_its_tests_pass(fresh_venv: Path, tmp_path: Path) -> None:
