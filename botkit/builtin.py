@@ -23,7 +23,9 @@ from botkit.paths import NameTooLong, UnsafePath, deliveries, inside
 from botkit.web import command as web_command
 
 if TYPE_CHECKING:
-    from botkit.bot import Bot
+    from botkit.commands import CommandTable
+    from botkit.config import BotSettings
+    from botkit.gate import Gate
 
 log = logging.getLogger("botkit.builtin")
 
@@ -45,7 +47,7 @@ async def help(ctx: Context, *, command: str | None = None) -> str:
             hint = f" Did you mean {', '.join(prefix + n for n in near)}?" if near else ""
             raise CommandError(f"No command {prefix}{echo(asked)}.{hint}")
         return describe(cmd, prefix)
-    mine = [c for c in table.unique() if await _may_run(bot, c, ctx)]
+    mine = [c for c in table.unique() if await _may_run(bot.gate, c, ctx)]
     lines = []
     for plugin, cmds in groupby(sorted(mine, key=lambda c: c.plugin), lambda c: c.plugin):
         lines.append(f"**{plugin}**")
@@ -54,9 +56,9 @@ async def help(ctx: Context, *, command: str | None = None) -> str:
     return "\n".join(lines)
 
 
-async def _may_run(bot: Bot, cmd: Command, ctx: Context) -> bool:
+async def _may_run(gate: Gate, cmd: Command, ctx: Context) -> bool:
     """Whether the gate lets the caller run ``cmd`` here (a cooldown is only for now)."""
-    verdict = await bot.gate.decide(cmd, ctx.message)
+    verdict = await gate.decide(cmd, ctx.message)
     return verdict.kind in ("", "cooldown", "concurrency")
 
 
@@ -80,7 +82,7 @@ async def instruction(ctx: Context) -> str:
     bot = host_of(ctx)
     configured = bot.config.bot.instruction_file
     if not configured:
-        return generated_instructions(bot)
+        return generated_instructions(bot.config.bot, bot.commands)
     base = bot.config.path.parent if bot.config.path else Path.cwd()
     try:
         return await asyncio.to_thread((base / configured).read_text, encoding="utf-8")
@@ -89,16 +91,16 @@ async def instruction(ctx: Context) -> str:
         raise CommandError("The instructions file cannot be read; tell the bot's owner.") from None
 
 
-def generated_instructions(bot: Bot) -> str:
+def generated_instructions(settings: BotSettings, commands: CommandTable) -> str:
     """The default instructions: what the bot does and every installed command."""
-    prefix = bot.config.bot.prefix
-    triggers = ", ".join(bot.config.bot.triggers)
+    prefix = settings.prefix
+    triggers = ", ".join(settings.triggers)
     lines = [
         "# How to use this bot",
         f"Commands start with `{prefix}`. Plain messages are answered on: {triggers}.",
         "",
     ]
-    lines += [f"- `{c.usage(prefix)}`: {c.help}" for c in bot.commands.unique()]
+    lines += [f"- `{c.usage(prefix)}`: {c.help}" for c in commands.unique()]
     return "\n".join(lines)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import attrs
 
@@ -14,7 +14,8 @@ from botkit.models import Message, User
 from botkit.rules import EXEMPT, Rule, RuleError, mentioned_user, parse_rule
 
 if TYPE_CHECKING:
-    from botkit.bot import Bot
+    from botkit.commands import CommandTable
+    from botkit.plugins import Plugins
 
 log = logging.getLogger("botkit.rules")
 
@@ -36,7 +37,14 @@ def _words(text: str) -> list[str]:
         raise CommandError(f"{exc}.") from None
 
 
-def _known_target(bot: Bot, rule: Rule) -> Rule:
+class Parts(Protocol):
+    """What checking a rule's target reads: the loaded plugins and the command table."""
+
+    plugins: Plugins
+    commands: CommandTable
+
+
+def known_target(bot: Parts, rule: Rule) -> Rule:
     """The rule with an alias turned into its command's name; CommandError if none exists."""
     if rule.target == "plugin":
         status = bot.plugins.statuses.get(rule.name)
@@ -55,8 +63,8 @@ def _known_target(bot: Bot, rule: Rule) -> Rule:
     return Rule(rule.action, rule.target, name, rule.scope, rule.who)
 
 
-def _find_command(bot: Bot, name: str, prefix: str) -> Command:
-    cmd, _, rest = bot.commands.find(name.removeprefix(prefix))
+def _find_command(commands: CommandTable, name: str, prefix: str) -> Command:
+    cmd, _, rest = commands.find(name.removeprefix(prefix))
     if cmd is None or rest:
         raise CommandError(f"No command {name[:40]!r}. See {prefix}help.")
     return cmd
@@ -84,7 +92,7 @@ async def rules_add(ctx: Context, *, rule: str) -> str:
     bot = host_of(ctx)
     guild = _guild(ctx)
     try:
-        new = _known_target(bot, parse_rule(_words(rule), guild))
+        new = known_target(bot, parse_rule(_words(rule), guild))
         old = await bot.gate.rules.add(guild, new)
     except RuleError as exc:
         raise CommandError(f"{str(exc).capitalize()}.") from None
@@ -110,7 +118,7 @@ async def rules_remove(ctx: Context, *, rule: str) -> str:
         gone = current[number - 1]
     else:
         try:
-            gone = _known_target(bot, parse_rule(_words(rule), guild))
+            gone = known_target(bot, parse_rule(_words(rule), guild))
         except RuleError as exc:
             raise CommandError(f"{str(exc).capitalize()}.") from None
     if not await bot.gate.rules.remove(guild, gone):
@@ -141,7 +149,7 @@ async def rules_check(ctx: Context, command: str, user: str | None = None) -> st
     bot = host_of(ctx)
     _guild(ctx)
     prefix = ctx.prefix
-    cmd = _find_command(bot, command, prefix)
+    cmd = _find_command(bot.commands, command, prefix)
     target, note = _target_user(ctx, user)
     if target.id in bot.config.bot.owner_ids:
         target = attrs.evolve(target, is_owner=True, is_admin=True)
@@ -180,7 +188,7 @@ async def rules_cooldown(ctx: Context, command: str, rate: str, bucket: str | No
     """Change a command's cooldown here: COMMAND N/SECONDS [user|channel|server], off or reset."""
     bot = host_of(ctx)
     guild = _guild(ctx)
-    cmd = _find_command(bot, command, ctx.prefix)
+    cmd = _find_command(bot.commands, command, ctx.prefix)
     name = f"{ctx.prefix}{cmd.name}"
     if rate.lower() == "reset":
         if not await bot.gate.reset_cooldown(guild, cmd.name):

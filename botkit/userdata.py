@@ -19,7 +19,7 @@ from botkit.context import Context, host_of
 from botkit.models import Button, Press, Reply
 
 if TYPE_CHECKING:
-    from botkit.bot import Bot
+    from botkit.plugins import Plugins
 
 log = logging.getLogger("botkit.userdata")
 
@@ -95,7 +95,7 @@ async def _forget(ctx: Context, user_id: str) -> str:
     """Ask every plugin to delete what it stores about ``user_id``; say what was deleted."""
     bot = host_of(ctx)
     implementing = bot.plugins.implements("botkit_delete_user_data")
-    before = {name: _trouble(bot, name) for name in implementing}
+    before = {name: _trouble(bot.plugins, name) for name in implementing}
     results = await bot.plugins.call_all("botkit_delete_user_data", plugin=None, user_id=user_id)
     log.info("forgot user %s: %s", user_id, {name: result for name, result in results})
     lines = []
@@ -105,7 +105,7 @@ async def _forget(ctx: Context, user_id: str) -> str:
                 lines.append(f"- {plugin}: {result} record{'s' if result != 1 else ''}")
         elif result:
             lines.append(f"- {plugin}: " + "; ".join(result))
-    failed = [name for name in implementing if _trouble(bot, name) > before[name]]
+    failed = [name for name in implementing if _trouble(bot.plugins, name) > before[name]]
     head = (
         "Done: I deleted everything I stored about you."
         if lines
@@ -120,9 +120,9 @@ async def _forget(ctx: Context, user_id: str) -> str:
     return "\n".join([head, *lines, *tail])
 
 
-def _trouble(bot: Bot, plugin: str) -> int:
+def _trouble(plugins: Plugins, plugin: str) -> int:
     """Failures, time-outs and bad results counted on a plugin so far."""
-    status = bot.plugins.statuses[plugin]
+    status = plugins.statuses[plugin]
     return status.failures + status.timeouts + status.bad_results
 
 

@@ -20,11 +20,11 @@ import threading
 from collections.abc import Coroutine
 from contextlib import nullcontext
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import Any, TextIO
 
 import attrs
 
-from botkit.adapters.base import AdapterSetup, VoiceConnections
+from botkit.adapters.base import AdapterSetup, Host, VoiceConnections
 from botkit.commands import Command
 from botkit.config import setting
 from botkit.health import Problem
@@ -41,9 +41,6 @@ from botkit.models import (
     User,
 )
 from botkit.paths import deliveries, safe_filename
-
-if TYPE_CHECKING:
-    from botkit.bot import Bot
 
 ATTACH = re.compile(r'@file:(?:"([^"]+)"|(\S+))')
 SLASH = re.compile(r"/([A-Za-z][\w-]*)(?=\s|$)")  # "/roll 20": a command, as on Telegram
@@ -127,12 +124,12 @@ class ConsoleAdapter:
         )
         self._history: collections.OrderedDict[str, ReferencedMessage] = collections.OrderedDict()
         self._ids = itertools.count(1)
-        self._bot: Bot | None = None
+        self._bot: Host | None = None
         self._closed = asyncio.Event()
         self._buttons: Sent | None = None  # the newest message with buttons, until one is pressed
         self._offered = asyncio.Event()  # set when buttons are printed
 
-    async def connect(self, bot: Bot) -> None:
+    async def connect(self, bot: Host) -> None:
         self._bot = bot
 
     async def run(self) -> None:

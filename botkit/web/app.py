@@ -16,7 +16,7 @@ from botkit.context import CommandError
 from botkit.metrics import adapter_connected
 from botkit.models import Channel, Message, User
 from botkit.rules import RuleError, parse_rule
-from botkit.rules_commands import ORDER, _known_target
+from botkit.rules_commands import ORDER, known_target
 from botkit.storage import guild_settings
 from botkit.web import forms
 from botkit.web.chart import bar_chart
@@ -527,7 +527,7 @@ class Pages:
         words = [w for w in words if w.strip()]
         try:
             tokens = [w for text in words for w, _ in tokenize(text)]
-            new = _known_target(self.bot, parse_rule(tokens, space))
+            new = known_target(self.bot, parse_rule(tokens, space))
             old = await self.bot.gate.rules.add(space, new)
         except (RuleError, UsageError) as exc:
             return await self.rules(request, f"{str(exc).capitalize()}.", True)
