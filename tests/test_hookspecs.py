@@ -47,3 +47,12 @@ def test_registration_hooks_take_no_arguments() -> None:
     for name, spec in SPECS.items():
         if spec.kind is Kind.REGISTRATION:
             assert not inspect.signature(getattr(hookspecs, name)).parameters, name
+
+
+def test_the_guide_lists_exactly_what_botkit_exports() -> None:
+    import botkit
+
+    text = GUIDE.read_text(encoding="utf-8")
+    start = text.index("Everything `botkit` exports")
+    paragraph = text[start : text.index("\n\n", start)].split(":", 1)[1]
+    assert set(re.findall(r"`(\w+)`", paragraph)) == set(botkit.__all__)
