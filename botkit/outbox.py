@@ -4,6 +4,7 @@ through the outbox to the adapter, split at the platform's limit."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections.abc import Callable
 from typing import Any
 
@@ -35,6 +36,7 @@ class Outbox:
         self.timeout = timeout
         self.clock = clock
         self.replied = replied  # told of every message sent (metrics)
+        self._drafts = itertools.count(1)  # one draft id per streamed reply
 
     async def send(self, channel: Any, reply: Reply, reply_to: str | None = None) -> list[Sent]:
         """Send text split at the adapter's limit; files go with the last part."""
@@ -66,19 +68,34 @@ class Outbox:
         return sent
 
     async def stream(self, channel: Any, reply: Reply, reply_to: str | None) -> str:
-        """Post a streamed reply, editing it at most once a second; return the full text."""
+        """Post a streamed reply, editing it at most once a second; return the full text.
+
+        Where the adapter can show a draft (``send_draft(channel, text, draft_id) -> bool``:
+        Telegram's native streaming in private chats), the text grows in the draft and is sent
+        once, complete; a refused draft falls back to posting and editing."""
         assert reply.stream is not None
         adapter, limit = self.adapter, self.adapter.text_limit
+        draft = getattr(adapter, "send_draft", None) if getattr(channel, "is_dm", False) else None
+        draft_id = next(self._drafts)
         text, shown, first, last_edit = "", "", None, 0.0
         async with asyncio.timeout(self.timeout):  # a stream may not hang forever
             async for piece in reply.stream:
                 text += piece
-                if not text.strip() or not adapter.can_edit:
+                if not text.strip():
+                    continue
+                due = self.clock() - last_edit >= STREAM_EDIT_INTERVAL and text[:limit] != shown
+                if draft is not None:
+                    if due and await draft(channel, text[:limit], draft_id):
+                        shown, last_edit = text[:limit], self.clock()
+                    elif due:
+                        draft = None  # refused here: post and edit from now on
+                    continue
+                if not adapter.can_edit:
                     continue
                 if first is None:
                     first = await adapter.send(channel, text[:limit], (), reply_to)
                     shown, last_edit = text[:limit], self.clock()
-                elif self.clock() - last_edit >= STREAM_EDIT_INTERVAL and text[:limit] != shown:
+                elif due:
                     first = await adapter.edit(first, text[:limit])
                     shown, last_edit = text[:limit], self.clock()
         text = clean_text(text)

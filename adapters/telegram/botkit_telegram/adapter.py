@@ -29,6 +29,7 @@ from aiogram.methods import (
     SendChatAction,
     SendDocument,
     SendMessage,
+    SendMessageDraft,
     SendVoice,
     SetMyCommands,
     SetWebhook,
@@ -378,6 +379,19 @@ class TelegramAdapter:
         answer carries 👍/👎 buttons (``rating_buttons``)."""
         markup = buttons.keyboard(buttons.RATINGS) if self._answers(reply_to) else None
         return await self._send(channel, text, files, reply_to, markup)
+
+    async def send_draft(self, channel: Channel, text: str, draft_id: int) -> bool:
+        """Show a streamed answer growing in a private chat (``sendMessageDraft``); False when
+        Telegram refuses it (a group, an older Bot API), so the host posts and edits instead."""
+        if not channel.is_dm:
+            return False
+        chat, _ = chat_of(channel.id)
+        try:
+            await self.call(SendMessageDraft(chat_id=int(chat), draft_id=draft_id, text=text))
+        except TelegramError as exc:
+            log.info("draft refused in chat %s (%s); editing a message instead", chat, exc)
+            return False
+        return True
 
     async def send_buttons(
         self,

@@ -95,7 +95,7 @@ async def test_rating_buttons_can_be_turned_off(telegram_harness):
 async def test_a_streamed_answer_keeps_its_rating_buttons_through_edits(telegram_harness):
     stream = Streaming(["The answer ", "is ", "forty-two."])
     async with telegram_harness(plugins={"chat": stream}) as tg:
-        replies = await tg.send("what is it?")
+        replies = await tg.send("@botkit_test_bot what is it?", chat=tg.group, user=tg.member)
         (sent,) = replies.messages()
     assert replies.of("editMessageText")
     assert sent["text"] == "The answer is forty-two."

@@ -93,15 +93,34 @@ async def test_files_are_sent_as_documents_after_the_text(telegram_harness):
     assert [(u.filename, u.data) for u in replies.uploads] == [("notes.txt", b"remember the milk")]
 
 
-async def test_streamed_reply_is_posted_then_edited_to_the_full_text(telegram_harness):
+async def test_streamed_reply_in_a_group_is_posted_then_edited_to_the_full_text(
+    telegram_harness,
+):
+    clock = iter(range(0, 1000, 5))
+    pieces = ["Once ", "upon ", "a time."]
+    async with telegram_harness(
+        plugins={"chat": Streaming(pieces)}, clock=lambda: next(clock)
+    ) as tg:
+        replies = await tg.send("@botkit_test_bot story", chat=tg.group, user=tg.member)
+    assert replies.text == "Once upon a time."
+    assert replies.of("editMessageText")
+    assert not replies.of("sendMessageDraft")
+
+
+async def test_streamed_reply_in_a_private_chat_grows_in_a_draft_then_is_sent_once(
+    telegram_harness,
+):
     clock = iter(range(0, 1000, 5))
     pieces = ["Once ", "upon ", "a time."]
     async with telegram_harness(
         plugins={"chat": Streaming(pieces)}, clock=lambda: next(clock)
     ) as tg:
         replies = await tg.send("story")
+    drafts = tg.fake.drafts  # at most one a second: the pieces here come at once
+    assert [text for _, _, text in drafts] == ["Once "]
     assert replies.text == "Once upon a time."
-    assert replies.of("editMessageText")
+    assert len(replies.of("sendMessage")) == 1
+    assert not replies.of("editMessageText")
 
 
 async def test_group_edits_wait_for_telegrams_interval(telegram_harness):

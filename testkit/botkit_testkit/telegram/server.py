@@ -156,6 +156,7 @@ class FakeTelegram:
         self.files: dict[str, StoredFile] = {}
         self.floods: dict[str, list[int]] = {}
         self.callback_queries: dict[str, bool] = {}  # id -> answered with answerCallbackQuery
+        self.drafts: list[tuple[int, int, str]] = []  # (chat id, draft id, text) as streamed
         self.reject_entities = False
         self.unreachable_webhook = False
         self._ids = itertools.count(1)
@@ -668,6 +669,21 @@ class FakeTelegram:
         message = self._bot_message(account, chat, p)
         message["text"] = text
         return message
+
+    async def _m_sendmessagedraft(
+        self, account: Account, p: dict[str, Any], u: dict[str, Upload]
+    ) -> Any:
+        chat = self._chat(p)
+        if chat.get("type") != "private":
+            raise bad_request("message drafts can be sent to private chats only")
+        draft_id = _int(p, "draft_id", 0)
+        if draft_id == 0:
+            raise bad_request("draft_id must be non-zero")
+        text = self._parse(str(p.get("text") or ""), p.get("parse_mode"))
+        if not text.strip() or len(text) > TEXT_LIMIT:
+            raise bad_request("text must be non-empty and at most 4096 characters")
+        self.drafts.append((chat["id"], draft_id, text))
+        return True
 
     async def _m_editmessagetext(
         self, account: Account, p: dict[str, Any], u: dict[str, Upload]
