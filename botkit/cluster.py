@@ -31,7 +31,7 @@ import socket
 import uuid
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import attrs
 from sqlalchemy.engine import make_url
@@ -41,9 +41,26 @@ from botkit.storage import CLUSTER_TABLES, SETTINGS_CHANNEL
 if TYPE_CHECKING:
     import asyncpg
 
-    from botkit.bot import Bot
+    from botkit.config import Config
+    from botkit.gate import Gate
+    from botkit.server_config import ServerConfig
+    from botkit.storage import Storage
+    from botkit.switches import Switches
 
 log = logging.getLogger("botkit.cluster")
+
+
+class Synced(Protocol):
+    """What settings published by other processes reload (the composition root's parts)."""
+
+    config: Config
+    gate: Gate
+    server_config: ServerConfig
+    switches: Switches
+
+    @property
+    def storage(self) -> Storage: ...
+
 
 LEASE_CHANNEL = "botkit_shards"  # NOTIFY: a process gave shards back; claim them now
 FENCE = 0.75  # of a lease: a process that could not renew closes its shards by then
@@ -658,7 +675,7 @@ def format_status(status: ClusterStatus) -> str:
 class StateSync:
     """Reloads what another process changed into this bot's in-memory per-server values."""
 
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: Synced) -> None:
         self.bot = bot
         self.follower = SettingsFollower(
             bot.config.storage.url, bot.storage.origin, self.apply, self.reload_all
@@ -698,7 +715,7 @@ class StateSync:
         await self.follower.close()
 
 
-async def follow_settings(bot: Bot) -> StateSync | None:
+async def follow_settings(bot: Synced) -> StateSync | None:
     """On PostgreSQL, start reloading what other processes change; None on SQLite."""
     if not is_postgres(bot.config.storage.url):
         return None

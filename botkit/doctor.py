@@ -10,16 +10,32 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 import attrs
 from sqlalchemy import text
 
-from botkit.bot import Bot
 from botkit.ffmpeg import ffmpeg_executable
 from botkit.health import Problem
 from botkit.logs import remember_key_variables
 from botkit.plugins import PluginStatus
+
+if TYPE_CHECKING:
+    from botkit.config import Config
+    from botkit.plugins import Plugins
+    from botkit.storage import Storage
+
+
+class Examined(Protocol):
+    """What the doctor reads of a bot it has built but not started."""
+
+    config: Config
+    plugins: Plugins
+    settings: dict[str, Any]
+
+    @property
+    def storage(self) -> Storage: ...
+
 
 STORAGE_TIMEOUT = 10.0
 FFMPEG_TIMEOUT = 10.0
@@ -38,7 +54,7 @@ class Line:
         return f"{self.subject:<10} {self.state:<8} {self.detail}".rstrip()
 
 
-async def diagnose(bot: Bot, out: TextIO) -> int:
+async def diagnose(bot: Examined, out: TextIO) -> int:
     """Print what was checked, then every problem; return 1 when any is an error, else 0."""
     remember_key_variables(bot.config, bot.settings.values())
     with third_party_logs_hidden():
@@ -54,7 +70,7 @@ async def diagnose(bot: Bot, out: TextIO) -> int:
     return 1 if errors else 0
 
 
-async def checks(bot: Bot) -> tuple[list[Line], list[Problem]]:
+async def checks(bot: Examined) -> tuple[list[Line], list[Problem]]:
     """Every line to show and every problem (errors first), the storage closed after."""
     lines = [await ffmpeg_line()]
     problems = data_dir_problems(bot)
@@ -112,7 +128,7 @@ async def ffmpeg_version(path: str) -> str:
     return words[2] if words[:2] == ["ffmpeg", "version"] and len(words) > 2 else "unknown"
 
 
-async def storage_lines(bot: Bot) -> tuple[list[Line], list[Problem]]:
+async def storage_lines(bot: Examined) -> tuple[list[Line], list[Problem]]:
     """The database (its URL without the password) and each plugin's schema revision."""
     where = bot.storage.engine.url.render_as_string(hide_password=True)
     migrations = bot.plugins.collect("botkit_migrations")
@@ -157,7 +173,7 @@ def _head(location: Path) -> str:
     return ScriptDirectory.from_config(config).get_current_head() or "none"
 
 
-async def adapter_lines(bot: Bot) -> tuple[list[Line], list[Problem]]:
+async def adapter_lines(bot: Examined) -> tuple[list[Line], list[Problem]]:
     """Each installed adapter: loadable, token set or not, and (token set) its own check."""
     from botkit.adapters import registry
 
@@ -192,14 +208,14 @@ async def adapter_lines(bot: Bot) -> tuple[list[Line], list[Problem]]:
     return lines, problems
 
 
-def plugin_lines(bot: Bot) -> list[Line]:
+def plugin_lines(bot: Examined) -> list[Line]:
     return [
         Line("plugin", MARKS.get(s.state, s.state), f"{s.name} {s.version or ''}".rstrip())
         for s in bot.plugins.statuses.values()
     ]
 
 
-def plugin_problems(bot: Bot) -> list[Problem]:
+def plugin_problems(bot: Examined) -> list[Problem]:
     """A plugin that failed to load; one whose configuration section is wrong is said to be
     installed but not loaded, with the configuration's own error."""
     where = str(bot.config.path or "configuration")
@@ -219,7 +235,7 @@ def plugin_problems(bot: Bot) -> list[Problem]:
     return problems
 
 
-def engines_line(bot: Bot) -> Line:
+def engines_line(bot: Examined) -> Line:
     """Which plugins hear (speech to text) and speak (text to speech)."""
     hear = bot.plugins.implements("botkit_transcribe")
     speak = bot.plugins.implements("botkit_synthesize")
@@ -231,7 +247,7 @@ def engines_line(bot: Bot) -> Line:
     return Line("engines", "ok", detail)
 
 
-async def health_problems(bot: Bot) -> list[Problem]:
+async def health_problems(bot: Examined) -> list[Problem]:
     """What every plugin's health hook reports; a hook that fails (raises, times out,
     returns the wrong thing) is an error of that plugin, one that blocks the loop a warning."""
     statuses = bot.plugins.statuses
@@ -259,7 +275,7 @@ async def health_problems(bot: Bot) -> list[Problem]:
     return problems
 
 
-def data_dir_problems(bot: Bot) -> list[Problem]:
+def data_dir_problems(bot: Examined) -> list[Problem]:
     data_dir = bot.config.data_dir
     try:
         data_dir.mkdir(parents=True, exist_ok=True)

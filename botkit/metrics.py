@@ -21,13 +21,29 @@ import time
 from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from botkit.bot import Bot
+    import asyncio
+
+    from botkit.adapters.base import Adapter
+    from botkit.config import Config
     from botkit.handle import PluginHandle
+    from botkit.plugins import Plugins
 
 log = logging.getLogger("botkit.metrics")
+
+
+class Watched(Protocol):
+    """What metrics read of the running bot (the composition root provides it)."""
+
+    config: Config
+    plugins: Plugins
+    ready: asyncio.Event
+
+    @property
+    def adapter(self) -> Adapter: ...
+
 
 LATENCY_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0)
 _replied: ContextVar[list[bool] | None] = ContextVar("botkit_replied", default=None)
@@ -78,7 +94,7 @@ class Metrics:
 class PrometheusMetrics(Metrics):
     """Counters, histograms and gauges of one bot, in a registry of its own, served over HTTP."""
 
-    def __init__(self, bot: Bot, listen: str) -> None:
+    def __init__(self, bot: Watched, listen: str) -> None:
         from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
         self.bot = bot
@@ -255,7 +271,7 @@ class PrometheusMetrics(Metrics):
 class _LoopLag:
     """The event loop's lag from the watchdog's heartbeat, read at each scrape."""
 
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: Watched) -> None:
         self.bot = bot
 
     def describe(self) -> list[Any]:
@@ -280,7 +296,7 @@ class _LoopLag:
         )
 
 
-def create(bot: Bot) -> Metrics:
+def create(bot: Watched) -> Metrics:
     """The bot's metrics: Prometheus ones when ``[metrics] listen`` is set, else none."""
     listen = bot.config.metrics.listen
     return PrometheusMetrics(bot, listen) if listen else Metrics()

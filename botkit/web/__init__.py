@@ -14,17 +14,48 @@ import logging
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from botkit.web.tokens import Grant, Vault
 from botkit.web.usage import Usage
 
 if TYPE_CHECKING:
-    from botkit.bot import Bot
+    import asyncio
+
+    from botkit.adapters.base import Adapter
+    from botkit.commands import CommandTable
     from botkit.config import Config, WebSettings
+    from botkit.gate import Gate
     from botkit.models import Message
+    from botkit.plugins import Plugins
+    from botkit.server_config import ServerConfig
+    from botkit.storage import Storage
+    from botkit.switches import Switches
 
 log = logging.getLogger("botkit.web")
+
+
+class Parts(Protocol):
+    """What the console uses of the running bot: the same objects chat commands use, so a
+    change on either side is seen by the other at once."""
+
+    config: Config
+    prefix: str
+    plugins: Plugins
+    commands: CommandTable
+    gate: Gate
+    switches: Switches
+    server_config: ServerConfig
+    settings: dict[str, Any]
+    ready: asyncio.Event
+    wall_clock: Callable[[], float]
+
+    @property
+    def storage(self) -> Storage: ...
+
+    @property
+    def adapter(self) -> Adapter: ...
+
 
 FLUSH_SECONDS = 60.0
 _NOTHING = nullcontext()
@@ -33,7 +64,7 @@ _NOTHING = nullcontext()
 class Console:
     """The console of one bot: its links and sessions, usage counts and HTTP server."""
 
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: Parts) -> None:
         self.bot = bot
         self.settings = bot.config.web
         self.vault = Vault(lambda: bot.storage, bot.wall_clock)
@@ -147,7 +178,7 @@ def _listen(listen: str) -> tuple[str, int]:
     return parse_listen(listen)
 
 
-def create(bot: Bot) -> Console:
+def create(bot: Parts) -> Console:
     return Console(bot)
 
 

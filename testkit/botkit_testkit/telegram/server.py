@@ -688,10 +688,7 @@ class FakeTelegram:
     async def _m_editmessagetext(
         self, account: Account, p: dict[str, Any], u: dict[str, Upload]
     ) -> Any:
-        chat = self._chat(p)
-        message = self.messages.get((chat["id"], _int(p, "message_id", 0)))
-        if message is None or message["from"]["id"] != account.user["id"]:
-            raise bad_request("message to edit not found")
+        message = self._own_message(account, p)
         text = self._parse(str(p.get("text") or ""), p.get("parse_mode"))
         if not text.strip():
             raise bad_request("message text is empty")
@@ -711,10 +708,7 @@ class FakeTelegram:
     async def _m_editmessagereplymarkup(
         self, account: Account, p: dict[str, Any], u: dict[str, Upload]
     ) -> Any:
-        chat = self._chat(p)
-        message = self.messages.get((chat["id"], _int(p, "message_id", 0)))
-        if message is None or message["from"]["id"] != account.user["id"]:
-            raise bad_request("message to edit not found")
+        message = self._own_message(account, p)
         markup = _markup(p)
         if markup == message.get("reply_markup"):
             raise bad_request(NOT_MODIFIED)
@@ -803,6 +797,14 @@ class FakeTelegram:
                 if media and media["file_id"] == file_id:
                     return int(media.get("file_size") or 0)
         return 0
+
+    def _own_message(self, account: Account, p: dict[str, Any]) -> dict[str, Any]:
+        """The bot's own message that ``chat_id`` and ``message_id`` name, to edit."""
+        chat = self._chat(p)
+        message = self.messages.get((chat["id"], _int(p, "message_id", 0)))
+        if message is None or message["from"]["id"] != account.user["id"]:
+            raise bad_request("message to edit not found")
+        return message
 
     def _chat(self, p: dict[str, Any]) -> dict[str, Any]:
         chat = self.chats.get(_int(p, "chat_id", 0))
