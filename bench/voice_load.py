@@ -39,16 +39,10 @@ import attrs
 import botkit_voice
 from botkit_voice import jobs, whisper_model
 
-from botkit import (
-    Channel,
-    ChannelKind,
-    Context,
-    User,
-    VoiceConnections,
-    ffmpeg_executable,
-    hookimpl,
-)
+from botkit import Channel, ChannelKind, Context, User, hookimpl
+from botkit.adapter import VoiceConnections
 from botkit.testing import RecordingAdapter, start_harness
+from botkit.util import ffmpeg_executable
 
 SENTENCE = "please turn on the lights in the kitchen"
 PROBE_USER = User(id="9999", name="prober")

@@ -19,7 +19,7 @@ import asyncio
 import logging
 from collections import OrderedDict
 from collections.abc import Callable, Coroutine, ItemsView, Iterator, MutableMapping, ValuesView
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from botkit.adapters.base import (
     Adapter,
@@ -31,7 +31,6 @@ from botkit.adapters.base import (
     VoiceConnections,
     VoiceError,
 )
-from botkit.cluster import ClusterError, IdentifyLimiter, ShardLeases, is_postgres
 from botkit.commands import Command, Parameter, Permission
 from botkit.config import not_negative, positive, setting
 from botkit.ffmpeg import ffmpeg_executable
@@ -51,6 +50,9 @@ from botkit.models import (
     Sent,
     User,
 )
+
+if TYPE_CHECKING:
+    from botkit.cluster import ClusterError, IdentifyLimiter, ShardLeases, is_postgres
 
 __all__ = [
     "Adapter",
@@ -90,6 +92,18 @@ __all__ = [
     "remember_secret",
     "setting",
 ]
+
+_CLUSTER = {"ClusterError", "IdentifyLimiter", "ShardLeases", "is_postgres"}
+
+
+def __getattr__(name: str) -> Any:
+    """The cluster's names load on first use: they import SQLAlchemy, which an adapter that
+    never shares shards (and ``botkit plugins list``) does not need."""
+    if name in _CLUSTER:
+        import botkit.cluster
+
+        return getattr(botkit.cluster, name)
+    raise AttributeError(f"module 'botkit.adapter' has no attribute {name!r}")
 
 
 K = TypeVar("K")

@@ -109,11 +109,10 @@ class Bot:
         self.handle_invocation = flow.handle_invocation
         self.handle_reaction, self.handle_press = flow.handle_reaction, flow.handle_press
         self.context = flow.context
-        self._schemas: list[Schema] = []
 
     @property
     def storage(self) -> Storage:
-        """The database, made on first use (listing plugins never imports SQLAlchemy)."""
+        """The database, made on first use."""
         if self._storage is None:
             from botkit.storage import Storage, default_url
 
@@ -167,9 +166,13 @@ class Bot:
                 self._add_commands(name, commands)
             except ValueError as exc:
                 raise StartupError(str(exc)) from None
+
+    def _schemas(self) -> list[Schema]:
+        """Each plugin's tables and migrations, collected at start (a table definition
+        imports SQLAlchemy, which listing plugins does not need)."""
         tables = self.plugins.collect("botkit_tables")
         migrations = self.plugins.collect("botkit_migrations")
-        self._schemas = [
+        return [
             Schema(name, tables.get(name), Path(migrations[name]) if name in migrations else None)
             for name in self.plugins.statuses
             if name in tables or name in migrations
@@ -196,7 +199,7 @@ class Bot:
         self.config.data_dir.mkdir(parents=True, exist_ok=True)
         self.config.files_dir.mkdir(parents=True, exist_ok=True)
         owner = next(iter(self.config.bot.owner_ids), "")
-        for name, problem in await upgrade(self.storage, self._schemas, owner):
+        for name, problem in await upgrade(self.storage, self._schemas(), owner):
             self.plugins.fail(name, problem, "could not create or upgrade its tables")
         await self.switches.load()
         await self.server_config.load()

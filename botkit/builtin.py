@@ -38,7 +38,7 @@ async def hi(ctx: Context) -> str:
 async def help(ctx: Context, *, command: str | None = None) -> str:
     """List the commands you may run here, or explain one."""
     bot = host_of(ctx)
-    prefix, table = ctx.prefix, bot.commands
+    prefix, table = ctx.plugin.prefix, bot.commands
     if command is not None:
         asked = command.removeprefix(prefix)
         cmd, _, _ = table.find(asked)
@@ -129,7 +129,7 @@ async def plugin(ctx: Context, action: str, name: str) -> str:
     bot = host_of(ctx)
     status = bot.plugins.statuses.get(name)
     if status is None or status.state != "ok":
-        raise CommandError(f"No loaded plugin {name[:40]!r}. See {ctx.prefix}plugins.")
+        raise CommandError(f"No loaded plugin {name[:40]!r}. See {ctx.plugin.prefix}plugins.")
     if status.distribution == "botkit":
         raise CommandError(f"The {name} plugin is part of the host and cannot be disabled.")
     await bot.switches.set(ctx.guild_id, name, action == "enable")
@@ -181,14 +181,18 @@ async def config(
             lines.append(f"`{field.name}` = {shown}{mark}")
         if len(lines) == 1:
             return f"[{plugin}] has no settings a server can change."
-        lines.append(f"Change one with `{ctx.prefix}config {plugin} <key> <value>` or `... reset`.")
+        lines.append(
+            f"Change one with `{ctx.plugin.prefix}config {plugin} <key> <value>` or `... reset`."
+        )
         return "\n".join(lines)
     if ctx.guild_id is None and not owner:
         raise CommandError("Settings can be changed per server only, not in direct messages.")
     ctx.require(Permission.ADMIN)
     guild = ctx.guild_id or ""
     if value is None:
-        raise CommandError(f"Give a value: `{ctx.prefix}config {plugin} {key} <value>` or `reset`.")
+        raise CommandError(
+            f"Give a value: `{ctx.plugin.prefix}config {plugin} {key} <value>` or `reset`."
+        )
     if value == "reset":
         try:
             found = await bot.server_config.reset(plugin, guild, key, owner=owner)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import attrs
 
 from botkit.commands import Permission, permission_refusal
-from botkit.handle import Capabilities, PluginHandle
+from botkit.handle import PluginHandle
 from botkit.models import File, Message, ReferencedMessage, Reply, Sent
 
 if TYPE_CHECKING:
@@ -68,14 +68,6 @@ class Context:
         in a direct message (each person's DMs are a space of their own)."""
         return self.message.space
 
-    @property
-    def prefix(self) -> str:
-        return self.plugin.prefix
-
-    @property
-    def capabilities(self) -> Capabilities:
-        return self.plugin.capabilities
-
     async def reply(self, content: str | Reply, *, files: tuple[File, ...] = ()) -> list[Sent]:
         """Answer the message (as a platform reply to it where the platform has them)."""
         reply = content if isinstance(content, Reply) else Reply(text=content, files=files)
@@ -103,17 +95,6 @@ class Context:
         refusal = permission_refusal(permission, self.message.author)
         if refusal:
             raise CommandError(refusal)
-
-    async def call_all(self, hook: str, **kwargs: Any) -> list[tuple[str, Any]]:
-        """Other plugins' implementations of ``hook`` for this message (``ctx`` and the hook's
-        ``guild_id``, this message's space, passed for you)."""
-        kwargs.setdefault("guild_id", self.space)
-        return await self.plugin.call_all(hook, in_guild=self.space, ctx=self, **kwargs)
-
-    async def call_first(self, hook: str, **kwargs: Any) -> Any:
-        """The first other plugin's non-None answer to ``hook`` for this message."""
-        kwargs.setdefault("guild_id", self.space)
-        return await self.plugin.call_first(hook, in_guild=self.space, ctx=self, **kwargs)
 
     async def answer(self, text: str) -> Reply | None:
         """Run the answer pipeline (knowledge, then respond) for ``text``, in a conversation of

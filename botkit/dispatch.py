@@ -309,19 +309,19 @@ class Dispatcher:
     async def _invoke(self, cmd: Command, ctx: Context, values: dict[str, Any]) -> None:
         """Run a command callback and send what it returns; errors become short replies."""
         status = self.plugins.statuses[cmd.plugin]
-        failed = f"{ctx.prefix}{cmd.name} failed; the details are in the bot's log."
+        failed = f"{ctx.plugin.prefix}{cmd.name} failed; the details are in the bot's log."
         try:
             async with asyncio.timeout(self.plugins.timeout):
                 result = await cmd.callback(ctx, **values)
         except CommandError as exc:
-            log.info("%s%s refused: %s", ctx.prefix, cmd.name, exc)
+            log.info("%s%s refused: %s", ctx.plugin.prefix, cmd.name, exc)
             await ctx.reply(str(exc))
             return
         except TimeoutError:
             status.timeouts += 1
             self.plugins.failed(cmd.plugin, f"command {cmd.name}", "timeout")
             log.error("command %s of plugin %s timed out", cmd.name, cmd.plugin)
-            await ctx.reply(f"{ctx.prefix}{cmd.name} took too long and was stopped.")
+            await ctx.reply(f"{ctx.plugin.prefix}{cmd.name} took too long and was stopped.")
             return
         except asyncio.CancelledError:
             if own_cancellation():
@@ -372,7 +372,9 @@ class Dispatcher:
         if result is None:
             if not self.plugins.implements("botkit_respond"):
                 broken = self._not_loaded()
-                await ctx.reply(broken or f"No chat plugin is installed. See {ctx.prefix}help.")
+                await ctx.reply(
+                    broken or f"No chat plugin is installed. See {ctx.plugin.prefix}help."
+                )
             return
         reply = Reply(text=result, speak=True) if isinstance(result, str) else result
         try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from botkit.adapters.base import Voice
     from botkit.commands import CommandTable
     from botkit.config import Config
+    from botkit.metrics import Metrics
     from botkit.outbox import Outbox
     from botkit.plugins import Plugins
     from botkit.server_config import ServerConfig
@@ -52,6 +53,14 @@ class Parts(Protocol):
     switches: Switches
     outbox: Outbox
     handle: Callable[[Message], Awaitable[None]]  # the dispatcher's, for what was heard
+    metrics: Metrics
+    web: Counting
+
+
+class Counting(Protocol):
+    """Who counts the tokens used while a message is handled (the web console's usage)."""
+
+    def tokens(self, count: int) -> None: ...
 
 
 class PluginHandle:
@@ -145,12 +154,16 @@ class PluginHandle:
     async def call_all(self, hook: str, /, *, in_guild: str | None = None, **kwargs: Any) -> list:
         """Every other plugin's implementation of a runtime hook, as (plugin, result) pairs;
         plugins switched off in server ``in_guild`` are left out. Hook arguments go as keywords
-        (``ctx`` and ``plugin`` are filled in for each plugin)."""
+        (``ctx`` and ``plugin`` are filled in for each plugin); given ``ctx=`` (the message being
+        handled), its space is ``in_guild`` and the hook's ``guild_id``."""
+        in_guild = _space_of(in_guild, kwargs)
         skip = self._parts.switches.off(in_guild) | {self.name}
         return await self._parts.plugins.call_all(hook, skip=skip, **kwargs)
 
     async def call_first(self, hook: str, /, *, in_guild: str | None = None, **kwargs: Any) -> Any:
-        """The first other plugin's non-None answer to a runtime hook."""
+        """The first other plugin's non-None answer to a runtime hook (arguments as for
+        :meth:`call_all`)."""
+        in_guild = _space_of(in_guild, kwargs)
         skip = self._parts.switches.off(in_guild) | {self.name}
         return await self._parts.plugins.call_first(hook, skip=skip, **kwargs)
 
@@ -173,6 +186,32 @@ class PluginHandle:
         """Handle ``message`` as if its author had sent it (what someone said in a voice
         channel, transcribed): marked ``spoken``, it is answered wherever it is posted."""
         await self._parts.handle(attrs.evolve(message, spoken=True))
+
+    # --- metrics ---
+
+    def count_tokens(self, prompt: int = 0, completion: int = 0) -> None:
+        """Add chat tokens used (prompt and completion) to ``botkit_chat_tokens`` and to the
+        web console's usage of the server whose message is being handled."""
+        self._parts.metrics.tokens(self.name, int(prompt), int(completion))
+        self._parts.web.tokens(int(prompt) + int(completion))
+
+    def set_queue_depth(self, depth: int, queue: str = "voice") -> None:
+        """Set how many jobs wait in one of this plugin's queues (``botkit_queue_depth``)."""
+        self._parts.metrics.queue_depth(self.name, queue, int(depth))
+
+    def set_job_counts(self, counts: Mapping[str, int]) -> None:
+        """Set this plugin's jobs by state (``botkit_jobs``), e.g. ``{"running": 1}``."""
+        self._parts.metrics.jobs(self.name, counts)
+
+
+def _space_of(in_guild: str | None, kwargs: dict[str, Any]) -> str | None:
+    """``in_guild``, else the space of the ``ctx`` among the hook's arguments (which then
+    also gets it as ``guild_id``)."""
+    ctx = kwargs.get("ctx")
+    if ctx is None:
+        return in_guild
+    kwargs.setdefault("guild_id", ctx.space)
+    return ctx.space if in_guild is None else in_guild
 
 
 def wall_clock() -> float:

@@ -28,7 +28,6 @@ if TYPE_CHECKING:
 
     from botkit.adapters.base import Adapter
     from botkit.config import Config
-    from botkit.handle import PluginHandle
     from botkit.plugins import Plugins
 
 log = logging.getLogger("botkit.metrics")
@@ -316,30 +315,3 @@ def adapter_connected(adapter: Any) -> bool:
     runs."""
     probe = getattr(adapter, "is_connected", None)
     return bool(probe()) if callable(probe) else True
-
-
-# --- for plugins (exported from botkit) ---
-
-
-def _of(plugin: PluginHandle) -> Metrics:
-    bot = getattr(plugin, "_parts", None)
-    return getattr(bot, "metrics", None) or Metrics()
-
-
-def count_tokens(plugin: PluginHandle, prompt: int = 0, completion: int = 0) -> None:
-    """Add chat tokens used (prompt and completion) to ``botkit_chat_tokens`` (and to the
-    web console's usage of the server whose message is being handled)."""
-    _of(plugin).tokens(plugin.name, int(prompt), int(completion))
-    web = getattr(getattr(plugin, "_parts", None), "web", None)
-    if web is not None:
-        web.tokens(int(prompt) + int(completion))
-
-
-def set_queue_depth(plugin: PluginHandle, depth: int, queue: str = "voice") -> None:
-    """Set how many jobs wait in one of the plugin's queues (``botkit_queue_depth``)."""
-    _of(plugin).queue_depth(plugin.name, queue, int(depth))
-
-
-def set_job_counts(plugin: PluginHandle, counts: Mapping[str, int]) -> None:
-    """Set the plugin's jobs by state (``botkit_jobs``), e.g. ``{"running": 1}``."""
-    _of(plugin).jobs(plugin.name, counts)

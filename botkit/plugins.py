@@ -220,7 +220,7 @@ class Plugins:
             if problem:
                 self._bad_result(plugin, hook, problem)
                 raise CommandError(
-                    f"{ctx.prefix}{cmd.name} failed; the details are in the bot's log."
+                    f"{ctx.plugin.prefix}{cmd.name} failed; the details are in the bot's log."
                 )
             return result
 

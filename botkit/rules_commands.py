@@ -80,10 +80,10 @@ async def rules(ctx: Context) -> str:
     changed = sorted((n, c) for (g, n), c in bot.gate.overrides.items() if g == guild)
     if changed:
         lines.append("**Cooldowns changed here:**")
-        lines += [f"{ctx.prefix}{name}: {limit or 'none'}" for name, limit in changed]
+        lines += [f"{ctx.plugin.prefix}{name}: {limit or 'none'}" for name, limit in changed]
     silent = bot.gate.rules.silent(guild)
     lines.append(f"Refusals are {'not answered (silent)' if silent else 'answered'}.")
-    lines.append(f"Change them with `{ctx.prefix}rules add {RULE_HELP}`.")
+    lines.append(f"Change them with `{ctx.plugin.prefix}rules add {RULE_HELP}`.")
     return "\n".join(lines)
 
 
@@ -114,7 +114,7 @@ async def rules_remove(ctx: Context, *, rule: str) -> str:
         number = int(digits) if len(digits) <= 6 else 0  # 5,000 digits are no rule number
         if not 1 <= number <= len(current):
             shown = digits if len(digits) <= 6 else digits[:6] + "…"
-            raise CommandError(f"There is no rule {shown}; see {ctx.prefix}rules.")
+            raise CommandError(f"There is no rule {shown}; see {ctx.plugin.prefix}rules.")
         gone = current[number - 1]
     else:
         try:
@@ -122,7 +122,7 @@ async def rules_remove(ctx: Context, *, rule: str) -> str:
         except RuleError as exc:
             raise CommandError(f"{str(exc).capitalize()}.") from None
     if not await bot.gate.rules.remove(guild, gone):
-        raise CommandError(f"No such rule here: {gone}. See {ctx.prefix}rules.")
+        raise CommandError(f"No such rule here: {gone}. See {ctx.plugin.prefix}rules.")
     log.info("rule %r removed in %s by user %s", str(gone), guild, ctx.message.author.id)
     return f"Rule removed: {gone}."
 
@@ -148,7 +148,7 @@ async def rules_check(ctx: Context, command: str, user: str | None = None) -> st
     """Say whether someone (default: you) may run a command here, and why."""
     bot = host_of(ctx)
     _guild(ctx)
-    prefix = ctx.prefix
+    prefix = ctx.plugin.prefix
     cmd = _find_command(bot.commands, command, prefix)
     target, note = _target_user(ctx, user)
     if target.id in bot.config.bot.owner_ids:
@@ -188,8 +188,8 @@ async def rules_cooldown(ctx: Context, command: str, rate: str, bucket: str | No
     """Change a command's cooldown here: COMMAND N/SECONDS [user|channel|server], off or reset."""
     bot = host_of(ctx)
     guild = _guild(ctx)
-    cmd = _find_command(bot.commands, command, ctx.prefix)
-    name = f"{ctx.prefix}{cmd.name}"
+    cmd = _find_command(bot.commands, command, ctx.plugin.prefix)
+    name = f"{ctx.plugin.prefix}{cmd.name}"
     if rate.lower() == "reset":
         if not await bot.gate.reset_cooldown(guild, cmd.name):
             return f"{name} keeps its own cooldown here: {cmd.cooldown or 'none'}."
@@ -201,7 +201,8 @@ async def rules_cooldown(ctx: Context, command: str, rate: str, bucket: str | No
     chosen = (bucket or (cmd.cooldown.bucket if cmd.cooldown else "user")).lower()
     if found is None:
         raise CommandError(
-            f"Give the cooldown as uses/seconds, e.g. `{ctx.prefix}rules cooldown {cmd.name} "
+            "Give the cooldown as uses/seconds, e.g. "
+            f"`{ctx.plugin.prefix}rules cooldown {cmd.name} "
             f"1/30 user`, or off, or reset; not {rate[:20]!r}."
         )
     if chosen not in set(Bucket):

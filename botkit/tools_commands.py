@@ -20,8 +20,8 @@ async def tools_list(ctx: Context) -> str:
         state = ("on" if enabled else "off") + (", asks first" if approval else "")
         lines.append(f"`{tool.name}` ({tool.plugin}) {state}: {tool.description}".rstrip(": "))
     lines.append(
-        f"Change with `{ctx.prefix}tools enable|disable <name>` and "
-        f"`{ctx.prefix}tools approval <name> on|off`."
+        f"Change with `{ctx.plugin.prefix}tools enable|disable <name>` and "
+        f"`{ctx.plugin.prefix}tools approval <name> on|off`."
     )
     return "\n".join(lines)
 
@@ -30,7 +30,7 @@ async def _tool(ctx: Context, name: str) -> Tool:
     found = {t.name: t for t in await host_of(ctx).tools.available(ctx.space)}
     tool = found.get(name.lower()) or found.get(name)
     if tool is None:
-        raise CommandError(f"No tool {name[:40]!r} here. See {ctx.prefix}tools.")
+        raise CommandError(f"No tool {name[:40]!r} here. See {ctx.plugin.prefix}tools.")
     return tool
 
 

@@ -36,7 +36,7 @@ async def mydata(ctx: Context) -> str:
     lines = ["What I store about you:"]
     for plugin, counts in found:
         lines.append(f"- {plugin}: " + ", ".join(f"{n} {kind}" for kind, n in counts.items()))
-    lines.append(f"`{ctx.prefix}forgetme` deletes all of it.")
+    lines.append(f"`{ctx.plugin.prefix}forgetme` deletes all of it.")
     return "\n".join(lines)
 
 
@@ -58,13 +58,14 @@ async def forgetme(ctx: Context, confirm: str | None = None) -> str | Reply:
             text=(
                 f"This deletes everything I store about you ({what or 'nothing stored yet'}), "
                 f"in every server, and cannot be undone. Press ✅ Forget me or type "
-                f"`{ctx.prefix}forgetme confirm` within {CONFIRM_WINDOW / 60:g} minutes to go "
+                f"`{ctx.plugin.prefix}forgetme confirm` within {CONFIRM_WINDOW / 60:g} minutes "
+                "to go "
                 "ahead."
             ),
             buttons=(Button(FORGET + user_id, "✅ Forget me"), Button(KEEP + user_id, "❌ Keep")),
         )
     if asked is None or ctx.plugin.clock() - asked > CONFIRM_WINDOW:
-        return f"Type `{ctx.prefix}forgetme` first; then confirm within two minutes."
+        return f"Type `{ctx.plugin.prefix}forgetme` first; then confirm within two minutes."
     return await _forget(ctx, user_id)
 
 
@@ -79,14 +80,18 @@ async def press(ctx: Context, press: Press) -> None:
     user_id = press.user.id
     if user_id != asker:
         log.info("user %s pressed another user's forgetme button", user_id)
-        await ctx.reply(f"Only the person who asked can answer this; type `{ctx.prefix}forgetme`.")
+        await ctx.reply(
+            f"Only the person who asked can answer this; type `{ctx.plugin.prefix}forgetme`."
+        )
         return
     asked = _pending(ctx).pop(user_id, None)
     await buttons.clear(host_of(ctx).outbox.adapter, press.channel, press.message_id)
     if prefix == KEEP:
         await ctx.reply("Kept: nothing was deleted.")
     elif asked is None or ctx.plugin.clock() - asked > CONFIRM_WINDOW:
-        await ctx.reply(f"Too late: type `{ctx.prefix}forgetme` again, then confirm in time.")
+        await ctx.reply(
+            f"Too late: type `{ctx.plugin.prefix}forgetme` again, then confirm in time."
+        )
     else:
         await ctx.reply(await _forget(ctx, user_id))
 
@@ -115,7 +120,7 @@ async def _forget(ctx: Context, user_id: str) -> str:
     if failed:
         tail.append(
             f"{', '.join(failed)} could not finish; the bot's owner has the details. "
-            f"Try `{ctx.prefix}forgetme` again later."
+            f"Try `{ctx.plugin.prefix}forgetme` again later."
         )
     return "\n".join([head, *lines, *tail])
 

@@ -5,7 +5,7 @@ than asked it wakes up is the loop's lag, kept in :class:`LagFigures` for metric
 plugin call the host makes (hooks and commands) runs through :meth:`Watchdog.watch`, which
 times each synchronous step of it: a step longer than ``threshold`` held every other user
 waiting, so it is logged with the plugin and hook and counted on the plugin's status. Time a
-step spends in another plugin's call (``ctx.call_all``) is that other plugin's, not the
+step spends in another plugin's call (``ctx.plugin.call_all``) is that other plugin's, not the
 caller's.
 """
 

@@ -15,7 +15,7 @@ ECHO = '''
 import attrs
 
 import botkit
-from botkit import Channel, ChannelKind, Message, Sent, User
+from botkit.adapter import Channel, ChannelKind, Message, Sent, User
 
 
 @attrs.define

@@ -178,7 +178,7 @@ def test_run_without_the_token_is_one_line_before_any_plugin_loads(
 
 
 FAILING = """
-import botkit
+import botkit.adapter
 
 
 class Adapter:
@@ -194,7 +194,7 @@ class Adapter:
 
     async def connect(self, bot):
         if not self.connects:
-            raise botkit.AdapterStartError("the service rejected the token; get a new one")
+            raise botkit.adapter.AdapterStartError("the service rejected the token; get a new one")
 
     async def run(self):
         pass

@@ -63,7 +63,7 @@ class Tools:
     def botkit_commands(self) -> list[botkit.Command]:
         async def speak(ctx: Context) -> None:
             """Speak."""
-            await ctx.capabilities.voice.play("", self.audio)
+            await ctx.plugin.capabilities.voice.play("", self.audio)
 
         async def export(ctx: Context) -> botkit.Reply:
             """Send a file."""

@@ -1,6 +1,6 @@
-"""Plugins and adapters outside the host use only what the host exports for them (the 0.2
-contract): plugins ``botkit.__all__``, adapters ``botkit.adapter.__all__`` (and
-``botkit.__all__``)."""
+"""Distributions outside the host use only the tiers of the contract (each a module's
+``__all__``): plugins ``botkit`` and ``botkit.util``; adapters these and ``botkit.adapter``;
+test kits these, ``botkit.adapter`` and ``botkit.testing``."""
 
 from __future__ import annotations
 
@@ -11,11 +11,13 @@ import pytest
 
 import botkit
 import botkit.adapter
+import botkit.testing
+import botkit.util
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = sorted(
     p
-    for pattern in ("plugins/*/botkit_*", "adapters/*/botkit_*")
+    for pattern in ("plugins/*/botkit_*", "adapters/*/botkit_*", "testkit/botkit_*")
     for p in ROOT.glob(pattern)
     if p.is_dir()
 )
@@ -23,34 +25,32 @@ FORBIDDEN_ATTRIBUTES = {"pm", "disabled_plugins"}
 HANDLES = {"ctx", "plugin", "handle"}  # a context or handle must not be opened up
 
 
-def violations(source: str, adapter: bool = False) -> list[str]:
-    """Every use of the host beyond ``botkit.__all__`` in one module's source (for an adapter,
-    beyond ``botkit.__all__`` and ``botkit.adapter.__all__``)."""
+def violations(source: str, adapter: bool = False, testkit: bool = False) -> list[str]:
+    """Every use of the host beyond the tiers open to one module's source: ``botkit`` and
+    ``botkit.util``, plus ``botkit.adapter`` for an adapter or test kit, plus
+    ``botkit.testing`` for a test kit."""
+    tiers = {"botkit": botkit.__all__, "botkit.util": botkit.util.__all__}
+    if adapter or testkit:
+        tiers["botkit.adapter"] = botkit.adapter.__all__
+    if testkit:
+        tiers["botkit.testing"] = botkit.testing.__all__
     found = []
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Import):
             found += [
                 f"import {a.name}"
                 for a in node.names
-                if a.name.startswith("botkit.") and not (adapter and a.name == "botkit.adapter")
+                if a.name.startswith("botkit.") and a.name not in tiers
             ]
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            if node.module == "botkit.testing":
-                continue  # the host's test kit, public for test kits and tests
-            if adapter and node.module == "botkit.adapter":
+            if node.module in tiers:
                 found += [
-                    f"from botkit.adapter import {a.name}"
+                    f"from {node.module} import {a.name}"
                     for a in node.names
-                    if a.name not in botkit.adapter.__all__
+                    if a.name not in tiers[node.module]
                 ]
             elif node.module.startswith("botkit."):
                 found.append(f"from {node.module} import ...")
-            elif node.module == "botkit":
-                found += [
-                    f"from botkit import {a.name}"
-                    for a in node.names
-                    if a.name not in botkit.__all__
-                ]
         elif isinstance(node, ast.Attribute):
             if node.attr in FORBIDDEN_ATTRIBUTES:
                 found.append(f".{node.attr}")
@@ -60,24 +60,28 @@ def violations(source: str, adapter: bool = False) -> list[str]:
                 found.append(f".{node.attr}")
             elif node.attr == "plugins" and _named(node.value, "bot"):
                 found.append("bot.plugins")
-            elif (
-                isinstance(node.value, ast.Name)
-                and node.value.id == "botkit"
-                and node.attr not in botkit.__all__
-                and not node.attr.startswith("__")
-                and not (adapter and node.attr == "adapter")
-            ):
-                found.append(f"botkit.{node.attr}")
-            elif (
-                adapter
-                and _named(node.value, "adapter")
-                and isinstance(node.value, ast.Attribute)
-                and _named(node.value.value, "botkit")
-                and node.attr not in botkit.adapter.__all__
-                and not node.attr.startswith("__")
-            ):
-                found.append(f"botkit.adapter.{node.attr}")
+            elif not node.attr.startswith("__"):
+                dotted = _dotted(node.value)
+                if dotted == "botkit" and node.attr not in {*botkit.__all__, *_tier_names(tiers)}:
+                    found.append(f"botkit.{node.attr}")
+                elif dotted in tiers and dotted != "botkit" and node.attr not in tiers[dotted]:
+                    found.append(f"{dotted}.{node.attr}")
     return found
+
+
+def _tier_names(tiers: dict[str, list[str]]) -> list[str]:
+    """The tiers' module names below ``botkit`` (``botkit.util`` -> ``util``)."""
+    return [name.split(".", 1)[1] for name in tiers if "." in name]
+
+
+def _dotted(node: ast.expr) -> str:
+    """``botkit.adapter`` for the expression ``botkit.adapter``; "" for anything else."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        head = _dotted(node.value)
+        return f"{head}.{node.attr}" if head else ""
+    return ""
 
 
 def _private(name: str) -> bool:
@@ -100,10 +104,11 @@ def test_there_are_packages_to_check() -> None:
 @pytest.mark.parametrize("package", PACKAGES, ids=lambda p: p.name)
 def test_package_uses_only_the_exported_contract(package: Path) -> None:
     adapter = package.parent.parent.name == "adapters"
+    testkit = package.parent.name == "testkit"
     found = {
         f"{path.relative_to(ROOT)}: {what}"
         for path in sorted(package.rglob("*.py"))
-        for what in violations(path.read_text(encoding="utf-8"), adapter=adapter)
+        for what in violations(path.read_text(encoding="utf-8"), adapter=adapter, testkit=testkit)
     }
     assert sorted(found) == []
 
@@ -117,8 +122,9 @@ def test_package_uses_only_the_exported_contract(package: Path) -> None:
         ("import botkit.adapter\nbotkit.adapter.log", ["botkit.adapter.log"]),
         ("from botkit.adapters.base import Host", ["from botkit.adapters.base import ..."]),
         ("from botkit.runner import serve", ["from botkit.runner import ..."]),
-        ("from botkit import Channel, redact", []),
-        ("from botkit.testing import build_bot", []),
+        ("from botkit import Channel\nfrom botkit.util import redact", []),
+        ("from botkit import redact", ["from botkit import redact"]),
+        ("from botkit.testing import build_bot", ["from botkit.testing import ..."]),
     ],
 )
 def test_the_check_holds_adapters_to_the_adapter_contract(source: str, expected: list[str]) -> None:
@@ -142,7 +148,12 @@ def test_a_plugin_may_not_import_the_adapter_contract() -> None:
         ("await bot.disabled_plugins(guild)", [".disabled_plugins"]),
         ("botkit.bot.Bot", ["botkit.bot"]),
         ("from botkit import Context, command, hookimpl", []),
-        ("from botkit.testing import build_bot", []),
+        ("from botkit.util import clean_text, redact", []),
+        ("from botkit.util import Storage", ["from botkit.util import Storage"]),
+        ("botkit.util.clean_text('x')", []),
+        ("botkit.util.mask_credentials('x')", ["botkit.util.mask_credentials"]),
+        ("from botkit import Host", ["from botkit import Host"]),
+        ("from botkit.testing import build_bot", ["from botkit.testing import ..."]),
         ("ctx.plugin.state = {}", []),
     ],
 )
@@ -150,11 +161,16 @@ def test_the_check_catches_reaching_into_the_host(source: str, expected: list[st
     assert sorted(violations(source)) == sorted(expected)
 
 
-def test_every_exported_name_exists() -> None:
-    missing = [name for name in botkit.__all__ if not hasattr(botkit, name)]
+def test_the_check_holds_test_kits_to_the_testing_tier() -> None:
+    source = "from botkit.testing import BotHarness, Secret\nfrom botkit.adapter import Host"
+    assert violations(source, testkit=True) == ["from botkit.testing import Secret"]
+
+
+@pytest.mark.parametrize("module", [botkit, botkit.util, botkit.adapter, botkit.testing])
+def test_every_name_of_each_tier_exists(module) -> None:
+    missing = [name for name in module.__all__ if not hasattr(module, name)]
     assert missing == []
 
 
-def test_every_name_of_the_adapter_contract_exists() -> None:
-    missing = [name for name in botkit.adapter.__all__ if not hasattr(botkit.adapter, name)]
-    assert missing == []
+def test_the_plugin_tier_stays_small() -> None:
+    assert len(botkit.__all__) <= 30

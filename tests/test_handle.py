@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 import botkit
+import botkit.util
 from botkit import Context, PluginHandle, Reply
 
 
@@ -26,7 +27,7 @@ class Caller:
     @botkit.hookimpl
     def botkit_commands(self) -> list[botkit.Command]:
         async def models(ctx: Context) -> str:
-            found = await ctx.call_all("botkit_models")
+            found = await ctx.plugin.call_all("botkit_models", ctx=ctx)
             return ", ".join(name for _, names in found for name in names) or "none"
 
         async def ask(ctx: Context, *, text: str) -> str:
@@ -36,7 +37,7 @@ class Caller:
         async def where(ctx: Context, *, path: str) -> str:
             try:
                 return str(ctx.plugin.resolve(path).relative_to(ctx.plugin.data_dir))
-            except botkit.UnsafePath as exc:
+            except botkit.util.UnsafePath as exc:
                 return f"refused: {exc}"
 
         return [botkit.command(models), botkit.command(ask), botkit.command(where)]

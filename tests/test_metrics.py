@@ -43,9 +43,9 @@ async def slow(ctx: Context) -> str:
 
 async def chat(ctx: Context, *, text: str) -> str:
     """Answer, reporting the tokens, queue and jobs a chat plugin would."""
-    botkit.count_tokens(ctx.plugin, prompt=12, completion=5)
-    botkit.set_queue_depth(ctx.plugin, 3)
-    botkit.set_job_counts(ctx.plugin, {"running": 1, "succeeded": 4})
+    ctx.plugin.count_tokens(prompt=12, completion=5)
+    ctx.plugin.set_queue_depth(3)
+    ctx.plugin.set_job_counts({"running": 1, "succeeded": 4})
     return f"you said {text}"
 
 

@@ -12,7 +12,8 @@ import attrs
 import pytest
 
 import botkit
-from botkit import Attachment, Channel, ChannelKind, Context, Reply, Sent, User
+from botkit import Attachment, Channel, ChannelKind, Context, Reply, User
+from botkit.adapter import Sent
 from botkit.testing import BOT_USER, GUILD, RecordingAdapter, start_harness
 
 

@@ -35,6 +35,7 @@ from botkit.models import (
     Sent,
     User,
 )
+from botkit.runner import run_bot, serve
 
 BOT_USER = User(id="1000", name="botkit", is_bot=True)
 OWNER = User(id="1", name="owner", is_owner=True, is_admin=True)
@@ -312,3 +313,24 @@ def botkit_harness(tmp_path: Path) -> Callable[..., Any]:
         return start_harness(plugins, **kwargs)
 
     return factory
+
+
+__all__ = [
+    "ADMIN",
+    "BOT_USER",
+    "CHANNEL",
+    "GUILD",
+    "MEMBER",
+    "OWNER",
+    "Bot",
+    "BotHarness",
+    "RecordingAdapter",
+    "RecordingVoice",
+    "Replies",
+    "adapter_setup",
+    "botkit_harness",
+    "build_bot",
+    "run_bot",
+    "serve",
+    "start_harness",
+]

@@ -22,7 +22,7 @@ async def web(ctx: Context) -> str:
     if ctx.guild_id is None:
         if not author.is_owner:
             raise CommandError(
-                f"Send {ctx.prefix}web in a server you administer: "
+                f"Send {ctx.plugin.prefix}web in a server you administer: "
                 "the link for that server comes here, in a direct message."
             )
         link = await console.link(Grant(author.id, author.name, owner=True))

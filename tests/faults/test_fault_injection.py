@@ -38,7 +38,8 @@ async def _as_plugin(bot: BotHarness, hook: str, first: bool = False, **kwargs: 
     """A plugin calls another plugin's service hook, as the trainer or voice would."""
     message = Message(id="1", content="", author=OTHER, channel=bot.channel)
     ctx = bot.bot.context(message, "caller")
-    await (ctx.call_first if first else ctx.call_all)(hook, **kwargs)
+    call = ctx.plugin.call_first if first else ctx.plugin.call_all
+    await call(hook, ctx=ctx, **kwargs)
 
 
 async def _reaction(bot: BotHarness) -> list[str]:

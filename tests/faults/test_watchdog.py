@@ -62,7 +62,7 @@ class Caller:
     def botkit_commands(self) -> list[botkit.Command]:
         async def ask(ctx: botkit.Context) -> str:
             """Ask the other plugins for knowledge."""
-            found = await ctx.call_all("botkit_knowledge", text="x")
+            found = await ctx.plugin.call_all("botkit_knowledge", ctx=ctx, text="x")
             return f"{len(found)} answers"
 
         return [botkit.command(ask)]

@@ -6,7 +6,7 @@ from typing import Literal
 
 import attrs
 
-from botkit import Context, command, count_tokens, hookimpl, setting
+from botkit import Context, command, hookimpl, setting
 
 
 def _unit(instance: object, attribute: attrs.Attribute, value: float) -> None:
@@ -44,5 +44,5 @@ def botkit_commands() -> list:
 
 @hookimpl
 async def botkit_respond(ctx: Context, text: str, snippets: list[str]) -> str:
-    count_tokens(ctx.plugin, prompt=30, completion=12)
+    ctx.plugin.count_tokens(prompt=30, completion=12)
     return f"you said {text}"

@@ -34,7 +34,7 @@ def make_wav(path: Path, seconds: float = 0.2) -> Path:
 
 
 class Speaker:
-    """``!join``, ``!play``, ``!leave``, ``!where`` over ``ctx.capabilities.voice``."""
+    """``!join``, ``!play``, ``!leave``, ``!where`` over ``ctx.plugin.capabilities.voice``."""
 
     def __init__(self, audio: Path) -> None:
         self.audio = audio
@@ -44,20 +44,22 @@ class Speaker:
         audio = self.audio
 
         async def join(ctx: Context) -> str:
-            await ctx.capabilities.voice.join(ctx.message.author.voice_channel)
+            await ctx.plugin.capabilities.voice.join(ctx.message.author.voice_channel)
             return "joined"
 
         async def play(ctx: Context) -> str:
-            await ctx.capabilities.voice.play(ctx.guild_id, audio)
+            await ctx.plugin.capabilities.voice.play(ctx.guild_id, audio)
             return "played"
 
         async def leave(ctx: Context) -> str:
             return (
-                "left" if await ctx.capabilities.voice.leave(ctx.guild_id) else "I was not in voice"
+                "left"
+                if await ctx.plugin.capabilities.voice.leave(ctx.guild_id)
+                else "I was not in voice"
             )
 
         async def where(ctx: Context) -> str:
-            voice = ctx.capabilities.voice
+            voice = ctx.plugin.capabilities.voice
             channel = voice.channel(ctx.guild_id)
             return f"{channel.name} {voice.is_connected(ctx.guild_id)}" if channel else "nowhere"
 

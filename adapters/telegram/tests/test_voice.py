@@ -11,7 +11,7 @@ import pytest
 from botkit_voice import espeak_worker
 from conftest import EchoChat
 
-from botkit import ffmpeg_executable
+from botkit.util import ffmpeg_executable
 from botkit_testkit.telegram import is_ogg_opus
 
 PHRASE = "one two three four five"

@@ -76,7 +76,7 @@ class FeedbackCommands:
         target, correction = await _target(ctx, correction.strip())
         if not correction:
             raise CommandError(
-                f"The correction is empty: write the right answer after `{ctx.prefix}correct"
+                f"The correction is empty: write the right answer after `{ctx.plugin.prefix}correct"
                 + ("`." if target is ctx.message.reference else f" {target.id}`.")
             )
         user_message_id, user_text, asker_id = await _answered(ctx, target)
@@ -110,7 +110,7 @@ class FeedbackCommands:
 
         if not text.strip():
             raise CommandError(
-                f"Write your feedback after the command: `{ctx.prefix}feedback <text>`."
+                f"Write your feedback after the command: `{ctx.plugin.prefix}feedback <text>`."
             )
         reference, author = ctx.message.reference, ctx.message.author
         note = Note(
@@ -135,12 +135,12 @@ class FeedbackCommands:
         if count < 1:
             raise CommandError(
                 f"Say how many corrections to show, 1 to {MAX_LISTED}: "
-                f"`{ctx.prefix}corrections {DEFAULT_LISTED}`."
+                f"`{ctx.plugin.prefix}corrections {DEFAULT_LISTED}`."
             )
         guild = ctx.space
         rows = await store.latest_corrections(ctx.plugin.storage, guild, min(count, MAX_LISTED))
         if not rows:
-            return f"No corrections here yet. Anyone can add one with `{ctx.prefix}correct`."
+            return f"No corrections here yet. Anyone can add one with `{ctx.plugin.prefix}correct`."
         limit_note = f" ({MAX_LISTED} at most at once)" if count > MAX_LISTED else ""
         lines = [f"Latest {len(rows)} correction(s){limit_note}:"]
         lines += [_describe(row) for row in rows]
@@ -155,8 +155,8 @@ class FeedbackCommands:
         kind = format.lower()
         if kind not in BUILDERS:
             raise CommandError(
-                f"Unknown format {format!r}: use `{ctx.prefix}corrections export sft` "
-                f"(supervised) or `{ctx.prefix}corrections export dpo` (preference pairs)."
+                f"Unknown format {format!r}: use `{ctx.plugin.prefix}corrections export sft` "
+                f"(supervised) or `{ctx.plugin.prefix}corrections export dpo` (preference pairs)."
             )
         rows = await store.guild_corrections(ctx.plugin.storage, ctx.space)
         if not rows:
@@ -191,7 +191,7 @@ class FeedbackCommands:
 
 async def _target(ctx: Context, text: str) -> tuple[ReferencedMessage, str]:
     """The bot message being corrected and the correction, or a CommandError saying why not."""
-    bot_id, reference = ctx.capabilities.bot_user_id, ctx.message.reference
+    bot_id, reference = ctx.plugin.capabilities.bot_user_id, ctx.message.reference
     if reference is not None and reference.author.id == bot_id:
         return reference, text
     words = text.split(maxsplit=1)
@@ -201,7 +201,7 @@ async def _target(ctx: Context, text: str) -> tuple[ReferencedMessage, str]:
         if found is None:
             raise CommandError(
                 f"I cannot find message {first} in this channel. Use the id of one of my "
-                f"replies here, or reply to it with `{ctx.prefix}correct <text>`."
+                f"replies here, or reply to it with `{ctx.plugin.prefix}correct <text>`."
             )
         if found.author.id != bot_id:
             raise CommandError(f"Message {first} was not written by me: {OWN_REPLIES_ONLY}")
@@ -209,8 +209,9 @@ async def _target(ctx: Context, text: str) -> tuple[ReferencedMessage, str]:
     if reference is not None:
         raise CommandError(f"You replied to a message I did not write: {OWN_REPLIES_ONLY}")
     raise CommandError(
-        f"Which reply do you correct? Reply to my message with `{ctx.prefix}correct <text>`, "
-        f"or give its id (a number): `{ctx.prefix}correct <message_id> <text>`."
+        f"Which reply do you correct? Reply to my message with "
+        f"`{ctx.plugin.prefix}correct <text>`, "
+        f"or give its id (a number): `{ctx.plugin.prefix}correct <message_id> <text>`."
     )
 
 
@@ -230,7 +231,7 @@ async def _answered(
         found = None
     if found is None:
         return target.reply_to, None, None
-    mention = re.compile(rf"<@!?{re.escape(ctx.capabilities.bot_user_id)}>")
+    mention = re.compile(rf"<@!?{re.escape(ctx.plugin.capabilities.bot_user_id)}>")
     return found.id, mention.sub("", found.content).strip() or None, found.author.id
 
 

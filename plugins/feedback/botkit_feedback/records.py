@@ -6,7 +6,7 @@ from datetime import datetime
 
 import attrs
 
-from botkit import clean_text as clean
+from botkit.util import clean_text as clean
 
 
 def clean_optional(text: str | None) -> str | None:

@@ -14,7 +14,8 @@ from botkit_feedback import FeedbackPlugin
 from botkit_feedback.tables import metadata
 from sqlalchemy import select
 
-from botkit import Context, Sent, User, hookimpl
+from botkit import Context, User, hookimpl
+from botkit.adapter import Sent
 
 NOW = 1_700_000_000.0  # 2023-11-14 22:13:20 UTC
 QUESTION = "What is the capital of Australia?"

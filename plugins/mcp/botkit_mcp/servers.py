@@ -13,7 +13,7 @@ from typing import Any
 
 import attrs
 
-from botkit import redact, remember_secret
+from botkit.util import redact, remember_secret
 from botkit_mcp.settings import McpSettings, ServerSpec
 
 log = logging.getLogger("botkit.plugin.mcp")

@@ -11,7 +11,8 @@ import attrs
 import openai
 from sqlalchemy.exc import SQLAlchemyError
 
-from botkit import CommandError, Context, Reply, clean_text, count_tokens
+from botkit import CommandError, Context, Reply
+from botkit.util import clean_text
 from botkit_openai_chat import client, conversation, errors, images, prompt, store
 from botkit_openai_chat.limits import day_of, duration, until_midnight
 from botkit_openai_chat.state import ChatState
@@ -86,7 +87,7 @@ async def respond(state: ChatState, ctx: Context, text: str, snippets: Sequence[
                 prompt.approx_tokens(answer),
             )
         tokens = usage.prompt + usage.completion
-        count_tokens(ctx.plugin, usage.prompt, usage.completion)
+        ctx.plugin.count_tokens(usage.prompt, usage.completion)
         exchange = store.Exchange(
             conversation=chat.key,
             question=images.remembered(text, [*pictures, *unseen]),
@@ -298,7 +299,7 @@ def refusal(
             return ImagesRefused()
         return CommandError(
             f"The model `{body['model']}` does not take images. Ask without the image, or "
-            f"admins can choose a model that sees them ({ctx.prefix}model)."
+            f"admins can choose a model that sees them ({ctx.plugin.prefix}model)."
         )
     return CommandError(failure(state, ctx, body, exc))
 
@@ -313,5 +314,5 @@ def failure(state: ChatState, ctx: Context, body: dict[str, Any], exc: openai.AP
         base_url=settings.base_url,
         key_env=settings.api_key_env,
         timeout=settings.request_timeout,
-        prefix=ctx.prefix,
+        prefix=ctx.plugin.prefix,
     )

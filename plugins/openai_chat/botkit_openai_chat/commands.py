@@ -50,7 +50,7 @@ class ChatCommands:
         here)."""
         from botkit_openai_chat import conversation, store
 
-        storage, user, p = ctx.plugin.storage, ctx.message.author.id, ctx.prefix
+        storage, user, p = ctx.plugin.storage, ctx.message.author.id, ctx.plugin.prefix
         if scope is not None and scope.strip().lower() != ALL:
             raise CommandError(
                 f"`{p}reset` forgets your messages here; `{p}reset {ALL}` (admins) forgets "
@@ -81,7 +81,7 @@ class ChatCommands:
         if not (author.is_admin or author.is_owner):
             raise CommandError(
                 "Only server admins (Manage Server) can forget everyone's messages here; "
-                f"`{ctx.prefix}reset` forgets yours."
+                f"`{ctx.plugin.prefix}reset` forgets yours."
             )
         channel = ctx.message.channel.id
         gone = await store.forget_channel(ctx.plugin.storage, ctx.space, channel)
@@ -105,8 +105,8 @@ class ChatCommands:
             if offered:
                 lines.append("Also available here: " + ", ".join(f"`{m}`" for m in offered))
             lines.append(
-                f"Admins: `{ctx.prefix}model <name>` changes it, "
-                f"`{ctx.prefix}model {DEFAULT}` goes back to `{default}`."
+                f"Admins: `{ctx.plugin.prefix}model <name>` changes it, "
+                f"`{ctx.plugin.prefix}model {DEFAULT}` goes back to `{default}`."
             )
             return "\n".join(lines)
         require_guild_admin(ctx, "choose the model")
@@ -120,6 +120,7 @@ class ChatCommands:
                 "guild %s model reset to the default by %s", ctx.guild_id, ctx.message.author.id
             )
             return f"This server uses the default model `{default}` again."
+        await state.ready()
         api = state.client_for(ctx.settings or state.settings)
         problem = await model_problem(state, api, name, offered)
         if problem:
@@ -149,7 +150,8 @@ class ChatCommands:
             return "This server and this channel use the default system prompt again."
         if words == [SERVER]:
             raise CommandError(
-                f"Give the server's instructions: `{ctx.prefix}system {SERVER} <instructions>`."
+                "Give the server's instructions: "
+                f"`{ctx.plugin.prefix}system {SERVER} <instructions>`."
             )
         server = words[0] == SERVER and len(words) == 2
         text = words[1].strip() if server else prompt.strip()
@@ -178,7 +180,7 @@ class ChatCommands:
         )
         return (
             f"System prompt set for this {place(ctx)}; the server's applies elsewhere. "
-            f"`{ctx.prefix}system {RESET}` removes it."
+            f"`{ctx.plugin.prefix}system {RESET}` removes it."
         )
 
     async def show_system(self, ctx: Context) -> str:
@@ -246,7 +248,7 @@ def require_guild_admin(ctx: Context, what: str) -> None:
 
 async def offered_models(ctx: Context) -> list[str]:
     """Model names other plugins offer here (fine-tuned models, for instance)."""
-    found = await ctx.call_all("botkit_models")
+    found = await ctx.plugin.call_all("botkit_models", ctx=ctx)
     return sorted({name for _, names in found for name in names if isinstance(name, str)})
 
 

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from botkit import ChannelKind, Context, clean_text
+from botkit import ChannelKind, Context
+from botkit.util import clean_text
 from botkit_openai_chat import store
 from botkit_openai_chat.state import ChatState
 from botkit_openai_chat.store import Turn
@@ -45,7 +46,7 @@ async def resolve(ctx: Context, storage: Storage) -> Conversation:
     """The conversation ``ctx.message`` continues or starts."""
     message, user = ctx.message, ctx.message.author.id
     channel, reference = message.channel, message.reference
-    if reference is not None and reference.author.id == ctx.capabilities.bot_user_id:
+    if reference is not None and reference.author.id == ctx.plugin.capabilities.bot_user_id:
         linked = None
         if reference.reply_to:
             linked = await store.conversation_of(storage, ctx.space, reference.reply_to)

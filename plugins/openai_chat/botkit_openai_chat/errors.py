@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import logging
 import re
-from urllib.parse import urlsplit
 
 import openai
 
-import botkit
+import botkit.util
+from botkit_openai_chat.settings import host_of
 
 log = logging.getLogger("botkit.openai_chat")
 
@@ -27,7 +27,7 @@ def redact(text: str, secret: str | None) -> str:
     this plugin's patterns, then by the host's, which also knows every remembered secret)."""
     if secret:
         text = text.replace(secret, MASK)
-    return botkit.redact(CREDENTIAL.sub(MASK, text))
+    return botkit.util.redact(CREDENTIAL.sub(MASK, text))
 
 
 def reason(exc: openai.APIError, secret: str | None) -> str:
@@ -41,13 +41,6 @@ def reason(exc: openai.APIError, secret: str | None) -> str:
         text = text[: REASON_CHARS - 1] + "…"
     head = type(exc).__name__ + (f": Error code: {status}" if status is not None else "")
     return f"{head} - {text}" if text else head
-
-
-def host_of(base_url: str) -> str:
-    """The host part of the API root (never its credentials or path)."""
-    if not base_url:
-        return "api.openai.com"
-    return urlsplit(base_url).hostname or "the API server"
 
 
 def timed_out(seconds: float) -> str:

@@ -18,20 +18,15 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from botkit import (
-    Command,
-    Context,
-    PluginHandle,
-    Problem,
-    Reply,
-    hookimpl,
-    remember_secret,
-)
+from botkit import Command, Context, PluginHandle, Problem, Reply, hookimpl
+from botkit.util import remember_secret
 from botkit_openai_chat.commands import ChatCommands
 from botkit_openai_chat.settings import ChatSettings
 
 if TYPE_CHECKING:
     from sqlalchemy import MetaData
+
+    from botkit_openai_chat.state import ChatState
 
 log = logging.getLogger("botkit.openai_chat")
 
@@ -69,8 +64,7 @@ class ChatPlugin:
     async def botkit_startup(self, plugin: PluginHandle) -> None:
         """Create the bot's one API client (no client, and one warning saying how to add a
         key, without one)."""
-        await asyncio.to_thread(load_engine)  # about a second of imports, off the event loop
-        from botkit_openai_chat.errors import host_of
+        await asyncio.to_thread(importlib.import_module, "botkit_openai_chat.state")
         from botkit_openai_chat.limits import RateLimiter
         from botkit_openai_chat.state import ChatState
 
@@ -89,6 +83,9 @@ class ChatPlugin:
             api_key=key,
         )
         state.start_sweeping()
+        # the SDK takes about half a second to import: in a worker thread, while the bot
+        # already serves commands; the first answer waits for it (state.ready)
+        state.engine = asyncio.create_task(asyncio.to_thread(load_engine, state))
         if key is None:  # a normal first run, not a failure: one line saying what to do
             log.warning(
                 "%s: no API key, so the bot cannot chat yet; add one with `export %s=...` "
@@ -98,6 +95,8 @@ class ChatPlugin:
                 settings.api_key_env,
             )
         else:
+            from botkit_openai_chat.settings import host_of
+
             log.info(
                 "%s: model %s at %s, up to %d requests at once",
                 plugin.name,
@@ -115,6 +114,7 @@ class ChatPlugin:
     @hookimpl
     async def botkit_respond(self, ctx: Context, text: str, snippets: list[str]) -> Reply:
         """The answer; CommandError (its text the reply) when there is none to give."""
+        await ctx.plugin.state.ready()
         from botkit_openai_chat.answer import respond
 
         return await respond(ctx.plugin.state, ctx, text, snippets)
@@ -149,17 +149,19 @@ class ChatPlugin:
         return await probe(settings, key)
 
 
-def load_engine() -> None:
-    """Import the modules that answer (the SDK, SQLAlchemy and what uses them)."""
+def load_engine(state: ChatState) -> None:
+    """Import the modules that answer (the SDK and what uses it), then make the bot's client
+    (none without a key)."""
     for module in ENGINE:
         importlib.import_module(module)
+    state.client_for(state.settings)
 
 
 async def probe(settings: ChatSettings, key: str) -> list[Problem]:
     """List the server's models once, with a short time-out and no retries."""
     import openai
 
-    from botkit_openai_chat.errors import host_of
+    from botkit_openai_chat.settings import host_of
 
     client = openai.AsyncOpenAI(
         api_key=key,

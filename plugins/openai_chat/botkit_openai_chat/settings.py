@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Literal
+from urllib.parse import urlsplit
 
 import attrs
 
@@ -123,3 +124,10 @@ class ChatSettings:
             raise ValueError("api_key_env must name an environment variable")
         if not 0 <= self.temperature <= 2:
             raise ValueError(f"temperature must be between 0 and 2, not {self.temperature}")
+
+
+def host_of(base_url: str) -> str:
+    """The host part of the API root (never its credentials or path)."""
+    if not base_url:
+        return "api.openai.com"
+    return urlsplit(base_url).hostname or "the API server"

@@ -62,11 +62,17 @@ class ChatState:
     )
     _sweeper: asyncio.Task[None] | None = attrs.field(default=None, init=False)
     _clients: dict[str, openai.AsyncOpenAI] = attrs.field(factory=dict, init=False)
+    engine: asyncio.Task[None] | None = attrs.field(default=None, init=False)
 
     def __attrs_post_init__(self) -> None:
         self.history = Batcher(self._histories)
         self.save = Batcher(self._save_all)
-        self.client_for(self.settings)  # the bot's client, ready before the first message
+
+    async def ready(self) -> None:
+        """Wait until the SDK is imported and the bot's client made (started at start-up in
+        a worker thread, so commands are served meanwhile)."""
+        if self.engine is not None:
+            await asyncio.shield(self.engine)
 
     @property
     def client(self) -> openai.AsyncOpenAI | None:
@@ -129,7 +135,7 @@ class ChatState:
             if system is None:
                 system = self.settings.system_prompt
         if system in DEFAULT_PROMPTS:
-            system = default_prompt(ctx.capabilities.adapter, ctx.guild_id is None)
+            system = default_prompt(ctx.plugin.capabilities.adapter, ctx.guild_id is None)
         return system, where
 
     async def _persona(self, ctx: Context) -> tuple[str, str] | None:
@@ -223,6 +229,9 @@ class ChatState:
             self._sweeper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._sweeper
+        if self.engine is not None:  # a client made while stopping is closed with the others
+            with contextlib.suppress(Exception):
+                await self.engine
         for client in self._clients.values():
             await client.close()
         self._clients.clear()

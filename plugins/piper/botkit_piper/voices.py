@@ -19,7 +19,7 @@ from pathlib import Path
 
 import attrs
 
-from botkit import sha256_problem
+from botkit.util import sha256_problem
 
 log = logging.getLogger("botkit.plugin.piper")
 

@@ -14,7 +14,7 @@ import attrs
 import pytest
 from botkit_piper import voices
 
-from botkit import VoiceConnections
+from botkit.adapter import VoiceConnections
 from botkit.testing import GUILD, OWNER
 
 LOUNGE_ID = "700"

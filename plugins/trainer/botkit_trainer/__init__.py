@@ -8,23 +8,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from botkit import (
-    Command,
-    Context,
-    PluginHandle,
-    Problem,
-    hookimpl,
-    remember_secret,
-    set_job_counts,
-)
-from botkit_trainer import search, store
+from botkit import Command, Context, PluginHandle, Problem, hookimpl
+from botkit.util import remember_secret
 from botkit_trainer.commands import all_commands
 from botkit_trainer.forget import forget_user, user_counts
 from botkit_trainer.health import problems
 from botkit_trainer.poller import Poller, PollerHost
 from botkit_trainer.settings import TrainerSettings
 from botkit_trainer.state import runtime_of, secrets
-from botkit_trainer.tables import metadata
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -41,6 +32,8 @@ def botkit_settings() -> type:
 
 @hookimpl
 def botkit_tables() -> Any:
+    from botkit_trainer.tables import metadata
+
     return metadata
 
 
@@ -56,6 +49,8 @@ def settings_of(plugin: PluginHandle) -> TrainerSettings:
 @hookimpl
 async def botkit_startup(plugin: PluginHandle) -> None:
     """Create the search index, then follow unfinished jobs (also those from before a restart)."""
+    from botkit_trainer import search
+
     await search.ensure_index(plugin.storage)
     for secret in secrets(settings_of(plugin)):
         remember_secret(secret)
@@ -66,7 +61,7 @@ async def botkit_startup(plugin: PluginHandle) -> None:
         send=plugin.send,
         prefix=lambda: plugin.prefix,
         has_model_command=lambda: plugin.has_command("model"),
-        report=lambda counts: set_job_counts(plugin, counts),
+        report=lambda counts: plugin.set_job_counts(counts),
     )
     runtime.poller = Poller(runtime, host)
     runtime.poller.start()
@@ -80,6 +75,8 @@ async def botkit_shutdown(plugin: PluginHandle) -> None:
 @hookimpl
 async def botkit_knowledge(ctx: Context, text: str) -> list[str]:
     """The document passages most relevant to the message."""
+    from botkit_trainer import search
+
     limit = ctx.settings.context_passages
     found = await search.search(ctx.plugin.storage, ctx.space, text, limit)
     return [passage.snippet() for passage in found]
@@ -88,6 +85,8 @@ async def botkit_knowledge(ctx: Context, text: str) -> list[str]:
 @hookimpl
 async def botkit_models(plugin: PluginHandle, guild_id: str | None) -> list[str]:
     """Models fine-tuned for this space (a server, or one person's DMs), for !model."""
+    from botkit_trainer import store
+
     return await store.fine_tuned_models(plugin.storage, guild_id or "")
 
 

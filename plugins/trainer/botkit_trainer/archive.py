@@ -13,7 +13,7 @@ from pathlib import Path, PurePosixPath
 
 import attrs
 
-from botkit import safe_filename
+from botkit.util import safe_filename
 from botkit_trainer.sandbox import Refused, list_files, relative
 from botkit_trainer.sizes import human
 

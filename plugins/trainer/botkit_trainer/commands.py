@@ -22,7 +22,7 @@ from botkit import (
     Reply,
     command,
 )
-from botkit_trainer import closing, jobs, store
+from botkit_trainer import closing, jobs
 from botkit_trainer.archive import Made, make_zip
 from botkit_trainer.checks import service_problems
 from botkit_trainer.dataset import DPO, SUPERVISED, build, to_jsonl
@@ -99,7 +99,7 @@ def directory(ctx: Context, path: str) -> Path:
 def no_key(ctx: Context) -> CommandError:
     return CommandError(
         f"Fine-tuning needs an API key: the bot's owner must set the environment variable "
-        f"{ctx.settings.api_key_env}. Documents and {ctx.prefix}test work without it."
+        f"{ctx.settings.api_key_env}. Documents and {ctx.plugin.prefix}test work without it."
     )
 
 
@@ -184,8 +184,8 @@ async def train(ctx: Context, file: Attachment | None = None, *, text: str | Non
     attachments = list(ctx.message.attachments) or ([file] if file else [])
     if not text and not attachments:
         raise CommandError(
-            f"Give text or attach files. Examples: `{ctx.prefix}train What is botkit? => "
-            f"A bot framework`, `{ctx.prefix}train negative 2+2? => 5`, or attach a "
+            f"Give text or attach files. Examples: `{ctx.plugin.prefix}train What is botkit? => "
+            f"A bot framework`, `{ctx.plugin.prefix}train negative 2+2? => 5`, or attach a "
             ".txt .md .jsonl .csv (or .zip) file."
         )
     settings = ctx.settings
@@ -227,6 +227,8 @@ async def train_dir(ctx: Context, path: str, label: str = "positive") -> str:
 
 async def train_start(ctx: Context, dataset: str | None = None, method: str = "auto") -> str:
     """Build, check and upload a dataset, and start fine-tuning it (auto, sft or dpo)."""
+    from botkit_trainer import store
+
     settings = ctx.settings
     name = check_dataset_name(dataset) if dataset else await current_dataset(ctx)
     if method.lower() not in METHODS:
@@ -245,7 +247,7 @@ async def train_start(ctx: Context, dataset: str | None = None, method: str = "a
     corrections = await import_corrections(ctx, name)
     dataset_id = await store.dataset_id(ctx.plugin.storage, ctx.space, name, create=False)
     if dataset_id is None:
-        raise CommandError(f"There is no dataset {name!r} yet. See {ctx.prefix}datasets.")
+        raise CommandError(f"There is no dataset {name!r} yet. See {ctx.plugin.prefix}datasets.")
     qa = await store.qa_examples(ctx.plugin.storage, dataset_id)
     folder = dataset_folder(data_dir(ctx), settings, ctx.space, name) / "build"
     chosen, records, data, problems = await in_thread(
@@ -263,7 +265,7 @@ async def train_start(ctx: Context, dataset: str | None = None, method: str = "a
         raise CommandError(
             f"Dataset {name} is not ready for {chosen} fine-tuning:\n"
             + "\n".join(f"- {p}" for p in problems)
-            + f"\nAdd examples with {ctx.prefix}train and try again."
+            + f"\nAdd examples with {ctx.plugin.prefix}train and try again."
         )
     file = TrainingFile(
         path=folder / BUILD_FILES[chosen],
@@ -304,7 +306,7 @@ async def train_start(ctx: Context, dataset: str | None = None, method: str = "a
     return (
         f"Fine-tuning job `{info.id}` started on {where} ({chosen}, "
         f"{len(records)} examples from dataset {name}{extra}). I will announce the result "
-        f"here; follow it with `{ctx.prefix}job {info.id}`."
+        f"here; follow it with `{ctx.plugin.prefix}job {info.id}`."
     )
 
 
@@ -341,7 +343,7 @@ def people_of(record: Any) -> tuple[str, ...]:
 
 async def import_corrections(ctx: Context, dataset: str) -> int:
     """Store the examples other plugins offer (corrections) in the dataset; return new ones."""
-    offered = await ctx.call_all("botkit_training_examples")
+    offered = await ctx.plugin.call_all("botkit_training_examples", ctx=ctx)
     by_people: dict[tuple[str, ...], Parsed] = {}  # stored with them, so !forgetme finds them
     for plugin, records in offered:
         for number, record in enumerate(records, 1):
@@ -370,10 +372,12 @@ async def import_corrections(ctx: Context, dataset: str) -> int:
 
 async def datasets(ctx: Context) -> str:
     """List this server's (or your DMs') datasets with their example counts."""
+    from botkit_trainer import store
+
     summaries = await store.dataset_summaries(ctx.plugin.storage, ctx.space)
     current = await current_dataset(ctx)
     if not summaries:
-        return f"No datasets yet. Add examples with `{ctx.prefix}train`."
+        return f"No datasets yet. Add examples with `{ctx.plugin.prefix}train`."
     lines = [
         f"**{s.name}**{' (current)' if s.name == current else ''}: {s.positive} positive, "
         f"{s.negative} negative Q&A, {s.documents} document(s)"
@@ -425,7 +429,7 @@ async def test(ctx: Context, *, cases: str) -> str:
             max_chars=ctx.settings.max_json_chars,
         )
     except BadCases as exc:
-        raise CommandError(f"{exc} Example: `{ctx.prefix}test {EXAMPLE}`") from None
+        raise CommandError(f"{exc} Example: `{ctx.plugin.prefix}test {EXAMPLE}`") from None
     if not ctx.plugin.implements("botkit_respond"):
         raise CommandError("No chat plugin is installed, so there is nothing to test.")
     answers = [await ask(ctx, number, case.input) for number, case in enumerate(parsed, 1)]

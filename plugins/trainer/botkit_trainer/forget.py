@@ -20,7 +20,6 @@ from typing import Any
 
 import attrs
 
-from botkit_trainer import search, store
 from botkit_trainer.intake import dataset_folder, legacy_dm_folder
 from botkit_trainer.jobs import target_of
 from botkit_trainer.providers.base import ProviderError
@@ -41,6 +40,8 @@ class Removed:
 
 
 async def user_counts(plugin: Any, settings: TrainerSettings, user_id: str) -> dict[str, int]:
+    from botkit_trainer import store
+
     found = await store.user_footprint(plugin.storage, user_id)
     return {
         "training examples": found.examples,
@@ -51,6 +52,8 @@ async def user_counts(plugin: Any, settings: TrainerSettings, user_id: str) -> d
 
 async def forget_user(plugin: Any, settings: TrainerSettings, user_id: str) -> list[str]:
     """Delete the user's rows and files; return short lines saying what went."""
+    from botkit_trainer import search, store
+
     found = await store.user_footprint(plugin.storage, user_id)
     if not (found.examples or found.documents or found.files):
         return []
@@ -94,6 +97,8 @@ async def delete_uploaded(
     plugin: Any, settings: TrainerSettings, datasets: list[tuple[str, str]]
 ) -> list[str]:
     """Delete the training files uploaded for jobs on these datasets from their services."""
+    from botkit_trainer import store
+
     lines = []
     runtime = runtime_of(plugin)
     for row in await store.dataset_jobs(plugin.storage, datasets):

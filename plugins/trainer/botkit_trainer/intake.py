@@ -11,13 +11,12 @@ from typing import Any, TypeVar
 import attrs
 
 from botkit import Attachment
-from botkit_trainer import store
 from botkit_trainer.archive import Member, read_zip
 from botkit_trainer.ingest import EXTENSIONS, Parsed, parse_file, split_passages
+from botkit_trainer.rows import NewExample, qa_content
 from botkit_trainer.sandbox import Refused, list_files, relative, save_unique
 from botkit_trainer.settings import TrainerSettings
 from botkit_trainer.sizes import human, megabytes
-from botkit_trainer.store import NewExample, qa_content
 
 log = logging.getLogger("botkit.plugin.trainer")
 
@@ -97,6 +96,8 @@ async def store_batches(
 ) -> Tally:
     """Store every example and document of ``batches`` in the dataset (created if new);
     ``people`` is everyone whose words they hold, the author first."""
+    from botkit_trainer import store
+
     tally = Tally()
     items: list[NewExample] = []
     for batch in batches:

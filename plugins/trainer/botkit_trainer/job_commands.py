@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 
 from botkit import CommandError, Context
-from botkit_trainer import jobs, store
+from botkit_trainer import jobs
 from botkit_trainer.providers.base import ProviderError
+from botkit_trainer.rows import JobRow
 from botkit_trainer.state import NoApiKey, UnknownProvider, key_env, runtime_of
 
 log = logging.getLogger("botkit.plugin.trainer")
@@ -16,9 +17,11 @@ JOBS_SHOWN = 10
 
 async def jobs_list(ctx: Context) -> str:
     """List this server's (or your DMs') fine-tuning jobs."""
+    from botkit_trainer import store
+
     rows = await store.space_jobs(ctx.plugin.storage, ctx.space, JOBS_SHOWN)
     if not rows:
-        return f"No fine-tuning jobs yet. Start one with `{ctx.prefix}train start`."
+        return f"No fine-tuning jobs yet. Start one with `{ctx.plugin.prefix}train start`."
     return "\n".join(
         f"`{r.id}` dataset {r.dataset}, {r.method}: {r.status}"
         + (f" → `{r.fine_tuned_model}`" if r.fine_tuned_model else "")
@@ -72,8 +75,10 @@ async def job_cancel(ctx: Context, job_id: str) -> str:
     return f"Job `{row.id}` is {row.status}."
 
 
-async def known_job(ctx: Context, job_id: str) -> store.JobRow:
+async def known_job(ctx: Context, job_id: str) -> JobRow:
+    from botkit_trainer import store
+
     row = await store.get_job(ctx.plugin.storage, ctx.space, job_id)
     if row is None:
-        raise CommandError(f"No job {job_id!r} in this server. See {ctx.prefix}jobs.")
+        raise CommandError(f"No job {job_id!r} in this server. See {ctx.plugin.prefix}jobs.")
     return row

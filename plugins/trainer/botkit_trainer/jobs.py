@@ -8,13 +8,12 @@ from typing import Any
 
 import attrs
 
-from botkit_trainer import store
 from botkit_trainer.providers import get as get_spec
 from botkit_trainer.providers.base import JobInfo, ProviderError
 from botkit_trainer.redact import mask
+from botkit_trainer.rows import JobRow
 from botkit_trainer.settings import TrainerSettings
 from botkit_trainer.state import Runtime, Target, secrets
-from botkit_trainer.store import JobRow
 
 log = logging.getLogger("botkit.plugin.trainer")
 
@@ -51,6 +50,8 @@ def provider_note(row: JobRow, settings: TrainerSettings) -> str:
 async def refresh(runtime: Runtime, storage: Any, settings: TrainerSettings, row: JobRow) -> JobRow:
     """Ask the job's provider for its status and store it; raises NoApiKey, UnknownProvider,
     ProviderError."""
+    from botkit_trainer import store
+
     client = await runtime.client(settings, target_of(row))
     try:
         info = await client.status(row.id, row.method)
@@ -75,6 +76,8 @@ async def latest_events(runtime: Runtime, settings: TrainerSettings, row: JobRow
 
 async def cancel(runtime: Runtime, storage: Any, settings: TrainerSettings, row: JobRow) -> JobRow:
     """Cancel the job; its outcome needs no announcement since the canceller is answered."""
+    from botkit_trainer import store
+
     client = await runtime.client(settings, target_of(row))
     try:
         info = await client.cancel(row.id, row.method)

@@ -12,13 +12,11 @@ from typing import Any
 import attrs
 
 from botkit import Channel, ChannelKind, Reply
-from botkit_trainer import store
 from botkit_trainer.jobs import outcome, refresh
-from botkit_trainer.leader import Leadership
 from botkit_trainer.providers.base import ProviderError
+from botkit_trainer.rows import JobRow
 from botkit_trainer.settings import TrainerSettings
 from botkit_trainer.state import NoApiKey, Runtime, UnknownProvider
-from botkit_trainer.store import JobRow
 
 log = logging.getLogger("botkit.plugin.trainer")
 
@@ -46,6 +44,8 @@ class Poller:
     def __init__(self, runtime: Runtime, host: PollerHost) -> None:
         self.runtime = runtime
         self.host = host
+        from botkit_trainer.leader import Leadership
+
         self.leader = Leadership(host.storage.engine, host.storage.dialect)
         self._wake = asyncio.Event()
         self._waiters: list[asyncio.Future[None]] = []
@@ -94,6 +94,8 @@ class Poller:
 
     async def poll_once(self) -> None:
         """Refresh every unsettled job, announcing each that has finished."""
+        from botkit_trainer import store
+
         if not await self.leader.acquire():
             return
         settings = self.host.settings()
@@ -124,6 +126,8 @@ class Poller:
         self.host.report(dict(collections.Counter(followed.values())))
 
     async def _announce(self, row: JobRow, settings: TrainerSettings) -> None:
+        from botkit_trainer import store
+
         storage = self.host.storage
         if not await store.claim_announcement(storage, row.id):
             return

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import attrs
 
-from botkit import UnsafePath, safe_filename
+from botkit.util import UnsafePath, safe_filename
 
 
 class Refused(Exception):

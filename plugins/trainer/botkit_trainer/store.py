@@ -11,7 +11,8 @@ from typing import Any
 import attrs
 from sqlalchemy import case, delete, func, or_, select, tuple_, update
 
-from botkit_trainer.tables import FINAL_STATUSES, datasets, examples, jobs, passages, people
+from botkit_trainer.rows import FINAL_STATUSES, JobRow, NewExample
+from botkit_trainer.tables import datasets, examples, jobs, passages, people
 
 Storage = Any  # botkit's Storage: .session, .engine, .dialect
 DM_PREFIX = "dm:"  # the space of one person's direct messages: dm:<user id>
@@ -21,33 +22,8 @@ def is_dm(space: str) -> bool:
     return space.startswith(DM_PREFIX) or not space
 
 
-def qa_content(messages: Sequence[dict[str, str]]) -> str:
-    """The canonical JSON stored for a Q&A example (equal conversations, equal text)."""
-    return json.dumps(
-        {"messages": list(messages)}, sort_keys=True, ensure_ascii=False, separators=(",", ":")
-    )
-
-
 def content_hash(kind: str, content: str) -> str:
     return hashlib.sha256(f"{kind}\n{content}".encode()).hexdigest()
-
-
-@attrs.frozen
-class NewExample:
-    """An example about to be stored; a document brings its passages. ``people`` is everyone
-    whose words it holds (the author first; none for the owner's files)."""
-
-    label: str
-    kind: str
-    source: str
-    content: str
-    name: str = ""
-    people: tuple[str, ...] = ()
-    passages: tuple[str, ...] = ()
-
-    @property
-    def author_id(self) -> str:
-        return self.people[0] if self.people else ""
 
 
 @attrs.frozen
@@ -64,31 +40,6 @@ class DatasetSummary:
     positive: int
     negative: int
     documents: int
-
-
-@attrs.frozen
-class JobRow:
-    """A fine-tuning job as stored."""
-
-    id: str
-    guild_id: str
-    dataset: str
-    provider: str
-    base_url: str
-    account_id: str
-    method: str
-    training_file: str
-    status: str
-    channel_id: str
-    fine_tuned_model: str | None
-    error: str | None
-    announced: bool
-    created_at: float
-    updated_at: float
-
-    @property
-    def finished(self) -> bool:
-        return self.status in FINAL_STATUSES
 
 
 async def dataset_id(storage: Storage, space: str, name: str, *, create: bool) -> int | None:

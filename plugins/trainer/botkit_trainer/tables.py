@@ -22,7 +22,6 @@ metadata = MetaData()
 LABELS = ("positive", "negative")
 KINDS = ("qa", "document")
 SOURCES = ("inline", "file", "directory", "correction", "test")
-FINAL_STATUSES = ("succeeded", "failed", "cancelled")
 
 datasets = Table(
     "trainer_datasets",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from botkit import clean_text as clean
+from botkit.util import clean_text as clean
 
 
 def nesting(raw: str) -> int:

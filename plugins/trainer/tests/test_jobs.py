@@ -463,11 +463,11 @@ async def test_each_bot_has_its_own_poller_and_client(start: Any) -> None:
 async def test_jobs_by_status_are_reported_for_metrics(
     start: Any, fake: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import botkit_trainer
+    from botkit import PluginHandle
 
     reported: list[dict[str, int]] = []
     monkeypatch.setattr(
-        botkit_trainer, "set_job_counts", lambda plugin, counts: reported.append(counts)
+        PluginHandle, "set_job_counts", lambda plugin, counts: reported.append(counts)
     )
     async with start() as bot:
         await learn(bot)

@@ -21,7 +21,6 @@ from botkit import (
     Problem,
     Reply,
     hookimpl,
-    set_queue_depth,
 )
 from botkit_voice import commands, health, notes, recordings, speaker, stt, tts, users
 from botkit_voice.errors import VoiceProblem
@@ -72,7 +71,7 @@ def botkit_migrations() -> Path:
 async def botkit_startup(plugin: PluginHandle) -> None:
     """Set up the speakers; remove speech files a crashed run left (old ones: shards share)."""
     plugin.state = speaker.Speakers(
-        settings_of(plugin), plugin.clock, lambda depth: set_queue_depth(plugin, depth, "speech")
+        settings_of(plugin), plugin.clock, lambda depth: plugin.set_queue_depth(depth, "speech")
     )
     await asyncio.to_thread(tts.remove_stale, work_dir(plugin.data_dir), STALE_SECONDS)
 

@@ -51,7 +51,7 @@ def guild_key(ctx: Context) -> str:
 
 
 def require_voice(ctx: Context) -> Voice:
-    voice = ctx.capabilities.voice
+    voice = ctx.plugin.capabilities.voice
     if voice is None:
         raise CommandError("This chat platform has no voice channels, so I cannot speak here.")
     return voice
@@ -91,12 +91,14 @@ async def leave(ctx: Context) -> str:
 async def say(ctx: Context, *, text: str) -> str | Reply:
     """Say something aloud in your voice channel (or as a voice message)."""
     settings: VoiceSettings = ctx.settings
-    if ctx.capabilities.voice is None and ctx.capabilities.voice_notes:
+    if ctx.plugin.capabilities.voice is None and ctx.plugin.capabilities.voice_notes:
         return await say_as_note(ctx, settings, text)
     voice = require_voice(ctx)
     channel = ctx.message.author.voice_channel or voice.channel(guild_key(ctx))
     if channel is None:
-        raise CommandError(f"Join a voice channel first (or use {ctx.prefix}join), then try again.")
+        raise CommandError(
+            f"Join a voice channel first (or use {ctx.plugin.prefix}join), then try again."
+        )
     spoken, was_cut = cut(speakable(text), settings.max_speech_chars)
     if not spoken:
         raise CommandError("There are no words to say in that text.")
@@ -129,7 +131,7 @@ async def voice(ctx: Context) -> str:
     """Show the voice engine and language used here."""
     settings: VoiceSettings = ctx.settings
     engine, language = await guild_voice(ctx)
-    p = ctx.prefix
+    p = ctx.plugin.prefix
     return "\n".join(
         [
             f"Voice here: engine **{engine}**, language **{language}**.",
@@ -172,7 +174,7 @@ async def engine_problem(ctx: Context, name: str, language: str | None = None) -
     if audio is None:
         package = ENGINE_PACKAGES.get(name)
         if package is not None and name in ctx.plugin.implements("botkit_synthesize"):
-            switch = f"{ctx.prefix}plugin enable {name}"
+            switch = f"{ctx.plugin.prefix}plugin enable {name}"
             return f"The {name} plugin is switched off here; an admin can switch it on: `{switch}`."
         if package is not None:
             return f"The {name} engine needs the {package} package: pip install {package}"

@@ -9,7 +9,7 @@ import uuid
 import wave
 from pathlib import Path
 
-from botkit import ffmpeg_executable
+from botkit.util import ffmpeg_executable
 from botkit_voice import process
 from botkit_voice.errors import VoiceProblem
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import importlib
 from pathlib import Path
 
-from botkit import Problem, ffmpeg_executable
+from botkit import Problem
+from botkit.util import ffmpeg_executable
 from botkit_voice import engines, whisper_model
 from botkit_voice.settings import VoiceSettings
 

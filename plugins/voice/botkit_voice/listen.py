@@ -112,7 +112,7 @@ class Session:
 
     def notice(self) -> str:
         """Who is heard where, what is kept, how to stop."""
-        p = self.ctx.prefix
+        p = self.ctx.plugin.prefix
         where = self.voice_channel.name or "the voice channel"
         if self.everyone:
             who = f"everyone in {where}"
@@ -272,11 +272,11 @@ async def listen(ctx: Context, recording: Attachment | None = None) -> str | Non
     """Listen in your voice channel and answer what you say aloud (or a recording you attach)."""
     if recording is not None:
         return await listen_to(ctx, recording)
-    voice = ctx.capabilities.voice
+    voice = ctx.plugin.capabilities.voice
     if voice is None or not hasattr(voice, "listen"):
         raise CommandError(
             f"I cannot hear voice channels on this platform; attach a recording instead: "
-            f"`{ctx.prefix}listen` with an audio file."
+            f"`{ctx.plugin.prefix}listen` with an audio file."
         )
     if ctx.guild_id is None:
         raise CommandError("I listen in a server's voice channels; say this in a server.")
@@ -292,7 +292,7 @@ async def listen(ctx: Context, recording: Attachment | None = None) -> str | Non
     settings: VoiceSettings = ctx.settings
     channel = voice.channel(ctx.guild_id) or author.voice_channel
     if channel is None:
-        raise CommandError(f"Join a voice channel first, then say {ctx.prefix}listen.")
+        raise CommandError(f"Join a voice channel first, then say {ctx.plugin.prefix}listen.")
     if not voice.is_connected(ctx.guild_id):
         try:
             await asyncio.wait_for(voice.join(channel), settings.join_timeout)

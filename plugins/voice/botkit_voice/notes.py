@@ -1,7 +1,7 @@
 """Answers as voice messages: speech encoded as OGG/Opus with its duration and waveform.
 
 Discord sends such a file with the voice-message flag, Telegram with ``sendVoice``; the
-adapter says whether it can (``ctx.capabilities.voice_notes``).
+adapter says whether it can (``ctx.plugin.capabilities.voice_notes``).
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from pathlib import Path
 
 import attrs
 
-from botkit import Context, File, Reply, ffmpeg_executable
+from botkit import Context, File, Reply
+from botkit.util import ffmpeg_executable
 from botkit_voice import convert, process, speaker, tts
 from botkit_voice.errors import Busy, VoiceProblem
 from botkit_voice.settings import VoiceSettings
@@ -27,7 +28,7 @@ WAVEFORM_POINTS = 256
 
 def wanted(ctx: Context, settings: VoiceSettings) -> bool:
     """Whether this reply is to be a voice message, by ``speak_when`` and the platform."""
-    if not ctx.capabilities.voice_notes:
+    if not ctx.plugin.capabilities.voice_notes:
         return False
     if settings.speak_when == "always":
         return True

@@ -8,7 +8,7 @@ import logging
 import os
 from typing import TYPE_CHECKING, Any
 
-from botkit import redact, remember_secret
+from botkit.util import redact, remember_secret
 from botkit_voice.errors import VoiceProblem
 from botkit_voice.settings import VoiceSettings
 

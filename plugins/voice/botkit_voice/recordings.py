@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from botkit import safe_filename
+from botkit.util import safe_filename
 from botkit_voice import convert
 
 

@@ -117,8 +117,8 @@ async def speak_with(ctx: Context, text: str, engine: str, language: str) -> Aud
     workers' queue is full (logged once per burst)."""
     if engine == AUTO:
         try:
-            audio = await ctx.call_first(
-                "botkit_synthesize", text=text, engine=AUTO, language=language
+            audio = await ctx.plugin.call_first(
+                "botkit_synthesize", ctx=ctx, text=text, engine=AUTO, language=language
             )
         except CommandError as exc:
             log.info("auto: piper could not speak (%s); speaking with espeak", exc)
@@ -138,8 +138,8 @@ async def speak_with(ctx: Context, text: str, engine: str, language: str) -> Aud
             log.warning("the %s engine could not speak: %s", engine, exc)
             return None
     try:
-        return await ctx.call_first(
-            "botkit_synthesize", text=text, engine=engine, language=language
+        return await ctx.plugin.call_first(
+            "botkit_synthesize", ctx=ctx, text=text, engine=engine, language=language
         )
     except CommandError as exc:
         raise VoiceProblem(str(exc).rstrip(".")) from None
@@ -147,7 +147,7 @@ async def speak_with(ctx: Context, text: str, engine: str, language: str) -> Aud
 
 def wants_channel(ctx: Context, settings: VoiceSettings) -> bool:
     """Whether a reply to this message is to be spoken in a voice channel."""
-    voice = ctx.capabilities.voice
+    voice = ctx.plugin.capabilities.voice
     if voice is None:
         return False
     if ctx.message.author.voice_channel is not None:
@@ -157,7 +157,7 @@ def wants_channel(ctx: Context, settings: VoiceSettings) -> bool:
 
 def speaker_for(ctx: Context) -> GuildSpeaker:
     """The space's speaker, on the voice connection of the message's server ("" outside)."""
-    voice = ctx.capabilities.voice
+    voice = ctx.plugin.capabilities.voice
     assert voice is not None
     return ctx.plugin.state.get(ctx.space, voice, ctx.guild_id or "")
 

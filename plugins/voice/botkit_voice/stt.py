@@ -12,7 +12,8 @@ import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from botkit import Attachment, safe_filename
+from botkit import Attachment
+from botkit.util import safe_filename
 from botkit_voice import convert, jobs, pool, whisper_model
 from botkit_voice.errors import ModelMissing, VoiceProblem
 from botkit_voice.openai_api import load, openai_client, openai_failure

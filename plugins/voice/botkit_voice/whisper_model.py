@@ -17,7 +17,7 @@ import re
 import threading
 from pathlib import Path
 
-from botkit import sha256_problem
+from botkit.util import sha256_problem
 from botkit_voice.errors import ModelMissing
 
 log = logging.getLogger("botkit.voice")

@@ -13,8 +13,8 @@ import pytest
 from botkit_voice import espeak_worker
 from voice_helpers import PHRASE, EchoChat
 
-from botkit import ffmpeg_executable
 from botkit.testing import RecordingAdapter, RecordingVoice
+from botkit.util import ffmpeg_executable
 
 
 @pytest.fixture(scope="session")

@@ -12,10 +12,10 @@ from pathlib import Path
 import botkit_voice
 from voice_helpers import EchoChat, spoken
 
-from botkit import ffmpeg_executable
 from botkit.adapters.console import ConsoleAdapter, ConsoleSettings
 from botkit.bot import Bot
 from botkit.config import Config
+from botkit.util import ffmpeg_executable
 
 
 async def test_console_saves_a_spoken_reply(tmp_path: Path):

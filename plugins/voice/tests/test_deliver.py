@@ -209,11 +209,11 @@ async def test_a_full_queue_posts_the_text_instead(voice_bot, tmp_path):
 
 
 async def test_the_speech_queue_depth_is_reported_for_metrics(voice_bot, tmp_path, monkeypatch):
-    import botkit_voice
+    from botkit import PluginHandle
 
     depths: list[tuple[str, int, str]] = []
     monkeypatch.setattr(
-        botkit_voice,
+        PluginHandle,
         "set_queue_depth",
         lambda plugin, depth, queue: depths.append((plugin.name, depth, queue)),
     )

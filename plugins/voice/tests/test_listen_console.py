@@ -14,10 +14,10 @@ import pytest
 from botkit_voice import espeak_worker
 from voice_helpers import EchoChat, spoken, words
 
-from botkit import ffmpeg_executable
 from botkit.adapters.console import ConsoleAdapter, ConsoleSettings
 from botkit.bot import Bot
 from botkit.config import Config
+from botkit.util import ffmpeg_executable
 
 SENTENCES = ["one two three four five", "six seven eight nine ten"]
 NUMBERS = {word: str(n) for n, word in enumerate(" ".join(SENTENCES).split(), 1)}

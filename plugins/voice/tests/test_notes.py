@@ -9,7 +9,7 @@ import pytest
 from botkit_voice import notes, stt
 from voice_helpers import OWNER_IN_VOICE
 
-from botkit import ffmpeg_executable
+from botkit.util import ffmpeg_executable
 
 
 @pytest.fixture

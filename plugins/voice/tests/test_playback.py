@@ -10,7 +10,8 @@ import attrs
 import discord
 from voice_helpers import MEMBER_IN_VOICE, spoken
 
-from botkit import VoiceConnections, ffmpeg_executable
+from botkit.adapter import VoiceConnections
+from botkit.util import ffmpeg_executable
 
 FRAME_SECONDS = discord.opus.Encoder.FRAME_LENGTH / 1000
 

@@ -6,7 +6,7 @@ import speech_recognition as sr
 from botkit_voice import process, stt
 from voice_helpers import NUMBER_WORDS
 
-from botkit import ffmpeg_executable
+from botkit.util import ffmpeg_executable
 from botkit_testkit.openai_server import FakeOpenAI
 
 UNREADABLE = "Could not read that audio file: is it a real audio file?"

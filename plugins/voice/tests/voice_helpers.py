@@ -12,7 +12,8 @@ from typing import Any
 
 import attrs
 
-from botkit import Audio, Channel, ChannelKind, Context, User, VoiceConnections, hookimpl
+from botkit import Audio, Channel, ChannelKind, Context, User, hookimpl
+from botkit.adapter import VoiceConnections
 from botkit.testing import GUILD, OWNER
 
 PHRASE = "one two three four five"

@@ -14,12 +14,11 @@ or ``run_harness(bot, fake)`` for a Bot you built yourself (e.g. with every inst
 ``await run_discord(bot, fake.token)`` and ``await sync_commands(bot, fake.token)`` do what
 ``botkit run`` and ``botkit sync`` do (exit status 0 or 1, one line on stderr).
 
-What runs is what runs in production: ``DiscordAdapter.serve()`` logs in (``GET /users/@me``,
-``GET /oauth2/applications/@me``), connects to the gateway, identifies and receives READY and
-GUILD_CREATE, and discord.py parses and dispatches every event exactly as it does live. Only
-the network is replaced: :class:`FakeDiscord` answers discord.py's HTTP requests with
-realistic JSON (and records them) and plays the gateway through a fake websocket. Nothing
-connects to Discord.
+What runs is what runs in production: the adapter, run by ``botkit.testing.run_bot``, logs in (``GET
+/users/@me``, ``GET /oauth2/applications/@me``), connects to the gateway, identifies and receives
+READY and GUILD_CREATE, and discord.py parses and dispatches every event exactly as it does live.
+Only the network is replaced: :class:`FakeDiscord` answers discord.py's HTTP requests with realistic
+JSON (and records them) and plays the gateway through a fake websocket. Nothing connects to Discord.
 
 The world (``dh.*``): a server ``dh.guild`` with text channels ``dh.channel`` (general) and
 ``dh.other_channel``, a voice channel ``dh.voice_channel``, a thread the bot started
@@ -83,10 +82,7 @@ from botkit_discord import DiscordAdapter, DiscordSettings
 from botkit_discord.spec import adapter as discord_spec
 
 from botkit.adapter import AdapterStartError
-from botkit.bot import Bot
-from botkit.config import Config
-from botkit.runner import run_bot, serve
-from botkit.testing import adapter_setup
+from botkit.testing import Bot, adapter_setup, build_bot, run_bot, serve
 from botkit_testkit.discord.fake import (
     FakeDiscord,
     FakeGatewaySocket,
@@ -341,16 +337,8 @@ async def start_discord_harness(
 ) -> AsyncIterator[DiscordHarness]:
     """Start a bot (built-in plugin plus ``plugins``) on the Discord adapter against a fake."""
     raw = {k: dict(v) for k, v in (config or {}).items()}
-    raw.setdefault("bot", {}).setdefault("data_dir", str(data_dir))
     raw.setdefault("discord", {}).setdefault("guild_ready_timeout", 0.0)
-    raw["bot"].setdefault("typing_delay", 0.0)
-    bot = Bot.build(
-        Config.from_dict(raw),
-        extra_plugins=plugins.items(),
-        entry_points=entry_points,
-        strict=True,
-        **({"clock": clock} if clock else {}),
-    )
+    bot = build_bot(plugins, config=raw, data_dir=data_dir, entry_points=entry_points, clock=clock)
     async with run_harness(bot, fake) as harness:
         yield harness
 
