@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import attrs
 
-from botkit import buttons
+from botkit import buttons, waits
 from botkit.commands import Command, Permission, UsageError, convert
 from botkit.models import Attachment, Button, File, Message, Press, Reply
 
@@ -246,12 +246,13 @@ class Approvals:
         clock = self._bot.clock
         deadline = clock() + wait
         try:
-            while not answer.done():
-                left = deadline - clock()
-                if left <= 0:
-                    log.info("no approval of %s by user %s in time", call, message.author.id)
-                    return f"{message.author.name} did not approve it within {wait:g} seconds."
-                await asyncio.wait({answer}, timeout=min(left, APPROVAL_POLL))
+            with waits.for_person():  # the hook's time-out does not count this wait
+                while not answer.done():
+                    left = deadline - clock()
+                    if left <= 0:
+                        log.info("no approval of %s by user %s in time", call, message.author.id)
+                        return f"{message.author.name} did not approve it within {wait:g} seconds."
+                    await asyncio.wait({answer}, timeout=min(left, APPROVAL_POLL))
         finally:
             del self._pending[key]
         if answer.result():
