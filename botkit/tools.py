@@ -159,7 +159,11 @@ class ToolResult:
 
     @property
     def line(self) -> str:
-        first = self.text.strip().splitlines()[0] if self.text.strip() else "done"
+        text = self.text.strip()
+        if text[:1] in ("{", "["):  # JSON (an MCP server's result): on one line
+            first = " ".join(text.split())
+        else:
+            first = text.splitlines()[0] if text else "done"
         if len(first) > RESULT_SHOWN:
             first = first[: RESULT_SHOWN - 1] + "…"
         return f"🔧 {self.call} → {first}"
