@@ -6,12 +6,14 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import attrs
 
+from botkit import waits
 from botkit.commands import Permission, permission_refusal
 from botkit.handle import PluginHandle
 from botkit.models import File, Message, ReferencedMessage, Reply, Sent
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
+    from contextlib import AbstractContextManager
 
     from botkit.models import Channel
     from botkit.tools import Toolbox, ToolResult
@@ -100,6 +102,11 @@ class Context:
         """Run the answer pipeline (knowledge, then respond) for ``text``, in a conversation of
         its own that chat memory does not keep; None when no plugin answers."""
         return await self._flow.answer_text(self, text)
+
+    def waiting_for_person(self) -> AbstractContextManager[None]:
+        """``with ctx.waiting_for_person():`` the host's time-outs around a wait for a person's
+        answer stand still (your own deadline bounds it)."""
+        return waits.for_person()
 
     async def tools(self) -> list[dict[str, Any]]:
         """The tools the author may have the assistant run here, as OpenAI function dicts."""

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from botkit import waits
 from botkit.commands import Command, CommandTable, UsageError, bind
 from botkit.context import CommandError, Context
 from botkit.gate import LIMITS, Gate
@@ -311,7 +312,7 @@ class Dispatcher:
         status = self.plugins.statuses[cmd.plugin]
         failed = f"{ctx.plugin.prefix}{cmd.name} failed; the details are in the bot's log."
         try:
-            async with asyncio.timeout(self.plugins.timeout):
+            async with waits.timeout(self.plugins.timeout):
                 result = await cmd.callback(ctx, **values)
         except CommandError as exc:
             log.info("%s%s refused: %s", ctx.plugin.prefix, cmd.name, exc)

@@ -3,14 +3,13 @@ through the outbox to the adapter, split at the platform's limit."""
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 from collections.abc import Callable
 from typing import Any
 
 import attrs
 
-from botkit import buttons
+from botkit import buttons, waits
 from botkit.adapters.base import Adapter, NoAdapter
 from botkit.models import File, Reply, Sent
 from botkit.text import clean_text, split_text
@@ -78,7 +77,8 @@ class Outbox:
         draft = getattr(adapter, "send_draft", None) if getattr(channel, "is_dm", False) else None
         draft_id = next(self._drafts)
         text, shown, first, last_edit = "", "", None, 0.0
-        async with asyncio.timeout(self.timeout):  # a stream may not hang forever
+        # A stream may not hang forever (a wait for a person in it does not count).
+        async with waits.timeout(self.timeout):
             async for piece in reply.stream:
                 text += piece
                 if not text.strip():

@@ -17,7 +17,7 @@ from typing import Any
 import attrs
 import pluggy
 
-from botkit import hookspecs
+from botkit import hookspecs, waits
 from botkit.commands import Command
 from botkit.context import CommandError, Context
 from botkit.hookspecs import SPECS
@@ -289,7 +289,7 @@ class Plugins:
         timeout = self.timeout if hook_timeout is None else hook_timeout
         args = [self._argument(name, hook, arg, kwargs) for arg in impl.argnames]
         try:
-            async with asyncio.timeout(timeout):
+            async with waits.timeout(timeout):
                 if inspect.iscoroutinefunction(impl.function):
                     value = self.watchdog.call(name, hook, impl.function, *args)
                 else:  # a plain def may block: it runs in a worker thread, never on the loop

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import attrs
 
-from botkit import buttons
+from botkit import buttons, waits
 from botkit.commands import Command, Permission, UsageError, convert
 from botkit.models import Attachment, Button, File, Message, Press, Reply
 
@@ -81,16 +81,24 @@ class Tool:
     plugin: str = ""
     command: Command | None = attrs.field(default=None, repr=False)
 
+    _function: dict[str, Any] | None = attrs.field(
+        default=None, init=False, eq=False, repr=False, alias="_function"
+    )
+
     def function(self) -> dict[str, Any]:
-        """The tool in the OpenAI function-calling format."""
-        return {
-            "type": "function",
-            "function": {
-                "name": self.name,
-                "description": self.description,
-                "parameters": self.parameters,
-            },
-        }
+        """The tool in the OpenAI function-calling format (made once per tool)."""
+        if self._function is None:
+            made = {
+                "type": "function",
+                "function": {
+                    "name": self.name,
+                    "description": self.description,
+                    "parameters": self.parameters,
+                },
+            }
+            object.__setattr__(self, "_function", made)
+            return made
+        return self._function
 
     def gated(self) -> Command:
         """The command the gate decides and runs: the command itself, or one made for a
@@ -151,7 +159,11 @@ class ToolResult:
 
     @property
     def line(self) -> str:
-        first = self.text.strip().splitlines()[0] if self.text.strip() else "done"
+        text = self.text.strip()
+        if text[:1] in ("{", "["):  # JSON (an MCP server's result): on one line
+            first = " ".join(text.split())
+        else:
+            first = text.splitlines()[0] if text else "done"
         if len(first) > RESULT_SHOWN:
             first = first[: RESULT_SHOWN - 1] + "…"
         return f"🔧 {self.call} → {first}"
@@ -238,12 +250,13 @@ class Approvals:
         clock = self._bot.clock
         deadline = clock() + wait
         try:
-            while not answer.done():
-                left = deadline - clock()
-                if left <= 0:
-                    log.info("no approval of %s by user %s in time", call, message.author.id)
-                    return f"{message.author.name} did not approve it within {wait:g} seconds."
-                await asyncio.wait({answer}, timeout=min(left, APPROVAL_POLL))
+            with waits.for_person():  # the hook's time-out does not count this wait
+                while not answer.done():
+                    left = deadline - clock()
+                    if left <= 0:
+                        log.info("no approval of %s by user %s in time", call, message.author.id)
+                        return f"{message.author.name} did not approve it within {wait:g} seconds."
+                    await asyncio.wait({answer}, timeout=min(left, APPROVAL_POLL))
         finally:
             del self._pending[key]
         if answer.result():
@@ -278,6 +291,8 @@ class Toolbox:
     def __init__(self, bot: Parts) -> None:
         self._bot = bot
         self._choices: dict[str, dict[str, dict[str, bool]]] | None = None
+        self._table_size = -1  # of the command table when _by_skip was made
+        self._by_skip: dict[frozenset[str], dict[str, Tool]] = {}
         self._loading = asyncio.Lock()
         self.approvals = Approvals(bot)
 
@@ -299,23 +314,58 @@ class Toolbox:
         self._choices[space] = current
         await self._bot.storage.set_setting("botkit", space, TOOLS_KEY, current)
 
-    async def available(self, space: str) -> list[Tool]:
-        """Every tool of the plugins switched on in ``space``, by name (first claim wins)."""
-        bot = self._bot
-        skip = bot.switches.off(space)
-        found: dict[str, Tool] = {}
-        for cmd in bot.commands.unique():
-            tool = from_command(cmd) if cmd.tool and cmd.plugin not in skip else None
-            if tool is not None:
-                found.setdefault(tool.name, tool)
-        offered = await bot.plugins.call_all("botkit_tools", guild_id=space, skip=skip)
+    def _from_commands(self, skip: frozenset[str]) -> dict[str, Tool]:
+        """The tools of the commands of plugins not in ``skip``, by name in name order.
+
+        Made once per set of switched-off plugins; the command table only grows (plugins
+        load), so its size tells when they must be made again."""
+        size = len(self._bot.commands.by_name)
+        if size != self._table_size:
+            self._table_size, self._by_skip = size, {}
+        found = self._by_skip.get(skip)
+        if found is None:
+            found = {}
+            for cmd in self._bot.commands.unique():
+                tool = from_command(cmd) if cmd.tool and cmd.plugin not in skip else None
+                if tool is not None:
+                    found.setdefault(tool.name, tool)
+            self._by_skip[skip] = found
+        return found
+
+    async def _from_plugins(self, space: str, skip: frozenset[str]) -> list[Tool]:
+        """The tools plugins offer here through ``botkit_tools`` (asked each time: an MCP
+        server's come and go with its connection)."""
+        found = []
+        offered = await self._bot.plugins.call_all("botkit_tools", guild_id=space, skip=skip)
         for plugin, tools in offered:
             for tool in tools:
                 if tool.run is None and tool.command is None:
                     log.warning("plugin %s offered tool %s without a run function", plugin, tool)
                     continue
-                found.setdefault(tool.name, attrs.evolve(tool, plugin=plugin))
+                found.append(attrs.evolve(tool, plugin=plugin))
+        return found
+
+    async def available(self, space: str) -> list[Tool]:
+        """Every tool of the plugins switched on in ``space``, by name (first claim wins,
+        commands first)."""
+        skip = self._bot.switches.off(space)
+        commands = self._from_commands(skip)
+        others = await self._from_plugins(space, skip)
+        if not others:
+            return list(commands.values())
+        found = dict(commands)
+        for tool in others:
+            found.setdefault(tool.name, tool)
         return sorted(found.values(), key=lambda t: t.name)
+
+    async def find(self, space: str, name: str) -> Tool | None:
+        """The tool ``name`` here, as ``available`` would find it."""
+        skip = self._bot.switches.off(space)
+        tool = self._from_commands(skip).get(name)
+        if tool is None:
+            others = await self._from_plugins(space, skip)
+            tool = next((t for t in others if t.name == name), None)
+        return tool
 
     @staticmethod
     def state(tool: Tool, choices: Mapping[str, Mapping[str, bool]]) -> tuple[bool, bool]:
@@ -350,8 +400,7 @@ class Toolbox:
         """Run tool ``name`` as ``ctx.message``'s author, through the gate and (where needed)
         their approval; every refusal and failure is a result the model is told."""
         message = ctx.message
-        tools = {t.name: t for t in await self.available(message.space)}
-        tool = tools.get(name)
+        tool = await self.find(message.space, name)
         choices = await self.choices(message.space)
         if tool is None or not self.state(tool, choices)[0]:
             return ToolResult(f"{tool_name(name)}()", f"There is no tool {name!r} here.", (), True)

@@ -219,3 +219,17 @@ async def test_a_press_not_under_a_proposal_goes_to_the_plugins(botkit_harness) 
     async with botkit_harness({"poll": Poll()}) as bot:
         await bot.press("123", "yes", user=bot.member)
     assert pressed == [("yes", bot.member.id)]
+
+
+async def test_a_json_result_is_shown_on_one_line(botkit_harness) -> None:
+    class Weather:
+        @hookimpl
+        def botkit_tools(self):
+            async def now(ctx, arguments):
+                return '{\n  "city": "Oslo",\n  "sky": "clear"\n}'
+
+            return [Tool("weather", "The weather.", run=now)]
+
+    async with botkit_harness({"weather": Weather(), "assistant": Assistant()}) as bot:
+        reply = await bot.send("call weather {}", user=bot.member, mention=True)
+    assert reply.text.startswith('🔧 weather() → { "city": "Oslo", "sky": "clear" } | {')

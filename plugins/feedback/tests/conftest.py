@@ -61,11 +61,13 @@ def feedback_discord(discord_harness: Callable[..., Any], storage_url: str) -> C
 
 @pytest.fixture
 def feedback_telegram(telegram_harness: Callable[..., Any], storage_url: str) -> Callable[..., Any]:
-    """Factory: the same bot on the Telegram adapter against the fake Bot API."""
+    """Factory: the same bot on the Telegram adapter against the fake Bot API (``plugins``
+    added to, or replacing, the feedback plugin and the chat plugin that answers)."""
 
-    def start() -> Any:
+    def start(plugins: dict[str, object] | None = None) -> Any:
         return telegram_harness(
-            plugins={"feedback": FeedbackPlugin(now=lambda: NOW), "chat": Answerer()},
+            plugins={"feedback": FeedbackPlugin(now=lambda: NOW), "chat": Answerer()}
+            | (plugins or {}),
             config={"storage": {"url": storage_url}},
         )
 

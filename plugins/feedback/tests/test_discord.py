@@ -67,3 +67,12 @@ async def test_thumbs_on_the_bots_reply_are_ratings_until_removed(feedback_disco
         )
         await dh.react(answer_id, "👎", author=dh.member, added=False)
         assert await stored(dh, "feedback_ratings") == []
+
+
+async def test_answers_and_command_replies_carry_no_buttons_on_discord(feedback_discord):
+    """Discord rates with 👍/👎 reactions, so no message gets rating buttons."""
+    async with feedback_discord() as dh:
+        answer_id = await asked(dh)
+        command = await dh.message("!feedback the answers are wrong", author=dh.member)
+        shown = [dh.fake.messages[int(i)] for i in (answer_id, command[0].id)]
+    assert [m["components"] for m in shown] == [[], []]

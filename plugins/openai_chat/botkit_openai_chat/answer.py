@@ -76,7 +76,7 @@ async def respond(state: ChatState, ctx: Context, text: str, snippets: Sequence[
     )
     stream = settings.stream and not ephemeral
     offered = [] if ephemeral or not settings.max_tool_steps else await ctx.tools()
-    rounds = Rounds(ctx, settings, state.hook_timeout, offered)
+    rounds = Rounds(ctx, settings, offered)
     seen = [*messages[:-1], {"role": "user", "content": images.question(text, pictures)}]
     body = client.chat_body(settings, model, seen, stream=stream, tools=rounds.tools())
 

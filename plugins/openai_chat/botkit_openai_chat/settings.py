@@ -96,7 +96,8 @@ class ChatSettings:
     tool_timeout: float = setting(30.0, "seconds one tool call may take", positive)
     approval_timeout: float = setting(
         120.0,
-        "seconds the asker has to approve a tool call (at most half of [bot] hook_timeout)",
+        "seconds the asker has to approve a tool call (the wait does not count against "
+        "[bot] hook_timeout)",
         positive,
     )
     show_tools: bool = setting(

@@ -12,8 +12,6 @@ from botkit_openai_chat import prompt
 from botkit_openai_chat.client import Call
 from botkit_openai_chat.settings import ChatSettings
 
-APPROVAL_SHARE = 0.5  # of the host's hook time-out: the longest an approval may be waited for
-
 
 @attrs.define
 class Rounds:
@@ -21,7 +19,6 @@ class Rounds:
 
     ctx: Context
     settings: ChatSettings
-    hook_timeout: float
     offered: list[dict[str, Any]]
     memory: list[str] = attrs.Factory(list)  # each round as the JSON the conversation keeps
     shown: list[str] = attrs.Factory(list)  # each round's trace lines, for people
@@ -36,13 +33,12 @@ class Rounds:
     async def run(self, calls: tuple[Call, ...], text: str) -> list[dict[str, Any]]:
         """Run one round of calls, one after the other; the messages that tell the model."""
         done, lines = [], []
-        wait = min(self.settings.approval_timeout, APPROVAL_SHARE * self.hook_timeout)
         for n, call in enumerate(calls):
             result = await self.ctx.run_tool(
                 call.name,
                 call.arguments,
                 time_limit=self.settings.tool_timeout,
-                approval_timeout=wait,
+                approval_timeout=self.settings.approval_timeout,
             )
             lines.append(result.line)
             self.files += result.files

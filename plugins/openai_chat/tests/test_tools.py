@@ -190,3 +190,37 @@ def test_the_documented_settings_are_the_defaults() -> None:
     section = tomllib.loads(re.search(r"```toml\n(.*?)```", doc, flags=re.S).group(1))
     documented = section["openai_chat"]
     assert {k: getattr(ChatSettings(), k) for k in documented} == documented
+
+
+@pytest.mark.parametrize("stream", [False, True])
+async def test_an_approval_after_the_hook_timeout_still_runs_the_tool(
+    chat_bot, server, stream
+) -> None:
+    server.chat_handler = model(ToolCall("wipe", {"what": "the board"}))
+    hook_timeout = 0.5
+    async with chat_bot(
+        stream=stream, plugins={"dice": Dice()}, config={"bot": {"hook_timeout": hook_timeout}}
+    ) as bot:
+        asked = asyncio.create_task(bot.send("wipe it", mention=True, user=MEMBER))
+        proposal = await bot.buttons()
+        await asyncio.sleep(2 * hook_timeout)  # the asker takes longer than the hook may
+        await bot.press(proposal.id, "run", user=MEMBER)
+        reply = await asked
+    assert reply[-1].text == (
+        '🔧 wipe(what="the board") → wiped the board\n\nThe tools said: wiped the board'
+    )
+
+
+async def test_a_press_after_the_approval_timeout_is_a_refusal_the_model_reads(
+    chat_bot, server, clock
+) -> None:
+    server.chat_handler = model(ToolCall("wipe", {"what": "x"}))
+    async with chat_bot(plugins={"dice": Dice()}, config={"bot": {"hook_timeout": 0.5}}) as bot:
+        asked = asyncio.create_task(bot.send("wipe it", mention=True, user=MEMBER))
+        proposal = await bot.buttons()
+        clock.advance(121)  # the default approval_timeout is 120 s
+        reply = await asked
+        await bot.press(proposal.id, "run", user=MEMBER)
+    told = [m["content"] for m in chats(server)[-1]["messages"] if m["role"] == "tool"]
+    assert told == ["Not run: member did not approve it within 120 seconds."]
+    assert "wiped" not in reply[-1].text
