@@ -11,6 +11,7 @@ import pytest
 
 import botkit
 import botkit.adapter
+import botkit.web.pages
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = sorted(
@@ -42,6 +43,12 @@ def violations(source: str, adapter: bool = False) -> list[str]:
                     f"from botkit.adapter import {a.name}"
                     for a in node.names
                     if a.name not in botkit.adapter.__all__
+                ]
+            elif node.module == "botkit.web":  # the console's plugin tier (docs/plugin-guide.md)
+                found += [
+                    f"from botkit.web import {a.name}"
+                    for a in node.names
+                    if a.name not in botkit.web.pages.__all__
                 ]
             elif node.module.startswith("botkit."):
                 found.append(f"from {node.module} import ...")
@@ -119,6 +126,8 @@ def test_package_uses_only_the_exported_contract(package: Path) -> None:
         ("from botkit.runner import serve", ["from botkit.runner import ..."]),
         ("from botkit import Channel, redact", []),
         ("from botkit.testing import build_bot", []),
+        ("from botkit.web import WebPage, e", []),
+        ("from botkit.web import Console", ["from botkit.web import Console"]),
     ],
 )
 def test_the_check_holds_adapters_to_the_adapter_contract(source: str, expected: list[str]) -> None:

@@ -16,6 +16,19 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING, Any, Protocol
 
+from botkit.web.chart import Series, line_chart
+from botkit.web.pages import (
+    WebFile,
+    WebPage,
+    WebView,
+    choice,
+    e,
+    hidden,
+    notice,
+    table,
+    text_area,
+    text_input,
+)
 from botkit.web.tokens import Grant, Vault
 from botkit.web.usage import Usage
 
@@ -26,6 +39,7 @@ if TYPE_CHECKING:
     from botkit.commands import CommandTable
     from botkit.config import Config, WebSettings
     from botkit.gate import Gate
+    from botkit.handle import PluginHandle
     from botkit.models import Message
     from botkit.plugins import Plugins
     from botkit.server_config import ServerConfig
@@ -52,6 +66,8 @@ class Parts(Protocol):
 
     @property
     def storage(self) -> Storage: ...
+
+    def plugin_handle(self, name: str) -> PluginHandle: ...
 
     @property
     def adapter(self) -> Adapter: ...
@@ -182,4 +198,22 @@ def create(bot: Parts) -> Console:
     return Console(bot)
 
 
-__all__ = ["Console", "Grant", "base_url", "create", "owner_link"]
+__all__ = [
+    "Console",
+    "Grant",
+    "Series",
+    "WebFile",
+    "WebPage",
+    "WebView",
+    "base_url",
+    "choice",
+    "create",
+    "e",
+    "hidden",
+    "line_chart",
+    "notice",
+    "owner_link",
+    "table",
+    "text_area",
+    "text_input",
+]
