@@ -127,7 +127,10 @@ class PluginPages:
         view = self._view(session, space, plugin, page, request.query)
         found = None
         if page.files is not None:
-            found = await self._call(plugin, f"file {page.slug}/{name}", page.files(view, name))
+            try:
+                found = await self._call(plugin, f"file {page.slug}/{name}", page.files(view, name))
+            except CommandError as exc:
+                return await self.show(request, str(exc), True)
         if found is None:
             raise web.HTTPNotFound(text="No such file.")
         log.info(
