@@ -16,7 +16,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING, Any, Protocol
 
-from botkit.web.chart import Series, line_chart
+from botkit.web.chart import Series, bar_chart, line_chart
 from botkit.web.pages import (
     WebFile,
     WebPage,
@@ -29,6 +29,7 @@ from botkit.web.pages import (
     text_area,
     text_input,
 )
+from botkit.web.png import bar_png, line_png
 from botkit.web.tokens import Grant, Vault
 from botkit.web.usage import Usage
 
@@ -205,12 +206,15 @@ __all__ = [
     "WebFile",
     "WebPage",
     "WebView",
+    "bar_chart",
+    "bar_png",
     "base_url",
     "choice",
     "create",
     "e",
     "hidden",
     "line_chart",
+    "line_png",
     "notice",
     "owner_link",
     "table",

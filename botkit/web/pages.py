@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from botkit.web.chart import Series, line_chart
+from botkit.web.chart import Series, bar_chart, line_chart
 from botkit.web.html import choice, e, notice, table, text_input
+from botkit.web.png import bar_png, line_png
 
 if TYPE_CHECKING:
     from botkit.handle import PluginHandle
@@ -126,10 +127,13 @@ __all__ = [
     "WebFile",
     "WebPage",
     "WebView",
+    "bar_chart",
+    "bar_png",
     "choice",
     "e",
     "hidden",
     "line_chart",
+    "line_png",
     "notice",
     "table",
     "text_area",
