@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from botkit.server_config import ServerConfig
     from botkit.storage import Storage
     from botkit.switches import Switches
+    from botkit.tools import Toolbox
 
 log = logging.getLogger("botkit.web")
 
@@ -61,6 +62,7 @@ class Parts(Protocol):
     gate: Gate
     switches: Switches
     server_config: ServerConfig
+    tools: Toolbox
     settings: dict[str, Any]
     ready: asyncio.Event
     wall_clock: Callable[[], float]

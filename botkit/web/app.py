@@ -34,6 +34,7 @@ from botkit.web.html import (
 from botkit.web.plugin_pages import PluginPages
 from botkit.web.tokens import ROWS as WEB_ROWS
 from botkit.web.tokens import Session
+from botkit.web.tools_page import ToolsPage
 
 if TYPE_CHECKING:
     from botkit.web import Console
@@ -77,6 +78,7 @@ def make_app(console: Console) -> web.Application:
             web.post("/s/{space}/rules/remove", pages.rule_remove),
             web.post("/s/{space}/cooldowns", pages.cooldown),
             web.get("/s/{space}/usage", pages.usage),
+            *pages.tools_page.routes(),
             *pages.plugin_pages.routes(),
         ]
     )
@@ -91,6 +93,7 @@ class Pages:
         self.bot = console.bot
         self.vault = console.vault
         self.plugin_pages = PluginPages(self)
+        self.tools_page = ToolsPage(self)
 
     # --- plumbing ---
 
@@ -146,7 +149,8 @@ class Pages:
         self, title: str, body: str, session: Session, space: str, current: str = ""
     ) -> str:
         """A server's page, its navigation including the plugins' pages."""
-        return layout(title, body, session, space, current, self.plugin_pages.nav(session))
+        more = [("tools", "Tools"), *self.plugin_pages.nav(session)]
+        return layout(title, body, session, space, current, more)
 
     def _who(self, session: Session) -> str:
         grant = session.grant

@@ -39,9 +39,14 @@ def botkit_settings() -> type:
     return DemoSettings
 
 
+async def roll(ctx: Context, sides: int = 6) -> str:
+    """Roll a die."""
+    return str(min(sides, 4))
+
+
 @hookimpl
 def botkit_commands() -> list:
-    return [command(greet)]
+    return [command(greet), command(roll, tool=True)]
 
 
 @hookimpl
