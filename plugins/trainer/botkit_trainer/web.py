@@ -3,15 +3,22 @@ job's status, events and training loss (an SVG chart, when the service reports t
 
 from __future__ import annotations
 
+import json
 import time
+from urllib.parse import quote
+
+from sqlalchemy import select
 
 from botkit.web import Series, WebPage, WebView, e, line_chart, table
 from botkit_trainer import jobs, store
 from botkit_trainer.providers.base import ProviderError
 from botkit_trainer.settings import TrainerSettings
 from botkit_trainer.state import NoApiKey, UnknownProvider, runtime_of
+from botkit_trainer.tables import examples
 
 JOBS_LISTED = 20
+EXAMPLES_LISTED = 50
+SNIPPET = 200  # characters of a document shown
 
 
 def loss_series(job_id: str, points: list[tuple[int, float]]) -> Series:
@@ -32,9 +39,19 @@ async def render(view: WebView) -> str:
     wanted = view.field("job")
     if wanted:
         return await _job(view, wanted)
+    if view.field("dataset"):
+        return await _dataset(view, view.field("dataset"))
     storage = view.plugin.storage
     sets = await store.dataset_summaries(storage, view.space)
-    set_rows = [[e(d.name), str(d.positive), str(d.negative), str(d.documents)] for d in sets]
+    set_rows = [
+        [
+            f'<a href="{e(view.url())}?dataset={e(quote(d.name))}">{e(d.name)}</a>',
+            str(d.positive),
+            str(d.negative),
+            str(d.documents),
+        ]
+        for d in sets
+    ]
     datasets = (
         table(
             ("dataset", "good answers", "bad answers", "documents"),
@@ -66,6 +83,45 @@ async def render(view: WebView) -> str:
         else "<p>No fine-tuning jobs here yet.</p>"
     )
     return f"<h2>Datasets</h2>{datasets}<h2>Fine-tuning jobs</h2>{listing}"
+
+
+async def _dataset(view: WebView, name: str) -> str:
+    """One dataset's latest examples (question and answer, good or bad) and documents."""
+    storage = view.plugin.storage
+    found = await store.dataset_id(storage, view.space, name, create=False)
+    if found is None:
+        return f'<p role="alert" class="error">No dataset {e(name[:60])} here.</p>'
+    query = (
+        select(examples.c.label, examples.c.kind, examples.c.name, examples.c.content)
+        .where(examples.c.dataset_id == found)
+        .order_by(examples.c.id.desc())
+        .limit(EXAMPLES_LISTED)
+    )
+    async with storage.session() as session:
+        rows = (await session.execute(query)).all()
+    pairs, documents = [], []
+    for label, kind, file_name, content in rows:
+        if kind == "qa":
+            messages = json.loads(content)["messages"]
+            asked = next((m["content"] for m in messages if m["role"] == "user"), "")
+            answered = next((m["content"] for m in messages if m["role"] == "assistant"), "")
+            pairs.append([e(label), e(asked), e(answered)])
+        else:
+            documents.append(
+                [e(file_name or "text"), e(content[:SNIPPET]) + "…" * (len(content) > SNIPPET)]
+            )
+    body = f'<p><a href="{e(view.url())}">All datasets and jobs</a></p>'
+    body += "<h2>Examples</h2>" + (
+        table(("label", "question", "answer"), pairs, f"The latest examples of {name}")
+        if pairs
+        else "<p>No examples.</p>"
+    )
+    body += "<h2>Documents</h2>" + (
+        table(("file", "beginning"), documents, f"The latest documents of {name}")
+        if documents
+        else "<p>No documents.</p>"
+    )
+    return body
 
 
 async def _job(view: WebView, job_id: str) -> str:

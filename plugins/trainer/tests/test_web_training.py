@@ -95,3 +95,18 @@ async def test_another_servers_admin_sees_no_job(web_trainer, fake: FakeOpenAI) 
         )
     assert status == 200
     assert f"No job {job_id} here." in text
+
+
+async def test_a_datasets_examples_are_shown(web_trainer, fake: FakeOpenAI) -> None:
+    async with web_trainer() as bot:
+        await bot.send("!train", attachments=[bot.attachment("set.jsonl", qa_lines(2, "<q>"))])
+        _, html, text = await page_of(bot, f"{PAGE}?dataset=default", ADMIN)
+    assert re.search(r"positive\s+<q> 1\?\s+answer 1\.", text)
+    assert "<q>" not in html  # escaped
+    assert "No documents." in text
+
+
+async def test_an_unknown_dataset_is_named(web_trainer, fake: FakeOpenAI) -> None:
+    async with web_trainer() as bot:
+        _, _, text = await page_of(bot, f"{PAGE}?dataset=nope", ADMIN)
+    assert "No dataset nope here." in text
