@@ -6,8 +6,10 @@ from __future__ import annotations
 import logging
 
 import pytest
-from web_kit import ADMIN, OWNER, link_for
+from web_kit import ADMIN, OWNER, Browser, link_for
 
+from botkit import hookimpl
+from botkit.testing import start_harness
 from botkit.web.pages import WebPage
 
 
@@ -84,3 +86,47 @@ def test_a_page_slug_must_fit_in_an_address() -> None:
 
     with pytest.raises(ValueError, match="lower-case letters"):
         WebPage("Bad Slug/..", "Bad", render)
+
+
+class Broken:
+    """A plugin whose page fails, and one whose hook returns the wrong thing."""
+
+    @hookimpl
+    def botkit_web_pages(self) -> list[WebPage]:
+        async def render(view):
+            raise RuntimeError("the page's database is gone")
+
+        return [WebPage("broken", "Broken", render)]
+
+
+class Wrong:
+    @hookimpl
+    def botkit_web_pages(self) -> list[str]:
+        return ["not a page"]
+
+
+async def test_a_failing_page_is_logged_and_shows_no_details(tmp_path, clock, caplog) -> None:
+    config = {"bot": {"owner_ids": ["1"]}, "web": {"listen": "127.0.0.1:0"}}
+    async with start_harness(
+        {"broken": Broken()}, config=config, data_dir=tmp_path, wall_clock=clock
+    ) as bot:
+        browser = Browser(bot.bot.web.base_url)
+        try:
+            await signed_in(bot, browser)
+            failed = await browser.get("/s/500/p/broken/broken")
+        finally:
+            await browser.close()
+    assert failed.status == 500
+    assert "The broken plugin failed; the details are in the bot's log." in failed.plain
+    assert "database is gone" not in failed.plain
+    assert "web: plugin broken failed in page broken" in caplog.text
+
+
+async def test_a_plugin_returning_no_pages_is_marked_with_why(tmp_path, clock) -> None:
+    config = {"bot": {"owner_ids": ["1"]}, "web": {"listen": "127.0.0.1:0"}}
+    async with start_harness(
+        {"wrong": Wrong()}, config=config, data_dir=tmp_path, wall_clock=clock, strict=False
+    ) as bot:
+        status = bot.bot.plugins.statuses["wrong"]
+    assert status.state == "error"
+    assert "botkit.web.WebPage objects" in status.error
