@@ -100,9 +100,10 @@ def scaled(series: Series, width: int = WIDTH, height: int = HEIGHT) -> list[tup
 
 
 def y_axis_top(series: Series) -> float:
-    """The y axis' top: the highest value rounded up to 1, 2 or 5 times a power of ten."""
+    """The y axis' top: the highest value rounded up to 1, 2 or 5 times a power of ten (1 when
+    every value is below 1e-12, so the scale never underflows)."""
     top = max((y for _, y in series.points), default=0.0)
-    if top <= 0:
+    if top < 1e-12:
         return 1.0
     power = 10 ** math.floor(math.log10(top))
     return next(step * power for step in (1, 2, 5, 10) if top <= step * power)
