@@ -55,7 +55,9 @@ def browser(session: nox.Session) -> None:
     if not Path("/usr/bin/chromium").exists() and shutil.which("apt-get") and os.geteuid() == 0:
         session.run("apt-get", "update", "-q", external=True)
         session.run("apt-get", "install", "-y", "-q", "chromium", external=True)
-    session.install(".[test]", "playwright>=1.40")
+    session.install(
+        ".[test]", "./testkit", "./plugins/feedback", "./plugins/trainer", "playwright>=1.40"
+    )
     session.run("pytest", "-p", "no:cacheprovider", "tests/web/browser", *session.posargs)
 
 

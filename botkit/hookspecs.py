@@ -37,6 +37,7 @@ from botkit.commands import Command
 from botkit.health import Problem
 from botkit.models import Reply
 from botkit.tools import Tool
+from botkit.web.pages import WebPage
 
 if TYPE_CHECKING:
     from sqlalchemy import MetaData
@@ -109,6 +110,12 @@ def botkit_tables() -> MetaData:
 def botkit_migrations() -> Path:
     """Return the directory of the plugin's Alembic revision scripts; the host upgrades the
     database to their head at start-up (without it, missing tables are created as declared)."""
+
+
+@spec(REGISTRATION, results.list_of(WebPage, "botkit.web.WebPage objects"))
+def botkit_web_pages() -> list[WebPage]:
+    """Return the plugin's pages of the web console (``botkit.web.WebPage``), shown under
+    each server to its admins and the bot's owner, with the console's rights and CSRF checks."""
 
 
 # --- runtime ---

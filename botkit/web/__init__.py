@@ -16,6 +16,20 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING, Any, Protocol
 
+from botkit.web.chart import Series, bar_chart, line_chart
+from botkit.web.pages import (
+    WebFile,
+    WebPage,
+    WebView,
+    choice,
+    e,
+    hidden,
+    notice,
+    table,
+    text_area,
+    text_input,
+)
+from botkit.web.png import bar_png, line_png
 from botkit.web.tokens import Grant, Vault
 from botkit.web.usage import Usage
 
@@ -26,11 +40,13 @@ if TYPE_CHECKING:
     from botkit.commands import CommandTable
     from botkit.config import Config, WebSettings
     from botkit.gate import Gate
+    from botkit.handle import PluginHandle
     from botkit.models import Message
     from botkit.plugins import Plugins
     from botkit.server_config import ServerConfig
     from botkit.storage import Storage
     from botkit.switches import Switches
+    from botkit.tools import Toolbox
 
 log = logging.getLogger("botkit.web")
 
@@ -46,12 +62,15 @@ class Parts(Protocol):
     gate: Gate
     switches: Switches
     server_config: ServerConfig
+    tools: Toolbox
     settings: dict[str, Any]
     ready: asyncio.Event
     wall_clock: Callable[[], float]
 
     @property
     def storage(self) -> Storage: ...
+
+    def plugin_handle(self, name: str) -> PluginHandle: ...
 
     @property
     def adapter(self) -> Adapter: ...
@@ -182,4 +201,25 @@ def create(bot: Parts) -> Console:
     return Console(bot)
 
 
-__all__ = ["Console", "Grant", "base_url", "create", "owner_link"]
+__all__ = [
+    "Console",
+    "Grant",
+    "Series",
+    "WebFile",
+    "WebPage",
+    "WebView",
+    "bar_chart",
+    "bar_png",
+    "base_url",
+    "choice",
+    "create",
+    "e",
+    "hidden",
+    "line_chart",
+    "line_png",
+    "notice",
+    "owner_link",
+    "table",
+    "text_area",
+    "text_input",
+]

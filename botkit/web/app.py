@@ -1,4 +1,5 @@
-"""The console's pages: sign-in, servers, overview, plugins and settings, rules, usage."""
+"""The console's pages: sign-in, servers, overview, plugins and settings, rules, usage (and
+the plugins' own pages, :mod:`botkit.web.plugin_pages`)."""
 
 from __future__ import annotations
 
@@ -30,8 +31,10 @@ from botkit.web.html import (
     table,
     text_input,
 )
+from botkit.web.plugin_pages import PluginPages
 from botkit.web.tokens import ROWS as WEB_ROWS
 from botkit.web.tokens import Session
+from botkit.web.tools_page import ToolsPage
 
 if TYPE_CHECKING:
     from botkit.web import Console
@@ -75,6 +78,8 @@ def make_app(console: Console) -> web.Application:
             web.post("/s/{space}/rules/remove", pages.rule_remove),
             web.post("/s/{space}/cooldowns", pages.cooldown),
             web.get("/s/{space}/usage", pages.usage),
+            *pages.tools_page.routes(),
+            *pages.plugin_pages.routes(),
         ]
     )
     return app
@@ -87,6 +92,8 @@ class Pages:
         self.console = console
         self.bot = console.bot
         self.vault = console.vault
+        self.plugin_pages = PluginPages(self)
+        self.tools_page = ToolsPage(self)
 
     # --- plumbing ---
 
@@ -137,6 +144,13 @@ class Pages:
                 headers=SECURITY_HEADERS,
             )
         return session, space
+
+    def _layout(
+        self, title: str, body: str, session: Session, space: str, current: str = ""
+    ) -> str:
+        """A server's page, its navigation including the plugins' pages."""
+        more = [("tools", "Tools"), *self.plugin_pages.nav(session)]
+        return layout(title, body, session, space, current, more)
 
     def _who(self, session: Session) -> str:
         grant = session.grant
@@ -288,7 +302,7 @@ class Pages:
                 "Failures and time-outs since the bot started (every server together)",
             )
         )
-        return html(layout(f"Server {space}", body, session, space, ""))
+        return html(self._layout(f"Server {space}", body, session, space, ""))
 
     # --- plugins and their settings ---
 
@@ -321,7 +335,7 @@ class Pages:
         body = notice(message, error) + table(
             ("plugin", "in this server", "switch", "settings"), rows, "Plugins in this server"
         )
-        return html(layout("Plugins", body, session, space, "plugins"), 422 if error else 200)
+        return html(self._layout("Plugins", body, session, space, "plugins"), 422 if error else 200)
 
     async def switch(self, request: web.Request) -> web.Response:
         session, space = self._space(request)
@@ -365,7 +379,7 @@ class Pages:
             + forms.render(name, space, base, merged, owner, session, changed, errors)
         )
         status = 422 if errors else 200
-        return html(layout(f"[{name}] settings", body, session, space, "plugins"), status)
+        return html(self._layout(f"[{name}] settings", body, session, space, "plugins"), status)
 
     async def configure(self, request: web.Request) -> web.Response:
         session, space = self._space(request)
@@ -465,7 +479,7 @@ class Pages:
         )
         check = await self._check(request, space)
         body = notice(message, error) + listing + add + cool + check
-        return html(layout("Rules", body, session, space, "rules"), 422 if error else 200)
+        return html(self._layout("Rules", body, session, space, "rules"), 422 if error else 200)
 
     async def _check(self, request: web.Request, space: str) -> str:
         """'Who may run X here?', asked of the gate exactly as a typed command is."""
@@ -615,7 +629,7 @@ class Pages:
             f"<figure>{messages}</figure><figure>{tokens}</figure>"
             f"<details><summary>The numbers</summary>{numbers}</details>"
         )
-        return html(layout("Usage", body, session, space, "usage"))
+        return html(self._layout("Usage", body, session, space, "usage"))
 
 
 def _see_other(location: str) -> web.Response:

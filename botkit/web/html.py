@@ -26,7 +26,7 @@ form.inline{display:inline}
 fieldset{border:1px solid #ccc;margin:.75rem 0;padding:.5rem .75rem}
 label{display:block;font-weight:600;margin:.5rem 0 .15rem}
 input,select,button{font:inherit;padding:.35rem .5rem;max-width:100%}
-input[type=text]{width:100%}
+input[type=text],textarea{width:100%;font:inherit}
 button{background:#0b5394;color:#fff;border:0;border-radius:4px;padding:.4rem .9rem;cursor:pointer}
 button.quiet{background:#666}
 .row{display:flex;flex-wrap:wrap;gap:.5rem;align-items:flex-start}
@@ -37,6 +37,7 @@ button.quiet{background:#666}
 .ok{color:#2b8a3e}.bad{color:#c92a2a}
 svg.chart{width:100%;height:auto;max-width:40rem;font-size:11px}
 svg.chart rect{fill:#0b5394}svg.chart .grid{stroke:#ddd}svg.chart .axis{stroke:#333}
+svg.chart .line{fill:none;stroke:#0b5394;stroke-width:2}
 svg.chart .ct{font-size:14px;font-weight:600}
 """
 
@@ -67,15 +68,18 @@ def layout(
     session: Session | None = None,
     space: str | None = None,
     current: str = "",
+    more: Iterable[tuple[str, str]] = (),
 ) -> str:
-    """A whole page: skip link, header with sign-out, the server's pages as navigation."""
+    """A whole page: skip link, header with sign-out, the server's pages as navigation
+    (``more``: plugins' pages, as (path under the server, label))."""
     nav = ""
     if session is not None and space is not None:
         items = [("", "Overview"), ("plugins", "Plugins"), ("rules", "Rules"), ("usage", "Usage")]
+        items += list(more)
         links = "".join(
             f'<li><a href="{space_url(space, page)}"'
             + (' aria-current="page"' if page == current else "")
-            + f">{label}</a></li>"
+            + f">{e(label)}</a></li>"
             for page, label in items
         )
         nav = f'<nav aria-label="Server pages"><ul>{links}</ul></nav>'

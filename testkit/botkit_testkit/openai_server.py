@@ -332,15 +332,38 @@ class FakeOpenAI:
         level = "error" if status == "failed" else "info"
         self._add_event(job_id, f"Job status changed to {status}", level)
 
-    def _add_event(self, job_id: str, message: str, level: str = "info") -> None:
+    def report_loss(self, job_id: str, losses: list[float]) -> None:
+        """Log one ``metrics`` event per training step, as OpenAI does while a job runs:
+        ``data`` holds ``step``, ``train_loss``, ``train_mean_token_accuracy`` and
+        ``total_steps``, the message reads ``Step 2/3: training loss=0.81``."""
+        total = len(losses)
+        for step, loss in enumerate(losses, start=1):
+            data = {
+                "step": step,
+                "train_loss": loss,
+                "train_mean_token_accuracy": round(1 / (1 + loss), 4),
+                "total_steps": total,
+            }
+            message = f"Step {step}/{total}: training loss={loss:.2f}"
+            self._add_event(self.jobs[job_id]["id"], message, kind="metrics", data=data)
+
+    def _add_event(
+        self,
+        job_id: str,
+        message: str,
+        level: str = "info",
+        *,
+        kind: str = "message",
+        data: dict[str, Any] | None = None,
+    ) -> None:
         event = {
             "id": _new_id("ftevent"),
             "object": "fine_tuning.job.event",
             "created_at": int(time.time()),
             "level": level,
             "message": message,
-            "type": "message",
-            "data": {},
+            "type": kind,
+            "data": data or {},
         }
         self.job_events.setdefault(job_id, []).append(event)
 

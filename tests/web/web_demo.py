@@ -1,4 +1,5 @@
-"""A plugin for the console's tests: settings of every kind, a command, tokens counted."""
+"""A plugin for the console's tests: settings of every kind, a command, tokens counted, a
+page of its own with an action and a download."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ from typing import Literal
 
 import attrs
 
-from botkit import Context, command, hookimpl, setting
+from botkit import CommandError, Context, command, hookimpl, setting
+from botkit.web import WebFile, WebPage, WebView, e, table, text_input
 
 
 def _unit(instance: object, attribute: attrs.Attribute, value: float) -> None:
@@ -37,12 +39,51 @@ def botkit_settings() -> type:
     return DemoSettings
 
 
+async def roll(ctx: Context, sides: int = 6) -> str:
+    """Roll a die."""
+    return str(min(sides, 4))
+
+
 @hookimpl
 def botkit_commands() -> list:
-    return [command(greet)]
+    return [command(greet), command(roll, tool=True)]
 
 
 @hookimpl
 async def botkit_respond(ctx: Context, text: str, snippets: list[str]) -> str:
     ctx.plugin.count_tokens(prompt=30, completion=12)
     return f"you said {text}"
+
+
+async def _notes_page(view: WebView) -> str:
+    notes = await view.plugin.get_value(view.space, "notes", [])
+    rows = [[e(n)] for n in notes]
+    add = view.form("add", text_input("text", "Note", form="note"), "Add note")
+    role = "owner" if view.owner else "admin"
+    return (
+        f"<p>Signed in as {e(view.user_name)} ({role}).</p>" + table(("note",), rows, "Notes") + add
+    )
+
+
+async def _add_note(view: WebView) -> str:
+    text = view.field("text").strip()
+    if not text:
+        raise CommandError("Write a note first.")
+    notes = await view.plugin.get_value(view.space, "notes", [])
+    await view.plugin.set_value(view.space, "notes", [*notes, text])
+    return f"Note added: {text}"
+
+
+async def _notes_file(view: WebView, name: str) -> WebFile | None:
+    if name != "notes.txt":
+        return None
+    notes = await view.plugin.get_value(view.space, "notes", [])
+    return WebFile("notes.txt", "\n".join(notes).encode(), "text/plain")
+
+
+@hookimpl
+def botkit_web_pages() -> list[WebPage]:
+    return [
+        WebPage("notes", "Notes", _notes_page, {"add": _add_note}, _notes_file),
+        WebPage("secret", "Owner's page", _notes_page, owner_only=True),
+    ]

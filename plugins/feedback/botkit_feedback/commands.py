@@ -158,9 +158,15 @@ class FeedbackCommands:
                 f"Unknown format {format!r}: use `{ctx.plugin.prefix}corrections export sft` "
                 f"(supervised) or `{ctx.plugin.prefix}corrections export dpo` (preference pairs)."
             )
-        rows = await store.guild_corrections(ctx.plugin.storage, ctx.space)
+        reviewed = ctx.settings.review_first
+        rows = await store.guild_corrections(ctx.plugin.storage, ctx.space, reviewed)
         if not rows:
-            raise CommandError("There are no corrections here yet, so there is nothing to export.")
+            raise CommandError(
+                "No correction here is approved yet (review them on the web console), so "
+                "there is nothing to export."
+                if reviewed
+                else "There are no corrections here yet, so there is nothing to export."
+            )
         try:
             export = await asyncio.wait_for(
                 asyncio.to_thread(build_export, rows, kind, ctx.settings.system_prompt),

@@ -23,6 +23,8 @@ from botkit_feedback.settings import FeedbackSettings
 if TYPE_CHECKING:
     from sqlalchemy import MetaData
 
+    from botkit.web import WebPage
+
 log = logging.getLogger("botkit.feedback")
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -61,6 +63,13 @@ class FeedbackPlugin:
     @hookimpl
     def botkit_migrations(self) -> Path:
         return MIGRATIONS
+
+    @hookimpl
+    def botkit_web_pages(self) -> list[WebPage]:
+        """Corrections to review, feedback notes and exports on the web console."""
+        from botkit_feedback.web import pages
+
+        return pages()
 
     @hookimpl
     async def botkit_reaction(self, ctx: Context, reaction: Reaction) -> None:
@@ -121,8 +130,8 @@ class FeedbackPlugin:
         naming everyone whose words it holds (``user_ids``: the corrector and the asker)."""
         from botkit_feedback import store
 
-        rows = await store.guild_corrections(plugin.storage, guild_id or "")
         settings = plugin.settings_for(guild_id) or FeedbackSettings()
+        rows = await store.guild_corrections(plugin.storage, guild_id or "", settings.review_first)
         return training_examples(rows, settings.system_prompt)
 
     @hookimpl

@@ -38,6 +38,8 @@ class Correction:
     created_at: datetime
     id: int = 0
     asker_id: str | None = None  # who asked what the bot's reply answered, when known
+    review: str | None = None  # None while awaiting review, then "approved" or "rejected"
+    reviewed_by: str | None = None
 
 
 @attrs.frozen

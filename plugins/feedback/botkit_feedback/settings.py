@@ -14,3 +14,9 @@ class FeedbackSettings:
     system_prompt: str = setting(
         "", "system message put first in every exported training example; empty: none", server=True
     )
+    review_first: bool = setting(
+        False,
+        "export and offer for training only corrections approved on the web console "
+        "(rejected ones never are)",
+        server=True,
+    )

@@ -6,8 +6,9 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import attrs
-from sqlalchemy import Select, delete, func, insert, select, update
+from sqlalchemy import Select, delete, func, insert, or_, select, update
 
+from botkit.util import clean_text as clean
 from botkit_feedback.records import Correction, Forgotten, Note, Rating
 from botkit_feedback.tables import corrections, notes, ratings
 
@@ -15,6 +16,8 @@ if TYPE_CHECKING:
     from botkit import Storage
 
 __all__ = ["Correction", "Forgotten", "Note", "Rating"]
+
+APPROVED, REJECTED = "approved", "rejected"
 
 
 async def add_correction(storage: Storage, correction: Correction) -> int:
@@ -36,10 +39,86 @@ async def latest_corrections(storage: Storage, guild_id: str, limit: int) -> lis
     return await _corrections(storage, query)
 
 
-async def guild_corrections(storage: Storage, guild_id: str) -> list[Correction]:
-    """Every correction of a guild, oldest first."""
-    query = select(corrections).where(corrections.c.guild_id == guild_id).order_by(corrections.c.id)
+async def guild_corrections(
+    storage: Storage, guild_id: str, approved_only: bool = False
+) -> list[Correction]:
+    """The corrections of a guild that may be exported, oldest first: never rejected ones;
+    with ``approved_only``, only those approved."""
+    wanted = (
+        corrections.c.review == APPROVED
+        if approved_only
+        else or_(corrections.c.review.is_(None), corrections.c.review != REJECTED)
+    )
+    query = (
+        select(corrections)
+        .where(corrections.c.guild_id == guild_id, wanted)
+        .order_by(corrections.c.id)
+    )
     return await _corrections(storage, query)
+
+
+async def reviewed_corrections(
+    storage: Storage, guild_id: str, review: str | None, limit: int
+) -> list[Correction]:
+    """The newest ``limit`` corrections of a guild in state ``review`` (None: awaiting)."""
+    state = corrections.c.review.is_(None) if review is None else corrections.c.review == review
+    query = (
+        select(corrections)
+        .where(corrections.c.guild_id == guild_id, state)
+        .order_by(corrections.c.id.desc())
+        .limit(limit)
+    )
+    return await _corrections(storage, query)
+
+
+async def review_counts(storage: Storage, guild_id: str) -> dict[str | None, int]:
+    """How many corrections of a guild await review, are approved, are rejected."""
+    query = (
+        select(corrections.c.review, func.count())
+        .where(corrections.c.guild_id == guild_id)
+        .group_by(corrections.c.review)
+    )
+    async with storage.session() as session:
+        return {review: int(n) for review, n in (await session.execute(query)).all()}
+
+
+async def set_review(
+    storage: Storage,
+    guild_id: str,
+    correction_id: int,
+    review: str | None,
+    by: str,
+    text: str = "",
+) -> bool:
+    """Approve or reject a correction of this guild (``review`` None: leave its state), with
+    ``text`` its new wording; False when there is no such correction here."""
+    values: dict[str, str] = {"reviewed_by": by}
+    if review is not None:
+        values["review"] = review
+    if text:
+        values["correction"] = clean(text)
+    async with storage.session.begin() as session:
+        result = await session.execute(
+            update(corrections)
+            .where(corrections.c.id == correction_id, corrections.c.guild_id == guild_id)
+            .values(**values)
+        )
+    return bool(result.rowcount)
+
+
+async def latest_notes(storage: Storage, guild_id: str, limit: int) -> list[Note]:
+    """The newest ``limit`` feedback notes of a guild, newest first."""
+    query = (
+        select(notes).where(notes.c.guild_id == guild_id).order_by(notes.c.id.desc()).limit(limit)
+    )
+    async with storage.session() as session:
+        rows = (await session.execute(query)).mappings().all()
+    return [
+        Note(
+            **{**{k: v for k, v in row.items() if k != "id"}, "created_at": _utc(row["created_at"])}
+        )
+        for row in rows
+    ]
 
 
 async def _corrections(storage: Storage, query: Select) -> list[Correction]:

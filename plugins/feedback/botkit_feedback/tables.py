@@ -34,6 +34,8 @@ corrections = Table(
     Column("correction", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("asker_id", ID),  # who wrote user_text, when known
+    Column("review", String(16)),  # None: awaiting review; "approved" or "rejected"
+    Column("reviewed_by", ID),  # who approved, rejected or last edited it
     Index("ix_feedback_corrections_guild", "guild_id", "id"),
     Index("ix_feedback_corrections_author", "author_id"),
     Index("ix_feedback_corrections_asker", "asker_id"),

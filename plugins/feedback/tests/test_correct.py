@@ -32,6 +32,8 @@ async def test_correct_by_message_id_stores_the_whole_context(feedback_bot, ask,
         "correction": "It is Canberra.",
         "created_at": row["created_at"],
         "asker_id": bot.member.id,
+        "review": None,
+        "reviewed_by": None,
     }
     assert row["created_at"].replace(tzinfo=UTC) == datetime(2023, 11, 14, 22, 13, 20, tzinfo=UTC)
 

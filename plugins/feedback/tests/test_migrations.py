@@ -10,7 +10,7 @@ from botkit_feedback.tables import metadata
 from sqlalchemy import Column, MetaData, Table, insert, inspect, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-ADDED = {"asker_id", "replied_to_author_id"}  # columns botkit 0.1 did not have
+ADDED = {"asker_id", "replied_to_author_id", "review", "reviewed_by"}  # not in botkit 0.1
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -104,8 +104,8 @@ async def test_a_0_1_database_keeps_its_corrections(feedback_bot, old_database):
                 await conn.execute(text("select version_num from botkit_schema_feedback"))
             ).all()
     assert "“Sydney.” → “Canberra.”" in replies.text
-    assert "asker_id" in columns
-    assert [tuple(row) for row in version] == [("0003",)]
+    assert {"asker_id", "review", "reviewed_by"} <= columns
+    assert [tuple(row) for row in version] == [("0004",)]
 
 
 async def test_a_0_1_database_records_who_asked_from_now_on(

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from botkit import ChannelKind, Command, CommandError, Context, command
+from botkit import ChannelKind, Command, CommandError, Context, Reply, command
 from botkit_openai_chat.limits import day_of
 from botkit_openai_chat.settings import MODEL_KEY, SYSTEM_KEY
 
@@ -217,9 +217,11 @@ class ChatCommands:
         )
         return f"This {place(ctx)}'s system prompt is removed; the server's applies here again."
 
-    async def usage(self, ctx: Context) -> str:
-        """Tokens used today by this server and by you."""
+    async def usage(self, ctx: Context) -> str | Reply:
+        """Tokens used today by this server and by you (in a server, with a chart of the
+        last 30 days)."""
         from botkit_openai_chat import store
+        from botkit_openai_chat.usage_chart import usage_chart
 
         state: ChatState = ctx.plugin.state
         day = day_of(state.now())
@@ -229,7 +231,9 @@ class ChatCommands:
         if ctx.guild_id is None:
             return f"Tokens used today ({day}, UTC) in direct messages: you {mine:,}{of_budget}."
         everyone = await store.tokens_today(state.storage, day, ctx.space)
-        return f"Tokens used today ({day}, UTC): this server {everyone:,}{of_budget}; you {mine:,}."
+        text = f"Tokens used today ({day}, UTC): this server {everyone:,}{of_budget}; you {mine:,}."
+        chart = await usage_chart(state.storage, ctx.space, state.now())
+        return Reply(text=text, files=(chart,))
 
 
 def place(ctx: Context) -> str:

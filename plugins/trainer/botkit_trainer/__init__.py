@@ -42,6 +42,14 @@ def botkit_migrations() -> Path:
     return MIGRATIONS
 
 
+@hookimpl
+def botkit_web_pages() -> list[Any]:
+    """Datasets and fine-tuning jobs (status, events, training loss) on the web console."""
+    from botkit_trainer.web import pages
+
+    return pages()
+
+
 def settings_of(plugin: PluginHandle) -> TrainerSettings:
     return plugin.settings or TrainerSettings()
 

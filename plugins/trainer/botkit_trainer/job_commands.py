@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
-from botkit import CommandError, Context
+from botkit import CommandError, Context, File, Reply
+from botkit.web import line_png
 from botkit_trainer import jobs
 from botkit_trainer.providers.base import ProviderError
 from botkit_trainer.rows import JobRow
@@ -30,16 +32,21 @@ async def jobs_list(ctx: Context) -> str:
     )
 
 
-async def job(ctx: Context, job_id: str) -> str:
-    """Show a fine-tuning job's status and latest events."""
+async def job(ctx: Context, job_id: str) -> str | Reply:
+    """Show a fine-tuning job's status and latest events (and its training loss as a chart,
+    when the service reports it)."""
+    from botkit_trainer.web import loss_series
+
     settings = ctx.settings
     row = await known_job(ctx, job_id)
     note = jobs.provider_note(row, settings)
     lines = [f"(on {note})"] if note else []
     runtime = runtime_of(ctx.plugin)
+    points: list[tuple[int, float]] = []
     try:
         row = await jobs.refresh(runtime, ctx.plugin.storage, settings, row)
         lines += await jobs.latest_events(runtime, settings, row)
+        points = await jobs.training_loss(runtime, settings, row)
     except NoApiKey as exc:
         lines.append(f"(live status needs {exc}; showing the stored one)")
     except UnknownProvider:
@@ -51,7 +58,11 @@ async def job(ctx: Context, job_id: str) -> str:
         head += f", model `{row.fine_tuned_model}`"
     if row.error:
         head += f", error: {row.error}"
-    return "\n".join([head, *lines])
+    text = "\n".join([head, *lines])
+    if not points:
+        return text
+    chart = await asyncio.to_thread(line_png, loss_series(row.id, points))
+    return Reply(text=text, files=(File(f"loss-{row.id}.png", data=chart),))
 
 
 async def job_cancel(ctx: Context, job_id: str) -> str:

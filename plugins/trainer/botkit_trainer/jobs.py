@@ -20,6 +20,9 @@ log = logging.getLogger("botkit.plugin.trainer")
 EVENTS_SHOWN = 5
 
 
+LOSS_EVENTS = 100  # the latest events read for the loss chart (one page of the API)
+
+
 def sentence(text: str) -> str:
     """``text`` ending with one full stop (or its own punctuation)."""
     text = text.strip()
@@ -71,6 +74,22 @@ async def latest_events(runtime: Runtime, settings: TrainerSettings, row: JobRow
         return await client.events(row.id, row.method, EVENTS_SHOWN)
     except ProviderError as exc:
         log.warning("events of job %s unavailable: %s", row.id, mask(str(exc), secrets(settings)))
+        raise
+
+
+async def training_loss(
+    runtime: Runtime, settings: TrainerSettings, row: JobRow
+) -> list[tuple[int, float]]:
+    """(step, training loss) as the service reports it; empty when it reports none (only the
+    OpenAI provider reads loss from the job's metrics events)."""
+    client = await runtime.client(settings, target_of(row))
+    losses = getattr(client, "losses", None)
+    if losses is None:
+        return []
+    try:
+        return await losses(row.id, row.method, LOSS_EVENTS)
+    except ProviderError as exc:
+        log.warning("loss of job %s unavailable: %s", row.id, mask(str(exc), secrets(settings)))
         raise
 
 

@@ -108,11 +108,20 @@ async def test_a_narrow_screen_needs_no_sideways_scrolling(bot, page, shots) -> 
     await bot.send("!rules add deny command greet server")
     await page.set_viewport_size({"width": 375, "height": 740})
     await sign_in(page, bot, ADMIN)
-    for path in ("", "plugins", "plugins/demo", "rules", "usage"):
+    for path in ("", "plugins", "plugins/demo", "rules", "usage", "tools", "p/demo/notes"):
         await page.goto(re.sub(r"/s/500/.*", f"/s/500/{path}", page.url))
         width = await page.evaluate("document.documentElement.scrollWidth")
         assert width <= 375, path
     await page.screenshot(path=shots / "rules-375.png", full_page=True)
+
+
+async def test_a_tool_switched_off_in_the_browser_is_off_in_chat(bot, page, shots) -> None:
+    await sign_in(page, bot, ADMIN)
+    await page.get_by_role("link", name="Tools").click()
+    await page.get_by_role("button", name="Switch off: roll").click()
+    assert "no longer uses roll" in await page.get_by_role("status").inner_text()
+    await page.screenshot(path=shots / "tools.png", full_page=True)
+    assert "`roll` (demo) off" in (await bot.send("!tools", user=CHAT_ADMIN)).text
 
 
 async def test_the_keyboard_reaches_the_content_first(bot, page) -> None:

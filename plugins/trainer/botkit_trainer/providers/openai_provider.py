@@ -88,6 +88,20 @@ class OpenAIProvider:
             raise self._failure(exc) from None
         return [f"[{e.level}] {reason(e.message, self._secrets)}" for e in page.data]
 
+    async def losses(self, job_id: str, method: str, limit: int) -> list[tuple[int, float]]:
+        """(step, training loss) from the job's ``metrics`` events, by step."""
+        try:
+            page = await self._client.fine_tuning.jobs.list_events(job_id, limit=limit)
+        except self._sdk.OpenAIError as exc:
+            raise self._failure(exc) from None
+        found: dict[int, float] = {}
+        for event in page.data:
+            data = event.data if isinstance(event.data, dict) else {}
+            step, loss = data.get("step"), data.get("train_loss")
+            if event.type == "metrics" and isinstance(step, int) and isinstance(loss, int | float):
+                found[step] = float(loss)
+        return sorted(found.items())
+
     async def cancel(self, job_id: str, method: str) -> JobInfo:
         try:
             job = await self._client.fine_tuning.jobs.cancel(job_id)
