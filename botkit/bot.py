@@ -69,6 +69,7 @@ class Bot:
         self.wall_clock = wall_clock
         self.commands = CommandTable()
         self.settings: dict[str, Any] = {}
+        self.web_pages: dict[str, list[Any]] = {}
         self._storage: Storage | None = None
         self.capabilities = Capabilities()
         self.switches = Switches(lambda: self.storage)
@@ -201,6 +202,7 @@ class Bot:
         owner = next(iter(self.config.bot.owner_ids), "")
         for name, problem in await upgrade(self.storage, self._schemas(), owner):
             self.plugins.fail(name, problem, "could not create or upgrade its tables")
+        self.web_pages = self.plugins.collect("botkit_web_pages")
         await self.switches.load()
         await self.server_config.load()
         await self.gate.load()

@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from botkit.storage import Storage
     from botkit.switches import Switches
     from botkit.tools import Toolbox
+    from botkit.web.pages import WebPage
 
 log = logging.getLogger("botkit.web")
 
@@ -66,6 +67,7 @@ class Parts(Protocol):
     settings: dict[str, Any]
     ready: asyncio.Event
     wall_clock: Callable[[], float]
+    web_pages: dict[str, list[WebPage]]  # each plugin's console pages, collected at start
 
     @property
     def storage(self) -> Storage: ...

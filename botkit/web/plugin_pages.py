@@ -27,9 +27,10 @@ class PluginPages:
     def __init__(self, pages: Pages) -> None:
         self.host = pages
         self.bot = pages.bot
-        found = self.bot.plugins.collect("botkit_web_pages")
         self.pages: dict[tuple[str, str], WebPage] = {
-            (plugin, page.slug): page for plugin, listed in found.items() for page in listed
+            (plugin, page.slug): page
+            for plugin, listed in self.bot.web_pages.items()
+            for page in listed
         }
 
     def routes(self) -> list[web.RouteDef]:
