@@ -44,7 +44,7 @@ from botkit.adapter import (
 )
 from botkit_discord import buttons, convert, slash
 from botkit_discord.settings import AUTO, MESSAGE_CONTENT_HELP, DiscordSettings
-from botkit_discord.shards import ShardedClient
+from botkit_discord.shards import ShardedClient, use_gateway
 from botkit_discord.voice import DiscordVoice
 
 log = logging.getLogger("botkit.discord")
@@ -284,9 +284,10 @@ class DiscordAdapter:
         starts left; set up identify slots shared through PostgreSQL and, with leased
         shards, the leases. Refuses to start rather than use up the session starts."""
         try:
-            recommended, _url, limit = await client.http.get_bot_gateway()
+            recommended, url, limit = await client.http.get_bot_gateway()
         except discord.GatewayNotFound:
             raise DiscordStartError("Discord's gateway cannot be found; try again later") from None
+        use_gateway(url)
         settings = self.settings
         count = recommended if settings.shard_count == AUTO else int(settings.shard_count)
         client.shard_count = count

@@ -17,6 +17,7 @@ from contextlib import suppress
 from typing import Any
 
 import discord
+import yarl
 from discord.gateway import DiscordWebSocket
 from discord.shard import Shard
 
@@ -28,6 +29,12 @@ RETRY_SECONDS = 5.0
 _launching: contextvars.ContextVar[int | None] = contextvars.ContextVar(
     "botkit_launching_shard", default=None
 )
+
+
+def use_gateway(url: str) -> None:
+    """Connect shards to the gateway ``GET /gateway/bot`` named (through a proxy or a test
+    double, not necessarily Discord's usual host)."""
+    DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(url)
 
 
 class LeasedShard(Shard):
