@@ -9,8 +9,10 @@ runtime:
 - ``Handlers``: the event handlers an adapter runs, each in a task of its own, tracked,
   guarded (an exception is logged, never ends the adapter) and drained on stop;
 - ``BoundedMap``: a mapping that forgets its least recently used entries beyond a size;
-- ``ShardLeases``, ``IdentifyLimiter``, ``ClusterError``, ``is_postgres``: several processes
-  sharing a platform's shards through PostgreSQL (``botkit.cluster``).
+- ``ShardLeases``, ``ShardStatus``, ``IdentifyLimiter``, ``ClusterError``, ``is_postgres``:
+  several processes sharing a platform's shards through PostgreSQL (``botkit.cluster``); an
+  adapter's ``shard_status()`` (list of ``ShardStatus``, None when unsharded) feeds
+  ``/metrics`` and ``/healthz``.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from botkit.adapters.base import (
     VoiceConnections,
     VoiceError,
 )
-from botkit.cluster import ClusterError, IdentifyLimiter, ShardLeases, is_postgres
+from botkit.cluster import ClusterError, IdentifyLimiter, ShardLeases, ShardStatus, is_postgres
 from botkit.commands import Command, Parameter, Permission
 from botkit.config import not_negative, positive, setting
 from botkit.ffmpeg import ffmpeg_executable
@@ -78,6 +80,7 @@ __all__ = [
     "Reply",
     "Sent",
     "ShardLeases",
+    "ShardStatus",
     "User",
     "Voice",
     "VoiceConnections",

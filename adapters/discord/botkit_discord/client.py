@@ -39,12 +39,13 @@ from botkit.adapter import (
     ReferencedMessage,
     Sent,
     ShardLeases,
+    ShardStatus,
     User,
     is_postgres,
 )
 from botkit_discord import buttons, convert, slash
 from botkit_discord.settings import AUTO, MESSAGE_CONTENT_HELP, DiscordSettings
-from botkit_discord.shards import ShardedClient, use_gateway
+from botkit_discord.shards import ShardedClient, shard_status, use_gateway
 from botkit_discord.voice import DiscordVoice
 
 log = logging.getLogger("botkit.discord")
@@ -353,6 +354,12 @@ class DiscordAdapter:
         if left <= 0:
             log.error("%s", _starts_refused(limit, 1))
         return max(0, left)
+
+    def shard_status(self) -> list[ShardStatus] | None:
+        """The shards this process serves (``/metrics``, ``/healthz``); None when unsharded."""
+        if not isinstance(self.client, ShardedClient):
+            return None
+        return shard_status(self.client, self.leases)
 
     async def on_shard_ready(self, shard_id: int) -> None:
         self._shard_ready.setdefault(shard_id, asyncio.Event()).set()

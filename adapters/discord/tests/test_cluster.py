@@ -14,11 +14,13 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import attrs
 import pytest
 from botkit_discord import DiscordAdapter, DiscordSettings, DiscordStartError
 from botkit_discord.doctor import discord_health
 from discord.http import Route
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.engine import make_url
 
 import botkit
@@ -61,8 +63,9 @@ class Cluster:
         self.processes: list[DiscordHarness] = []
         self._stack = contextlib.AsyncExitStack()
 
-    async def start(self, url: str | None = None) -> DiscordHarness:
+    async def start(self, url: str | None = None, **sections: Any) -> DiscordHarness:
         raw = {
+            **sections,
             "bot": {"data_dir": str(self.tmp_path / f"p{len(self.processes)}"), "typing_delay": 0},
             "storage": {"url": url or self.url},
             "discord": {"guild_ready_timeout": 0.0, **self.discord},
@@ -151,6 +154,39 @@ async def test_processes_divide_the_shards_and_every_server_is_answered(cluster)
         assert await ask(first, channel) == "HI!"
     assert fake.double_served == []
     assert {i.socket in second.fake.sockets for i in fake.identified} == {True}
+
+
+async def scrape(harness: DiscordHarness, path: str) -> tuple[int, str]:
+    host, port = harness.bot.metrics.address
+    async with aiohttp.ClientSession() as session, session.get(f"http://{host}:{port}{path}") as r:
+        return r.status, await r.text()
+
+
+async def test_healthz_lists_the_shards_each_process_serves(cluster) -> None:
+    fake = FakeDiscord(shards=4)
+    one_guild_per_shard(fake)
+    c = cluster(fake, max_shards_per_process=2)
+    processes = [await c.start(metrics={"listen": "127.0.0.1:0"}) for _ in range(2)]
+    await c.served(4, within=10 * LEASE)
+    for harness, held in zip(processes, c.holders(), strict=True):
+        assert await scrape(harness, "/healthz") == (200, f"ok\nshards: {held[0]}, {held[1]}\n")
+
+
+async def test_metrics_give_each_served_shard_s_latency_servers_and_lease_age(cluster) -> None:
+    fake = FakeDiscord(shards=4)
+    one_guild_per_shard(fake)
+    c = cluster(fake, max_shards_per_process=2)
+    processes = [await c.start(metrics={"listen": "127.0.0.1:0"}) for _ in range(2)]
+    await c.served(4, within=10 * LEASE)
+    for harness, held in zip(processes, c.holders(), strict=True):
+        _status, text = await scrape(harness, "/metrics")
+        families = {f.name: f for f in text_string_to_metric_families(text)}
+        guilds = {s.labels["shard"]: s.value for s in families["botkit_shard_guilds"].samples}
+        assert guilds == {str(s): sum(fake.shard_of(g) == s for g in fake.guild_ids) for s in held}
+        for name in ("botkit_shard_latency_seconds", "botkit_shard_lease_age_seconds"):
+            values = {s.labels["shard"]: s.value for s in families[name].samples}
+            assert sorted(values) == [str(s) for s in held]
+            assert all(0 <= v < LEASE for v in values.values()), (name, values)
 
 
 async def test_a_dead_process_s_shards_are_served_again_within_two_leases(cluster) -> None:
