@@ -11,7 +11,9 @@ per-server state and one leader for work that must run once.
 - :class:`IdentifyLimiter`: at most one IDENTIFY per ``window`` seconds per bucket over all
   processes (Discord: ``shard_id % max_concurrency``, 5 s).
 - :class:`SettingsFollower`: per-server values another process stored
-  (``Storage.set_setting`` announces them with NOTIFY) reloaded here within a second.
+  (``Storage.set_setting`` announces them with NOTIFY) reloaded here within a second;
+  :class:`StateSync` also puts the gate's cooldowns and concurrency limits in the database
+  (``botkit.limits.PostgresLimits``).
 - :class:`Leader`: one process at a time runs a piece of background work (an advisory lock).
 - :func:`cluster_status`: what ``botkit cluster`` prints.
 
@@ -704,13 +706,18 @@ def format_status(status: ClusterStatus) -> str:
 
 
 class StateSync:
-    """Reloads what another process changed into this bot's in-memory per-server values."""
+    """Reloads what another process changed into this bot's in-memory per-server values, and
+    keeps the gate's cooldown uses and runs under way in the database every process shares."""
 
     def __init__(self, bot: Synced) -> None:
+        from botkit.limits import PostgresLimits
+
         self.bot = bot
         self.follower = SettingsFollower(
             bot.config.storage.url, bot.storage.origin, self.apply, self.reload_all
         )
+        self.limits = PostgresLimits(bot.config.storage.url)
+        self._own_limits = bot.gate.limits
 
     async def apply(self, plugin: str, guild: str, key: str) -> None:
         from botkit.gate import COOLDOWN_KEY
@@ -740,10 +747,13 @@ class StateSync:
         await bot.gate.load()
 
     async def start(self) -> None:
+        self.bot.gate.limits = self.limits
         await self.follower.start()
 
     async def close(self) -> None:
         await self.follower.close()
+        self.bot.gate.limits = self._own_limits
+        await self.limits.close()
 
 
 async def follow_settings(bot: Synced) -> StateSync | None:
