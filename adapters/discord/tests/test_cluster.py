@@ -323,6 +323,17 @@ def test_doctor_recommends_a_proxy_for_leased_shards() -> None:
     assert [p for p in discord_health(proxied, url) if "proxy" in p.fix] == []
 
 
+@pytest.mark.parametrize(
+    ("shard_ids", "warned"), [([0, 1], True), ([0, 1, 2, 3], False), ([], False)]
+)
+def test_doctor_recommends_a_proxy_when_fixed_shards_are_split_over_processes(
+    shard_ids: list[int], warned: bool
+) -> None:
+    fixed = DiscordSettings(shard_count=4, shard_ids=shard_ids)
+    found = [p for p in discord_health(fixed) if "api_base" in p.fix]
+    assert [p.severity for p in found] == (["warning"] if warned else [])
+
+
 def test_doctor_says_leased_shards_need_postgresql() -> None:
     leased = DiscordSettings(shard_count=4, shard_ids="leased")
     (problem,) = [p for p in discord_health(leased, "") if "PostgreSQL" in p.message]
