@@ -11,21 +11,17 @@ derived from it are asserted.
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import sys
 import uuid
 from collections.abc import AsyncIterator, Callable
-from pathlib import Path
 
 import attrs
 import pytest
 import pytest_asyncio
 from sqlalchemy.engine import make_url
 
-from botkit.cluster import connect
 from botkit_testkit.discord import FakeDiscord
-from botkit_testkit.discord.server import FakeDiscordServer, serve_fake
+from botkit_testkit.discord.processes import BotProcesses
+from botkit_testkit.discord.server import serve_fake
 from botkit_testkit.postgres import _admin
 
 SHARDS = 8
@@ -38,91 +34,13 @@ all_served = dict.fromkeys(range(SHARDS), 1)
 pytestmark = [pytest.mark.timeout(120), pytest.mark.asyncio(loop_scope="module")]
 
 
-class Processes:
-    """``botkit run`` processes of one bot, each with its own configuration file."""
-
-    def __init__(self, server: FakeDiscordServer, url: str, tmp_path: Path) -> None:
-        self.server, self.url, self.tmp_path = server, url, tmp_path
-        self.running: dict[int, asyncio.subprocess.Process] = {}  # pid -> process
-
-    def config(self, n: int) -> Path:
-        path = self.tmp_path / f"shard-{n}.toml"
-        disabled = ["mcp", "openai_chat", "piper", "trainer", "voice"]
-        path.write_text(
-            f"""
-[bot]
-data_dir = "{self.tmp_path / f"data-{n}"}"
-typing_delay = 0
-
-[storage]
-url = "{self.url}"
-
-[plugins]
-disabled = {disabled!r}
-
-[discord]
-shard_count = {SHARDS}
-shard_ids = "leased"
-max_shards_per_process = 4
-lease_seconds = {LEASE}
-api_base = "{self.server.api_base}"
-guild_ready_timeout = 0
-""",
-            encoding="utf-8",
-        )
-        return path
-
-    async def start(self, n: int) -> asyncio.subprocess.Process:
-        env = {
-            **os.environ,
-            "DISCORD_TOKEN": self.server.fake.token,
-            "BOTKIT_CONFIG": str(self.config(n)),
-        }
-        env.pop("OPENAI_API_KEY", None)
-        log = (self.tmp_path / f"process-{n}.log").open("wb")
-        botkit = Path(sys.executable).with_name("botkit")
-        process = await asyncio.create_subprocess_exec(
-            str(botkit), "run", "--adapter", "discord", env=env, stdout=log, stderr=log
-        )
-        log.close()
-        self.running[process.pid] = process
-        return process
-
-    async def stop(self) -> None:
-        for process in self.running.values():
-            if process.returncode is None:
-                process.send_signal(signal.SIGTERM)
-        for process in self.running.values():
-            try:
-                async with asyncio.timeout(15):
-                    await process.wait()
-            except TimeoutError:
-                process.kill()
-                await process.wait()
-
-    async def holders(self) -> dict[int, int]:
-        """Shard id -> the pid of the process holding its lease now."""
-        conn = await connect(self.url)
-        try:
-            rows = await conn.fetch(
-                "SELECT shard_id, holder FROM botkit_shard_leases WHERE holder IS NOT NULL "
-                "AND expires_at >= extract(epoch from clock_timestamp())"
-            )
-        finally:
-            await conn.close()
-        return {r["shard_id"]: int(r["holder"].split(":")[1]) for r in rows}
-
-    def logs(self) -> str:
-        return "\n".join(p.read_text(errors="replace") for p in self.tmp_path.glob("process-*.log"))
-
-
 @attrs.frozen
 class Run:
     """What happened while the cluster started and lost a process."""
 
     fake: FakeDiscord
     channels: list[int]  # one server's channel on each shard
-    processes: Processes
+    processes: BotProcesses
     before: dict[int, int]  # shard id -> holder's pid, once every shard was served
     after: dict[int, int]  # the same once the killed process's shards were served again
     victim: int  # the pid killed (it held shard 0)
@@ -146,7 +64,13 @@ async def cluster(
     loop = asyncio.get_running_loop()
     try:
         async with serve_fake(fake) as server:
-            processes = Processes(server, url, tmp_path_factory.mktemp("cluster"))
+            discord = {
+                "shard_count": SHARDS,
+                "shard_ids": "leased",
+                "max_shards_per_process": 4,
+                "lease_seconds": LEASE,
+            }
+            processes = BotProcesses(server, url, tmp_path_factory.mktemp("cluster"), discord)
             try:
                 for n in range(PROCESSES):
                     await processes.start(n)
@@ -169,7 +93,7 @@ async def cluster(
         _admin(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-async def until(check: Callable[[], bool], within: float, processes: Processes) -> float:
+async def until(check: Callable[[], bool], within: float, processes: BotProcesses) -> float:
     """Poll ``check`` (state spread over processes) until it holds; the seconds it took."""
     loop = asyncio.get_running_loop()
     began = loop.time()
