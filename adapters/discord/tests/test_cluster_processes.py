@@ -11,9 +11,12 @@ derived from it are asserted.
 from __future__ import annotations
 
 import asyncio
+import re
+import socket
 import uuid
 from collections.abc import AsyncIterator, Callable
 
+import aiohttp
 import attrs
 import pytest
 import pytest_asyncio
@@ -46,15 +49,18 @@ class Run:
     victim: int  # the pid killed (it held shard 0)
     config_answer: str  # its answer to the !config change, just before it was killed
     recovery: float  # seconds from the kill until every shard was served again
+    web_channel: int  # a channel of a server the web console's process did not serve
+    web_seen: float  # seconds from the console's change until that server's process showed it
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def cluster(
     postgres_server: str, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[Run]:
-    """Three processes start, divide the shards and serve them; then the one serving shard 0
-    takes a !config change for its server and is killed with SIGKILL, and the other two take
-    its shards over."""
+    """Three processes start (the first with the web console on) and divide the shards; a
+    setting of a server the first does not serve is changed in its web console; then the one
+    serving shard 0 takes a !config change for its server and is killed with SIGKILL, and the
+    other two take its shards over."""
     base = make_url(postgres_server)
     name = f"test_{uuid.uuid4().hex}"
     _admin(base, f'CREATE DATABASE "{name}"')
@@ -72,10 +78,14 @@ async def cluster(
             }
             processes = BotProcesses(server, url, tmp_path_factory.mktemp("cluster"), discord)
             try:
-                for n in range(PROCESSES):
+                port = free_port()
+                web = await processes.start(0, {"web": {"listen": f"127.0.0.1:{port}"}})
+                for n in range(1, PROCESSES):
                     await processes.start(n)
                 await until(lambda: fake.serving() == all_served, 60, processes)
                 before = await processes.holders()
+                elsewhere = next(c for s, c in enumerate(channels) if s and before[s] != web.pid)
+                web_seen = await change_through_web(processes, port, elsewhere)
                 answer = await ask(fake, channels[0], '!config feedback system_prompt "be brief"')
                 last_identify = max(i.at for i in fake.identified)
                 await asyncio.sleep(max(0.0, last_identify + WINDOW - loop.time()))
@@ -86,11 +96,52 @@ async def cluster(
                 await until(lambda: fake.serving() == all_served, 4 * LEASE, processes)
                 recovery = loop.time() - killed_at
                 after = await processes.holders()
-                yield Run(fake, channels, processes, before, after, victim, answer, recovery)
+                yield Run(
+                    fake,
+                    channels,
+                    processes,
+                    before,
+                    after,
+                    victim,
+                    answer,
+                    recovery,
+                    elsewhere,
+                    web_seen,
+                )
             finally:
                 await processes.stop()
     finally:
         _admin(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def change_through_web(processes: BotProcesses, port: int, channel: int) -> float:
+    """Set feedback's system_prompt of ``channel``'s server in process 0's web console (signed
+    in with ``botkit web-login``); the seconds until that server's own process shows it."""
+    fake = processes.server.fake
+    link = (await processes.cli(0, "web-login")).split()[-1]
+    base, space = f"http://127.0.0.1:{port}", str(fake.channels[channel].guild_id)
+    jar = aiohttp.CookieJar(unsafe=True)  # cookies for 127.0.0.1
+    async with aiohttp.ClientSession(cookie_jar=jar) as web:
+        async with web.post(f"{base}/login", data={"token": link.rsplit("/", 1)[1]}) as r:
+            assert r.status == 200, await r.text()
+        async with web.get(f"{base}/s/{space}/plugins/feedback") as r:
+            match = re.search(r'name="csrf" value="([^"]+)"', await r.text())
+        assert match, "no form on the console's settings page"
+        form = {"csrf": match[1], "key": "system_prompt", "value": "be kind"}
+        async with web.post(f"{base}/s/{space}/plugins/feedback/config", data=form) as r:
+            page = await r.text()
+    loop = asyncio.get_running_loop()
+    changed = loop.time()
+    assert "be kind" in page, page
+    while "be kind" not in await ask(fake, channel, "!config feedback"):
+        assert loop.time() - changed < 5, "the change never reached the serving process"
+    return loop.time() - changed
 
 
 async def until(check: Callable[[], bool], within: float, processes: BotProcesses) -> float:
@@ -161,3 +212,10 @@ async def test_a_config_change_through_one_process_is_seen_by_the_next(cluster: 
     assert cluster.config_answer == "[feedback] system_prompt = 'be brief' in this server."
     assert cluster.after[0] != cluster.victim
     assert "be brief" in await ask(cluster.fake, cluster.channels[0], "!config feedback")
+
+
+async def test_a_change_in_one_process_s_web_console_is_served_by_another_within_a_second(
+    cluster: Run,
+) -> None:
+    assert cluster.web_seen < 1.0
+    assert "be kind" in await ask(cluster.fake, cluster.web_channel, "!config feedback")

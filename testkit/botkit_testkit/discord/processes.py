@@ -21,6 +21,7 @@ import json
 import os
 import signal
 import sys
+from asyncio.subprocess import PIPE, STDOUT
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ from botkit_testkit.discord.server import FakeDiscordServer
 # installed plugins a cluster process need not load (they want keys, models or voice)
 HEAVY_PLUGINS = ("mcp", "openai_chat", "piper", "trainer", "voice")
 STOP_SECONDS = 15.0
+BOTKIT = Path(sys.executable).with_name("botkit")
 
 __all__ = ["HEAVY_PLUGINS", "BotProcesses"]
 
@@ -59,12 +61,14 @@ class BotProcesses:
         self.disabled = list(disabled)
         self.running: dict[int, asyncio.subprocess.Process] = {}  # pid -> process
 
-    def config(self, n: int) -> Path:
+    def config(self, n: int, extra: Mapping[str, Mapping[str, Any]] | None = None) -> Path:
+        """Write process ``n``'s file (``extra``: more sections, e.g. ``{"web": {...}}``)."""
         sections = {
             "bot": {"data_dir": str(self.workdir / f"data-{n}"), "typing_delay": 0},
             "storage": {"url": self.url},
             "plugins": {"disabled": self.disabled},
             "discord": self.discord,
+            **(extra or {}),
         }
         path = self.workdir / f"shard-{n}.toml"
         path.write_text(
@@ -76,21 +80,37 @@ class BotProcesses:
         )
         return path
 
-    async def start(self, n: int) -> asyncio.subprocess.Process:
-        """Start process ``n`` (it connects in the background)."""
+    def env(self, n: int) -> dict[str, str]:
+        """The environment of process ``n`` (its file, the fake's token)."""
         env = {
             **os.environ,
             "DISCORD_TOKEN": self.server.fake.token,
-            "BOTKIT_CONFIG": str(self.config(n)),
+            "BOTKIT_CONFIG": str(self.workdir / f"shard-{n}.toml"),
         }
         env.pop("OPENAI_API_KEY", None)
-        botkit = Path(sys.executable).with_name("botkit")
+        return env
+
+    async def start(
+        self, n: int, extra: Mapping[str, Mapping[str, Any]] | None = None
+    ) -> asyncio.subprocess.Process:
+        """Start process ``n`` (it connects in the background)."""
+        self.config(n, extra)
         with (self.workdir / f"process-{n}.log").open("wb") as log:
             process = await asyncio.create_subprocess_exec(
-                str(botkit), "run", "--adapter", "discord", env=env, stdout=log, stderr=log
+                str(BOTKIT), "run", "--adapter", "discord", env=self.env(n), stdout=log, stderr=log
             )
         self.running[process.pid] = process
         return process
+
+    async def cli(self, n: int, *args: str) -> str:
+        """Run ``botkit ARGS`` with process ``n``'s file; its output (RuntimeError if it fails)."""
+        done = await asyncio.create_subprocess_exec(
+            str(BOTKIT), *args, env=self.env(n), stdout=PIPE, stderr=STDOUT
+        )
+        out, _ = await done.communicate()
+        if done.returncode:
+            raise RuntimeError(f"botkit {' '.join(args)} failed: {out.decode(errors='replace')}")
+        return out.decode()
 
     async def stop(self) -> None:
         """SIGTERM to every process still running; SIGKILL to any not gone in 15 s."""
