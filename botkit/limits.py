@@ -126,18 +126,26 @@ class PostgresLimits:
         self._failing = False
 
     async def _connection(self) -> asyncpg.Connection:
-        from botkit.cluster import connect
+        from botkit.cluster import TABLES_LOCK, connect
 
         if self._conn is None or self._conn.is_closed():
             self._held.clear()  # session locks went with the old connection
-            self._conn = await connect(self.url)
-            await self._conn.execute(
-                "CREATE TABLE IF NOT EXISTS botkit_limit_uses (key text NOT NULL, "
-                "at float8 NOT NULL, expires_at float8 NOT NULL)"
-            )
-            await self._conn.execute(
-                "CREATE INDEX IF NOT EXISTS botkit_limit_uses_key ON botkit_limit_uses (key, at)"
-            )
+            conn = await connect(self.url)
+            try:
+                async with conn.transaction():  # processes starting together: one creates it
+                    await conn.execute("SELECT pg_advisory_xact_lock($1)", TABLES_LOCK)
+                    await conn.execute(
+                        "CREATE TABLE IF NOT EXISTS botkit_limit_uses (key text NOT NULL, "
+                        "at float8 NOT NULL, expires_at float8 NOT NULL)"
+                    )
+                    await conn.execute(
+                        "CREATE INDEX IF NOT EXISTS botkit_limit_uses_key "
+                        "ON botkit_limit_uses (key, at)"
+                    )
+            except BaseException:
+                conn.terminate()
+                raise
+            self._conn = conn
         return self._conn
 
     def _unreachable(self, exc: BaseException) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ import pytest
 import botkit
 from botkit import Concurrency, Context, Cooldown
 from botkit.cluster import connect, follow_settings
+from botkit.limits import PostgresLimits
 from botkit.testing import BotHarness, start_harness
 
 pytestmark = pytest.mark.timeout(60)
@@ -120,3 +122,12 @@ async def ended(url: str, session: int) -> None:
                 await asyncio.sleep(0.01)
     finally:
         await conn.close()
+
+
+async def test_an_unreachable_database_holds_no_command_back_and_says_so(caplog) -> None:
+    limits = PostgresLimits("postgresql+asyncpg://bot@127.0.0.1:1/bot")  # nothing listens
+    with caplog.at_level(logging.WARNING, "botkit.limits"):
+        assert [await limits.take("k", 1, 60.0) for _ in "ab"] == [None, None]
+        assert await limits.enter("k", 1)
+    assert "limits not shared: the database cannot be reached" in caplog.text
+    await limits.close()
