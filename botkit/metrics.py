@@ -12,6 +12,9 @@ does nothing while metrics are off:
 - ``set_job_counts(plugin, {"running": 1, "succeeded": 4})``: jobs by state (a gauge each).
 
 ``plugin`` is the plugin's handle (``ctx.plugin``, or ``plugin`` in bot-level hooks).
+
+A sharded adapter's ``shard_status()`` (``botkit.cluster.ShardStatus`` per shard served) is
+read at each scrape: ``botkit_shard_*`` gauges, and a ``shards:`` line in ``/healthz``.
 """
 
 from __future__ import annotations

@@ -162,10 +162,10 @@ class DiscordAdapter:
     def is_connected(self) -> bool:
         """Whether the gateway connection (every shard's, when sharded) is open."""
         client = self.client
-        if client.is_closed() or not client.is_ready():
-            return False
         if self.leases is not None:  # a standby process serving no shard is connected too
             return not client.is_closed() and all(not s.is_closed() for s in client.shards.values())
+        if client.is_closed() or not client.is_ready():
+            return False
         if isinstance(client, discord.AutoShardedClient):
             return bool(client.shards) and not any(s.is_closed() for s in client.shards.values())
         return client.ws is not None and client.ws.open

@@ -172,6 +172,16 @@ async def test_healthz_lists_the_shards_each_process_serves(cluster) -> None:
         assert await scrape(harness, "/healthz") == (200, f"ok\nshards: {held[0]}, {held[1]}\n")
 
 
+async def test_healthz_of_a_process_standing_by_says_it_serves_no_shard(cluster) -> None:
+    fake = FakeDiscord(shards=2)
+    one_guild_per_shard(fake)
+    c = cluster(fake)
+    await c.start()  # takes both shards
+    standby = await c.start(metrics={"listen": "127.0.0.1:0"})
+    await c.served(2, within=10 * LEASE)
+    assert await scrape(standby, "/healthz") == (200, "ok\nshards: none\n")
+
+
 async def test_metrics_give_each_served_shard_s_latency_servers_and_lease_age(cluster) -> None:
     fake = FakeDiscord(shards=4)
     one_guild_per_shard(fake)
