@@ -9,8 +9,10 @@ runtime:
 - ``Handlers``: the event handlers an adapter runs, each in a task of its own, tracked,
   guarded (an exception is logged, never ends the adapter) and drained on stop;
 - ``BoundedMap``: a mapping that forgets its least recently used entries beyond a size;
-- ``ShardLeases``, ``IdentifyLimiter``, ``ClusterError``, ``is_postgres``: several processes
-  sharing a platform's shards through PostgreSQL (``botkit.cluster``).
+- ``ShardLeases``, ``ShardStatus``, ``IdentifyLimiter``, ``ClusterError``, ``is_postgres``:
+  several processes sharing a platform's shards through PostgreSQL (``botkit.cluster``); an
+  adapter's ``shard_status()`` (list of ``ShardStatus``, None when unsharded) feeds
+  ``/metrics`` and ``/healthz``.
 """
 
 from __future__ import annotations
@@ -52,7 +54,13 @@ from botkit.models import (
 )
 
 if TYPE_CHECKING:
-    from botkit.cluster import ClusterError, IdentifyLimiter, ShardLeases, is_postgres
+    from botkit.cluster import (
+        ClusterError,
+        IdentifyLimiter,
+        ShardLeases,
+        ShardStatus,
+        is_postgres,
+    )
 
 __all__ = [
     "Adapter",
@@ -80,6 +88,7 @@ __all__ = [
     "Reply",
     "Sent",
     "ShardLeases",
+    "ShardStatus",
     "User",
     "Voice",
     "VoiceConnections",
@@ -93,7 +102,7 @@ __all__ = [
     "setting",
 ]
 
-_CLUSTER = {"ClusterError", "IdentifyLimiter", "ShardLeases", "is_postgres"}
+_CLUSTER = {"ClusterError", "IdentifyLimiter", "ShardLeases", "ShardStatus", "is_postgres"}
 
 
 def __getattr__(name: str) -> Any:

@@ -11,7 +11,9 @@ per-server state and one leader for work that must run once.
 - :class:`IdentifyLimiter`: at most one IDENTIFY per ``window`` seconds per bucket over all
   processes (Discord: ``shard_id % max_concurrency``, 5 s).
 - :class:`SettingsFollower`: per-server values another process stored
-  (``Storage.set_setting`` announces them with NOTIFY) reloaded here within a second.
+  (``Storage.set_setting`` announces them with NOTIFY) reloaded here within a second;
+  :class:`StateSync` also puts the gate's cooldowns and concurrency limits in the database
+  (``botkit.limits.PostgresLimits``).
 - :class:`Leader`: one process at a time runs a piece of background work (an advisory lock).
 - :func:`cluster_status`: what ``botkit cluster`` prints.
 
@@ -28,6 +30,7 @@ import logging
 import math
 import os
 import socket
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
@@ -138,6 +141,7 @@ class ShardLeases:
         lease_seconds: float = 30.0,
         capacity: Callable[[], Awaitable[int]] | None = None,
         holder: str | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.url = url
         self.shard_count = shard_count
@@ -145,6 +149,9 @@ class ShardLeases:
         self.lease_seconds = lease_seconds
         self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.held: dict[int, int] = {}  # shard id -> generation
+        self.clock = clock
+        self.claimed_at: dict[int, float] = {}  # shard id -> clock() when claimed
+        self.renewed_at = clock()  # clock() when the last renewal round succeeded
         self._start_shard, self._stop_shard, self._capacity = start_shard, stop_shard, capacity
         self._conn: asyncpg.Connection | None = None
         self._task: asyncio.Task[None] | None = None
@@ -158,6 +165,17 @@ class ShardLeases:
     @property
     def interval(self) -> float:
         return self.lease_seconds / TICKS_PER_LEASE
+
+    def lease_age(self) -> float:
+        """Seconds since this process last renewed its leases (they expire at
+        ``lease_seconds``; the shards close at ``FENCE`` of it)."""
+        return max(0.0, self.clock() - self.renewed_at)
+
+    def held_for(self, shard_id: int) -> float | None:
+        """Seconds since ``shard_id`` was claimed; None when not held."""
+        if shard_id not in self.held or shard_id not in self.claimed_at:
+            return None
+        return max(0.0, self.clock() - self.claimed_at[shard_id])
 
     async def start(self) -> None:
         """Connect, join the cluster, claim a first share; then keep it in the background.
@@ -231,6 +249,7 @@ class ShardLeases:
                         self._conn = None
                         await self._connect()
                     await self._renew(began)
+                    self.renewed_at = self.clock()
                     await self._claim()
             except _db_errors() as exc:
                 await self._lost_connection(exc)
@@ -277,6 +296,7 @@ class ShardLeases:
             for shard_id in sorted(set(self.held) - kept):
                 log.warning("shard %d was taken by another process; closing it", shard_id)
                 del self.held[shard_id]
+                self.claimed_at.pop(shard_id, None)
                 await self._stop_shard(shard_id)
         await self._conn.execute(
             f"UPDATE botkit_cluster_members SET heartbeat_at = {NOW} WHERE holder = $1",
@@ -297,6 +317,7 @@ class ShardLeases:
 
     async def _drop_all(self, why: str, level: int = logging.ERROR) -> None:
         held, self.held = sorted(self.held), {}
+        self.claimed_at.clear()
         if held:
             log.log(level, "closing shards %s: %s", held, why)
         for shard_id in held:
@@ -335,6 +356,7 @@ class ShardLeases:
         )
         for row in sorted(rows, key=lambda r: r["shard_id"]):
             self.held[row["shard_id"]] = row["generation"]
+            self.claimed_at[row["shard_id"]] = self.clock()
             log.info("claimed shard %d (generation %d)", row["shard_id"], row["generation"])
             self._start_shard(row["shard_id"])
 
@@ -593,6 +615,17 @@ class Leader:
 
 
 @attrs.frozen
+class ShardStatus:
+    """One shard as this process serves it (``/metrics`` and ``/healthz``)."""
+
+    shard_id: int
+    latency: float | None  # seconds between a heartbeat and its ack; None before the first
+    guilds: int  # servers on this shard
+    lease_age: float | None = None  # seconds since the lease was renewed; None: fixed shards
+    held_for: float | None = None  # seconds since the lease was claimed; None: fixed shards
+
+
+@attrs.frozen
 class Member:
     """One process of the bot, as ``botkit cluster`` shows it."""
 
@@ -673,13 +706,18 @@ def format_status(status: ClusterStatus) -> str:
 
 
 class StateSync:
-    """Reloads what another process changed into this bot's in-memory per-server values."""
+    """Reloads what another process changed into this bot's in-memory per-server values, and
+    keeps the gate's cooldown uses and runs under way in the database every process shares."""
 
     def __init__(self, bot: Synced) -> None:
+        from botkit.limits import PostgresLimits
+
         self.bot = bot
         self.follower = SettingsFollower(
             bot.config.storage.url, bot.storage.origin, self.apply, self.reload_all
         )
+        self.limits = PostgresLimits(bot.config.storage.url)
+        self._own_limits = bot.gate.limits
 
     async def apply(self, plugin: str, guild: str, key: str) -> None:
         from botkit.gate import COOLDOWN_KEY
@@ -709,10 +747,13 @@ class StateSync:
         await bot.gate.load()
 
     async def start(self) -> None:
+        self.bot.gate.limits = self.limits
         await self.follower.start()
 
     async def close(self) -> None:
         await self.follower.close()
+        self.bot.gate.limits = self._own_limits
+        await self.limits.close()
 
 
 async def follow_settings(bot: Synced) -> StateSync | None:
@@ -732,6 +773,7 @@ __all__ = [
     "Member",
     "SettingsFollower",
     "ShardLeases",
+    "ShardStatus",
     "StateSync",
     "cluster_status",
     "follow_settings",

@@ -257,7 +257,7 @@ class Dispatcher:
         ctx, prefix = turn.ctx, self.settings.prefix
         verdict = await self.gate.decide(cmd, ctx.message)
         if not verdict.refused or verdict.kind in LIMITS:  # a run takes (or is told of) a slot
-            verdict = self.gate.admit(cmd, ctx.message)
+            verdict = await self.gate.admit(cmd, ctx.message)
         if verdict.refused:
             self.metrics.refused(cmd.name, verdict.kind)
             log.info(
@@ -271,8 +271,9 @@ class Dispatcher:
                 await ctx.reply(verdict.reason)
             return
         log.debug("command %s%s by user %s", prefix, cmd.name, ctx.message.author.id)
-        with self.metrics.command(cmd.name), self.gate.running(cmd, ctx.message):
-            await self._invoke(cmd, ctx.for_plugin(cmd.plugin), values)
+        async with self.gate.running(cmd, ctx.message):
+            with self.metrics.command(cmd.name):
+                await self._invoke(cmd, ctx.for_plugin(cmd.plugin), values)
 
     async def check(self, cmd: Command, message: Message) -> str | None:
         """The first plugin's reason to refuse ``cmd`` to this message's author here."""

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import collections
 import contextlib
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING
 
 import attrs
 
 from botkit.commands import Bucket, Command, Cooldown, permission_refusal
+from botkit.limits import LimitStore, MemoryLimits
 from botkit.models import Message
 from botkit.rules import EXEMPT, Rule, RuleBook, deciding, refusal
 
@@ -70,14 +71,9 @@ class Gate:
         self.check = check
         self.rules = RuleBook(storage)
         self.overrides: dict[tuple[str, str], Cooldown | None] = {}  # (space, command)
-        self._uses: collections.OrderedDict[tuple[str, ...], collections.deque[float]] = (
-            collections.OrderedDict()
-        )
-        self._running: dict[tuple[str, ...], int] = {}  # concurrency buckets -> runs under way
+        self.limits: LimitStore = MemoryLimits(clock)  # PostgresLimits: shared by processes
         # (bucket key, user) -> the cooldown window that user was already told about
-        self._told: collections.OrderedDict[tuple[tuple[str, ...], str], float] = (
-            collections.OrderedDict()
-        )
+        self._told: collections.OrderedDict[tuple[str, str], float] = collections.OrderedDict()
 
     async def load(self) -> None:
         """Read every server's rules and cooldown changes once at start."""
@@ -113,7 +109,7 @@ class Gate:
         reason = None if _rules_command(cmd) else await self.check(cmd, message)
         if reason:
             return Verdict(True, reason, kind="check", rule=rule)
-        verdict = self._concurrency(cmd, message) or self._cooldown(cmd, message, take=False)
+        verdict = await self._concurrency(cmd, message) or await self._cooldown(cmd, message)
         if verdict is None:
             return Verdict(rule=rule)
         return attrs.evolve(verdict, reply=quiet, rule=rule)
@@ -132,29 +128,31 @@ class Gate:
 
     # --- admitting (takes the slots) ---
 
-    def admit(self, cmd: Command, message: Message) -> Verdict:
-        """Take ``cmd``'s cooldown slot for this run, or refuse it when the limits say no
-        (decided an instant ago, so only a limit can have changed)."""
-        verdict = self._concurrency(cmd, message) or self._cooldown(cmd, message, take=True)
+    async def admit(self, cmd: Command, message: Message) -> Verdict:
+        """Take ``cmd``'s concurrency and cooldown slots for this run (run it in
+        :meth:`running` then), or refuse it when the limits say no."""
+        key = self._running_key(cmd, message)
+        limit = cmd.concurrency.limit if cmd.concurrency else 0
+        if key is not None and not await self.limits.enter(key, limit):
+            verdict: Verdict | None = self._busy(cmd)
+        else:
+            verdict = await self._cooldown(cmd, message, take=True)
+            if verdict is not None and key is not None:
+                await self.limits.leave(key)
         if verdict is None:
             return ALLOWED
         quiet = not self.rules.silent(message.guild_id)
         return attrs.evolve(verdict, reply=verdict.reply and quiet)
 
-    @contextlib.contextmanager
-    def running(self, cmd: Command, message: Message) -> Iterator[None]:
-        """Count the command as under way (for its concurrency limit) while the block runs."""
-        key = self._running_key(cmd, message)
-        if key is None:
-            yield
-            return
-        self._running[key] = self._running.get(key, 0) + 1
+    @contextlib.asynccontextmanager
+    async def running(self, cmd: Command, message: Message) -> AsyncIterator[None]:
+        """The run :meth:`admit` let through; its concurrency slot is given back after."""
         try:
             yield
         finally:
-            left = self._running.pop(key) - 1
-            if left:
-                self._running[key] = left
+            key = self._running_key(cmd, message)
+            if key is not None:
+                await self.limits.leave(key)
 
     # --- changing a server's cooldowns ---
 
@@ -181,18 +179,22 @@ class Gate:
 
     # --- limits ---
 
-    def _running_key(self, cmd: Command, message: Message) -> tuple[str, ...] | None:
+    def _running_key(self, cmd: Command, message: Message) -> str | None:
         limit = cmd.concurrency
         if limit is None or message.author.is_owner:
             return None
-        return (message.space, cmd.name, limit.bucket, _bucket(limit.bucket, message))
+        return _key(message.space, cmd.name, limit.bucket, _bucket(limit.bucket, message))
 
-    def _concurrency(self, cmd: Command, message: Message) -> Verdict | None:
+    async def _concurrency(self, cmd: Command, message: Message) -> Verdict | None:
         key = self._running_key(cmd, message)
         if key is None or cmd.concurrency is None:
             return None
-        if self._running.get(key, 0) < cmd.concurrency.limit:
+        if await self.limits.running(key, cmd.concurrency.limit) < cmd.concurrency.limit:
             return None
+        return self._busy(cmd)
+
+    def _busy(self, cmd: Command) -> Verdict:
+        assert cmd.concurrency is not None
         return Verdict(
             True,
             f"{self.prefix}{cmd.name} is already running {_WHERE[cmd.concurrency.bucket]}; "
@@ -200,34 +202,26 @@ class Gate:
             kind="concurrency",
         )
 
-    def _cooldown(self, cmd: Command, message: Message, *, take: bool) -> Verdict | None:
+    async def _cooldown(
+        self, cmd: Command, message: Message, *, take: bool = False
+    ) -> Verdict | None:
         limit = self.cooldown(cmd, message.space)
         if limit is None or message.author.is_owner:
             return None
-        key = (message.space, cmd.name, limit.bucket, _bucket(limit.bucket, message))
-        now = self.clock()
-        uses = self._uses.get(key, ())
-        recent = [t for t in uses if t > now - limit.per]
-        if len(recent) >= limit.rate:
-            wait = recent[0] + limit.per - now
-            return Verdict(
-                True,
-                f"{self.prefix}{cmd.name} is cooling down for {_WHO[limit.bucket]}: "
-                f"try again in {_seconds(wait)}.",
-                reply=self._first_notice(key, message.author.id, recent[0]) if take else True,
-                kind="cooldown",
-            )
-        if take:
-            self._take(key, recent, now)
-        return None
+        key = _key(message.space, cmd.name, limit.bucket, _bucket(limit.bucket, message))
+        store = self.limits
+        full = await (store.take if take else store.full)(key, limit.rate, limit.per)
+        if full is None:
+            return None
+        return Verdict(
+            True,
+            f"{self.prefix}{cmd.name} is cooling down for {_WHO[limit.bucket]}: "
+            f"try again in {_seconds(full.wait)}.",
+            reply=self._first_notice(key, message.author.id, full.window) if take else True,
+            kind="cooldown",
+        )
 
-    def _take(self, key: tuple[str, ...], recent: list[float], now: float) -> None:
-        self._uses[key] = collections.deque([*recent, now])
-        self._uses.move_to_end(key)
-        if len(self._uses) > MAX_BUCKETS:
-            self._uses.popitem(last=False)
-
-    def _first_notice(self, key: tuple[str, ...], user_id: str, window: float) -> bool:
+    def _first_notice(self, key: str, user_id: str, window: float) -> bool:
         """Whether to answer this refusal: once per user and cooldown window, so that trying
         again and again is not answered again and again."""
         told = (key, user_id)
@@ -256,6 +250,11 @@ def _rules_command(cmd: Command) -> bool:
 def _seconds(wait: float) -> str:
     whole = max(1, round(wait + 0.49))
     return f"{whole} second{'s' if whole != 1 else ''}" if whole < 120 else f"{whole // 60} minutes"
+
+
+def _key(*parts: str) -> str:
+    """One bucket's key in the limit store: space, command, bucket kind, whose."""
+    return "\x1f".join(parts)
 
 
 def _bucket(bucket: Bucket, message: Message) -> str:

@@ -12,6 +12,9 @@ does nothing while metrics are off:
 - ``set_job_counts(plugin, {"running": 1, "succeeded": 4})``: jobs by state (a gauge each).
 
 ``plugin`` is the plugin's handle (``ctx.plugin``, or ``plugin`` in bot-level hooks).
+
+A sharded adapter's ``shard_status()`` (``botkit.cluster.ShardStatus`` per shard served) is
+read at each scrape: ``botkit_shard_*`` gauges, and a ``shards:`` line in ``/healthz``.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ if TYPE_CHECKING:
     import asyncio
 
     from botkit.adapters.base import Adapter
+    from botkit.cluster import ShardStatus
     from botkit.config import Config
     from botkit.plugins import Plugins
 
@@ -151,6 +155,7 @@ class PrometheusMetrics(Metrics):
         )
         self._ready.set_function(lambda: 1.0 if self.healthy()[0] else 0.0)
         registry.register(_LoopLag(bot))
+        registry.register(_Shards(bot))
         self._per_command: dict[str, tuple[Any, Any]] = {}
         self._runner: Any = None
         self.address = None
@@ -198,6 +203,9 @@ class PrometheusMetrics(Metrics):
         from aiohttp import web
 
         ok, why = self.healthy()
+        shards = adapter_shards(self.bot.adapter)
+        if shards is not None:
+            why += "\nshards: " + (", ".join(str(s.shard_id) for s in shards) or "none")
         return web.Response(status=200 if ok else 503, text=why + "\n")
 
     def healthy(self) -> tuple[bool, str]:
@@ -293,6 +301,58 @@ class _LoopLag:
             "Heartbeats later than the watchdog's threshold",
             value=figures.stalls,
         )
+
+
+class _Shards:
+    """Per shard, read from the adapter at each scrape: gateway latency, servers, lease age."""
+
+    def __init__(self, bot: Watched) -> None:
+        self.bot = bot
+
+    def describe(self) -> list[Any]:
+        return list(self._families([]))
+
+    def collect(self) -> Iterator[Any]:
+        return self._families(adapter_shards(self.bot.adapter) or [])
+
+    def _families(self, shards: list[ShardStatus]) -> Iterator[Any]:
+        from prometheus_client.core import GaugeMetricFamily
+
+        latency = GaugeMetricFamily(
+            "botkit_shard_latency_seconds",
+            "Seconds between a gateway heartbeat and its ack, per shard served",
+            labels=["shard"],
+        )
+        guilds = GaugeMetricFamily(
+            "botkit_shard_guilds", "Servers on each shard served", labels=["shard"]
+        )
+        lease_age = GaugeMetricFamily(
+            "botkit_shard_lease_age_seconds",
+            "Seconds since this process renewed the shard's lease (leased shards; they expire "
+            "at lease_seconds)",
+            labels=["shard"],
+        )
+        held = GaugeMetricFamily(
+            "botkit_shard_held_seconds",
+            "Seconds since this process claimed the shard (leased shards)",
+            labels=["shard"],
+        )
+        for shard in shards:
+            label = [str(shard.shard_id)]
+            guilds.add_metric(label, shard.guilds)
+            if shard.latency is not None:
+                latency.add_metric(label, shard.latency)
+            if shard.lease_age is not None:
+                lease_age.add_metric(label, shard.lease_age)
+            if shard.held_for is not None:
+                held.add_metric(label, shard.held_for)
+        yield from (latency, guilds, lease_age, held)
+
+
+def adapter_shards(adapter: Any) -> list[ShardStatus] | None:
+    """The shards the adapter serves (its ``shard_status()``); None when it is not sharded."""
+    probe = getattr(adapter, "shard_status", None)
+    return probe() if callable(probe) else None
 
 
 def create(bot: Watched) -> Metrics:

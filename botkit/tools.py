@@ -419,13 +419,13 @@ class Toolbox:
             if why:
                 return ToolResult(call, f"Not run: {why}", (), True)
         if not verdict.refused:
-            verdict = gate.admit(cmd, message)
+            verdict = await gate.admit(cmd, message)
         if verdict.refused:
             self._bot.metrics.refused(cmd.name, verdict.kind)
             log.info("refused tool %s to user %s: %s", cmd.name, message.author.id, verdict.reason)
             return ToolResult(call, f"Refused: {verdict.reason}", (), True)
         log.debug("tool %s by user %s", cmd.name, message.author.id)
-        with gate.running(cmd, message):
+        async with gate.running(cmd, message):
             return await self._invoke(cmd, ctx.for_plugin(cmd.plugin), values, call, time_limit)
 
     async def _invoke(

@@ -108,15 +108,15 @@ def test_the_compose_shard_file_is_the_one_documented() -> None:
     assert tomllib.loads(documented) == tomllib.loads(shipped)
 
 
-def test_compose_runs_one_process_per_shard_file() -> None:
+def test_compose_runs_processes_that_lease_the_shards_through_the_rest_proxy() -> None:
     compose = (ROOT / "compose.yaml").read_text(encoding="utf-8")
     files = re.findall(r"BOTKIT_CONFIG: /config/(shard-\d+\.toml)", compose)
     assert files == ["shard-0.toml", "shard-1.toml"]
-    ids = [tomllib.loads((ROOT / "deploy" / f).read_text())["discord"]["shard_ids"] for f in files]
-    counts = {
-        tomllib.loads((ROOT / "deploy" / f).read_text())["discord"]["shard_count"] for f in files
-    }
-    assert ids == [[0], [1]] and counts == {2}
+    sections = [tomllib.loads((ROOT / "deploy" / f).read_text())["discord"] for f in files]
+    assert {s["shard_ids"] for s in sections} == {"leased"}
+    assert {s["api_base"] for s in sections} == {"http://nirn-proxy:8080/api/v10"}
+    assert all(s["max_shards_per_process"] >= s["shard_count"] for s in sections)  # one alone
+    assert "\n  nirn-proxy:\n" in compose and "profiles:" not in compose
 
 
 def readme_plugins() -> list[str]:

@@ -106,9 +106,9 @@ async def test_deciding_takes_no_cooldown_slot(botkit_harness, decisions: int) -
 
 async def test_admit_refuses_once_the_slots_are_taken(bot) -> None:
     gate, cmd = bot.bot.gate, bot.bot.commands.by_name["say"]
-    assert not gate.admit(cmd, message()).refused
-    assert not gate.admit(cmd, message()).refused
-    assert gate.admit(cmd, message()).kind == "cooldown"
+    assert not (await gate.admit(cmd, message())).refused
+    assert not (await gate.admit(cmd, message())).refused
+    assert (await gate.admit(cmd, message())).kind == "cooldown"
     assert (await gate.decide(cmd, message())).kind == "cooldown"
     assert not (await gate.decide(cmd, message(author=OWNER))).refused
 

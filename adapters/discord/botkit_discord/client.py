@@ -39,12 +39,13 @@ from botkit.adapter import (
     ReferencedMessage,
     Sent,
     ShardLeases,
+    ShardStatus,
     User,
     is_postgres,
 )
 from botkit_discord import buttons, convert, slash
 from botkit_discord.settings import AUTO, MESSAGE_CONTENT_HELP, DiscordSettings
-from botkit_discord.shards import ShardedClient
+from botkit_discord.shards import ShardedClient, shard_status, use_gateway
 from botkit_discord.voice import DiscordVoice
 
 log = logging.getLogger("botkit.discord")
@@ -161,10 +162,10 @@ class DiscordAdapter:
     def is_connected(self) -> bool:
         """Whether the gateway connection (every shard's, when sharded) is open."""
         client = self.client
-        if client.is_closed() or not client.is_ready():
-            return False
         if self.leases is not None:  # a standby process serving no shard is connected too
             return not client.is_closed() and all(not s.is_closed() for s in client.shards.values())
+        if client.is_closed() or not client.is_ready():
+            return False
         if isinstance(client, discord.AutoShardedClient):
             return bool(client.shards) and not any(s.is_closed() for s in client.shards.values())
         return client.ws is not None and client.ws.open
@@ -284,9 +285,10 @@ class DiscordAdapter:
         starts left; set up identify slots shared through PostgreSQL and, with leased
         shards, the leases. Refuses to start rather than use up the session starts."""
         try:
-            recommended, _url, limit = await client.http.get_bot_gateway()
+            recommended, url, limit = await client.http.get_bot_gateway()
         except discord.GatewayNotFound:
             raise DiscordStartError("Discord's gateway cannot be found; try again later") from None
+        use_gateway(url)
         settings = self.settings
         count = recommended if settings.shard_count == AUTO else int(settings.shard_count)
         client.shard_count = count
@@ -352,6 +354,12 @@ class DiscordAdapter:
         if left <= 0:
             log.error("%s", _starts_refused(limit, 1))
         return max(0, left)
+
+    def shard_status(self) -> list[ShardStatus] | None:
+        """The shards this process serves (``/metrics``, ``/healthz``); None when unsharded."""
+        if not isinstance(self.client, ShardedClient):
+            return None
+        return shard_status(self.client, self.leases)
 
     async def on_shard_ready(self, shard_id: int) -> None:
         self._shard_ready.setdefault(shard_id, asyncio.Event()).set()

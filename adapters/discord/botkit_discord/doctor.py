@@ -10,7 +10,7 @@ import discord
 from botkit.adapter import Command, Problem, ffmpeg_executable, is_postgres
 from botkit_discord import slash
 from botkit_discord.client import DiscordAdapter
-from botkit_discord.settings import MESSAGE_CONTENT_HELP, DiscordSettings
+from botkit_discord.settings import AUTO, MESSAGE_CONTENT_HELP, DiscordSettings
 from botkit_discord.voice import INSTALL_FFMPEG, INSTALL_VOICE, missing_voice_libraries
 
 LOGIN_CHECK_TIMEOUT = 15.0
@@ -30,6 +30,17 @@ async def sync_summary(token: str, settings: DiscordSettings, commands: list[Com
     return f"synced {len(names)} slash command(s){where}: {', '.join('/' + n for n in names)}"
 
 
+def shares_token(settings: DiscordSettings) -> bool:
+    """Whether other processes run this bot too: leased shards, or fixed ones that are only
+    part of the count."""
+    if settings.leased:
+        return True
+    ids = settings.shard_ids if isinstance(settings.shard_ids, list) else []
+    if not (settings.sharded and ids):
+        return False
+    return settings.shard_count == AUTO or len(set(ids)) < int(settings.shard_count)
+
+
 def discord_health(settings: DiscordSettings | None = None, storage_url: str = "") -> list[Problem]:
     """Local checks for ``botkit doctor``: voice libraries, ffmpeg, the intents asked for,
     leased shards' database and REST proxy."""
@@ -42,10 +53,11 @@ def discord_health(settings: DiscordSettings | None = None, storage_url: str = "
                 "set [storage] url to a postgresql+asyncpg:// database every process shares",
             )
         )
-    if settings.leased and not settings.api_base:
+    if shares_token(settings) and not settings.api_base:
         problems.append(
             Problem(
-                "discord: leased shards send REST calls straight to Discord, so each process "
+                "discord: several processes share the token (leased shards, or shard_ids that "
+                "are not all of shard_count) and send REST calls straight to Discord, so each "
                 "guesses the shared rate limits alone",
                 "run a REST proxy (nirn-proxy or twilight-http-proxy) and set [discord] "
                 "api_base to it; see docs/deploy.md",

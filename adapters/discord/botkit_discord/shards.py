@@ -13,14 +13,16 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
+import math
 from contextlib import suppress
 from typing import Any
 
 import discord
+import yarl
 from discord.gateway import DiscordWebSocket
 from discord.shard import Shard
 
-from botkit.adapter import IdentifyLimiter
+from botkit.adapter import IdentifyLimiter, ShardLeases, ShardStatus
 
 log = logging.getLogger("botkit.discord")
 
@@ -28,6 +30,12 @@ RETRY_SECONDS = 5.0
 _launching: contextvars.ContextVar[int | None] = contextvars.ContextVar(
     "botkit_launching_shard", default=None
 )
+
+
+def use_gateway(url: str) -> None:
+    """Connect shards to the gateway ``GET /gateway/bot`` named (through a proxy or a test
+    double, not necessarily Discord's usual host)."""
+    DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(url)
 
 
 class LeasedShard(Shard):
@@ -148,3 +156,27 @@ class ShardedClient(discord.AutoShardedClient):
     def serving(self) -> list[int]:
         """The shards connected now."""
         return sorted(s for s, shard in self._shard_table.items() if not shard.ws.socket.closed)
+
+
+def shard_status(
+    client: discord.AutoShardedClient, leases: ShardLeases | None
+) -> list[ShardStatus]:
+    """Each shard this process serves: heartbeat latency, servers, and with leases their age."""
+    guilds: dict[int, int] = {}
+    for guild in client.guilds:
+        guilds[guild.shard_id] = guilds.get(guild.shard_id, 0) + 1
+    status = []
+    for shard_id, shard in sorted(client.shards.items()):
+        if shard.is_closed():
+            continue
+        latency = shard.latency
+        status.append(
+            ShardStatus(
+                shard_id,
+                None if math.isnan(latency) or math.isinf(latency) else latency,
+                guilds.get(shard_id, 0),
+                leases.lease_age() if leases is not None else None,
+                leases.held_for(shard_id) if leases is not None else None,
+            )
+        )
+    return status

@@ -14,11 +14,13 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import attrs
 import pytest
 from botkit_discord import DiscordAdapter, DiscordSettings, DiscordStartError
 from botkit_discord.doctor import discord_health
 from discord.http import Route
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.engine import make_url
 
 import botkit
@@ -61,8 +63,9 @@ class Cluster:
         self.processes: list[DiscordHarness] = []
         self._stack = contextlib.AsyncExitStack()
 
-    async def start(self, url: str | None = None) -> DiscordHarness:
+    async def start(self, url: str | None = None, **sections: Any) -> DiscordHarness:
         raw = {
+            **sections,
             "bot": {"data_dir": str(self.tmp_path / f"p{len(self.processes)}"), "typing_delay": 0},
             "storage": {"url": url or self.url},
             "discord": {"guild_ready_timeout": 0.0, **self.discord},
@@ -151,6 +154,49 @@ async def test_processes_divide_the_shards_and_every_server_is_answered(cluster)
         assert await ask(first, channel) == "HI!"
     assert fake.double_served == []
     assert {i.socket in second.fake.sockets for i in fake.identified} == {True}
+
+
+async def scrape(harness: DiscordHarness, path: str) -> tuple[int, str]:
+    host, port = harness.bot.metrics.address
+    async with aiohttp.ClientSession() as session, session.get(f"http://{host}:{port}{path}") as r:
+        return r.status, await r.text()
+
+
+async def test_healthz_lists_the_shards_each_process_serves(cluster) -> None:
+    fake = FakeDiscord(shards=4)
+    one_guild_per_shard(fake)
+    c = cluster(fake, max_shards_per_process=2)
+    processes = [await c.start(metrics={"listen": "127.0.0.1:0"}) for _ in range(2)]
+    await c.served(4, within=10 * LEASE)
+    for harness, held in zip(processes, c.holders(), strict=True):
+        assert await scrape(harness, "/healthz") == (200, f"ok\nshards: {held[0]}, {held[1]}\n")
+
+
+async def test_healthz_of_a_process_standing_by_says_it_serves_no_shard(cluster) -> None:
+    fake = FakeDiscord(shards=2)
+    one_guild_per_shard(fake)
+    c = cluster(fake)
+    await c.start()  # takes both shards
+    standby = await c.start(metrics={"listen": "127.0.0.1:0"})
+    await c.served(2, within=10 * LEASE)
+    assert await scrape(standby, "/healthz") == (200, "ok\nshards: none\n")
+
+
+async def test_metrics_give_each_served_shard_s_latency_servers_and_lease_age(cluster) -> None:
+    fake = FakeDiscord(shards=4)
+    one_guild_per_shard(fake)
+    c = cluster(fake, max_shards_per_process=2)
+    processes = [await c.start(metrics={"listen": "127.0.0.1:0"}) for _ in range(2)]
+    await c.served(4, within=10 * LEASE)
+    for harness, held in zip(processes, c.holders(), strict=True):
+        _status, text = await scrape(harness, "/metrics")
+        families = {f.name: f for f in text_string_to_metric_families(text)}
+        guilds = {s.labels["shard"]: s.value for s in families["botkit_shard_guilds"].samples}
+        assert guilds == {str(s): sum(fake.shard_of(g) == s for g in fake.guild_ids) for s in held}
+        for name in ("botkit_shard_latency_seconds", "botkit_shard_lease_age_seconds"):
+            values = {s.labels["shard"]: s.value for s in families[name].samples}
+            assert sorted(values) == [str(s) for s in held]
+            assert all(0 <= v < LEASE for v in values.values()), (name, values)
 
 
 async def test_a_dead_process_s_shards_are_served_again_within_two_leases(cluster) -> None:
@@ -285,6 +331,17 @@ def test_doctor_recommends_a_proxy_for_leased_shards() -> None:
     assert [p.severity for p in warned] == ["warning"]
     proxied = attrs.evolve(leased, api_base="http://nirn-proxy:8080/api/v10")
     assert [p for p in discord_health(proxied, url) if "proxy" in p.fix] == []
+
+
+@pytest.mark.parametrize(
+    ("shard_ids", "warned"), [([0, 1], True), ([0, 1, 2, 3], False), ([], False)]
+)
+def test_doctor_recommends_a_proxy_when_fixed_shards_are_split_over_processes(
+    shard_ids: list[int], warned: bool
+) -> None:
+    fixed = DiscordSettings(shard_count=4, shard_ids=shard_ids)
+    found = [p for p in discord_health(fixed) if "api_base" in p.fix]
+    assert [p.severity for p in found] == (["warning"] if warned else [])
 
 
 def test_doctor_says_leased_shards_need_postgresql() -> None:

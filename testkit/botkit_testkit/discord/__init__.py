@@ -65,6 +65,11 @@ message="Missing Permissions")`` answers the next matching request with that err
 the login fail; ``FakeDiscord(message_content_enabled=False)`` makes the gateway refuse the
 privileged intent (close code 4014). Any discord.py client that logs in with ``fake.token``
 while the fake is active (``with fake:``) talks to it.
+
+Other processes: ``async with serve_fake(fake) as server`` (``botkit_testkit.discord.server``)
+serves the same fake on a local port, REST at ``server.api_base`` (``[discord] api_base``) and
+the gateway as a real websocket that ``GET /gateway/bot`` names, so separate ``botkit run``
+processes log in with ``fake.token`` and talk to it over sockets.
 """
 
 from __future__ import annotations

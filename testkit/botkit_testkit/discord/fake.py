@@ -312,6 +312,7 @@ class FakeDiscord(World):
         self.shards = shards  # GET /gateway/bot's recommendation
         self.max_concurrency = max_concurrency
         self.session_starts = session_starts  # session_start_limit.total
+        self.gateway_url = "wss://gateway.discord.gg"  # GET /gateway/bot's url (serve_fake's)
         self.identified: list[Identified] = []
         self.double_served: list[int] = []  # shards identified while another socket served them
         self.token = f"fake-discord-token-{next(self._tokens)}"
@@ -498,7 +499,7 @@ class FakeDiscord(World):
             "max_concurrency": self.max_concurrency,
         }
         return 200, {
-            "url": "wss://gateway.discord.gg",
+            "url": self.gateway_url,
             "shards": self.shards,
             "session_start_limit": limit,
         }
@@ -768,7 +769,7 @@ class FakeDiscord(World):
                 },
                 "guilds": [{"id": str(g), "unavailable": True} for g in ours],
                 "session_id": f"fake-session-{shard_id}",
-                "resume_gateway_url": "wss://gateway.discord.gg",
+                "resume_gateway_url": self.gateway_url,
                 "application": {"id": str(self.application_id), "flags": 0},
                 "private_channels": [],
                 "relationships": [],
