@@ -372,7 +372,8 @@ async def run_harness(
         )
         if identify_window is not None:
             adapter.identify_window = identify_window
-        adapter.voice.client_class = FakeVoiceClient
+        if fake.voice_server is None:  # else discord.py's own VoiceClient, over UDP
+            adapter.voice.client_class = FakeVoiceClient
         runner = asyncio.create_task(run_bot(bot, adapter), name="botkit discord harness")
         ready = asyncio.create_task(adapter.ready.wait())
         await asyncio.wait({runner, ready}, return_when=asyncio.FIRST_COMPLETED)
