@@ -321,3 +321,21 @@ class VoiceServer:
     def bot_opus(self) -> list[bytes]:
         """The Opus frames the bot sent from its own SSRC, in order."""
         return [p.opus for p in self.from_bot if p.ssrc == self.bot_ssrc]
+
+    def bot_playing(self) -> bool:
+        """Whether the bot is sending sound now (it said SPEAKING, or its last packet was not
+        one of the silence frames that end a playback)."""
+        said = [f["d"]["speaking"] for f in self.received if f["op"] == 5]
+        sound = self.bot_opus()
+        return bool(said and said[-1]) or bool(sound and sound[-1] != SILENCE_FRAME)
+
+    def bot_spurts(self) -> list[list[bytes]]:
+        """The bot's sound, one list of Opus frames per playback (discord.py ends each with
+        silence frames), the one under way last."""
+        spurts: list[list[bytes]] = [[]]
+        for frame in self.bot_opus():
+            if frame != SILENCE_FRAME:
+                spurts[-1].append(frame)
+            elif spurts[-1]:
+                spurts.append([])
+        return spurts if spurts[-1] else spurts[:-1]
