@@ -92,10 +92,13 @@ def transcript_ids(dh) -> dict[str, str]:
     }
 
 
-async def until(condition: Callable[[], bool], timeout: float = 90.0) -> None:
-    async with asyncio.timeout(timeout):
-        while not condition():
-            await asyncio.sleep(0.02)
+async def until(condition: Callable[[], bool], limit: float = 90.0) -> None:
+    """Wait (at most ``limit`` seconds) until ``condition()`` holds."""
+    for _ in range(int(limit / 0.02)):
+        if condition():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("what the test waited for did not happen")
 
 
 @pytest.fixture(scope="module")
@@ -108,9 +111,12 @@ async def test_two_people_ask_aloud_and_each_is_answered_and_speaking_over_the_b
     discord_harness, questions
 ) -> None:
     plugins = {"voice": botkit_voice, "chat": Answers()}
-    async with VoiceServer() as server, discord_harness(
-        plugins=plugins, config=CONFIG, fake=FakeDiscord(voice_server=server)
-    ) as dh:
+    async with (
+        VoiceServer() as server,
+        discord_harness(
+            plugins=plugins, config=CONFIG, fake=FakeDiscord(voice_server=server)
+        ) as dh,
+    ):
         await dh.join_voice(dh.member)
         await dh.join_voice(dh.admin)
         started = await dh.message("!listen", author=dh.member)
