@@ -135,6 +135,7 @@ class BotPacket:
     sequence: int
     ssrc: int
     opus: bytes
+    at: float  # the event loop's clock when it arrived
 
 
 class _Udp(asyncio.DatagramProtocol):
@@ -282,7 +283,8 @@ class VoiceServer:
         if len(data) < 12 or data[0] >> 6 != 2 or self.mode is None:
             return
         sequence, ssrc, opus = unseal(self.mode, self.secret_key, data)
-        self.from_bot.append(BotPacket(sequence, ssrc, opus))
+        at = asyncio.get_running_loop().time()
+        self.from_bot.append(BotPacket(sequence, ssrc, opus, at))
         self.bot_packet.set()
 
     def speaker(self, user_id: int) -> Speaker:
@@ -291,19 +293,24 @@ class VoiceServer:
             found = self.speakers[user_id] = Speaker(user_id, next(self._ssrcs))
         return found
 
-    async def speak(self, user_id: int, frames: Sequence[bytes], pace: float = 0.02) -> None:
+    async def speak(self, user_id: int, frames: Sequence[bytes], pace: float = 0.02) -> float:
         """``user_id`` says ``frames`` (Opus): SPEAKING with their SSRC on the gateway, then
-        one RTP packet per frame every ``pace`` seconds, then Discord's five silence frames."""
+        one RTP packet per frame every ``pace`` seconds, then Discord's five silence frames
+        (after which a client sends nothing). Returns when the last of ``frames`` was sent
+        (the event loop's clock)."""
         if self.mode is None or self.bot_address is None:
             raise RuntimeError("the bot has not finished connecting to the voice server")
         person = self.speaker(user_id)
         await self.send(5, {"user_id": str(user_id), "ssrc": person.ssrc, "speaking": 1})
         loop = asyncio.get_running_loop()
-        start = loop.time()
+        start = ended = loop.time()
         for n, frame in enumerate([*frames, *[SILENCE_FRAME] * 5]):
             self.send_rtp(person, frame)
+            if n == len(frames) - 1:
+                ended = loop.time()
             delay = start + (n + 1) * pace - loop.time()
             await asyncio.sleep(max(0.0, delay))
+        return ended
 
     def send_rtp(self, person: Speaker, frame: bytes) -> None:
         """One packet of ``person``'s to the bot, with a one-word RTP header extension (an
