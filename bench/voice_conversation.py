@@ -78,10 +78,13 @@ async def first_packet_after(server: VoiceServer, since: float, limit: float = 6
     raise RuntimeError("the bot did not answer aloud")
 
 
-async def quiet(server: VoiceServer) -> None:
+async def quiet(server: VoiceServer, limit: float = 60.0) -> None:
     """Wait until the bot has finished speaking."""
-    while server.bot_playing():
+    for _ in range(int(limit / 0.02)):
+        if not server.bot_playing():
+            return
         await asyncio.sleep(0.02)
+    raise RuntimeError("the bot did not stop speaking")
 
 
 async def run(questions: int) -> int:
