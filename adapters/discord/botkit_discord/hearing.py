@@ -39,6 +39,19 @@ def _aes_available() -> bool:
     return True
 
 
+def hearing_problem() -> str | None:
+    """Why voice channels cannot be heard here (PyAV with its Opus decoder), or None."""
+    try:
+        import av
+
+        av.CodecContext.create("opus", "r")
+    except ImportError as exc:
+        return f"PyAV does not import ({exc})"
+    except Exception as exc:
+        return f"PyAV has no Opus decoder ({exc})"
+    return None
+
+
 class ListeningVoiceClient(discord.VoiceClient):
     """discord.py's voice client, knowing which user speaks on which SSRC."""
 

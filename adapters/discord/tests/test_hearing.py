@@ -6,13 +6,14 @@ from __future__ import annotations
 import asyncio
 import math
 import struct
+import sys
 import wave
 from pathlib import Path
 
 import av
 import numpy as np
 import pytest
-from botkit_discord import hearing
+from botkit_discord import discord_health, hearing
 
 import botkit
 from botkit import CommandError, Context, User
@@ -224,3 +225,10 @@ def test_dave_frames_are_decrypted_with_the_session_of_the_moment() -> None:
     assert hearing.dave_frame(state, 8, b"epoch1:opus") is None
     assert hearing.dave_frame(state, 8, b"\xf8\xff\xfe") == b"\xf8\xff\xfe"  # silence
     assert state.dave_session.calls == [8, 8]
+
+
+def test_doctor_says_when_voice_channels_cannot_be_heard(monkeypatch) -> None:
+    monkeypatch.setitem(sys.modules, "av", None)
+    (problem,) = discord_health()
+    assert problem.message.startswith("discord: voice channels cannot be heard (!listen): PyAV")
+    assert (problem.fix, problem.severity) == ("pip install av", "warning")
