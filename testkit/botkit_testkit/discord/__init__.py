@@ -58,7 +58,10 @@ benchmarks that want the bot's time alone.
 Voice: the adapter joins with :class:`FakeVoiceClient`, which sends the real voice-state
 updates through the gateway but no UDP; playing reads the audio source (e.g.
 ``discord.FFmpegPCMAudio``) frame by frame in a thread and records a :class:`PlayedAudio`
-on ``dh.voice_client().played``.
+on ``dh.voice_client().played``. With ``FakeDiscord(voice_server=server)`` (an entered
+:class:`~botkit_testkit.discord.voice_server.VoiceServer`) the adapter keeps discord.py's real
+voice client, which connects to that local voice server over a websocket and UDP: the bot's
+sound arrives there as RTP, and ``server.speak(user_id, opus_frames(wav))`` talks to the bot.
 
 Failures: ``dh.fake.fail("POST", r"/channels/\\d+/messages", status=403, code=50013,
 message="Missing Permissions")`` answers the next matching request with that error;
