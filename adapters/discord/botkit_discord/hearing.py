@@ -1,14 +1,17 @@
 """Hearing on discord.py's live voice connection: who speaks on which SSRC, and their sound.
 
 :class:`ListeningVoiceClient` is discord.py's ``VoiceClient`` plus what receiving needs: the
-voice gateway's SPEAKING events (``user_id`` and ``ssrc``) and CLIENT_DISCONNECT map SSRCs to
-users, and it can also speak ``aead_aes256_gcm_rtpsize`` (Discord offers it first) when
-``cryptography`` is installed. A :class:`Receiver` registers a socket listener on the
-connection's UDP socket (discord.py 2.7's ``add_socket_listener``): in discord.py's socket
-reader thread, off the event loop, each packet is parsed, decrypted in the negotiated mode,
+voice gateway's SPEAKING events (``user_id`` and ``ssrc``), CLIENT_CONNECT where a server
+sends one (``audio_ssrc``) and CLIENT_DISCONNECT map SSRCs to users; it can also speak
+``aead_aes256_gcm_rtpsize`` (Discord offers it first) when ``cryptography`` is installed.
+A :class:`Receiver` registers a socket listener on the connection's UDP socket (discord.py
+2.7's ``add_socket_listener``): in discord.py's socket reader thread, off the event loop,
+each packet is parsed, decrypted in the negotiated mode,
 passed through DAVE when the call is end-to-end encrypted (``davey``'s
 ``DaveSession.decrypt``, the session read afresh for every packet: its keys change with every
 epoch), and decoded to 16 kHz mono PCM per speaker; the PCM is handed to the event loop.
+Packets that come before the SPEAKING event naming their SSRC are kept (half a second) and
+heard once it comes.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import struct
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -27,7 +31,10 @@ from botkit_discord import receive
 
 log = logging.getLogger("botkit.discord")
 
+EARLY_PACKETS = 25  # kept per SSRC until SPEAKING says whose it is (half a second)
+EARLY_SSRCS = 32  # SSRCs whose early packets are kept at once
 SPEAKING = 5
+CLIENT_CONNECT = 12  # older servers: a user's audio SSRC as they join
 CLIENT_DISCONNECT = 13
 
 
@@ -72,6 +79,8 @@ class ListeningVoiceClient(discord.VoiceClient):
         op, data = msg.get("op"), msg.get("d") or {}
         if op == SPEAKING and "user_id" in data and "ssrc" in data:
             self.ssrc_users[int(data["ssrc"])] = int(data["user_id"])
+        elif op == CLIENT_CONNECT and "user_id" in data and data.get("audio_ssrc"):
+            self.ssrc_users[int(data["audio_ssrc"])] = int(data["user_id"])
         elif op == CLIENT_DISCONNECT and "user_id" in data:
             gone = int(data["user_id"])
             for ssrc in [s for s, u in self.ssrc_users.items() if u == gone]:
@@ -118,6 +127,7 @@ class Receiver:
         self.user_of = user_of
         self.loop = loop
         self.streams: dict[int, receive.OpusStream] = {}  # per SSRC; only the reader uses them
+        self.early: dict[int, deque[receive.Rtp]] = {}  # packets of SSRCs not announced yet
         self.dropped = 0  # packets that did not parse or decrypt
 
     def start(self) -> None:
@@ -133,12 +143,26 @@ class Receiver:
             rtp = receive.parse(data)
         except receive.BadPacket:
             return  # RTCP, IP discovery, keep-alives
-        user_id = self.vc.ssrc_users.get(rtp.ssrc)
         key = state.secret_key
-        if user_id is None or not key or rtp.ssrc == state.ssrc:
+        if not key or rtp.ssrc == state.ssrc:
             return
+        user_id = self.vc.ssrc_users.get(rtp.ssrc)
+        if user_id is None:  # SPEAKING comes over the websocket, maybe after the first packets
+            early = self.early.get(rtp.ssrc)
+            if early is None:
+                if len(self.early) >= EARLY_SSRCS:
+                    return
+                early = self.early[rtp.ssrc] = deque(maxlen=EARLY_PACKETS)
+            early.append(rtp)
+            return
+        for earlier in self.early.pop(rtp.ssrc, ()):
+            self.hear(state, earlier, user_id, bytes(key))
+        self.hear(state, rtp, user_id, bytes(key))
+
+    def hear(self, state: Any, rtp: receive.Rtp, user_id: int, key: bytes) -> None:
+        """Decrypt and decode one packet of ``user_id``'s; hand the PCM to the loop."""
         try:
-            frame = dave_frame(state, user_id, receive.decrypt(state.mode, bytes(key), rtp))
+            frame = dave_frame(state, user_id, receive.decrypt(state.mode, key, rtp))
         except receive.BadPacket:
             frame = None
         if frame is None:

@@ -169,6 +169,55 @@ async def test_two_people_speaking_at_once_are_heard_apart(discord_harness, ears
     assert voice_updates(dh)[:3] == [(channel, True), (channel, False), (channel, True)]
 
 
+async def test_speakers_are_known_from_client_connect_and_forgotten_on_disconnect(
+    discord_harness, ears
+) -> None:
+    tone = opus_frames(tone_wav(ears.audio.parent / "low.wav", 300, 0.5))
+    async with (
+        VoiceServer() as server,
+        discord_harness(plugins={"ears": ears}, fake=FakeDiscord(voice_server=server)) as dh,
+    ):
+        await dh.join_voice(dh.member)
+        await dh.join_voice(dh.admin)
+        await dh.message("!join", author=dh.member)
+        await dh.message("!hear", author=dh.member)
+        await server.client_connect(dh.admin.id)
+        await server.speak(dh.admin.id, tone, pace=0.005, announce=False)
+        await server.speak(dh.member.id, tone, pace=0.005)
+        await wait_for(lambda: len(ears.heard) == 2)
+        await server.client_disconnect(dh.member.id)
+        await asyncio.sleep(0.1)  # the voice websocket delivers it
+        heard = len(ears.heard[str(dh.member.id)])
+        admin = len(ears.heard[str(dh.admin.id)])
+        await server.speak(dh.member.id, tone, pace=0.005, announce=False)
+        await server.speak(dh.admin.id, tone, pace=0.005, announce=False)
+        await wait_for(lambda: len(ears.heard[str(dh.admin.id)]) >= admin + 15_000)
+    assert len(ears.heard[str(dh.member.id)]) == heard  # their SSRC is no longer theirs
+
+
+async def test_sound_that_comes_before_its_speaking_event_is_heard_once_it_comes(
+    discord_harness, ears
+) -> None:
+    tone = opus_frames(tone_wav(ears.audio.parent / "low.wav", 300, 0.5))  # 25 packets
+    async with (
+        VoiceServer() as server,
+        discord_harness(plugins={"ears": ears}, fake=FakeDiscord(voice_server=server)) as dh,
+    ):
+        await dh.join_voice(dh.member)
+        await dh.message("!join", author=dh.member)
+        await dh.message("!hear", author=dh.member)
+        await server.speak(dh.member.id, tone, pace=0.005, announce=False)
+        await asyncio.sleep(0.1)
+        before = dict(ears.heard)
+        ssrc = server.speaker(dh.member.id).ssrc
+        await server.send(5, {"user_id": str(dh.member.id), "ssrc": ssrc, "speaking": 1})
+        await server.speak(dh.member.id, tone, pace=0.005, announce=False)
+        await wait_for(lambda: len(ears.heard.get(str(dh.member.id), b"")) >= 26_000)
+    assert before == {}  # nobody known yet: kept, not heard
+    # the tone among the last 25 packets kept (5 of them silence frames), then all of it
+    assert len(ears.heard[str(dh.member.id)]) <= (20 + len(tone)) * 640
+
+
 async def test_hearing_without_a_voice_connection_is_refused(discord_harness, ears) -> None:
     async with (
         VoiceServer() as server,

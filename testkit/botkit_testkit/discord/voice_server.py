@@ -10,12 +10,13 @@ server to :meth:`VoiceServer.connect`, which opens a real websocket to it over p
 The gateway: HELLO, IDENTIFY (the token of the VOICE_SERVER_UPDATE is checked), READY (the bot's
 SSRC, the UDP address, the modes), SELECT_PROTOCOL, SESSION_DESCRIPTION (mode, secret key and
 ``dave_protocol_version`` 0: no end-to-end encryption, which real Discord no longer allows
-since 2026-03-01; the bot's DAVE path is tested on frames ``davey`` encrypted), SPEAKING,
-CLIENTS_CONNECT, heartbeats with their ACK, RESUME. UDP: IP discovery, the bot's own RTP
-(decrypted and kept, :attr:`VoiceServer.from_bot`) and people's RTP sent to the bot with
-:meth:`VoiceServer.speak`, encrypted as Discord does in ``aead_aes256_gcm_rtpsize`` (AES-GCM
-from ``cryptography``) or ``aead_xchacha20_poly1305_rtpsize`` (PyNaCl), whichever the bot chose
-of ``modes`` (Discord's order: AES-GCM first).
+since 2026-03-01; acting as DAVE's MLS external sender needs more than ``davey`` offers),
+SPEAKING, CLIENTS_CONNECT, CLIENT_CONNECT, CLIENT_DISCONNECT, heartbeats with their ACK,
+RESUME. UDP: IP discovery, the bot's own RTP (decrypted and kept,
+:attr:`VoiceServer.from_bot`) and people's RTP sent to the bot with :meth:`VoiceServer.speak`,
+encrypted as Discord does in ``aead_aes256_gcm_rtpsize`` (AES-GCM from ``cryptography``) or
+``aead_xchacha20_poly1305_rtpsize`` (PyNaCl), whichever the bot chose of ``modes`` (Discord's
+order: AES-GCM first).
 """
 
 from __future__ import annotations
@@ -293,15 +294,27 @@ class VoiceServer:
             found = self.speakers[user_id] = Speaker(user_id, next(self._ssrcs))
         return found
 
-    async def speak(self, user_id: int, frames: Sequence[bytes], pace: float = 0.02) -> float:
+    async def client_connect(self, user_id: int) -> None:
+        """CLIENT_CONNECT (op 12, as older voice servers send): ``user_id`` joined, with the
+        SSRC they will speak on."""
+        await self.send(12, {"user_id": str(user_id), "audio_ssrc": self.speaker(user_id).ssrc})
+
+    async def client_disconnect(self, user_id: int) -> None:
+        """CLIENT_DISCONNECT (op 13): ``user_id`` left the call."""
+        await self.send(13, {"user_id": str(user_id)})
+
+    async def speak(
+        self, user_id: int, frames: Sequence[bytes], pace: float = 0.02, *, announce: bool = True
+    ) -> float:
         """``user_id`` says ``frames`` (Opus): SPEAKING with their SSRC on the gateway, then
         one RTP packet per frame every ``pace`` seconds, then Discord's five silence frames
-        (after which a client sends nothing). Returns when the last of ``frames`` was sent
-        (the event loop's clock)."""
+        (after which a client sends nothing); ``announce=False``: no SPEAKING first. Returns
+        when the last of ``frames`` was sent (the event loop's clock)."""
         if self.mode is None or self.bot_address is None:
             raise RuntimeError("the bot has not finished connecting to the voice server")
         person = self.speaker(user_id)
-        await self.send(5, {"user_id": str(user_id), "ssrc": person.ssrc, "speaking": 1})
+        if announce:
+            await self.send(5, {"user_id": str(user_id), "ssrc": person.ssrc, "speaking": 1})
         loop = asyncio.get_running_loop()
         start = ended = loop.time()
         for n, frame in enumerate([*frames, *[SILENCE_FRAME] * 5]):
