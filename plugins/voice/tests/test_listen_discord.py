@@ -153,12 +153,14 @@ async def test_two_people_ask_aloud_and_each_is_answered_and_speaking_over_the_b
 
 async def test_listening_stops_when_everyone_has_left_the_voice_channel(discord_harness) -> None:
     plugins = {"voice": botkit_voice, "chat": Answers()}
-    async with VoiceServer() as server:
-        async with discord_harness(
+    async with (
+        VoiceServer() as server,
+        discord_harness(
             plugins=plugins, config=CONFIG, fake=FakeDiscord(voice_server=server)
-        ) as dh:
-            await dh.join_voice(dh.member)
-            await dh.message("!listen", author=dh.member)
-            await dh.leave_voice(dh.member)
-            await until(lambda: not dh.bot.plugin_handle("voice").state.sessions)
+        ) as dh,
+    ):
+        await dh.join_voice(dh.member)
+        await dh.message("!listen", author=dh.member)
+        await dh.leave_voice(dh.member)
+        await until(lambda: not dh.bot.plugin_handle("voice").state.sessions)
     assert posted(dh)[-1][0] == "🎙️ I stopped listening: everyone left Lounge."
