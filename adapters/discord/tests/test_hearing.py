@@ -19,7 +19,7 @@ import botkit
 from botkit import CommandError, Context, User
 from botkit.adapter import VoiceError
 from botkit_testkit.discord import FakeDiscord
-from botkit_testkit.discord.voice_server import AES, XCHACHA, VoiceServer, opus_frames
+from botkit_testkit.discord.voice_server import AES, XCHACHA, VoiceServer, opus_frames, seal
 
 
 def tone_wav(path: Path, hz: float, seconds: float, rate: int = 48_000) -> Path:
@@ -281,3 +281,38 @@ def test_doctor_says_when_voice_channels_cannot_be_heard(monkeypatch) -> None:
     (problem,) = discord_health()
     assert problem.message.startswith("discord: voice channels cannot be heard (!listen): PyAV")
     assert (problem.fix, problem.severity) == ("pip install av", "warning")
+
+
+class Connection:
+    """What a Receiver reads of discord.py's voice connection state."""
+
+    def __init__(self, key: bytes) -> None:
+        self.secret_key = list(key)
+        self.mode = AES
+        self.ssrc = 11
+        self.dave_session = None
+        self.dave_protocol_version = 0
+
+
+class Client:
+    def __init__(self, key: bytes) -> None:
+        self._connection = Connection(key)
+        self.ssrc_users = {100: 7}
+
+
+async def test_a_packet_sealed_with_another_key_is_dropped(tmp_path) -> None:
+    key, other = bytes(range(32)), bytes(32)
+    heard: list[tuple[str, int]] = []
+    receiver = hearing.Receiver(
+        Client(key),  # type: ignore[arg-type]
+        lambda user, pcm: heard.append((user.id, len(pcm))),
+        lambda user_id: User(id=str(user_id), name="seven"),
+        asyncio.get_running_loop(),
+    )
+    frames = opus_frames(tone_wav(tmp_path / "t.wav", 300, 0.1))
+    for n, (frame, sealed_with) in enumerate(zip(frames[:3], (key, other, key), strict=True)):
+        header = struct.pack(">BBHII", 0x80, 0x78, n + 1, (n + 1) * 960, 100)
+        receiver.packet(seal(AES, sealed_with, header, frame, n + 1))
+    await asyncio.sleep(0)
+    assert [user for user, _ in heard] == ["7", "7"]
+    assert receiver.dropped == 1
