@@ -122,7 +122,9 @@ class DiscordAdapter:
             Route.BASE = self.settings.api_base.rstrip("/")
         self.client = make_client(self.settings)
         self.tree = app_commands.CommandTree(self.client)
-        self.voice = DiscordVoice(self.client, self.settings.voice_timeout)
+        self.voice = DiscordVoice(
+            self.client, self.settings.voice_timeout, lambda m: self._converter.user(m)
+        )
         self.bot_user_id = ""
         self.handlers = Handlers(log, _expected)
         self.connected = asyncio.Event()

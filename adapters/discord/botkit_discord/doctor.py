@@ -10,6 +10,7 @@ import discord
 from botkit.adapter import Command, Problem, ffmpeg_executable, is_postgres
 from botkit_discord import slash
 from botkit_discord.client import DiscordAdapter
+from botkit_discord.hearing import hearing_problem
 from botkit_discord.settings import AUTO, MESSAGE_CONTENT_HELP, DiscordSettings
 from botkit_discord.voice import INSTALL_FFMPEG, INSTALL_VOICE, missing_voice_libraries
 
@@ -42,8 +43,8 @@ def shares_token(settings: DiscordSettings) -> bool:
 
 
 def discord_health(settings: DiscordSettings | None = None, storage_url: str = "") -> list[Problem]:
-    """Local checks for ``botkit doctor``: voice libraries, ffmpeg, the intents asked for,
-    leased shards' database and REST proxy."""
+    """Local checks for ``botkit doctor``: voice libraries, hearing (PyAV's Opus decoder),
+    ffmpeg, the intents asked for, leased shards' database and REST proxy."""
     settings = settings or DiscordSettings()
     problems = []
     if settings.leased and not is_postgres(storage_url):
@@ -68,6 +69,15 @@ def discord_health(settings: DiscordSettings | None = None, storage_url: str = "
     if missing:
         problems.append(
             Problem(f"discord: voice needs {' and '.join(missing)}, not installed", INSTALL_VOICE)
+        )
+    deaf = hearing_problem()
+    if deaf is not None:
+        problems.append(
+            Problem(
+                f"discord: voice channels cannot be heard (!listen): {deaf}",
+                "pip install av",
+                "warning",
+            )
         )
     if ffmpeg_executable() is None:
         problems.append(

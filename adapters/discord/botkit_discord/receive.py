@@ -4,7 +4,8 @@ Discord sends each speaker's voice as RTP over UDP. In the ``*_rtpsize`` modes t
 (12 bytes, the CSRCs and, when the X bit is set, the 4-byte extension preamble) is sent in the
 clear and authenticated as associated data; the rest (the extension's body, then the Opus
 frame) is encrypted; a 32-bit nonce counter follows the ciphertext.
-``aead_xchacha20_poly1305_rtpsize`` (PyNaCl) is the mode discord.py negotiates. Each speaker
+``aead_aes256_gcm_rtpsize`` (``cryptography``) is what Discord offers first,
+``aead_xchacha20_poly1305_rtpsize`` (PyNaCl) what every client can do. Each speaker
 (SSRC) gets its own :class:`OpusStream`, which fills lost packets with silence.
 """
 
@@ -55,6 +56,32 @@ def parse(packet: bytes) -> Rtp:
     if len(packet) < end + 4 + 16:
         raise BadPacket("packet too short")
     return Rtp(sequence, timestamp, ssrc, packet[:end], words, packet[end:-4], packet[-4:])
+
+
+AES = "aead_aes256_gcm_rtpsize"
+XCHACHA = "aead_xchacha20_poly1305_rtpsize"
+
+
+def decrypt(mode: str, secret_key: bytes, rtp: Rtp) -> bytes:
+    """The payload of a packet in the negotiated ``mode``; BadPacket for a mode not known."""
+    if mode == XCHACHA:
+        return decrypt_xchacha(secret_key, rtp)
+    if mode == AES:
+        return decrypt_aes(secret_key, rtp)
+    raise BadPacket(f"cannot decrypt the {mode} mode")
+
+
+def decrypt_aes(secret_key: bytes, rtp: Rtp) -> bytes:
+    """The Opus frame (or DAVE frame) of an ``aead_aes256_gcm_rtpsize`` packet (the 12-byte
+    nonce is the 4-byte counter followed by zeros)."""
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    try:
+        plain = AESGCM(secret_key).decrypt(rtp.nonce + bytes(8), rtp.ciphertext, rtp.aad)
+    except InvalidTag:
+        raise BadPacket("the packet does not decrypt") from None
+    return plain[4 * rtp.extension_words :]
 
 
 def decrypt_xchacha(secret_key: bytes, rtp: Rtp) -> bytes:

@@ -1,17 +1,20 @@
-"""Voice channels for plugins: join, leave, play a file and await its end."""
+"""Voice channels for plugins: join, leave, play a file and await its end, and hear (the
+``Hearing`` protocol: :mod:`botkit_discord.hearing` receives on the live connection)."""
 
 from __future__ import annotations
 
 import asyncio
 import functools
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 import discord
 import discord.voice_client
 import discord.voice_state
 
-from botkit.adapter import Channel, ChannelKind, VoiceError, ffmpeg_executable
+from botkit.adapter import Channel, ChannelKind, User, VoiceError, ffmpeg_executable
+from botkit_discord.hearing import ListeningVoiceClient, Receiver
 
 log = logging.getLogger("botkit.discord")
 
@@ -59,11 +62,18 @@ def _settle(future: asyncio.Future[None], error: Exception | None) -> None:
 class DiscordVoice:
     """The botkit Voice protocol over discord.py voice clients, one per guild."""
 
-    def __init__(self, client: discord.Client, timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        client: discord.Client,
+        timeout: float = 30.0,
+        user_of: Callable[[discord.abc.User], User] | None = None,
+    ) -> None:
         self.client = client
         self.timeout = timeout
-        self.client_class: type[discord.VoiceProtocol] = discord.VoiceClient
+        self.user_of = user_of or (lambda m: User(id=str(m.id), name=m.display_name))
+        self.client_class: type[discord.VoiceProtocol] = ListeningVoiceClient
         self._locks: dict[str, asyncio.Lock] = {}
+        self._receivers: dict[str, Receiver] = {}
 
     def _voice_client(self, guild_id: str) -> discord.VoiceProtocol | None:
         guild = self.client.get_guild(int(guild_id)) if guild_id.isdigit() else None
@@ -117,6 +127,9 @@ class DiscordVoice:
 
     async def leave(self, guild_id: str) -> bool:
         vc = self._voice_client(guild_id)
+        receiver = self._receivers.pop(guild_id, None)
+        if receiver is not None:
+            receiver.stop()
         if vc is None:
             return False
         await vc.disconnect(force=False)
@@ -158,3 +171,49 @@ class DiscordVoice:
                     "Playing the audio failed; the details are in the bot's log."
                 ) from exc
         return None
+
+    # --- hearing ---
+
+    async def listen(self, guild_id: str, heard: Callable[[User, bytes], None] | None) -> None:
+        """Hand what people say in this guild's voice channel to ``heard`` (None: stop).
+
+        The bot joins deafened; while it listens it is undeafened (a deafened member
+        receives no sound)."""
+        old = self._receivers.pop(guild_id, None)
+        if old is not None:
+            old.stop()
+        vc = self._voice_client(guild_id)
+        if heard is None:
+            if vc is not None and vc.is_connected():  # type: ignore[attr-defined]
+                await vc.guild.change_voice_state(channel=vc.channel, self_deaf=True)  # type: ignore[attr-defined]
+            return
+        if vc is None or not vc.is_connected():  # type: ignore[attr-defined]
+            raise VoiceError("I am not in a voice channel in this server; join one first.")
+        if not isinstance(vc, ListeningVoiceClient):
+            raise VoiceError("this voice connection cannot receive sound")
+        guild = vc.guild
+        await guild.change_voice_state(channel=vc.channel, self_deaf=False)
+
+        def user_of(user_id: int) -> User | None:
+            member = guild.get_member(user_id)
+            return self.user_of(member) if member is not None else None
+
+        receiver = Receiver(vc, heard, user_of, asyncio.get_running_loop())
+        receiver.start()
+        self._receivers[guild_id] = receiver
+        log.info("hearing voice channel %s in guild %s", vc.channel.id, guild_id)
+
+    def members(self, guild_id: str) -> list[User]:
+        """The people (not bots) in the bot's voice channel of this guild."""
+        vc = self._voice_client(guild_id)
+        if vc is None or not vc.is_connected():  # type: ignore[attr-defined]
+            return []
+        return [self.user_of(m) for m in vc.channel.members if not m.bot]  # type: ignore[attr-defined]
+
+    def interrupt(self, guild_id: str) -> bool:
+        """Stop what is playing (``play`` then returns); False when nothing was."""
+        vc = self._voice_client(guild_id)
+        if vc is None or not vc.is_playing():  # type: ignore[attr-defined]
+            return False
+        vc.stop()  # type: ignore[attr-defined]
+        return True

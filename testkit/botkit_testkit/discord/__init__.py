@@ -57,7 +57,10 @@ benchmarks that want the bot's time alone.
 Voice: the adapter joins with :class:`FakeVoiceClient`, which sends the real voice-state
 updates through the gateway but no UDP; playing reads the audio source (e.g.
 ``discord.FFmpegPCMAudio``) frame by frame in a thread and records a :class:`PlayedAudio`
-on ``dh.voice_client().played``.
+on ``dh.voice_client().played``. With ``FakeDiscord(voice_server=server)`` (an entered
+:class:`~botkit_testkit.discord.voice_server.VoiceServer`) the adapter keeps discord.py's real
+voice client, which connects to that local voice server over a websocket and UDP: the bot's
+sound arrives there as RTP, and ``server.speak(user_id, opus_frames(wav))`` talks to the bot.
 
 Failures: ``dh.fake.fail("POST", r"/channels/\\d+/messages", status=403, code=50013,
 message="Missing Permissions")`` answers the next matching request with that error;
@@ -365,7 +368,8 @@ async def run_harness(
         )
         if identify_window is not None:
             adapter.identify_window = identify_window
-        adapter.voice.client_class = FakeVoiceClient
+        if fake.voice_server is None:  # else discord.py's own VoiceClient, over UDP
+            adapter.voice.client_class = FakeVoiceClient
         runner = asyncio.create_task(run_bot(bot, adapter), name="botkit discord harness")
         ready = asyncio.create_task(adapter.ready.wait())
         await asyncio.wait({runner, ready}, return_when=asyncio.FIRST_COMPLETED)

@@ -28,6 +28,7 @@ from botkit_testkit.discord.payloads import (
     timestamp,
     user_payload,
 )
+from botkit_testkit.discord.voice_server import VoiceServer
 from botkit_testkit.discord.world import World
 
 API_PREFIX = "/api/v10"
@@ -168,6 +169,9 @@ class FakeSession:
     async def ws_connect(self, url: str, **kwargs: Any) -> FakeGatewaySocket:
         if not self.fake.gateway_reachable:
             raise aiohttp.ClientConnectionError("fake Discord: the gateway is unreachable")
+        server = self.fake.voice_server
+        if server is not None and server.serves(url):
+            return await server.connect(url, **kwargs)  # type: ignore[return-value]
         socket = FakeGatewaySocket(self.fake)
         self.fake.sockets.append(socket)
         return socket
@@ -199,6 +203,7 @@ def _error(status: int, code: int, message: str) -> tuple[int, dict[str, Any]]:
 
 
 Handler = Callable[[Request, re.Match[str]], tuple[int, Any]]
+VOICE_ROUND_TRIP = 0.05  # seconds before the gateway confirms that the bot left voice
 
 
 # --- the gateway ---
@@ -307,8 +312,10 @@ class FakeDiscord(World):
         shards: int = 1,
         max_concurrency: int = 1,
         session_starts: int = 1000,
+        voice_server: VoiceServer | None = None,
     ) -> None:
         super().__init__()
+        self.voice_server = voice_server  # real voice connections go there (else none)
         self.shards = shards  # GET /gateway/bot's recommendation
         self.max_concurrency = max_concurrency
         self.session_starts = session_starts  # session_start_limit.total
@@ -728,16 +735,25 @@ class FakeDiscord(World):
         elif op == 4:
             guild_id = int(data["guild_id"])
             channel = int(data["channel_id"]) if data.get("channel_id") else None
+            moved = self.voice_states.get(self.bot_user.id) != channel
             event, payload = self.voice_state_event(self.bot_user, channel)
             payload["self_deaf"], payload["self_mute"] = data["self_deaf"], data["self_mute"]
+            if channel is None and self.voice_server is not None:
+                # discord.py's real voice client forgets a confirmation that comes back before
+                # it starts waiting for it: Discord's is a round trip away
+                asyncio.get_running_loop().call_later(
+                    VOICE_ROUND_TRIP, socket.dispatch, event, payload
+                )
+                return
             socket.dispatch(event, payload)
-            if channel is not None:
+            if channel is not None and moved:  # (un)deafening in place needs no new server
+                server = self.voice_server
                 socket.dispatch(
                     "VOICE_SERVER_UPDATE",
                     {
                         "token": "fake-voice-token",
                         "guild_id": str(guild_id),
-                        "endpoint": "fake-voice.discord.media:443",
+                        "endpoint": server.endpoint if server else "fake-voice.discord.media:443",
                     },
                 )
 
