@@ -1,5 +1,6 @@
 """What the fake REST services share: a local aiohttp server, bearer-key checks, a request log,
-injected faults, and (on request) a 401 that echoes the key it was given, as some services do.
+injected faults and delays, and (on request) a 401 that echoes the key it was given, as some
+services do.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ HANG_SECONDS = 3600.0
 
 @attrs.define
 class Recorded:
-    """One request as received: method, path (with its ``/v1`` prefix) and JSON body or form."""
+    """One request as received: method, path (without the fake's ``path_prefix``), query, JSON
+    body or form, and the headers without any that carry the API key."""
 
     method: str
     path: str
@@ -31,6 +33,7 @@ class Recorded:
     json: Any = None
     form: dict[str, str] = attrs.field(factory=dict)
     files: dict[str, bytes] = attrs.field(factory=dict)
+    headers: dict[str, str] = attrs.field(factory=dict)
 
 
 @attrs.define
@@ -39,6 +42,7 @@ class Fault:
     times: int
     status: int | None  # None: hang until the server stops
     message: str = ""
+    code: str | None = None
 
 
 RECORD = web.RequestKey("service_record", Recorded)
@@ -55,13 +59,16 @@ def now() -> int:
 @attrs.define
 class FakeService(abc.ABC):
     """Base of the fakes: subclasses add routes in :meth:`routes` and shape errors in
-    :meth:`error_body`. ``open_paths`` are path prefixes served without a key (signed URLs)."""
+    :meth:`error_body`. ``open_paths`` are path prefixes served without a key (signed URLs);
+    ``path_prefix`` is cut from the paths of recorded requests and faults; ``default_path`` is
+    where :meth:`fail_next` and :meth:`hang_next` aim when given no path."""
 
     api_key: str | None = "test-key"
     echo_key: bool = False
     port: int = 0
     finish_after: float | None = None  # seconds after which a job read finishes by itself
     fail_reason: str | None = None  # ... and fails with this reason instead of succeeding
+    delay: float = 0.0  # seconds before each answer
     requests: list[Recorded] = attrs.field(init=False, factory=list)
     _faults: list[Fault] = attrs.field(init=False, factory=list)
     _runner: web.AppRunner | None = attrs.field(init=False, default=None)
@@ -69,6 +76,8 @@ class FakeService(abc.ABC):
     _born: dict[str, float] = attrs.field(init=False, factory=dict)
 
     open_paths: ClassVar[tuple[str, ...]] = ()
+    path_prefix: ClassVar[str] = ""
+    default_path: ClassVar[str | None] = None
 
     @property
     def origin(self) -> str:
@@ -87,13 +96,28 @@ class FakeService(abc.ABC):
         """The service's endpoints (each fake defines its own)."""
 
     @abc.abstractmethod
-    def error_body(self, status: int, message: str) -> dict[str, Any]:
-        """The JSON body the service sends with an error status, in its own shape."""
+    def error_body(self, status: int, message: str, code: str | None) -> dict[str, Any]:
+        """The JSON body the service sends with an error status, in its own shape; ``code`` is
+        the error code a test asked for, if any."""
 
-    def error(self, status: int, message: str) -> web.Response:
-        return web.json_response(self.error_body(status, message), status=status)
+    def error(
+        self,
+        status: int,
+        message: str,
+        code: str | None = None,
+        *,
+        headers: dict[str, str] | None = None,
+    ) -> web.Response:
+        body = self.error_body(status, message, code)
+        return web.json_response(body, status=status, headers=headers)
+
+    def unauthorized(self, given: str) -> web.Response:
+        """The 401 for a missing or wrong key; with ``echo_key`` it quotes the key ``given``."""
+        shown = f": {given}" if self.echo_key else ""
+        return self.error(401, f"Invalid API key provided{shown}.")
 
     async def start(self) -> None:
+        """Listen on 127.0.0.1 (``port`` 0 picks a free port) in the running event loop."""
         app = web.Application(middlewares=[self._middleware], client_max_size=256 * 2**20)
         app.router.add_routes(self.routes())
         self._stopping = asyncio.Event()
@@ -102,6 +126,7 @@ class FakeService(abc.ABC):
         await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
 
     async def stop(self) -> None:
+        """Release hanging requests and shut the server down."""
         self._stopping.set()
         if self._runner is not None:
             await self._runner.cleanup()
@@ -114,13 +139,28 @@ class FakeService(abc.ABC):
     async def __aexit__(self, *exc_info: object) -> None:
         await self.stop()
 
-    def fail_next(self, status: int, message: str = "Injected failure", *, path: str) -> None:
-        """Answer the next request to ``path`` (exact, with ``/v1``) with ``status``."""
-        self._faults.append(Fault(path, 1, status, message))
+    def fail_next(
+        self,
+        status: int,
+        message: str = "Injected failure",
+        code: str | None = None,
+        path: str | None = None,
+        times: int = 1,
+    ) -> None:
+        """Answer the next ``times`` requests to ``path`` (exact, as recorded) with ``status``;
+        a 429 says ``retry-after: 0``."""
+        self._faults.append(Fault(self._fault_path(path), times, status, message, code))
 
-    def hang_next(self, path: str) -> None:
-        """Let the next request to ``path`` hang until the server stops."""
-        self._faults.append(Fault(path, 1, None))
+    def hang_next(self, path: str | None = None, times: int = 1) -> None:
+        """Let the next ``times`` requests to ``path`` hang until the server stops."""
+        self._faults.append(Fault(self._fault_path(path), times, None))
+
+    def _fault_path(self, path: str | None) -> str:
+        if path is not None:
+            return path
+        if self.default_path is None:
+            raise TypeError(f"{type(self).__name__} needs the path of the request to fault")
+        return self.default_path
 
     def due(self, job_id: str) -> bool:
         """Whether ``finish_after`` says the job should have finished by now."""
@@ -138,12 +178,21 @@ class FakeService(abc.ABC):
 
     @web.middleware
     async def _middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        record = Recorded(request.method, request.path, dict(request.query))
+        """Record, delay, authenticate, parse and inject faults before calling ``handler``."""
+        path = request.path.removeprefix(self.path_prefix)
+        record = Recorded(request.method, path, dict(request.query))
+        record.headers = {
+            name: value
+            for name, value in request.headers.items()
+            if name.lower() != "authorization" and not (self.api_key and self.api_key in value)
+        }
         self.requests.append(record)
+        if self.delay > 0:
+            await asyncio.sleep(self.delay)
         if not self._authorized(request):
-            given = request.headers.get("Authorization", "").removeprefix("Bearer ")
-            shown = f": {given}" if self.echo_key else ""
-            return self.error(401, f"Invalid API key provided{shown}.")
+            return self.unauthorized(
+                request.headers.get("Authorization", "").removeprefix("Bearer ")
+            )
         try:
             if request.content_type == "application/json" and request.can_read_body:
                 record.json = await request.json()
@@ -154,16 +203,19 @@ class FakeService(abc.ABC):
                     else:
                         record.form[name] = str(value)
         except ValueError:
-            return self.error(400, "The request body could not be parsed.")
+            return self.error(400, "We could not parse the body of your request.")
         request[RECORD] = record
-        fault = next((f for f in self._faults if f.path == request.path), None)
+        fault = next((f for f in self._faults if f.path == path), None)
         if fault is not None:
-            self._faults.remove(fault)
+            fault.times -= 1
+            if fault.times <= 0:
+                self._faults.remove(fault)
             if fault.status is None:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._stopping.wait(), HANG_SECONDS)
                 return self.error(503, "The server is shutting down.")
-            return self.error(fault.status, fault.message)
+            headers = {"retry-after": "0"} if fault.status == 429 else None
+            return self.error(fault.status, fault.message, fault.code, headers=headers)
         try:
             return await handler(request)
         except web.HTTPException as exc:
@@ -176,6 +228,7 @@ def serve(cls: type[FakeService], description: str, argv: Sequence[str] | None =
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     parser.add_argument("--api-key", default=cls().api_key or "", help="empty: no auth")
+    parser.add_argument("--delay", type=float, default=0.0, help="seconds before each answer")
     parser.add_argument("--finish-after", type=float, help="seconds until a job finishes")
     parser.add_argument("--fail-reason", help="jobs fail with this reason instead")
     args = parser.parse_args(argv)
@@ -185,7 +238,7 @@ def serve(cls: type[FakeService], description: str, argv: Sequence[str] | None =
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
-        server = cls(api_key=args.api_key or None, port=args.port)
+        server = cls(api_key=args.api_key or None, port=args.port, delay=args.delay)
         server.finish_after, server.fail_reason = args.finish_after, args.fail_reason
         async with server:
             print(f"READY {server.base_url}", flush=True)

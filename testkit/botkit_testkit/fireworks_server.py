@@ -88,8 +88,10 @@ class FakeFireworks(FakeService):
             ]
         return routes
 
-    def error_body(self, status: int, message: str) -> dict[str, Any]:
-        return {"error": {"code": status, "message": message, "status": GRPC_CODES.get(status, "")}}
+    def error_body(self, status: int, message: str, code: str | None) -> dict[str, Any]:
+        """Google's error shape: ``status`` is the gRPC name (or the ``code`` asked for)."""
+        kind = code or GRPC_CODES.get(status, "")
+        return {"error": {"code": status, "message": message, "status": kind}}
 
     def reject_next_upload(self, reason: str) -> None:
         """The next dataset upload is refused with ``reason`` (HTTP 400)."""

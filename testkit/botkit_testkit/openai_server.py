@@ -11,31 +11,26 @@ prints ``READY <base_url>`` once listening and stops on SIGTERM/SIGINT.
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import contextlib
 import inspect
 import io
 import json
 import os
 import re
-import signal
 import subprocess
 import sys
-import time
-import uuid
 import wave
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Self, TypeVar
+from typing import Any, TypeVar
 
 import attrs
 from aiohttp import web
-from aiohttp.typedefs import Handler
+
+from botkit_testkit._service import RECORD, FakeService, new_id, now, serve
 
 JOB_STATUSES = ("validating_files", "queued", "running", "succeeded", "failed", "cancelled")
 FINISHED_STATUSES = ("succeeded", "failed", "cancelled")
-HANG_SECONDS = 3600.0
 WORDS_PER_CHUNK = 3
 SPEECH_CONTENT_TYPES = {
     "mp3": "audio/mpeg",
@@ -55,7 +50,7 @@ class ToolCall:
 
     name: str
     arguments: Any = attrs.field(factory=dict)  # a dict, or the JSON text as a model sends it
-    id: str = attrs.field(factory=lambda: _new_id("call"))
+    id: str = attrs.field(factory=lambda: new_id("call"))
 
     def to_json(self, index: int | None = None) -> dict[str, Any]:
         arguments = self.arguments
@@ -74,21 +69,6 @@ ChatHandler = Callable[[dict[str, Any]], ChatAnswer | Awaitable[ChatAnswer]]
 
 
 @attrs.define
-class RecordedRequest:
-    """One request as received; ``path`` has no ``/v1`` prefix and headers omit the API key."""
-
-    method: str
-    path: str
-    json: Any = None
-    form: dict[str, str] = attrs.field(factory=dict)
-    files: dict[str, bytes] = attrs.field(factory=dict)
-    headers: dict[str, str] = attrs.field(factory=dict)
-
-
-RECORD = web.RequestKey("record", RecordedRequest)
-
-
-@attrs.define
 class StoredFile:
     """An uploaded file; ``bytes`` is its content."""
 
@@ -96,7 +76,7 @@ class StoredFile:
     filename: str
     purpose: str
     bytes: bytes
-    created_at: int = attrs.field(factory=lambda: int(time.time()))
+    created_at: int = attrs.field(factory=lambda: now())
 
     def to_json(self) -> dict[str, Any]:
         """The OpenAI ``file`` object."""
@@ -109,15 +89,6 @@ class StoredFile:
             "purpose": self.purpose,
             "status": "processed",
         }
-
-
-@attrs.define
-class _Fault:
-    path: str
-    times: int
-    status: int | None  # None: hang
-    message: str = ""
-    code: str | None = None
 
 
 def silent_wav(seconds: float = 0.2, rate: int = 16000) -> bytes:
@@ -159,17 +130,19 @@ def echo_handler(body: dict[str, Any]) -> str:
     return "echo: " + (content_text(users[-1].get("content")) if users else "")
 
 
+def error_json(
+    status: int, message: str, code: str | None = None, param: str | None = None
+) -> dict[str, Any]:
+    """An OpenAI-shaped error body."""
+    kind = "server_error" if status >= 500 else "invalid_request_error"
+    return {"error": {"message": message, "type": kind, "code": code, "param": param}}
+
+
 def error_response(
-    status: int,
-    message: str,
-    code: str | None = None,
-    param: str | None = None,
-    headers: Mapping[str, str] | None = None,
+    status: int, message: str, code: str | None = None, param: str | None = None
 ) -> web.Response:
     """A JSON response with an OpenAI-shaped error body."""
-    kind = "server_error" if status >= 500 else "invalid_request_error"
-    error = {"message": message, "type": kind, "code": code, "param": param}
-    return web.json_response({"error": error}, status=status, headers=headers)
+    return web.json_response(error_json(status, message, code, param), status=status)
 
 
 def _missing(body: Any, *names: str) -> web.Response | None:
@@ -195,10 +168,6 @@ def _sse(payload: dict[str, Any]) -> bytes:
     return f"data: {json.dumps(payload)}\n\n".encode()
 
 
-def _new_id(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:24]}"
-
-
 def _lookup(table: Mapping[str, T], request: web.Request, kind: str) -> T:
     """The ``table`` entry named by the ``id`` path parameter, else a 404."""
     key = request.match_info["id"]
@@ -208,17 +177,16 @@ def _lookup(table: Mapping[str, T], request: web.Request, kind: str) -> T:
 
 
 @attrs.define
-class FakeOpenAI:
-    """The fake server; use ``async with FakeOpenAI() as server`` or ``start()``/``stop()``."""
+class FakeOpenAI(FakeService):
+    """The fake server; use ``async with FakeOpenAI() as server`` or ``start()``/``stop()``.
+    Recorded requests and injected faults name paths without ``/v1`` (``/chat/completions``,
+    where faults go by default)."""
 
     api_key: str | None = "sk-test"
-    delay: float = 0.0
-    port: int = 0
     models: set[str] = attrs.field(factory=lambda: {"gpt-4o-mini", "gpt-4o"})
     chat_handler: ChatHandler = echo_handler
     speech_audio: bytes = attrs.field(factory=silent_wav)
     transcript: str = "hello world"
-    echo_key: bool = False  # a 401 quotes the key it was given, as OpenAI's own does
     # False: new fine-tuning jobs are refused with 403 training_not_available, as OpenAI does
     # for organisations created since 2026-05-07 and for everyone from 2027-01-06.
     training_available: bool = True
@@ -226,78 +194,42 @@ class FakeOpenAI:
     vision: bool = True
     image_refusal_code: str | None = None  # the error code of that 400 (OpenAI sends none)
     images: list[str] = attrs.field(init=False, factory=list)  # image URLs received, in order
-    requests: list[RecordedRequest] = attrs.field(init=False, factory=list)
     files: dict[str, StoredFile] = attrs.field(init=False, factory=dict)
     jobs: dict[str, dict[str, Any]] = attrs.field(init=False, factory=dict)
     job_events: dict[str, list[dict[str, Any]]] = attrs.field(init=False, factory=dict)
-    _faults: list[_Fault] = attrs.field(init=False, factory=list)
-    _runner: web.AppRunner | None = attrs.field(init=False, default=None)
-    _stopping: asyncio.Event = attrs.field(init=False, factory=asyncio.Event)
 
-    @property
-    def base_url(self) -> str:
-        """``http://127.0.0.1:PORT/v1`` of the running server."""
-        if self._runner is None:
-            raise RuntimeError("FakeOpenAI is not running")
-        return f"http://127.0.0.1:{self._runner.addresses[0][1]}/v1"
+    path_prefix = "/v1"
+    default_path = "/chat/completions"
 
-    async def start(self) -> None:
-        """Listen on 127.0.0.1 (``port`` 0 picks a free port) in the running event loop."""
-        app = web.Application(middlewares=[self._middleware], client_max_size=256 * 2**20)
-        app.router.add_routes(
-            [
-                web.get("/v1/models", self._list_models),
-                web.get("/v1/models/{id}", self._get_model),
-                web.post("/v1/chat/completions", self._chat),
-                web.post("/v1/files", self._upload_file),
-                web.get("/v1/files", self._list_files),
-                web.get("/v1/files/{id}", self._get_file),
-                web.delete("/v1/files/{id}", self._delete_file),
-                web.get("/v1/files/{id}/content", self._file_content),
-                web.post("/v1/fine_tuning/jobs", self._create_job),
-                web.get("/v1/fine_tuning/jobs", self._list_jobs),
-                web.get("/v1/fine_tuning/jobs/{id}", self._get_job),
-                web.post("/v1/fine_tuning/jobs/{id}/cancel", self._cancel_job),
-                web.get("/v1/fine_tuning/jobs/{id}/events", self._list_events),
-                web.post("/v1/audio/speech", self._speech),
-                web.post("/v1/audio/transcriptions", self._transcribe),
-            ]
-        )
-        self._stopping = asyncio.Event()
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
+    def routes(self) -> list[web.RouteDef]:
+        return [
+            web.get("/v1/models", self._list_models),
+            web.get("/v1/models/{id}", self._get_model),
+            web.post("/v1/chat/completions", self._chat),
+            web.post("/v1/files", self._upload_file),
+            web.get("/v1/files", self._list_files),
+            web.get("/v1/files/{id}", self._get_file),
+            web.delete("/v1/files/{id}", self._delete_file),
+            web.get("/v1/files/{id}/content", self._file_content),
+            web.post("/v1/fine_tuning/jobs", self._create_job),
+            web.get("/v1/fine_tuning/jobs", self._list_jobs),
+            web.get("/v1/fine_tuning/jobs/{id}", self._get_job),
+            web.post("/v1/fine_tuning/jobs/{id}/cancel", self._cancel_job),
+            web.get("/v1/fine_tuning/jobs/{id}/events", self._list_events),
+            web.post("/v1/audio/speech", self._speech),
+            web.post("/v1/audio/transcriptions", self._transcribe),
+        ]
 
-    async def stop(self) -> None:
-        """Release hanging requests and shut the server down."""
-        self._stopping.set()
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.stop()
-
-    def fail_next(
-        self,
-        status: int,
-        message: str = "Injected failure",
-        code: str | None = None,
-        path: str = "/chat/completions",
-        times: int = 1,
-    ) -> None:
-        """Fail the next ``times`` requests to ``path`` (exact, without ``/v1``) with ``status``."""
+    def error_body(self, status: int, message: str, code: str | None) -> dict[str, Any]:
+        """OpenAI's error shape; a 429 without a code is ``rate_limit_exceeded``."""
         if code is None and status == 429:
             code = "rate_limit_exceeded"
-        self._faults.append(_Fault(path, times, status, message, code))
+        return error_json(status, message, code)
 
-    def hang_next(self, path: str = "/chat/completions", times: int = 1) -> None:
-        """Make the next ``times`` requests to ``path`` hang until the server stops."""
-        self._faults.append(_Fault(path, times, None))
+    def unauthorized(self, given: str) -> web.Response:
+        """OpenAI's 401 (``invalid_api_key``); it quotes the key only with ``echo_key``."""
+        shown = f": {given}" if self.echo_key else ""
+        return self.error(401, f"Incorrect API key provided{shown}.", "invalid_api_key")
 
     def set_job_status(
         self,
@@ -317,7 +249,7 @@ class FakeOpenAI:
         job = self.jobs[job_id]
         job["status"] = status
         if status in FINISHED_STATUSES:
-            job["finished_at"] = int(time.time())
+            job["finished_at"] = now()
         if status == "succeeded":
             suffix = job["user_provided_suffix"] or "custom"
             job["fine_tuned_model"] = (
@@ -357,63 +289,15 @@ class FakeOpenAI:
         data: dict[str, Any] | None = None,
     ) -> None:
         event = {
-            "id": _new_id("ftevent"),
+            "id": new_id("ftevent"),
             "object": "fine_tuning.job.event",
-            "created_at": int(time.time()),
+            "created_at": now(),
             "level": level,
             "message": message,
             "type": kind,
             "data": data or {},
         }
         self.job_events.setdefault(job_id, []).append(event)
-
-    @web.middleware
-    async def _middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        """Record, delay, authenticate, parse and inject faults before calling ``handler``."""
-        record = RecordedRequest(request.method, request.path.removeprefix("/v1"))
-        record.headers = {
-            name: value
-            for name, value in request.headers.items()
-            if name.lower() != "authorization" and not (self.api_key and self.api_key in value)
-        }
-        self.requests.append(record)
-        if self.delay > 0:
-            await asyncio.sleep(self.delay)
-        if self.api_key and request.headers.get("Authorization") != f"Bearer {self.api_key}":
-            given = request.headers.get("Authorization", "").removeprefix("Bearer ")
-            message = (
-                f"Incorrect API key provided: {given}."
-                if self.echo_key
-                else ("Incorrect API key provided.")
-            )
-            return error_response(401, message, code="invalid_api_key")
-        try:
-            if request.content_type == "application/json" and request.can_read_body:
-                record.json = await request.json()
-            elif request.content_type == "multipart/form-data":
-                for name, value in (await request.post()).items():
-                    if isinstance(value, web.FileField):
-                        record.files[name] = value.file.read()
-                    else:
-                        record.form[name] = str(value)
-        except ValueError:
-            return error_response(400, "We could not parse the body of your request.")
-        request[RECORD] = record
-        fault = next((f for f in self._faults if f.path == record.path), None)
-        if fault is not None:
-            fault.times -= 1
-            if fault.times <= 0:
-                self._faults.remove(fault)
-            if fault.status is None:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._stopping.wait(), HANG_SECONDS)
-                return error_response(503, "The server is shutting down.")
-            headers = {"retry-after": "0"} if fault.status == 429 else None
-            return error_response(fault.status, fault.message, fault.code, headers=headers)
-        try:
-            return await handler(request)
-        except web.HTTPException as exc:
-            return error_response(exc.status, exc.reason)
 
     async def _list_models(self, request: web.Request) -> web.Response:
         data = [self._model(name) for name in sorted(self.models)]
@@ -453,7 +337,7 @@ class FakeOpenAI:
         n_in = sum(len(content_text(m.get("content")).split()) for m in body["messages"])
         n_out = len(text.split()) + sum(len(json.dumps(c.to_json()).split()) for c in calls)
         usage = {"prompt_tokens": n_in, "completion_tokens": n_out, "total_tokens": n_in + n_out}
-        head = {"id": _new_id("chatcmpl"), "created": int(time.time()), "model": body["model"]}
+        head = {"id": new_id("chatcmpl"), "created": now(), "model": body["model"]}
         if body.get("stream"):
             include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
             return await self._stream_chat(
@@ -512,7 +396,7 @@ class FakeOpenAI:
         if "file" not in record.files or not record.form.get("purpose"):
             return error_response(400, "Both 'file' and 'purpose' are required.")
         filename = (await request.post())["file"].filename
-        stored = StoredFile(_new_id("file"), filename, record.form["purpose"], record.files["file"])
+        stored = StoredFile(new_id("file"), filename, record.form["purpose"], record.files["file"])
         self.files[stored.id] = stored
         return web.json_response(stored.to_json())
 
@@ -547,9 +431,9 @@ class FakeOpenAI:
             return error_response(400, message, code="model_not_available", param="model")
         hyperparameters = {"batch_size": "auto", "learning_rate_multiplier": "auto", "n_epochs": 3}
         job = {
-            "id": _new_id("ftjob"),
+            "id": new_id("ftjob"),
             "object": "fine_tuning.job",
-            "created_at": int(time.time()),
+            "created_at": now(),
             "model": body["model"],
             "training_file": body["training_file"],
             "validation_file": body.get("validation_file"),
@@ -636,26 +520,5 @@ def start_in_subprocess(
             process.stdout.close()
 
 
-async def _serve(port: int, delay: float, api_key: str | None) -> None:
-    """Serve until SIGTERM or SIGINT."""
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    async with FakeOpenAI(api_key=api_key, delay=delay, port=port) as server:
-        print(f"READY {server.base_url}", flush=True)
-        await stop.wait()
-
-
-def main(argv: Sequence[str] | None = None) -> None:
-    """Command-line entry point."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
-    parser.add_argument("--delay", type=float, default=0.0, help="seconds before each answer")
-    parser.add_argument("--api-key", default="sk-test", help="empty string disables auth")
-    args = parser.parse_args(argv)
-    asyncio.run(_serve(args.port, args.delay, args.api_key or None))
-
-
 if __name__ == "__main__":
-    main()
+    serve(FakeOpenAI, __doc__.splitlines()[0])

@@ -135,9 +135,9 @@ class FakeTogether(FakeService):
             web.get("/v1/fine-tunes/{id}/events", self._list_events),
         ]
 
-    def error_body(self, status: int, message: str) -> dict[str, Any]:
+    def error_body(self, status: int, message: str, code: str | None) -> dict[str, Any]:
         kind = "server_error" if status >= 500 else "invalid_request_error"
-        code = {401: "invalid_api_key", 404: "not_found"}.get(status)
+        code = code or {401: "invalid_api_key", 404: "not_found"}.get(status)
         return {"error": {"message": message, "type": kind, "param": None, "code": code}}
 
     def reject_next_file(self, reason: str) -> None:
