@@ -256,14 +256,23 @@ async def test_metrics_show_the_counters_after_traffic(start) -> None:
     assert value(text, "botkit_commands_refused_total", command="say", reason="cooldown") == 1
 
 
-@pytest.mark.parametrize("discord", [{}, {"shard_count": 1}], ids=["client", "sharded"])
-async def test_healthz_flips_to_503_when_the_gateway_connection_is_lost(start, discord) -> None:
+@pytest.mark.parametrize(
+    ("discord", "healthy", "lost"),
+    [  # a sharded process names the shards it serves
+        ({}, "ok\n", "disconnected\n"),
+        ({"shard_count": 1}, "ok\nshards: 0\n", "disconnected\nshards: none\n"),
+    ],
+    ids=["client", "sharded"],
+)
+async def test_healthz_flips_to_503_when_the_gateway_connection_is_lost(
+    start, discord, healthy, lost
+) -> None:
     async with start(metrics=METRICS, discord=discord) as dh:
-        assert await get(dh, "/healthz") == (200, "ok\n")
+        assert await get(dh, "/healthz") == (200, healthy)
         dh.fake.gateway_reachable = False
         dh.fake.sockets[-1].server_close(4000)
         for _ in range(100):  # discord.py notices the close on its own task
             if (await get(dh, "/healthz"))[0] == 503:
                 break
             await asyncio.sleep(0.01)
-        assert await get(dh, "/healthz") == (503, "disconnected\n")
+        assert await get(dh, "/healthz") == (503, lost)
