@@ -56,7 +56,12 @@ def browser(session: nox.Session) -> None:
         session.run("apt-get", "update", "-q", external=True)
         session.run("apt-get", "install", "-y", "-q", "chromium", external=True)
     session.install(
-        ".[test]", "./testkit", "./plugins/feedback", "./plugins/trainer", "playwright>=1.40"
+        ".[test]",
+        "./testkit",
+        "./plugins/feedback",
+        "./plugins/trainer",
+        "./plugins/mcp[test]",  # with mcp-server-time, which the MCP page's test starts
+        "playwright>=1.40",
     )
     session.run("pytest", "-p", "no:cacheprovider", "tests/web/browser", *session.posargs)
 
