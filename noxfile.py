@@ -61,6 +61,7 @@ def browser(session: nox.Session) -> None:
         "./testkit",
         "./plugins/feedback",
         "./plugins/trainer",
+        "./plugins/mcp[test]",  # with mcp-server-time, which the MCP page's test starts
         "playwright>=1.40",
     )
     session.run("pytest", "-p", "no:cacheprovider", "tests/web/browser", *session.posargs)

@@ -420,6 +420,7 @@ class Dispatcher:
     async def _deliver(self, turn: Turn, reply: Reply) -> None:
         """Stream or send the reply, letting a deliver hook (voice) take it over."""
         ctx, skip = turn.ctx, turn.skip
+        reply = attrs.evolve(reply, answer=True)  # rating buttons go under it
         if reply.stream is not None:
             text = await self.outbox.stream(ctx.message.channel, reply, ctx.message.id)
             if reply.speak and text:
@@ -435,5 +436,5 @@ class Dispatcher:
             if other is True:
                 return
             if isinstance(other, Reply):
-                reply = other
+                reply = attrs.evolve(other, answer=True)
         await ctx.reply(reply)

@@ -159,6 +159,8 @@ class Reply:
 
     ``speak`` says whether a deliver hook (e.g. voice) may speak it; ``buttons`` go under the
     message (a press arrives as the ``botkit_press`` hook; the console takes a typed line).
+    ``answer`` is set by the host on the answer pipeline's answer (never on a refusal or a
+    command's reply): adapters put rating buttons under such replies only.
     """
 
     text: str = ""
@@ -166,6 +168,7 @@ class Reply:
     speak: bool = False
     stream: AsyncIterator[str] | None = attrs.field(default=None, repr=False)
     buttons: tuple[Button, ...] = ()
+    answer: bool = False
 
 
 @attrs.frozen

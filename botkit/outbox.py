@@ -59,12 +59,16 @@ class Outbox:
                     await buttons.send(self.adapter, channel, chunk, files, reply.buttons, target)
                 )
                 continue
+            send = self._answer_send() if reply.answer and i == 0 else self.adapter.send
             sent.append(
-                await self.adapter.send(
-                    channel, chunk, files if last else (), reply_to if i == 0 else None
-                )
+                await send(channel, chunk, files if last else (), reply_to if i == 0 else None)
             )
         return sent
+
+    def _answer_send(self) -> Any:
+        """The adapter's ``send_answer`` (same arguments as ``send``; it may add rating
+        buttons), or its ``send``."""
+        return getattr(self.adapter, "send_answer", self.adapter.send)
 
     async def stream(self, channel: Any, reply: Reply, reply_to: str | None) -> str:
         """Post a streamed reply, editing it at most once a second; return the full text.
@@ -93,7 +97,8 @@ class Outbox:
                 if not adapter.can_edit:
                     continue
                 if first is None:
-                    first = await adapter.send(channel, text[:limit], (), reply_to)
+                    send = self._answer_send() if reply.answer else adapter.send
+                    first = await send(channel, text[:limit], (), reply_to)
                     shown, last_edit = text[:limit], self.clock()
                 elif due:
                     first = await adapter.edit(first, text[:limit])

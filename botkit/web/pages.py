@@ -11,6 +11,7 @@ in its layout. A page's callbacks get a :class:`WebView`: the plugin's handle, t
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -24,6 +25,7 @@ from botkit.web.png import bar_png, line_png
 if TYPE_CHECKING:
     from botkit.handle import PluginHandle
 
+log = logging.getLogger("botkit.web")
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,30}")
 
 
@@ -50,6 +52,7 @@ class WebView:
     fields: Mapping[str, str]
     base: str  # the page's own address
     csrf: str
+    toolbox: Any = attrs.field(default=None, repr=False)  # the host's tools (botkit.tools)
 
     @property
     def admin(self) -> bool:
@@ -60,6 +63,24 @@ class WebView:
     def who(self) -> str:
         """Who is signed in, for log lines: ``user 2 (admin, web)``."""
         return f"user {self.user_id} ({self.user_name or 'no name'}, web)"
+
+    async def tool_choices(self) -> dict[str, dict[str, bool]]:
+        """This server's choices about the assistant's tools, by tool name: ``enabled`` and
+        ``approval`` where someone changed them (``!tools`` or the console), else absent."""
+        return {k: dict(v) for k, v in (await self.toolbox.choices(self.space)).items()}
+
+    async def choose_tool(self, name: str, **change: bool) -> None:
+        """Change ``enabled`` or ``approval`` of one of this plugin's tools in this server, as
+        ``!tools enable|disable`` and ``!tools approval`` do, logged with who; a tool not
+        offered here now (or another plugin's) is refused with ``CommandError``."""
+        from botkit.context import CommandError
+
+        tool = await self.toolbox.find(self.space, name)
+        if tool is None or tool.plugin != self.plugin.name:
+            raise CommandError(f"No tool {name[:40]!r} here now: see the list as it is now.")
+        await self.toolbox.choose(self.space, tool.name, **change)
+        shown = " ".join(f"{k}={v}" for k, v in change.items())
+        log.info("web: tool %s %s in %s by %s", tool.name, shown, self.space, self.who)
 
     def field(self, name: str, default: str = "") -> str:
         return self.fields.get(name, default)

@@ -75,6 +75,7 @@ class PluginPages:
             fields={k: v for k, v in fields.items() if isinstance(v, str) and k != "csrf"},
             base=space_url(space, f"p/{plugin}/{page.slug}"),
             csrf=session.csrf,
+            toolbox=self.bot.tools,
         )
 
     async def _call(self, plugin: str, what: str, awaitable: Any) -> Any:

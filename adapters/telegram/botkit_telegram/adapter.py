@@ -375,9 +375,15 @@ class TelegramAdapter:
     async def send(
         self, channel: Channel, text: str, files: tuple[File, ...], reply_to: str | None
     ) -> Sent:
-        """Text first, then each file (a voice note when ``File.voice``), as one reply; an
-        answer carries 👍/👎 buttons (``rating_buttons``)."""
-        markup = buttons.keyboard(buttons.RATINGS) if self._answers(reply_to) else None
+        """Text first, then each file (a voice note when ``File.voice``), as one reply."""
+        return await self._send(channel, text, files, reply_to, None)
+
+    async def send_answer(
+        self, channel: Channel, text: str, files: tuple[File, ...], reply_to: str | None
+    ) -> Sent:
+        """An answer of the host's answer pipeline (``Reply.answer``): as :meth:`send`, with
+        👍/👎 buttons under it when ``rating_buttons`` is on."""
+        markup = buttons.keyboard(buttons.RATINGS) if self.settings.rating_buttons else None
         return await self._send(channel, text, files, reply_to, markup)
 
     async def send_draft(self, channel: Channel, text: str, draft_id: int) -> bool:
@@ -417,18 +423,6 @@ class TelegramAdapter:
             )
         except TelegramError as exc:
             log.info("buttons under message %s left as they were: %s", message_id, exc)
-
-    def _answers(self, reply_to: str | None) -> bool:
-        """Whether a reply to ``reply_to`` is an answer: to a person's message that was no
-        command."""
-        assert self._bot is not None
-        replied = self._known.get(reply_to) if reply_to else None
-        return (
-            self.settings.rating_buttons
-            and replied is not None
-            and not replied.author.is_bot
-            and not replied.content.startswith((self._bot.prefix, "/"))
-        )
 
     async def _send(
         self,

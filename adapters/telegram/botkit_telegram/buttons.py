@@ -1,9 +1,10 @@
 """Buttons under the bot's messages as inline keyboards, and the 👍/👎 under its answers.
 
 A botkit ``Button`` becomes an inline keyboard button whose ``callback_data`` is the button's
-id; a press arrives as a ``callback_query`` update. Answers (the bot's replies to a message
-that is not a command) carry 👍 and 👎 buttons when ``[telegram] rating_buttons`` is on, for
-the feedback plugin: their ids are the emoji themselves, as with reactions elsewhere.
+id; a press arrives as a ``callback_query`` update. Answers (the replies the host marks as
+its answer pipeline's, ``Reply.answer``; never a refusal or a command's reply) carry 👍 and 👎
+buttons when ``[telegram] rating_buttons`` is on, for the feedback plugin: their ids are the
+emoji themselves, as with reactions elsewhere.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ from typing import Any
 
 from conftest import EchoChat, Streaming
 
-from botkit import Button, Context, Press, Reply, command, hookimpl
+from botkit import Button, CommandError, Context, Press, Reply, command, hookimpl
 
 WIPED: list[str] = []
 
@@ -77,6 +77,21 @@ async def test_answers_carry_rating_buttons(telegram_harness):
     async with telegram_harness(plugins={"chat": EchoChat()}) as tg:
         (sent,) = (await tg.send("hello")).messages()
     assert _keyboard(sent) == [("👍", "👍"), ("👎", "👎")]
+
+
+class RateLimited:
+    """A chat plugin that refuses every question, as a rate limit does."""
+
+    @hookimpl
+    def botkit_respond(self, ctx: Context, text: str, snippets: list[str]) -> str:
+        raise CommandError("You are asking too fast; wait a minute.")
+
+
+async def test_a_refusal_in_place_of_an_answer_carries_no_rating_buttons(telegram_harness):
+    async with telegram_harness(plugins={"chat": RateLimited()}) as tg:
+        (sent,) = (await tg.send("hello")).messages()
+    assert sent["text"] == "You are asking too fast; wait a minute."
+    assert "reply_markup" not in sent
 
 
 async def test_command_replies_carry_no_rating_buttons(telegram_harness):

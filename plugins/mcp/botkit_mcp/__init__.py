@@ -7,6 +7,7 @@ The entry point ``mcp = "botkit_mcp"`` registers this module: its hooks are thos
 from __future__ import annotations
 
 from botkit import PluginHandle, Problem, Tool, hookimpl
+from botkit.web import WebPage
 from botkit_mcp.plugin import McpPlugin
 
 _plugin = McpPlugin()
@@ -30,6 +31,11 @@ async def botkit_shutdown(plugin: PluginHandle) -> None:
 @hookimpl
 def botkit_tools(plugin: PluginHandle, guild_id: str) -> list[Tool]:
     return _plugin.botkit_tools(plugin, guild_id)
+
+
+@hookimpl
+def botkit_web_pages() -> list[WebPage]:
+    return _plugin.botkit_web_pages()
 
 
 @hookimpl

@@ -8,6 +8,7 @@ import contextlib
 from typing import Any
 
 from botkit import Context, PluginHandle, Problem, Tool, hookimpl
+from botkit.web import WebPage
 from botkit_mcp.servers import CONNECTED, Server, log, probe
 from botkit_mcp.settings import McpSettings
 
@@ -62,6 +63,13 @@ class McpPlugin:
                     )
                 )
         return tools
+
+    @hookimpl
+    def botkit_web_pages(self) -> list[WebPage]:
+        """The console's page of the servers, their state and their tools."""
+        from botkit_mcp.web import McpPage
+
+        return [McpPage(self).page()]
 
     @hookimpl
     async def botkit_health(self, plugin: PluginHandle) -> list[Problem]:

@@ -83,6 +83,7 @@ class Server:
         self.error = ""
         self.tools: list[RemoteTool] = []
         self.restarts = 0
+        self.retry_in = 0.0  # seconds of the back-off before the pending restart
         self._session: Any = None
         self._broken = asyncio.Event()
         self._refused = (
@@ -193,6 +194,7 @@ class Server:
             delay = min(
                 self.settings.restart_delay * 2 ** (failures - 1), self.settings.max_restart_delay
             )
+            self.retry_in = delay
             log.warning(
                 "MCP server %s stopped (%s); restarting in %g s", self.spec.name, self.error, delay
             )
