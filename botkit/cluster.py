@@ -9,13 +9,16 @@ per-server state and one leader for work that must run once.
   ``FENCE`` of a lease after its last successful renewal began: before the lease can expire
   in the database, so no two processes ever serve one shard.
 - :class:`IdentifyLimiter`: at most one IDENTIFY per ``window`` seconds per bucket over all
-  processes (Discord: ``shard_id % max_concurrency``, 5 s).
+  processes (Discord: ``shard_id % max_concurrency``, 5 s); the shards waiting are kept in
+  ``botkit_identify_waits`` for ``botkit cluster``.
+- :class:`Presence`: a process with fixed shards in ``botkit_cluster_members`` too, so each
+  process knows how many share the bot token (Discord: its share of the REST limit).
 - :class:`SettingsFollower`: per-server values another process stored
   (``Storage.set_setting`` announces them with NOTIFY) reloaded here within a second;
   :class:`StateSync` also puts the gate's cooldowns and concurrency limits in the database
   (``botkit.limits.PostgresLimits``).
 - :class:`Leader`: one process at a time runs a piece of background work (an advisory lock).
-- :func:`cluster_status`: what ``botkit cluster`` prints.
+- :func:`cluster_status`: what ``botkit cluster`` prints (processes, shards, identify queue).
 
 Times in the tables are the database's clock (``clock_timestamp()``), so the machines'
 clocks never need to agree. Each object holds its own connection (asyncpg, from the
