@@ -26,7 +26,6 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from botkit.cluster import connect
 from botkit_testkit.discord.server import FakeDiscordServer
 
 # installed plugins a cluster process need not load (they want keys, models or voice)
@@ -127,7 +126,11 @@ class BotProcesses:
 
     async def holders(self) -> dict[int, int]:
         """Shard id -> the pid of the process whose lease on it is current."""
-        conn = await connect(self.url)
+        import asyncpg
+        from sqlalchemy.engine import make_url
+
+        dsn = make_url(self.url).set(drivername="postgresql")
+        conn = await asyncpg.connect(dsn.render_as_string(hide_password=False))
         try:
             rows = await conn.fetch(
                 "SELECT shard_id, holder FROM botkit_shard_leases WHERE holder IS NOT NULL "
