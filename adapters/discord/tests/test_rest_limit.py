@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from botkit_discord import DiscordAdapter, DiscordSettings
 from botkit_discord.rest_limit import GLOBAL_PER_SECOND, RestBucket, RestShare
-from discord.http import HTTPClient, Route
+from discord.http import Route
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -158,32 +158,22 @@ async def test_behind_a_rest_proxy_botkit_limits_nothing(
     assert [h.adapter.rest_share.per_second for h in processes] == [None, None]
 
 
-async def test_discord_requests_over_the_share_wait_for_the_next_second(monkeypatch) -> None:
+async def test_the_adapter_s_requests_over_the_share_wait_for_the_next_second(monkeypatch) -> None:
     fake = FakeDiscord()
-    share = RestShare()
+    adapter = DiscordAdapter(fake.token, DiscordSettings(shard_count=2, shard_ids="leased"), PG)
+    share = adapter.rest_share
     share.share_among(GLOBAL_PER_SECOND // 2)  # two requests a second
     assert share.bucket is not None
     clock = FakeClock()
     share.bucket.clock, share.bucket.sleep = clock, clock.sleep
     async with serve_fake(fake) as server:
         monkeypatch.setattr(Route, "BASE", server.api_base)  # straight to "Discord", no proxy
-        http = HTTPClient(asyncio.get_running_loop(), http_trace=share.trace())
+        http = adapter.client.http
         try:
             await http.static_login(fake.token)  # one request
             await http.get_bot_gateway()
             await http.get_bot_gateway()
         finally:
             await http.close()
-    assert [r.path for r in fake.requests][-3:] == [
-        "/users/@me",
-        "/gateway/bot",
-        "/gateway/bot",
-    ]
+    assert [r.path for r in fake.requests][-3:] == ["/users/@me", "/gateway/bot", "/gateway/bot"]
     assert clock.now == 1001.0  # the third waited a second for the first one's token
-
-
-def test_the_adapter_s_discord_client_sends_its_requests_through_the_share() -> None:
-    adapter = DiscordAdapter("token", DiscordSettings(shard_count=2, shard_ids="leased"), PG)
-    trace = adapter.client.http.http_trace
-    assert trace is not None
-    assert adapter.rest_share._on_request_start in trace.on_request_start
