@@ -9,7 +9,8 @@ runtime:
 - ``Handlers``: the event handlers an adapter runs, each in a task of its own, tracked,
   guarded (an exception is logged, never ends the adapter) and drained on stop;
 - ``BoundedMap``: a mapping that forgets its least recently used entries beyond a size;
-- ``ShardLeases``, ``ShardStatus``, ``IdentifyLimiter``, ``ClusterError``, ``is_postgres``:
+- ``ShardLeases``, ``ShardStatus``, ``IdentifyLimiter``, ``Presence``, ``ClusterError``,
+  ``is_postgres``:
   several processes sharing a platform's shards through PostgreSQL (``botkit.cluster``); an
   adapter's ``shard_status()`` (list of ``ShardStatus``, None when unsharded) feeds
   ``/metrics`` and ``/healthz``.
@@ -57,6 +58,7 @@ if TYPE_CHECKING:
     from botkit.cluster import (
         ClusterError,
         IdentifyLimiter,
+        Presence,
         ShardLeases,
         ShardStatus,
         is_postgres,
@@ -81,6 +83,7 @@ __all__ = [
     "Message",
     "Parameter",
     "Permission",
+    "Presence",
     "Press",
     "Problem",
     "Reaction",
@@ -102,7 +105,14 @@ __all__ = [
     "setting",
 ]
 
-_CLUSTER = {"ClusterError", "IdentifyLimiter", "ShardLeases", "ShardStatus", "is_postgres"}
+_CLUSTER = {
+    "ClusterError",
+    "IdentifyLimiter",
+    "Presence",
+    "ShardLeases",
+    "ShardStatus",
+    "is_postgres",
+}
 
 
 def __getattr__(name: str) -> Any:

@@ -9,13 +9,16 @@ per-server state and one leader for work that must run once.
   ``FENCE`` of a lease after its last successful renewal began: before the lease can expire
   in the database, so no two processes ever serve one shard.
 - :class:`IdentifyLimiter`: at most one IDENTIFY per ``window`` seconds per bucket over all
-  processes (Discord: ``shard_id % max_concurrency``, 5 s).
+  processes (Discord: ``shard_id % max_concurrency``, 5 s); the shards waiting are kept in
+  ``botkit_identify_waits`` for ``botkit cluster``.
+- :class:`Presence`: a process with fixed shards in ``botkit_cluster_members`` too, so each
+  process knows how many share the bot token (Discord: its share of the REST limit).
 - :class:`SettingsFollower`: per-server values another process stored
   (``Storage.set_setting`` announces them with NOTIFY) reloaded here within a second;
   :class:`StateSync` also puts the gate's cooldowns and concurrency limits in the database
   (``botkit.limits.PostgresLimits``).
 - :class:`Leader`: one process at a time runs a piece of background work (an advisory lock).
-- :func:`cluster_status`: what ``botkit cluster`` prints.
+- :func:`cluster_status`: what ``botkit cluster`` prints (processes, shards, identify queue).
 
 Times in the tables are the database's clock (``clock_timestamp()``), so the machines'
 clocks never need to agree. Each object holds its own connection (asyncpg, from the
@@ -37,6 +40,7 @@ from contextlib import suppress
 from typing import TYPE_CHECKING, Any, Protocol
 
 import attrs
+from sqlalchemy import Column, Float, Integer, MetaData, String, Table
 from sqlalchemy.engine import make_url
 
 from botkit.storage import CLUSTER_TABLES, SETTINGS_CHANNEL
@@ -51,6 +55,16 @@ if TYPE_CHECKING:
     from botkit.switches import Switches
 
 log = logging.getLogger("botkit.cluster")
+
+identify_waits = Table(  # shards waiting for their bucket's identify slot (``botkit cluster``)
+    "botkit_identify_waits",
+    MetaData(),
+    Column("holder", String(100), primary_key=True),
+    Column("shard_id", Integer, primary_key=True, autoincrement=False),
+    Column("bucket", Integer, nullable=False),
+    Column("since", Float, nullable=False),
+    Column("until", Float, nullable=False),  # a wait not renewed by then is over (a process died)
+)
 
 
 class Synced(Protocol):
@@ -105,7 +119,7 @@ async def ensure_tables(conn: asyncpg.Connection) -> None:
     dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
     async with conn.transaction():
         await conn.execute("SELECT pg_advisory_xact_lock($1)", TABLES_LOCK)
-        for table in CLUSTER_TABLES:
+        for table in (*CLUSTER_TABLES, identify_waits):
             await conn.execute(str(CreateTable(table, if_not_exists=True).compile(dialect=dialect)))
 
 
@@ -127,7 +141,8 @@ class ShardLeases:
     ``start_shard(shard_id)`` is called for each shard claimed and must not block (start the
     connection in a task); ``stop_shard(shard_id)`` is awaited for each shard lost or given
     back, and must close it promptly. ``capacity()`` (optional) says how many more shards may
-    be started now (Discord: the session starts left).
+    be started now (Discord: the session starts left). ``on_members(n)`` (optional) is told,
+    each round, how many processes are alive (Discord: this process's share of the REST limit).
     """
 
     def __init__(
@@ -140,6 +155,7 @@ class ShardLeases:
         max_shards: int = 0,
         lease_seconds: float = 30.0,
         capacity: Callable[[], Awaitable[int]] | None = None,
+        on_members: Callable[[int], None] | None = None,
         holder: str | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -153,6 +169,7 @@ class ShardLeases:
         self.claimed_at: dict[int, float] = {}  # shard id -> clock() when claimed
         self.renewed_at = clock()  # clock() when the last renewal round succeeded
         self._start_shard, self._stop_shard, self._capacity = start_shard, stop_shard, capacity
+        self._on_members = on_members
         self._conn: asyncpg.Connection | None = None
         self._task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
@@ -332,6 +349,8 @@ class ShardLeases:
             self.shard_count,
             self.lease_seconds,
         )
+        if self._on_members is not None:
+            self._on_members(live)
         fair = math.ceil(self.shard_count / max(1, live))
         target = min(self.max_shards, fair)
         if self._saw_free and free:  # shards nobody took for a round: take up to the maximum
@@ -396,13 +415,96 @@ class ShardLeases:
                     raise
 
 
-class IdentifyLimiter:
-    """At most one identify per ``window`` seconds per bucket, over every process."""
+class Presence:
+    """A process with fixed shards that still shares something per bot token (Discord's REST
+    limit): its row in ``botkit_cluster_members``, heartbeat every ``lease_seconds / 3``, and
+    ``on_members(n)`` told each round how many processes are alive."""
 
-    def __init__(self, url: str, max_concurrency: int = 1, window: float = 5.0) -> None:
+    def __init__(
+        self,
+        url: str,
+        shard_count: int,
+        on_members: Callable[[int], None],
+        *,
+        lease_seconds: float = 30.0,
+        holder: str | None = None,
+    ) -> None:
+        self.url = url
+        self.shard_count = shard_count
+        self.lease_seconds = lease_seconds
+        self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._on_members = on_members
+        self._conn: asyncpg.Connection | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Join (a first round now, retried in the background when the database is away)."""
+        await self.tick()
+        self._task = asyncio.create_task(self._loop(), name="botkit cluster presence")
+
+    async def _loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.lease_seconds / TICKS_PER_LEASE)
+            await self.tick()
+
+    async def tick(self) -> None:
+        """Beat once and count the processes alive."""
+        try:
+            async with asyncio.timeout(self.lease_seconds / TICKS_PER_LEASE):
+                if self._conn is None or self._conn.is_closed():
+                    self._conn = await connect(self.url)
+                    await ensure_tables(self._conn)
+                live = await self._conn.fetchval(
+                    "WITH beat AS (INSERT INTO botkit_cluster_members (holder, host, pid, "
+                    f"shard_count, started_at, heartbeat_at) VALUES ($1, $2, $3, $4, {NOW}, "
+                    f"{NOW}) ON CONFLICT (holder) DO UPDATE SET heartbeat_at = {NOW} RETURNING "
+                    "holder) SELECT (SELECT count(*) FROM botkit_cluster_members WHERE "
+                    f"heartbeat_at > {NOW} - $5 AND holder <> $1) + (SELECT count(*) FROM beat)",
+                    self.holder,
+                    socket.gethostname(),
+                    os.getpid(),
+                    self.shard_count,
+                    self.lease_seconds,
+                )
+        except _db_errors() as exc:
+            log.warning("cannot reach the database to count the processes (%s)", exc)
+            if self._conn is not None:
+                conn, self._conn = self._conn, None
+                conn.terminate()
+            return
+        self._on_members(int(live))
+
+    async def close(self) -> None:
+        """Leave the cluster."""
+        if self._task is not None:
+            self._task.cancel()
+            with suppress(asyncio.CancelledError):
+                await self._task
+        if self._conn is not None:
+            conn, self._conn = self._conn, None
+            try:
+                await conn.execute(
+                    "DELETE FROM botkit_cluster_members WHERE holder = $1", self.holder
+                )
+                await conn.close(timeout=1)
+            except _db_errors():
+                conn.terminate()
+
+
+class IdentifyLimiter:
+    """At most one identify per ``window`` seconds per bucket, over every process.
+
+    A shard waiting for its slot has a row in ``botkit_identify_waits`` (the queue
+    ``botkit cluster`` shows), renewed at each try and gone once it identifies.
+    """
+
+    def __init__(
+        self, url: str, max_concurrency: int = 1, window: float = 5.0, holder: str | None = None
+    ) -> None:
         self.url = url
         self.max_concurrency = max(1, max_concurrency)
         self.window = window
+        self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._conn: asyncpg.Connection | None = None
         self._lock = asyncio.Lock()
 
@@ -411,10 +513,9 @@ class IdentifyLimiter:
 
     async def wait(self, shard_id: int) -> None:
         """Return when ``shard_id`` may identify (its bucket's slot is taken for it)."""
-        bucket = self.bucket(shard_id)
         while True:
             try:
-                delay = await self._try(bucket)
+                delay = await self._try(shard_id)
             except _db_errors() as exc:
                 log.warning(
                     "identify slot for shard %d not reachable (%s); retrying", shard_id, exc
@@ -425,8 +526,9 @@ class IdentifyLimiter:
                 return
             await asyncio.sleep(delay)
 
-    async def _try(self, bucket: int) -> float:
-        """Take the bucket's slot (0.0), or the seconds until it is free."""
+    async def _try(self, shard_id: int) -> float:
+        """Take the bucket's slot (0.0), or the seconds until it is free (queued till then)."""
+        bucket = self.bucket(shard_id)
         async with self._lock:
             if self._conn is None or self._conn.is_closed():
                 self._conn = await connect(self.url)
@@ -444,9 +546,25 @@ class IdentifyLimiter:
                     bucket,
                 )
                 if now - last < self.window:
-                    return self.window - (now - last)
+                    delay = self.window - (now - last)
+                    await conn.execute(
+                        "INSERT INTO botkit_identify_waits (holder, shard_id, bucket, since, "
+                        "until) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (holder, shard_id) DO "
+                        "UPDATE SET until = $5",
+                        self.holder,
+                        shard_id,
+                        bucket,
+                        now,
+                        now + delay + RETRY_SECONDS,
+                    )
+                    return delay
                 await conn.execute(
                     "UPDATE botkit_identify_buckets SET last_at = $2 WHERE bucket = $1", bucket, now
+                )
+                await conn.execute(
+                    "DELETE FROM botkit_identify_waits WHERE holder = $1 AND shard_id = $2",
+                    self.holder,
+                    shard_id,
                 )
                 return 0.0
 
@@ -638,12 +756,22 @@ class Member:
 
 
 @attrs.frozen
+class IdentifyBucket:
+    """One identify bucket, as ``botkit cluster`` shows it."""
+
+    bucket: int
+    last_at: float | None  # the last identify (database clock); None: never
+    waiting: tuple[int, ...]  # shards waiting for the bucket's slot, longest waiting first
+
+
+@attrs.frozen
 class ClusterStatus:
     now: float
     lease_seconds: float
     shard_count: int
     members: tuple[Member, ...]
     unheld: tuple[int, ...]  # shards nobody holds (or whose lease expired)
+    identify: tuple[IdentifyBucket, ...] = ()
 
 
 async def cluster_status(url: str, lease_seconds: float = 30.0) -> ClusterStatus:
@@ -654,9 +782,15 @@ async def cluster_status(url: str, lease_seconds: float = 30.0) -> ClusterStatus
         now = await conn.fetchval(f"SELECT {NOW}")
         members = await conn.fetch("SELECT * FROM botkit_cluster_members ORDER BY started_at")
         leases = await conn.fetch("SELECT * FROM botkit_shard_leases ORDER BY shard_id")
+        buckets = await conn.fetch("SELECT * FROM botkit_identify_buckets ORDER BY bucket")
+        waits = await conn.fetch(
+            f"SELECT bucket, shard_id FROM botkit_identify_waits WHERE until > {NOW} "
+            "ORDER BY since, shard_id"
+        )
     finally:
         await conn.close(timeout=1)
     count = max((m["shard_count"] for m in members), default=len(leases))
+    last = {b["bucket"]: b["last_at"] or None for b in buckets}  # 0: never identified
     live = {r["shard_id"]: r for r in leases if r["holder"] and r["expires_at"] >= now}
     return ClusterStatus(
         now=now,
@@ -680,6 +814,14 @@ async def cluster_status(url: str, lease_seconds: float = 30.0) -> ClusterStatus
         unheld=tuple(
             r["shard_id"] for r in leases if r["shard_id"] < count and r["shard_id"] not in live
         ),
+        identify=tuple(
+            IdentifyBucket(
+                bucket,
+                last.get(bucket),
+                tuple(dict.fromkeys(w["shard_id"] for w in waits if w["bucket"] == bucket)),
+            )
+            for bucket in sorted({*last, *(w["bucket"] for w in waits)})
+        ),
     )
 
 
@@ -702,6 +844,14 @@ def format_status(status: ClusterStatus) -> str:
         lines.append(f"  shards: {shards or 'none'}")
     unheld = ", ".join(map(str, status.unheld))
     lines.append(f"shards without a holder: {unheld or 'none'}")
+    lines.append(f"identify queue:{'' if status.identify else ' no identify yet'}")
+    for b in status.identify:
+        last = "never" if b.last_at is None else f"{status.now - b.last_at:.1f} s ago"
+        waiting = ", ".join(map(str, b.waiting))
+        lines.append(
+            f"  bucket {b.bucket}: last identify {last}; "
+            f"{len(b.waiting)} shard(s) waiting{': ' + waiting if waiting else ''}"
+        )
     return "\n".join(lines)
 
 
@@ -768,9 +918,11 @@ async def follow_settings(bot: Synced) -> StateSync | None:
 __all__ = [
     "ClusterError",
     "ClusterStatus",
+    "IdentifyBucket",
     "IdentifyLimiter",
     "Leader",
     "Member",
+    "Presence",
     "SettingsFollower",
     "ShardLeases",
     "ShardStatus",

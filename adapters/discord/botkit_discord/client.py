@@ -34,6 +34,7 @@ from botkit.adapter import (
     Host,
     IdentifyLimiter,
     Message,
+    Presence,
     Press,
     Reaction,
     ReferencedMessage,
@@ -44,6 +45,7 @@ from botkit.adapter import (
     is_postgres,
 )
 from botkit_discord import buttons, convert, slash
+from botkit_discord.rest_limit import RestShare
 from botkit_discord.settings import AUTO, MESSAGE_CONTENT_HELP, DiscordSettings
 from botkit_discord.shards import ShardedClient, shard_status, use_gateway
 from botkit_discord.voice import DiscordVoice
@@ -81,9 +83,12 @@ def make_intents(settings: DiscordSettings) -> discord.Intents:
     return intents
 
 
-def make_client(settings: DiscordSettings) -> discord.Client:
+def make_client(
+    settings: DiscordSettings, http_trace: aiohttp.TraceConfig | None = None
+) -> discord.Client:
     """A discord.Client, or a sharded one when ``shard_count`` is set (leased or fixed)."""
     options: dict[str, Any] = {
+        "http_trace": http_trace,
         "intents": make_intents(settings),
         "allowed_mentions": NO_MENTIONS,
         "guild_ready_timeout": settings.guild_ready_timeout,
@@ -120,7 +125,9 @@ class DiscordAdapter:
         self._token = token
         if self.settings.api_base:  # discord.py builds every REST URL from this class value
             Route.BASE = self.settings.api_base.rstrip("/")
-        self.client = make_client(self.settings)
+        self.rest_share = RestShare()  # limits REST only once several processes share the token
+        self.client = make_client(self.settings, self.rest_share.trace())
+        self.presence: Presence | None = None
         self.tree = app_commands.CommandTree(self.client)
         self.voice = DiscordVoice(
             self.client, self.settings.voice_timeout, lambda m: self._converter.user(m)
@@ -298,6 +305,9 @@ class DiscordAdapter:
             client.identify_limiter = IdentifyLimiter(
                 self.storage_url, int(limit.get("max_concurrency") or 1), self.identify_window
             )
+        from botkit_discord.doctor import shares_token  # doctor imports this module
+
+        shared_rest = not settings.api_base and shares_token(settings)  # a share, not a proxy
         if settings.leased:
             starts = 1
         elif isinstance(settings.shard_ids, list) and settings.shard_ids:
@@ -315,7 +325,16 @@ class DiscordAdapter:
                 max_shards=settings.max_shards_per_process,
                 lease_seconds=settings.lease_seconds,
                 capacity=self._session_starts,
+                on_members=self.rest_share.share_among if shared_rest else None,
             )
+        elif shared_rest and is_postgres(self.storage_url):  # fixed shards, part of the count
+            self.presence = Presence(
+                self.storage_url,
+                count,
+                self.rest_share.share_among,
+                lease_seconds=settings.lease_seconds,
+            )
+            await self.presence.start()
 
     async def _start_leases(self, leases: ShardLeases, connection: asyncio.Task[None]) -> None:
         """Claim a first share of the shards and wait until those are ready."""
@@ -375,6 +394,8 @@ class DiscordAdapter:
             await self.leases.close()  # shards closed, then handed over at once
         if isinstance(self.client, ShardedClient) and self.client.identify_limiter is not None:
             await self.client.identify_limiter.close()
+        if self.presence is not None:
+            await self.presence.close()
         await self.handlers.drain(DRAIN_TIMEOUT)
         for guild in self.client.guilds:
             if guild.voice_client is not None:

@@ -127,8 +127,10 @@ class BotProcesses:
     async def holders(self) -> dict[int, int]:
         """Shard id -> the pid of the process whose lease on it is current."""
         import asyncpg
+        from sqlalchemy.engine import make_url
 
-        conn = await asyncpg.connect(self.url.replace("postgresql+asyncpg://", "postgresql://", 1))
+        dsn = make_url(self.url).set(drivername="postgresql")
+        conn = await asyncpg.connect(dsn.render_as_string(hide_password=False))
         try:
             rows = await conn.fetch(
                 "SELECT shard_id, holder FROM botkit_shard_leases WHERE holder IS NOT NULL "
