@@ -58,8 +58,9 @@ def discord_health(settings: DiscordSettings | None = None, storage_url: str = "
         problems.append(
             Problem(
                 "discord: several processes share the token (leased shards, or shard_ids that "
-                "are not all of shard_count) and send REST calls straight to Discord, so each "
-                "guesses the shared rate limits alone",
+                "are not all of shard_count) and send REST calls straight to Discord: each "
+                "keeps to its share of the global limit, but per-route limits are each "
+                "process's own guess",
                 "run a REST proxy (nirn-proxy or twilight-http-proxy) and set [discord] "
                 "api_base to it; see docs/deploy.md",
                 "warning",
