@@ -105,6 +105,8 @@ class Session:
         self.ticker: asyncio.Task[None] | None = None
 
     def hears(self, user_id: str) -> bool:
+        """Whether ``user_id`` is heard; the adapter asks before it decrypts their sound
+        (maybe off the event loop: this only reads)."""
         return self.everyone or user_id in self.heard
 
     def opt_in(self, user: User) -> None:
@@ -305,7 +307,7 @@ async def listen(ctx: Context, recording: Attachment | None = None) -> str | Non
     if not session.everyone:
         session.opt_in(author)
     try:
-        await voice.listen(ctx.guild_id, session.sound)
+        await voice.listen(ctx.guild_id, session.sound, session.hears)
     except VoiceError as exc:
         raise CommandError(f"I cannot listen here: {exc}") from None
     state.sessions[ctx.space] = session

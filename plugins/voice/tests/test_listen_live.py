@@ -77,7 +77,7 @@ async def test_nobody_who_did_not_opt_in_is_heard(voice_bot, recogniser):
         await bot.send("!listen", user=ALICE)
         voice.speak(GUILD, BOB, tone(1.0) + silence(1.0))
         await settle(bot)
-        assert recogniser[0] == []
+        assert (recogniser[0], voice.refused) == ([], [BOB.id])
         await bot.send("!listen", user=BOB)
         voice.speak(GUILD, BOB, tone(1.0) + silence(1.0))
         await settle(bot)
