@@ -133,6 +133,7 @@ class Session:
         self.last_sound: dict[str, float] = {}
         self.queues: dict[str, asyncio.Queue[tuple[bytes, Guess | None]]] = {}  # speakers
         self.guesses: dict[str, Guess] = {}  # transcripts begun early, per speaker
+        self.used_guesses = 0  # turns whose early transcript was theirs
         self.ignored_guesses = 0  # speech went on after them
         self.tasks: set[asyncio.Task[Any]] = set()
         self.last_heard = clock()
@@ -224,6 +225,8 @@ class Session:
         if guess is not None and guess.pcm != pcm:
             self.ignored_guesses += 1
             guess = None
+        elif guess is not None:
+            self.used_guesses += 1
         queue = self.queues.get(user.id)
         if queue is None:
             if len(self.queues) >= self.settings.max_listeners:
