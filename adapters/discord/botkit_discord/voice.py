@@ -185,6 +185,8 @@ class DiscordVoice:
 
         The bot joins deafened; while it listens it is undeafened (a deafened member
         receives no sound)."""
+        if heard is not None and wants is None:
+            raise TypeError("listen needs wants: whose sound may be heard")
         old = self._receivers.pop(guild_id, None)
         if old is not None:
             old.stop()
@@ -193,8 +195,6 @@ class DiscordVoice:
             if vc is not None and vc.is_connected():  # type: ignore[attr-defined]
                 await vc.guild.change_voice_state(channel=vc.channel, self_deaf=True)  # type: ignore[attr-defined]
             return
-        if wants is None:
-            raise TypeError("listen needs wants: whose sound may be heard")
         if vc is None or not vc.is_connected():  # type: ignore[attr-defined]
             raise VoiceError("I am not in a voice channel in this server; join one first.")
         if not isinstance(vc, ListeningVoiceClient):

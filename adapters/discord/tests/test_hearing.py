@@ -14,6 +14,7 @@ import av
 import numpy as np
 import pytest
 from botkit_discord import discord_health, hearing
+from botkit_discord.voice import DiscordVoice
 
 import botkit
 from botkit import CommandError, Context, User
@@ -351,3 +352,9 @@ async def test_the_sound_of_someone_not_wanted_is_dropped_before_decryption(tmp_
     await asyncio.sleep(0)
     assert (dropped, opened) == (4, {})
     assert heard == ["7"] and receiver.opened == {7: 1}
+
+
+async def test_hearing_without_saying_whose_sound_is_wanted_is_refused() -> None:
+    voice = DiscordVoice(client=None)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="listen needs wants"):
+        await voice.listen("1", lambda user, pcm: None)
