@@ -9,8 +9,10 @@ Discord client sends them (then five silence frames, then nothing).
 - **Answer delay**: ``--questions`` times, one of three people asks a question; the time from
   the last packet of the question to the first packet of the spoken answer reaching the voice
   server. It holds the end of the turn (``end_of_turn_ms``, 700 by default: the silence that
-  says the person has finished), Whisper tiny.en in the voice plugin's worker pool, the model's
-  100 ms, espeak-ng and the start of ffmpeg and discord.py's player.
+  says the person has finished, checked every 20 ms), Whisper tiny.en in the voice plugin's
+  worker pool (begun early, after 300 ms of silence, when a worker is free: the end of the
+  turn and recognition overlap), the model's 100 ms, espeak-ng and the start of ffmpeg and
+  discord.py's player.
 - **Loop lag while three talk at once**: a task sleeps 10 ms again and again; lag is how much
   later it wakes. Measured while three people speak at the same time (receive, decryption and
   Opus decoding run in discord.py's socket reader thread), until their three answers have begun.
@@ -38,6 +40,7 @@ from pathlib import Path
 
 import botkit_voice
 from botkit_voice import espeak_worker, whisper_model
+from botkit_voice.listen import GUESS_MS
 
 from botkit import Context, hookimpl
 from botkit_testkit.discord import FakeDiscord, start_discord_harness
@@ -160,6 +163,8 @@ async def run(questions: int, barge_ins: int) -> int:
             await prober
             await quiet(server)
 
+            session = dh.bot.plugin_handle("voice").state.sessions[str(dh.guild)]
+            early = (session.used_guesses, session.ignored_guesses)
             stops = []
             for n in range(barge_ins):
                 ended = await server.speak(people[0].id, story)
@@ -177,6 +182,10 @@ async def run(questions: int, barge_ins: int) -> int:
         f"answer delay (end of question -> first packet of the spoken answer): "
         f"p50 {statistics.median(delays):.2f} s, p95 {percentile(delays, 0.95):.2f} s, "
         f"max {max(delays):.2f} s"
+    )
+    print(
+        f"turns transcribed early (from {GUESS_MS} ms of silence): {early[0]} used, "
+        f"{early[1]} ignored (speech went on)"
     )
     print(
         f"loop lag while three people talk at once: p50 {statistics.median(lags) * 1000:.1f} ms,"

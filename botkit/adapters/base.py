@@ -51,10 +51,21 @@ class Hearing(Voice, Protocol):
     """A Voice that can also hear its voice channel (Discord); plugins find these methods
     with ``getattr`` and do without them where the platform has none."""
 
-    async def listen(self, guild_id: str, heard: Callable[[User, bytes], None] | None) -> None:
-        """Hand every sound people make in the guild's voice channel to ``heard(user, pcm)``
-        (on the event loop, ``HEARD_RATE`` PCM, lost packets filled with silence; nothing
-        arrives while nobody speaks); ``None`` stops. VoiceError when it cannot hear."""
+    async def listen(
+        self,
+        guild_id: str,
+        heard: Callable[[User, bytes], None] | None,
+        wants: Callable[[str], bool] | None = None,
+    ) -> None:
+        """Hand the sound of the people ``wants(user_id)`` accepts in the guild's voice channel
+        to ``heard(user, pcm)`` (on the event loop, ``HEARD_RATE`` PCM, lost packets filled
+        with silence; nothing arrives while nobody speaks); ``None`` stops.
+
+        Consent comes before processing: the sound of anyone ``wants`` refuses is dropped
+        before it is decrypted or decoded. ``wants`` is asked again for every packet (so who
+        is heard can change while listening), maybe outside the event loop: it must be quick
+        and only read. It is required whenever ``heard`` is given (TypeError otherwise);
+        ``lambda user_id: True`` hears everyone. VoiceError when it cannot hear."""
 
     def members(self, guild_id: str) -> list[User]:
         """The people (not bots) in the bot's voice channel of this guild."""

@@ -10,8 +10,10 @@ each packet is parsed, decrypted in the negotiated mode,
 passed through DAVE when the call is end-to-end encrypted (``davey``'s
 ``DaveSession.decrypt``, the session read afresh for every packet: its keys change with every
 epoch), and decoded to 16 kHz mono PCM per speaker; the PCM is handed to the event loop.
-Packets that come before the SPEAKING event naming their SSRC are kept (half a second) and
-heard once it comes.
+Consent comes first: a packet whose speaker the listener does not want (``wants(user_id)``)
+is dropped before it is decrypted or decoded. Packets that come before the SPEAKING event
+naming their SSRC are kept still sealed (half a second) and, once it comes, heard if their
+speaker is wanted, else dropped.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import struct
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable
 from typing import Any
 
@@ -121,14 +123,18 @@ class Receiver:
         heard: Callable[[User, bytes], None],
         user_of: Callable[[int], User | None],
         loop: asyncio.AbstractEventLoop,
+        wants: Callable[[str], bool],
     ) -> None:
         self.vc = vc
         self.heard = heard
+        self.wants = wants
         self.user_of = user_of
         self.loop = loop
         self.streams: dict[int, receive.OpusStream] = {}  # per SSRC; only the reader uses them
         self.early: dict[int, deque[receive.Rtp]] = {}  # packets of SSRCs not announced yet
         self.dropped = 0  # packets that did not parse or decrypt
+        self.unwanted = 0  # packets of people not heard, dropped still sealed
+        self.opened: Counter[int] = Counter()  # packets decrypted, per user id
 
     def start(self) -> None:
         self.vc._connection.add_socket_listener(self.packet)
@@ -155,12 +161,17 @@ class Receiver:
                 early = self.early[rtp.ssrc] = deque(maxlen=EARLY_PACKETS)
             early.append(rtp)
             return
-        for earlier in self.early.pop(rtp.ssrc, ()):
-            self.hear(state, earlier, user_id, bytes(key))
+        earlier = self.early.pop(rtp.ssrc, ())
+        if not self.wants(str(user_id)):  # no consent: not even decrypted
+            self.unwanted += 1 + len(earlier)
+            return
+        for packet in earlier:
+            self.hear(state, packet, user_id, bytes(key))
         self.hear(state, rtp, user_id, bytes(key))
 
     def hear(self, state: Any, rtp: receive.Rtp, user_id: int, key: bytes) -> None:
         """Decrypt and decode one packet of ``user_id``'s; hand the PCM to the loop."""
+        self.opened[user_id] += 1
         try:
             frame = dave_frame(state, user_id, receive.decrypt(state.mode, key, rtp))
         except receive.BadPacket:

@@ -174,11 +174,19 @@ class DiscordVoice:
 
     # --- hearing ---
 
-    async def listen(self, guild_id: str, heard: Callable[[User, bytes], None] | None) -> None:
-        """Hand what people say in this guild's voice channel to ``heard`` (None: stop).
+    async def listen(
+        self,
+        guild_id: str,
+        heard: Callable[[User, bytes], None] | None,
+        wants: Callable[[str], bool] | None = None,
+    ) -> None:
+        """Hand what the people ``wants`` accepts say in this guild's voice channel to
+        ``heard`` (None: stop); the packets of anyone else are dropped before decryption.
 
         The bot joins deafened; while it listens it is undeafened (a deafened member
         receives no sound)."""
+        if heard is not None and wants is None:
+            raise TypeError("listen needs wants: whose sound may be heard")
         old = self._receivers.pop(guild_id, None)
         if old is not None:
             old.stop()
@@ -198,7 +206,7 @@ class DiscordVoice:
             member = guild.get_member(user_id)
             return self.user_of(member) if member is not None else None
 
-        receiver = Receiver(vc, heard, user_of, asyncio.get_running_loop())
+        receiver = Receiver(vc, heard, user_of, asyncio.get_running_loop(), wants)
         receiver.start()
         self._receivers[guild_id] = receiver
         log.info("hearing voice channel %s in guild %s", vc.channel.id, guild_id)

@@ -14,6 +14,7 @@ import av
 import numpy as np
 import pytest
 from botkit_discord import discord_health, hearing
+from botkit_discord.voice import DiscordVoice
 
 import botkit
 from botkit import CommandError, Context, User
@@ -74,7 +75,9 @@ class Ears:
 
         async def hear(ctx: Context) -> str:
             try:
-                await ctx.plugin.capabilities.voice.listen(ctx.guild_id, self.sound)
+                await ctx.plugin.capabilities.voice.listen(
+                    ctx.guild_id, self.sound, lambda user_id: True
+                )
             except VoiceError as exc:
                 raise CommandError(str(exc)) from None
             names = [u.name for u in ctx.plugin.capabilities.voice.members(ctx.guild_id)]
@@ -308,6 +311,7 @@ async def test_a_packet_sealed_with_another_key_is_dropped(tmp_path) -> None:
         lambda user, pcm: heard.append((user.id, len(pcm))),
         lambda user_id: User(id=str(user_id), name="seven"),
         asyncio.get_running_loop(),
+        lambda user_id: True,
     )
     frames = opus_frames(tone_wav(tmp_path / "t.wav", 300, 0.1))
     for n, (frame, sealed_with) in enumerate(zip(frames[:3], (key, other, key), strict=True)):
@@ -316,3 +320,41 @@ async def test_a_packet_sealed_with_another_key_is_dropped(tmp_path) -> None:
     await asyncio.sleep(0)
     assert [user for user, _ in heard] == ["7", "7"]
     assert receiver.dropped == 1
+
+
+async def test_the_sound_of_someone_not_wanted_is_dropped_before_decryption(tmp_path) -> None:
+    key = bytes(range(32))
+    client = Client(key)
+    client.ssrc_users = {}  # SPEAKING has not come yet
+    wanted: set[str] = set()
+    heard: list[str] = []
+    receiver = hearing.Receiver(
+        client,  # type: ignore[arg-type]
+        lambda user, pcm: heard.append(user.id),
+        lambda user_id: User(id=str(user_id), name="seven"),
+        asyncio.get_running_loop(),
+        wanted.__contains__,
+    )
+    frames = opus_frames(tone_wav(tmp_path / "t.wav", 300, 0.2))
+
+    def send(n: int) -> None:
+        header = struct.pack(">BBHII", 0x80, 0x78, n + 1, (n + 1) * 960, 100)
+        receiver.packet(seal(AES, key, header, frames[n], n + 1))
+
+    for n in range(3):
+        send(n)  # kept sealed: whose they are is not known yet
+    client.ssrc_users[100] = 7
+    send(3)  # seven turns out not to be wanted: these four are dropped unopened
+    await asyncio.sleep(0)
+    dropped, opened = receiver.unwanted, dict(receiver.opened)
+    wanted.add("7")  # seven said they want to be heard
+    send(4)
+    await asyncio.sleep(0)
+    assert (dropped, opened) == (4, {})
+    assert heard == ["7"] and receiver.opened == {7: 1}
+
+
+async def test_hearing_without_saying_whose_sound_is_wanted_is_refused() -> None:
+    voice = DiscordVoice(client=None)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="listen needs wants"):
+        await voice.listen("1", lambda user, pcm: None)

@@ -9,6 +9,13 @@ message in the text channel where ``!listen`` was said (``plugin.hear``): the no
 pipeline answers it, and the voice plugin's deliver hook speaks the answer. When someone heard
 starts speaking while the bot talks, the playback is stopped (barge-in).
 
+The end of a turn is checked every 20 ms frame. To answer sooner, recognition starts early:
+once a speaker has been silent for ``GUESS_MS`` (less than ``end_of_turn_ms``), the turn so far
+is transcribed in the pool, but only when a worker is free and fewer than ``max_listeners``
+are being transcribed, so a guess never makes the bot refuse anyone. When the turn then ends
+with no new speech its sound is the same, and the guess is its transcript; when speech resumes
+the guess is ignored (left to finish: cancelling would kill the worker and its loaded model).
+
 ``!listen`` with a recording attached runs the same turns, transcription and answers on it.
 Sound is never written to disk unless ``keep_recordings`` is on.
 """
@@ -32,7 +39,8 @@ from botkit_voice.speaker import guild_voice
 
 log = logging.getLogger("botkit.voice")
 
-TICK = 0.1  # seconds between checks for silence, idleness and an empty channel
+TICK = turns.FRAME_MS / 1000  # seconds between checks for silence, idleness, an empty channel
+GUESS_MS = 300  # silence after which a turn is transcribed before it is known to be over
 BUSY = "I am busy listening to others and missed what {name} said; please say it again soon."
 _numbers = itertools.count(1)
 
@@ -42,17 +50,28 @@ def spoken_id() -> str:
     return f"voice-{next(_numbers)}"
 
 
+async def transcribe(ctx: Context, settings: VoiceSettings, pcm: bytes) -> str:
+    """The words of one turn, in the server's language."""
+    _, language = await guild_voice(ctx)
+    return " ".join((await stt.recognise(settings, ctx.plugin.data_dir, pcm, language)).split())
+
+
 async def answer_turn(
-    ctx: Context, settings: VoiceSettings, user: User, voice_channel: Channel | None, pcm: bytes
+    ctx: Context,
+    settings: VoiceSettings,
+    user: User,
+    voice_channel: Channel | None,
+    pcm: bytes,
+    guess: Awaitable[str] | None = None,
 ) -> bool:
-    """Transcribe one turn, post the transcript, have it answered as ``user``'s message.
+    """Transcribe one turn (or take ``guess``, its transcript begun early), post the
+    transcript, have it answered as ``user``'s message.
 
     False when no words were made out. VoiceProblem when recognition failed or was refused.
     """
     if settings.keep_recordings:
         await asyncio.to_thread(recordings.keep, ctx.plugin.data_dir, ctx.space, user.id, pcm)
-    _, language = await guild_voice(ctx)
-    text = " ".join((await stt.recognise(settings, ctx.plugin.data_dir, pcm, language)).split())
+    text = await guess if guess is not None else await transcribe(ctx, settings, pcm)
     if not text:
         log.info("heard no words in a %.1f s turn of user %s", len(pcm) / 32000, user.id)
         return False
@@ -71,6 +90,21 @@ async def answer_turn(
     )
     await ctx.plugin.hear(message)
     return True
+
+
+@attrs.define
+class Guess:
+    """A turn's transcript begun before the turn was known to be over."""
+
+    pcm: bytes  # the turn so far
+    voiced: int  # its voiced frames then: more means the speaker went on
+    text: asyncio.Task[str]
+
+
+def _retrieve(task: asyncio.Task[str]) -> None:
+    """Take an ignored guess's failure, so it is not reported as never retrieved."""
+    if not task.cancelled() and task.exception() is not None:
+        log.debug("an early transcript failed: %s", task.exception())
 
 
 class Session:
@@ -97,14 +131,19 @@ class Session:
         self.users: dict[str, User] = {}
         self.turns: dict[str, turns.Turns] = {}
         self.last_sound: dict[str, float] = {}
-        self.queues: dict[str, asyncio.Queue[bytes]] = {}  # speakers being transcribed
-        self.tasks: set[asyncio.Task[None]] = set()
+        self.queues: dict[str, asyncio.Queue[tuple[bytes, Guess | None]]] = {}  # speakers
+        self.guesses: dict[str, Guess] = {}  # transcripts begun early, per speaker
+        self.used_guesses = 0  # turns whose early transcript was theirs
+        self.ignored_guesses = 0  # speech went on after them
+        self.tasks: set[asyncio.Task[Any]] = set()
         self.last_heard = clock()
         self.busy_told = False
         self.stopped = False
         self.ticker: asyncio.Task[None] | None = None
 
     def hears(self, user_id: str) -> bool:
+        """Whether ``user_id`` is heard; the adapter asks before it decrypts their sound
+        (maybe off the event loop: this only reads)."""
         return self.everyone or user_id in self.heard
 
     def opt_in(self, user: User) -> None:
@@ -143,6 +182,9 @@ class Session:
         was_speaking = detector.speaking
         for turn in detector.feed(pcm):
             self.turn(user, turn)
+        guess = self.guesses.get(user.id)
+        if guess is not None and detector.voiced_frames != guess.voiced:
+            self.ignore_guess(user.id)  # they went on speaking
         if detector.speaking and not was_speaking:
             self.barge_in(user)
 
@@ -156,9 +198,35 @@ class Session:
                 "user %s spoke over the bot in %s; its speech was stopped", user.id, self.space
             )
 
+    def guess(self, user_id: str, detector: turns.Turns) -> None:
+        """Begin transcribing a turn that may be over, if it costs nobody a worker."""
+        if len(self.queues) + len(self.guesses) >= self.settings.max_listeners:
+            return
+        if not stt.spare_worker(self.settings):
+            return
+        pcm = detector.so_far()
+        if pcm is None:
+            return
+        text = asyncio.ensure_future(transcribe(self.ctx, self.settings, pcm))
+        text.add_done_callback(_retrieve)
+        self.tasks.add(text)
+        text.add_done_callback(self.tasks.discard)
+        self.guesses[user_id] = Guess(pcm, detector.voiced_frames, text)
+
+    def ignore_guess(self, user_id: str) -> None:
+        """The guess of ``user_id``'s turn is not its transcript; let it finish unused."""
+        if self.guesses.pop(user_id, None) is not None:
+            self.ignored_guesses += 1
+
     def turn(self, user: User, pcm: bytes) -> None:
         """A finished turn: queue it for its speaker, unless too many are heard at once."""
         self.last_heard = self.clock()
+        guess = self.guesses.pop(user.id, None)
+        if guess is not None and guess.pcm != pcm:
+            self.ignored_guesses += 1
+            guess = None
+        elif guess is not None:
+            self.used_guesses += 1
         queue = self.queues.get(user.id)
         if queue is None:
             if len(self.queues) >= self.settings.max_listeners:
@@ -169,7 +237,7 @@ class Session:
         if queue.qsize() >= self.settings.max_queue:
             self.busy(user, f"{queue.qsize()} turns of theirs are waiting")
             return
-        queue.put_nowait(pcm)
+        queue.put_nowait((pcm, guess))
 
     def busy(self, user: User, why: str) -> None:
         """Say once (until someone is heard again) that a turn was missed."""
@@ -190,14 +258,17 @@ class Session:
         except Exception:
             log.exception("could not post in channel %s", self.ctx.message.channel.id)
 
-    async def _work(self, user_id: str, queue: asyncio.Queue[bytes]) -> None:
+    async def _work(self, user_id: str, queue: asyncio.Queue[tuple[bytes, Guess | None]]) -> None:
         """Answer one speaker's turns in order; ends when none are left."""
         try:
             while not queue.empty():
-                pcm = queue.get_nowait()
+                pcm, guess = queue.get_nowait()
                 user = self.users[user_id]
+                text = guess.text if guess is not None else None
                 try:
-                    if await answer_turn(self.ctx, self.settings, user, self.voice_channel, pcm):
+                    if await answer_turn(
+                        self.ctx, self.settings, user, self.voice_channel, pcm, text
+                    ):
                         self.busy_told = False
                 except VoiceProblem as exc:
                     if str(exc) == stt.BUSY:
@@ -219,11 +290,21 @@ class Session:
             await self.sleep(TICK)
             now = self.clock()
             for user_id, detector in list(self.turns.items()):
-                silent = now - self.last_sound[user_id]
-                if detector.speaking and silent * 1000 >= self.settings.end_of_turn_ms:
+                if not detector.speaking:
+                    continue
+                silent = (now - self.last_sound[user_id]) * 1000
+                if silent >= self.settings.end_of_turn_ms:
                     turn = detector.end()  # the sound stopped coming: the turn is over
                     if turn is not None:
                         self.turn(self.users[user_id], turn)
+                    else:
+                        self.ignore_guess(user_id)
+                elif (
+                    user_id not in self.guesses
+                    and self.settings.end_of_turn_ms > GUESS_MS
+                    and silent + detector.silent_ms >= GUESS_MS
+                ):
+                    self.guess(user_id, detector)
             reason = self.reason_to_stop(now)
             if reason is not None:
                 await self.stop(reason)
@@ -260,6 +341,7 @@ class Session:
                     await task
         self.turns.clear()
         self.queues.clear()
+        self.guesses.clear()
         log.info("stopped listening in %s: %s", self.space, reason or "asked to")
         if reason is not None:
             await self._post(f"🎙️ I stopped listening: {reason}.")
@@ -305,7 +387,7 @@ async def listen(ctx: Context, recording: Attachment | None = None) -> str | Non
     if not session.everyone:
         session.opt_in(author)
     try:
-        await voice.listen(ctx.guild_id, session.sound)
+        await voice.listen(ctx.guild_id, session.sound, session.hears)
     except VoiceError as exc:
         raise CommandError(f"I cannot listen here: {exc}") from None
     state.sessions[ctx.space] = session

@@ -114,6 +114,11 @@ class Pool:
     def waiting(self) -> int:
         return len(self._waiters) + len(self._urgent)
 
+    @property
+    def spare(self) -> bool:
+        """Whether a job would start at once (a worker is free and nobody waits)."""
+        return self._free > 0 and not self.waiting
+
     async def run(
         self,
         job: Callable[..., Any],

@@ -33,6 +33,7 @@ def _sphinx_data() -> Path:
 SPHINX_DATA = _sphinx_data()
 SPHINX_DEFAULT = "en-US"
 MIN_SECONDS = 0.1
+POOLED = ("auto", "whisper", "sphinx")  # engines that recognise in the worker pool
 BUSY = "I am busy with other voice messages right now; try again in a minute."
 
 Recogniser = Callable[[VoiceSettings, bytes, str], Awaitable[str]]
@@ -92,6 +93,14 @@ async def recognise(settings: VoiceSettings, data_dir: Path, pcm: bytes, languag
     else:
         text = await RECOGNISERS[engine](settings, pcm, language)
     return " ".join(text.split())
+
+
+def spare_worker(settings: VoiceSettings) -> bool:
+    """Whether recognition would start at once in the worker pool: ``stt_engine`` runs there
+    (not a paid service) and a worker is free with nobody waiting."""
+    if settings.stt_engine not in POOLED:
+        return False
+    return pool.pool(settings.workers).spare
 
 
 async def chosen_engine(settings: VoiceSettings, data_dir: Path) -> str:

@@ -85,15 +85,30 @@ class Turns:
             return self.end()
         return None
 
+    @property
+    def silent_ms(self) -> int:
+        """How long the sound of the turn under way has been unvoiced."""
+        return self._silent * FRAME_MS
+
+    @property
+    def voiced_frames(self) -> int:
+        """Voiced frames in the turn under way: it grows only when speech goes on."""
+        return self._voiced
+
+    def so_far(self) -> bytes | None:
+        """What :meth:`end` would return now, the turn going on; while no voiced frame comes,
+        the same bytes as at the end (the silence beyond ``TAIL_MS`` is not kept)."""
+        if self._voiced * FRAME_MS < MIN_VOICED_MS:
+            return None
+        keep = len(self._turn) - max(0, self._silent - TAIL_MS // FRAME_MS)
+        return b"".join(self._turn[:keep])
+
     def end(self) -> bytes | None:
         """End the turn under way now (silence, or the sound stopped); None when there was
         none or it was too short to be speech."""
-        turn, voiced, silent = self._turn, self._voiced, self._silent
+        turn = self.so_far()
         self._turn, self._voiced, self._silent = [], 0, 0
-        if voiced * FRAME_MS < MIN_VOICED_MS:
-            return None
-        keep = len(turn) - max(0, silent - TAIL_MS // FRAME_MS)
-        return b"".join(turn[:keep])
+        return turn
 
 
 def split(pcm: bytes, end_of_turn_ms: int, max_seconds: float) -> list[bytes]:

@@ -33,15 +33,25 @@ class HearingVoice(RecordingVoice):
     """A voice that hears: tests say things through ``speak``; ``interrupt`` is recorded."""
 
     heard: dict[str, Callable[[User, bytes], None]] = attrs.Factory(dict)
+    wants: dict[str, Callable[[str], bool]] = attrs.Factory(dict)
+    refused: list[str] = attrs.Factory(list)  # whose sound was dropped as a platform drops it
     people: list[User] | None = None  # members of the voice channel (None: not told)
     interrupted: list[str] = attrs.Factory(list)
     playing_until: asyncio.Event | None = None  # play waits for this (or an interrupt)
 
-    async def listen(self, guild_id: str, heard: Callable[[User, bytes], None] | None) -> None:
+    async def listen(
+        self,
+        guild_id: str,
+        heard: Callable[[User, bytes], None] | None,
+        wants: Callable[[str], bool] | None = None,
+    ) -> None:
         if heard is None:
             self.heard.pop(guild_id, None)
+            self.wants.pop(guild_id, None)
         else:
+            assert wants is not None, "a hearing voice is told whose sound is wanted"
             self.heard[guild_id] = heard
+            self.wants[guild_id] = wants
 
     def members(self, guild_id: str) -> list[User]:
         return list(self.people or [])
@@ -59,8 +69,12 @@ class HearingVoice(RecordingVoice):
         return audio
 
     def speak(self, guild_id: str, user: User, pcm: bytes, chunk: float = 0.02) -> None:
-        """Hand ``pcm`` over as a platform would: in 20 ms pieces."""
+        """Hand ``pcm`` over as a platform would: in 20 ms pieces, none of someone not
+        wanted."""
         size = int(chunk * RATE) * 2
+        if not self.wants[guild_id](user.id):
+            self.refused.append(user.id)
+            return
         for start in range(0, len(pcm), size):
             self.heard[guild_id](user, pcm[start : start + size])
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import botkit_voice
 import pytest
-from botkit_voice import espeak_worker
+from botkit_voice import espeak_worker, stt
 from voice_helpers import words
 
 import botkit
@@ -164,3 +164,39 @@ async def test_listening_stops_when_everyone_has_left_the_voice_channel(discord_
         await dh.leave_voice(dh.member)
         await until(lambda: not dh.bot.plugin_handle("voice").state.sessions)
     assert posted(dh)[-1][0] == "🎙️ I stopped listening: everyone left Lounge."
+
+
+async def test_someone_who_did_not_opt_in_is_not_even_decrypted_until_they_say_listen(
+    discord_harness, questions, monkeypatch
+) -> None:
+    heard: list[float] = []
+
+    async def recognise(settings, pcm, language):
+        heard.append(len(pcm) / 32000)
+        return "what is the weather"
+
+    monkeypatch.setitem(stt.RECOGNISERS, "sphinx", recognise)
+    config = {"voice": {**CONFIG["voice"], "stt_engine": "sphinx"}}
+    plugins = {"voice": botkit_voice, "chat": Answers()}
+    async with (
+        VoiceServer() as server,
+        discord_harness(
+            plugins=plugins, config=config, fake=FakeDiscord(voice_server=server)
+        ) as dh,
+    ):
+        await dh.join_voice(dh.member)
+        await dh.join_voice(dh.admin)
+        await dh.message("!listen", author=dh.member)
+        receiver = dh.bot.plugin_handle("voice").capabilities.voice._receivers[str(dh.guild)]
+        asked = frames(questions[WEATHER])
+        await server.speak(dh.admin.id, asked, pace=0.005)
+        await until(lambda: receiver.unwanted >= len(asked) + 5)  # and the 5 silence frames
+        await asyncio.sleep(1.0)  # longer than a turn's end
+        admins = [line for line in transcript_ids(dh) if line.startswith("🎙️ Admin")]
+        before = (receiver.opened[dh.admin.id], list(heard), admins)
+        await dh.message("!listen", author=dh.admin)
+        await server.speak(dh.admin.id, asked, pace=0.005)
+        await until(lambda: "🎙️ Admin: what is the weather" in transcript_ids(dh))
+    assert before == (0, [], [])
+    assert receiver.opened[dh.admin.id] >= len(asked)
+    assert len(heard) == 1

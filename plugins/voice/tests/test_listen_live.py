@@ -77,7 +77,7 @@ async def test_nobody_who_did_not_opt_in_is_heard(voice_bot, recogniser):
         await bot.send("!listen", user=ALICE)
         voice.speak(GUILD, BOB, tone(1.0) + silence(1.0))
         await settle(bot)
-        assert recogniser[0] == []
+        assert (recogniser[0], voice.refused) == ([], [BOB.id])
         await bot.send("!listen", user=BOB)
         voice.speak(GUILD, BOB, tone(1.0) + silence(1.0))
         await settle(bot)
@@ -109,11 +109,80 @@ async def test_a_turn_whose_sound_stops_ends_after_the_silence_time(voice_bot, r
     voice = HearingVoice(people=[ALICE])
     async with voice_bot(voice=voice, clock=clock) as bot:
         await bot.send("!listen", user=ALICE)
+        await clock.advance(0)  # the session's clock starts
         voice.speak(GUILD, ALICE, tone(1.0))  # then the platform sends nothing
         await clock.advance(0.5)
-        assert recogniser[0] == []
+        await settle_guesses(bot)
+        early = texts(bot)[1:]
         await clock.advance(0.3)
         await settle(bot)
+    assert early == []
+    assert texts(bot)[1:] == ["🎙️ member: a turn of 1", "you said: a turn of 1"]
+
+
+async def settle_guesses(bot) -> None:
+    """Let the early transcripts under way finish."""
+    for _ in range(200):
+        sessions = bot.handle("voice").state.sessions.values()
+        if all(guess.text.done() for s in sessions for guess in s.guesses.values()):
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("early transcripts did not finish")
+
+
+async def test_a_turn_transcribed_early_is_not_transcribed_again_when_it_ends(
+    voice_bot, recogniser
+):
+    clock = FakeClock()
+    voice = HearingVoice(people=[ALICE])
+    async with voice_bot(voice=voice, clock=clock) as bot:
+        await bot.send("!listen", user=ALICE)
+        await clock.advance(0)  # the session's clock starts
+        voice.speak(GUILD, ALICE, tone(1.0))
+        await clock.advance(0.32)  # silent for a while: maybe done
+        await settle_guesses(bot)
+        early = (list(recogniser[0]), texts(bot)[1:])
+        await clock.advance(0.4)  # the turn is over
+        await settle(bot)
+    assert early == ([1.0], [])
+    assert recogniser[0] == [1.0]
+    assert texts(bot)[1:] == ["🎙️ member: a turn of 1", "you said: a turn of 1"]
+
+
+async def test_an_early_transcript_is_dropped_when_the_speaker_goes_on(voice_bot, recogniser):
+    clock = FakeClock()
+    voice = HearingVoice(people=[ALICE])
+    async with voice_bot(voice=voice, clock=clock) as bot:
+        await bot.send("!listen", user=ALICE)
+        await clock.advance(0)  # the session's clock starts
+        voice.speak(GUILD, ALICE, tone(1.0))
+        await clock.advance(0.32)
+        await settle_guesses(bot)
+        voice.speak(GUILD, ALICE, tone(0.5))  # not done after all
+        await clock.advance(0.32)
+        await settle_guesses(bot)
+        await clock.advance(0.4)
+        await settle(bot)
+    assert recogniser[0] == [1.0, 1.5]
+    assert texts(bot)[1:] == ["🎙️ member: a turn of 2", "you said: a turn of 2"]
+
+
+async def test_no_early_transcript_takes_a_worker_others_may_need(
+    voice_bot, recogniser, monkeypatch
+):
+    monkeypatch.setattr(stt, "spare_worker", lambda settings: False)
+    clock = FakeClock()
+    voice = HearingVoice(people=[ALICE])
+    async with voice_bot(voice=voice, clock=clock) as bot:
+        await bot.send("!listen", user=ALICE)
+        await clock.advance(0)  # the session's clock starts
+        voice.speak(GUILD, ALICE, tone(1.0))
+        await clock.advance(0.5)
+        await settle_guesses(bot)
+        early = list(recogniser[0])
+        await clock.advance(0.3)
+        await settle(bot)
+    assert early == []
     assert recogniser[0] == [1.0]
 
 

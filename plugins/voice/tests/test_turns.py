@@ -55,3 +55,13 @@ def test_pieces_of_any_size_give_the_same_turns(sizes):
         start += size
     last = detector.end()
     assert [*found, *([last] if last else [])] == turns.split(recording, 700, 20)
+
+
+@given(st.integers(min_value=15, max_value=34))
+@settings(max_examples=20, deadline=None)
+def test_a_turn_so_far_after_300_ms_of_silence_is_the_turn_that_ends(silent_frames: int):
+    detector = turns.Turns(end_of_turn_ms=700, max_seconds=20)
+    detector.feed(tone(0.6) + silence(silent_frames * 0.02))
+    early = detector.so_far()
+    (ended,) = detector.feed(silence(1.0))
+    assert early == ended
