@@ -53,6 +53,7 @@ if TYPE_CHECKING:
     from botkit.server_config import ServerConfig
     from botkit.storage import Storage
     from botkit.switches import Switches
+    from botkit.tools import Toolbox
 
 log = logging.getLogger("botkit.cluster")
 
@@ -74,6 +75,7 @@ class Synced(Protocol):
     gate: Gate
     server_config: ServerConfig
     switches: Switches
+    tools: Toolbox
 
     @property
     def storage(self) -> Storage: ...
@@ -874,6 +876,7 @@ class StateSync:
         from botkit.rules import RULES_KEY, SILENT_KEY
         from botkit.server_config import KEY as CONFIG_KEY
         from botkit.switches import KEY as DISABLED_KEY
+        from botkit.tools import TOOLS_KEY
 
         bot = self.bot
         if plugin == "botkit" and key == DISABLED_KEY:
@@ -882,6 +885,8 @@ class StateSync:
             await bot.gate.rules.reload(guild)
         elif plugin == "botkit" and key == COOLDOWN_KEY:
             await bot.gate.reload(guild)
+        elif plugin == "botkit" and key == TOOLS_KEY:
+            await bot.tools.reload(guild)
         elif plugin.startswith(f"{CONFIG_KEY}:") and key == CONFIG_KEY:
             await bot.server_config.reload(plugin.removeprefix(f"{CONFIG_KEY}:"), guild)
         else:
@@ -895,6 +900,7 @@ class StateSync:
         await bot.server_config.load()
         bot.gate.overrides.clear()
         await bot.gate.load()
+        bot.tools.forget()
 
     async def start(self) -> None:
         self.bot.gate.limits = self.limits

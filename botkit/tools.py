@@ -306,6 +306,16 @@ class Toolbox:
                     self._choices = await self._bot.storage.settings_by_guild("botkit", TOOLS_KEY)
         return self._choices.get(space, {})
 
+    async def reload(self, space: str) -> None:
+        """Read one space's choices again (another process changed them)."""
+        if self._choices is not None:
+            found = await self._bot.storage.get_setting("botkit", space, TOOLS_KEY, {})
+            self._choices[space] = found
+
+    def forget(self) -> None:
+        """Read every space's choices again on next use."""
+        self._choices = None
+
     async def choose(self, space: str, name: str, **change: bool) -> None:
         """Change ``enabled`` or ``approval`` of one tool in one space."""
         current = dict(await self.choices(space))

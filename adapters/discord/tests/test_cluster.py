@@ -287,6 +287,30 @@ async def test_a_plugin_switched_off_through_one_process_is_off_in_the_other(clu
     assert await until(lambda: "greeter" in other.bot.switches.off(guild), 1.0) < 1
 
 
+async def test_a_tool_switched_off_through_one_process_is_off_in_the_other(cluster) -> None:
+    fake = FakeDiscord(shards=2)
+    channels = one_guild_per_shard(fake)
+    c = cluster(fake, max_shards_per_process=1)
+    first = await c.start()
+    second = await c.start()
+    await c.served(2, within=10 * LEASE)
+    holder = first if 0 in first.adapter.leases.held else second
+    other = second if holder is first else first
+    guild = str(fake.channels[channels[0]].guild_id)
+    assert (await other.bot.tools.choices(guild)) == {}  # read before the change
+    reply = await ask(holder, channels[0], "!tools disable help")
+    assert "help" in reply
+
+    async def off() -> bool:
+        return (await other.bot.tools.choices(guild)).get("help", {}).get("enabled") is False
+
+    for _ in range(100):
+        if await off():
+            break
+        await asyncio.sleep(0.01)
+    assert await off()
+
+
 def test_leased_shards_on_sqlite_refuse_to_start() -> None:
     settings = DiscordSettings(shard_count=2, shard_ids="leased")
     with pytest.raises(DiscordStartError, match=r"through PostgreSQL; set \[storage\] url"):
