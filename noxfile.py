@@ -58,6 +58,7 @@ def browser(session: nox.Session) -> None:
     session.install(
         ".[test]",
         "./adapters/discord",
+        "./adapters/telegram",
         "./testkit",
         "./plugins/feedback",
         "./plugins/trainer",
