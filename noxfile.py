@@ -62,6 +62,7 @@ def browser(session: nox.Session) -> None:
         "./testkit",
         "./plugins/feedback",
         "./plugins/trainer",
+        "./plugins/openai_chat",
         "./plugins/mcp[test]",  # with mcp-server-time, which the MCP page's test starts
         "playwright>=1.40",
     )
