@@ -192,7 +192,8 @@ def cmd_plugins_list(args: argparse.Namespace, config: Config) -> int:
 
     bot = Bot.build(config)
     statuses = list(bot.plugins.statuses.values())
-    adapters = registry.statuses()
+    installed = registry.entry_points()  # looked up once: each look-up reads every package
+    adapters = registry.statuses(installed)
     if args.json:
         print(
             json.dumps(
@@ -209,7 +210,7 @@ def cmd_plugins_list(args: argparse.Namespace, config: Config) -> int:
         line = f"  {s.name:<14} {s.version or '-':<9} {s.state:<8} {', '.join(s.commands)}"
         print(line.rstrip() + (f"\n  {'':<14} error: {s.error}" if s.error else ""))
     print("adapters:")
-    default = registry.default_name()
+    default = registry.default_name(installed=installed)
     for a in adapters:
         token = f"token from {a.token_env}" if a.token_env else "no token needed"
         mark = " (default now)" if a.name == default else ""

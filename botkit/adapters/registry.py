@@ -60,10 +60,13 @@ def load(name: str) -> AdapterSpec:
         raise ConfigError(f"adapter {name} cannot be loaded: {type(exc).__name__}: {exc}") from exc
 
 
-def statuses() -> list[AdapterStatus]:
-    """Every installed adapter, imported to check it loads (for listings and doctor)."""
+def statuses(
+    installed: dict[str, importlib.metadata.EntryPoint] | None = None,
+) -> list[AdapterStatus]:
+    """Every installed adapter (``installed``, else looked up), imported to check it loads
+    (for listings and doctor)."""
     result = []
-    for name, ep in entry_points().items():
+    for name, ep in (installed or entry_points()).items():
         status = AdapterStatus(
             name, ep.dist.name if ep.dist else "", ep.dist.version if ep.dist else ""
         )
@@ -78,10 +81,12 @@ def statuses() -> list[AdapterStatus]:
     return result
 
 
-def default_name(environ: Any = os.environ) -> str:
+def default_name(
+    environ: Any = os.environ, installed: dict[str, importlib.metadata.EntryPoint] | None = None
+) -> str:
     """The first installed adapter whose token variable is set (Discord, then Telegram, then
     the others by name), else the console."""
-    installed = entry_points()
+    installed = installed or entry_points()
     order = [n for n in PREFERENCE if n in installed]
     order += [n for n in installed if n not in order]
     for name in order:
