@@ -10,7 +10,15 @@ import sys
 
 import pytest
 
-HEAVY = ("openai", "discord", "speech_recognition", "faster_whisper", "gtts", "aiogram")
+HEAVY = (
+    "openai",
+    "discord",
+    "speech_recognition",
+    "faster_whisper",
+    "gtts",
+    "aiogram",
+    "sqlalchemy",
+)
 PLUGINS = sorted(
     (ep.name, ep.value) for ep in importlib.metadata.entry_points(group="botkit.plugins")
 )
