@@ -123,15 +123,14 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
     import logging
 
     from botkit.adapters import registry
-    from botkit.bot import Bot
-    from botkit.runner import HeldLogs, serve
+    from botkit.runner import HeldLogs, build, serve
 
     spec = registry.load(args.adapter or registry.default_name())
     adapter = spec.create(registry.setup(spec, config))
     if logging.getLogger().level <= logging.DEBUG:  # debugging: every line as it comes
-        return asyncio.run(serve(Bot.build(config), adapter))
+        return asyncio.run(serve(build(config), adapter))
     with HeldLogs() as held:  # a failed start is one line; the rest follows a good one
-        return asyncio.run(serve(Bot.build(config), adapter, held.release))
+        return asyncio.run(serve(build(config), adapter, held.release))
 
 
 def cmd_cluster(args: argparse.Namespace, config: Config) -> int:
@@ -163,10 +162,10 @@ def cmd_sync(args: argparse.Namespace, config: Config) -> int:
 
     from botkit.adapters import registry
     from botkit.adapters.base import AdapterStartError
-    from botkit.bot import Bot
+    from botkit.runner import build
 
     spec = registry.load(args.adapter or registry.default_name())
-    bot = Bot.build(config)
+    bot = build(config)
     try:
         summary = asyncio.run(spec.sync(registry.setup(spec, config), bot.commands.unique()))
     except AdapterStartError as exc:
@@ -188,9 +187,9 @@ def cmd_web_login(args: argparse.Namespace, config: Config) -> int:
 
 def cmd_plugins_list(args: argparse.Namespace, config: Config) -> int:
     from botkit.adapters import registry
-    from botkit.bot import Bot
+    from botkit.runner import build
 
-    bot = Bot.build(config)
+    bot = build(config)
     statuses = list(bot.plugins.statuses.values())
     installed = registry.entry_points()  # looked up once: each look-up reads every package
     adapters = registry.statuses(installed)
@@ -222,9 +221,9 @@ def cmd_plugins_list(args: argparse.Namespace, config: Config) -> int:
 def cmd_plugins_show(args: argparse.Namespace, config: Config) -> int:
     import attrs
 
-    from botkit.bot import Bot
+    from botkit.runner import build
 
-    bot = Bot.build(config)
+    bot = build(config)
     status = bot.plugins.statuses.get(args.name)
     if status is None:
         return show_adapter(args.name)
@@ -267,15 +266,14 @@ def show_adapter(name: str) -> int:
 def cmd_doctor(args: argparse.Namespace, config: Config) -> int:
     import asyncio
 
-    from botkit.bot import Bot
     from botkit.doctor import diagnose
+    from botkit.runner import build
 
-    return asyncio.run(diagnose(Bot.build(config), sys.stdout))
+    return asyncio.run(diagnose(build(config), sys.stdout))
 
 
 def cmd_init(args: argparse.Namespace, config: Config) -> int:
     from botkit.adapters import registry
-    from botkit.bot import Bot
     from botkit.config import (
         BotSettings,
         LoggingSettings,
@@ -284,12 +282,13 @@ def cmd_init(args: argparse.Namespace, config: Config) -> int:
         StorageSettings,
         render_section,
     )
+    from botkit.runner import build
 
     path = Path(args.path)
     if path.exists() and not args.force:
         print(f"botkit: {path} exists; use --force to overwrite it", file=sys.stderr)
         return 1
-    bot = Bot.build(config)
+    bot = build(config)
     sections = [
         "# botkit configuration. Secrets (DISCORD_TOKEN, TELEGRAM_TOKEN, OPENAI_API_KEY, ...)\n"
         "# come from the environment, never from this file.",

@@ -12,13 +12,20 @@ from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING, Any
 
 from botkit.adapters.base import Adapter, AdapterStartError
-from botkit.cluster import follow_settings
 from botkit.logs import remember_key_variables
 
 if TYPE_CHECKING:
     from botkit.bot import Bot
+    from botkit.config import Config
 
 log = logging.getLogger("botkit.runner")
+
+
+def build(config: Config) -> Bot:
+    """The bot for ``config``: the built-in plugin and every installed plugin, loaded."""
+    from botkit.bot import Bot
+
+    return Bot.build(config)
 
 
 async def serve(bot: Bot, adapter: Adapter, connected: Callable[[], None] = lambda: None) -> int:
@@ -52,6 +59,8 @@ async def run_bot(bot: Bot, adapter: Adapter, connected: Callable[[], None] = la
     sync = None
     try:
         await bot.start(adapter)
+        from botkit.cluster import follow_settings
+
         sync = await follow_settings(bot)  # PostgreSQL: other processes' changes reach this one
         gc.freeze()  # start-up objects live as long as the bot: keep them out of collections
         watchdog.start()
