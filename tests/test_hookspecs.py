@@ -56,3 +56,12 @@ def test_the_guide_lists_exactly_what_botkit_exports() -> None:
     start = text.index("Everything `botkit` exports")
     paragraph = text[start : text.index("\n\n", start)].split(":", 1)[1]
     assert set(re.findall(r"`(\w+)`", paragraph)) == set(botkit.__all__)
+
+
+def test_the_guide_lists_exactly_what_botkit_util_exports() -> None:
+    import botkit.util
+
+    text = GUIDE.read_text(encoding="utf-8")
+    start = text.index("Small helpers plugins share live in the `botkit.util` tier")
+    paragraph = text[start : text.index("\n\n", start)].split("):", 1)[1]
+    assert set(re.findall(r"`(\w+)`", paragraph)) == set(botkit.util.__all__)
