@@ -273,7 +273,9 @@ async def test_a_config_change_reaches_the_other_process_within_a_second(cluster
     assert await ask(standby, channels[0], "!greet") == "hey there"
 
 
-async def test_a_plugin_switched_off_through_one_process_is_off_in_the_other(cluster) -> None:
+async def shard_zero_and_the_other(cluster: Any) -> tuple[Any, Any, int, str]:
+    """Two processes with a shard each: the one serving shard 0's guild, the other one, that
+    guild's channel and the guild's id."""
     fake = FakeDiscord(shards=2)
     channels = one_guild_per_shard(fake)
     c = cluster(fake, max_shards_per_process=1)
@@ -282,24 +284,19 @@ async def test_a_plugin_switched_off_through_one_process_is_off_in_the_other(clu
     await c.served(2, within=10 * LEASE)
     holder = first if 0 in first.adapter.leases.held else second
     other = second if holder is first else first
-    guild = str(fake.channels[channels[0]].guild_id)
-    await ask(holder, channels[0], "!plugin disable greeter")
+    return holder, other, channels[0], str(fake.channels[channels[0]].guild_id)
+
+
+async def test_a_plugin_switched_off_through_one_process_is_off_in_the_other(cluster) -> None:
+    holder, other, channel, guild = await shard_zero_and_the_other(cluster)
+    await ask(holder, channel, "!plugin disable greeter")
     assert await until(lambda: "greeter" in other.bot.switches.off(guild), 1.0) < 1
 
 
 async def test_a_tool_switched_off_through_one_process_is_off_in_the_other(cluster) -> None:
-    fake = FakeDiscord(shards=2)
-    channels = one_guild_per_shard(fake)
-    c = cluster(fake, max_shards_per_process=1)
-    first = await c.start()
-    second = await c.start()
-    await c.served(2, within=10 * LEASE)
-    holder = first if 0 in first.adapter.leases.held else second
-    other = second if holder is first else first
-    guild = str(fake.channels[channels[0]].guild_id)
+    holder, other, channel, guild = await shard_zero_and_the_other(cluster)
     assert (await other.bot.tools.choices(guild)) == {}  # read before the change
-    reply = await ask(holder, channels[0], "!tools disable help")
-    assert "help" in reply
+    assert "help" in await ask(holder, channel, "!tools disable help")
 
     async def off() -> bool:
         return (await other.bot.tools.choices(guild)).get("help", {}).get("enabled") is False
