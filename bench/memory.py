@@ -110,6 +110,8 @@ def main() -> None:
     parser.add_argument("--stages", type=int, nargs="+", default=[10_000, 50_000])
     parser.add_argument("--batch", type=int, default=200, help="messages in flight at once")
     args = parser.parse_args()
+    if len(args.stages) < 2:
+        parser.error("give at least two --stages: growth is measured from the first to the last")
     os.environ["OPENAI_API_KEY"] = API_KEY
     logging.basicConfig(level=logging.WARNING)
     print(
