@@ -65,7 +65,8 @@ def test_random_command_lines_never_crash(world) -> None:
 
     example()
     assert w.seen >= 0.9 * examples(2.0), w.seen  # (nearly) all planned examples ran
-    assert w.invoked >= examples(2.0) // 4, w.invoked  # a good share ran a command
+    # a good share ran a command (about a quarter: most random arguments or users are refused)
+    assert w.invoked >= examples(2.0) // 5, w.invoked
 
 
 def test_random_plain_messages_never_crash(world) -> None:
