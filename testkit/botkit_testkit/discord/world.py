@@ -240,17 +240,37 @@ class World:
                 resolved[value["id"]] = value
                 value = value["id"]
             values.append({"name": name, "type": kind, "value": value})
+        data = self._interaction(
+            2,
+            where,
+            author,
+            data={
+                "id": str(command.get("id") or self.new_id()),
+                "name": command["name"],
+                "type": 1,
+                "options": values,
+                **({"resolved": {"attachments": resolved}} if resolved else {}),
+            },
+        )
+        return "INTERACTION_CREATE", data
+
+    def _interaction(
+        self, kind: int, where: FakeChannel, author: FakeUser, **fields: Any
+    ) -> dict[str, Any]:
+        """An INTERACTION_CREATE payload of ``kind`` (2 command, 3 component) in ``where`` by
+        ``author``, with ``fields`` added; its callback is recorded on ``interactions``."""
         interaction_id = self.new_id()
         token = f"interaction-token-{interaction_id}"
         self.interactions[token] = {
             "id": str(interaction_id),
             "channel_id": str(where.id),
             "responded": None,
+            "type": kind,
         }
         data: dict[str, Any] = {
             "id": str(interaction_id),
             "application_id": str(self.application_id),
-            "type": 2,
+            "type": kind,
             "token": token,
             "version": 1,
             "channel_id": str(where.id),
@@ -259,16 +279,10 @@ class World:
             "app_permissions": str(EVERYONE),
             "entitlements": [],
             "attachment_size_limit": 10 * 1024 * 1024,
-            "data": {
-                "id": str(command.get("id") or self.new_id()),
-                "name": command["name"],
-                "type": 1,
-                "options": values,
-                **({"resolved": {"attachments": resolved}} if resolved else {}),
-            },
+            **fields,
         }
         self._interaction_author(data, where, author)
-        return "INTERACTION_CREATE", data
+        return data
 
     def _interaction_author(
         self, data: dict[str, Any], where: FakeChannel, author: FakeUser
@@ -312,31 +326,14 @@ class World:
         if custom_id not in ids:
             raise KeyError(f"message {message_id} has no button {custom_id!r}; it has {ids}")
         where = self.channels[int(message["channel_id"])]
-        interaction_id = self.new_id()
-        token = f"interaction-token-{interaction_id}"
-        self.interactions[token] = {
-            "id": str(interaction_id),
-            "channel_id": str(where.id),
-            "responded": None,
-            "type": 3,
-        }
         shown = {k: v for k, v in message.items() if k not in ("member", "guild_id")}
-        data: dict[str, Any] = {
-            "id": str(interaction_id),
-            "application_id": str(self.application_id),
-            "type": 3,
-            "token": token,
-            "version": 1,
-            "channel_id": str(where.id),
-            "channel": channel_payload(where),
-            "locale": "en-US",
-            "app_permissions": str(EVERYONE),
-            "entitlements": [],
-            "attachment_size_limit": 10 * 1024 * 1024,
-            "message": shown,
-            "data": {"custom_id": custom_id, "component_type": 2},
-        }
-        self._interaction_author(data, where, author)
+        data = self._interaction(
+            3,
+            where,
+            author,
+            message=shown,
+            data={"custom_id": custom_id, "component_type": 2},
+        )
         return "INTERACTION_CREATE", data
 
     def reaction_event(
