@@ -3,7 +3,7 @@
 An attachment is taken for an image when its content type or its name says so; its real type
 comes from the first bytes (the magic number), and a light check of its structure (a PNG's
 header and end chunk, a JPEG's end marker, a GIF's trailer, a WebP's RIFF size) finds a file
-that was cut short. Only a short placeholder such as ``[image: cat.png]`` is stored.
+that was cut short. Only a short mention such as ``[image: cat.png]`` is stored.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ class Image:
         return {"type": "image_url", "image_url": {"url": self.data_url()}}
 
 
-def placeholder(filename: str) -> str:
+def image_mention(filename: str) -> str:
     """What the conversation memory keeps instead of the image."""
     return f"[image: {clean_name(filename)}]"
 
@@ -146,8 +146,8 @@ def carried(body: dict[str, Any]) -> bool:
 
 
 def remembered(text: str, images: Sequence[Image]) -> str:
-    """The question as the conversation memory keeps it: placeholders for the images."""
-    return "\n".join([text, *(placeholder(image.filename) for image in images)]).strip()
+    """The question as the conversation memory keeps it: a mention of each image."""
+    return "\n".join([text, *(image_mention(image.filename) for image in images)]).strip()
 
 
 def refused(exc: openai.APIError) -> bool:

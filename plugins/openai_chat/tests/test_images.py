@@ -1,4 +1,4 @@
-"""Images attached to a question reach the model as data URLs, and only placeholders stay."""
+"""Images attached to a question reach the model as data URLs; memory keeps only a mention."""
 
 from __future__ import annotations
 
@@ -82,7 +82,7 @@ async def test_the_type_comes_from_the_bytes_not_the_name(chat_bot, server) -> N
     ]
 
 
-async def test_memory_keeps_a_placeholder_not_the_image(chat_bot, server) -> None:
+async def test_memory_keeps_a_mention_not_the_image(chat_bot, server) -> None:
     async with chat_bot() as bot:
         await bot.send(
             "what is this?", mention=True, attachments=[bot.attachment("cat.png", png())]
