@@ -13,7 +13,6 @@ from botkit import (
     Permission,
     Reply,
     Voice,
-    VoiceError,
     command,
 )
 from botkit_voice import engines, listen, notes, tts, users
@@ -25,6 +24,7 @@ from botkit_voice.speaker import (
     LANGUAGE_KEY,
     Utterance,
     guild_voice,
+    join_channel,
     may_pick,
     speak_with,
     speaker_for,
@@ -64,12 +64,7 @@ async def join(ctx: Context) -> str:
     channel = ctx.message.author.voice_channel
     if channel is None:
         raise CommandError("You are not in a voice channel. Join one, then try again.")
-    try:
-        await asyncio.wait_for(voice.join(channel), settings.join_timeout)
-    except VoiceError as exc:
-        raise CommandError(f"I cannot join voice channels: {exc}") from None
-    except TimeoutError:
-        raise CommandError("Joining the voice channel timed out; try again.") from None
+    await join_channel(voice, channel, settings)
     speaker_for(ctx).start()
     return f"Joined {channel.name or 'your voice channel'}."
 

@@ -35,7 +35,7 @@ from botkit import Attachment, Channel, CommandError, Context, Message, User, Vo
 from botkit_voice import recordings, stt, turns
 from botkit_voice.errors import VoiceProblem
 from botkit_voice.settings import VoiceSettings
-from botkit_voice.speaker import guild_voice
+from botkit_voice.speaker import guild_voice, join_channel
 
 log = logging.getLogger("botkit.voice")
 
@@ -376,12 +376,7 @@ async def listen(ctx: Context, recording: Attachment | None = None) -> str | Non
     if channel is None:
         raise CommandError(f"Join a voice channel first, then say {ctx.plugin.prefix}listen.")
     if not voice.is_connected(ctx.guild_id):
-        try:
-            await asyncio.wait_for(voice.join(channel), settings.join_timeout)
-        except VoiceError as exc:
-            raise CommandError(f"I cannot join voice channels: {exc}") from None
-        except TimeoutError:
-            raise CommandError("Joining the voice channel timed out; try again.") from None
+        await join_channel(voice, channel, settings)
     sleep = getattr(ctx.plugin.clock, "sleep", asyncio.sleep)
     session = Session(ctx, voice, channel, ctx.plugin.clock, sleep)
     if not session.everyone:

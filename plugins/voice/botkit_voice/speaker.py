@@ -65,6 +65,16 @@ class Utterance:
     text_posted: bool  # the text is in the chat already, so a failure needs only a note
 
 
+async def join_channel(voice: Voice, channel: Channel, settings: VoiceSettings) -> None:
+    """Join ``channel`` within ``settings.join_timeout`` seconds; CommandError saying why not."""
+    try:
+        await asyncio.wait_for(voice.join(channel), settings.join_timeout)
+    except VoiceError as exc:
+        raise CommandError(f"I cannot join voice channels: {exc}") from None
+    except TimeoutError:
+        raise CommandError("Joining the voice channel timed out; try again.") from None
+
+
 async def guild_voice(ctx: Context) -> tuple[str, str]:
     """The engine and language chosen for the context's guild (or the configured defaults)."""
     settings: VoiceSettings = ctx.settings
