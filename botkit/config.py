@@ -6,7 +6,6 @@ import difflib
 import enum
 import json
 import os
-import tomllib
 import types
 import typing
 from collections.abc import Iterable
@@ -172,6 +171,8 @@ class Config:
         raw: dict[str, Any] = {}
         file = Path(chosen) if chosen else None
         if file is not None:
+            import tomllib  # here: start-up without a configuration file never needs it
+
             try:
                 raw = tomllib.loads(file.read_text(encoding="utf-8"))
             except FileNotFoundError:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import functools
 import logging
 import os
 import re
@@ -111,28 +112,32 @@ _SKIP = (
     r"(?<=" + _WORD + r")(?!(?<!\d)\d{6,12}+:\w{30})\d++" + _REST,
 )
 _SEARCH = "(?:" + "|".join(_SKIP) + ")*+(?:" + _AT_RUN + "|(?P<other>" + _ANYWHERE + r")|\Z)"
-CREDENTIAL = re.compile(_SEARCH)
-# The same for ASCII text, several times faster: its classes are tables. Unicode counts
-# \x1c-\x1f as spaces and ASCII does not, so _normal makes them spaces.
-_ASCII_CREDENTIAL = re.compile(_SEARCH, re.ASCII)
 _ODD_SPACES = re.compile("[\x1c-\x1f]")
+
+
+@functools.cache
+def _search(ascii_only: bool) -> re.Pattern[str]:
+    """The compiled search, made on first use (compiling it costs every start-up 5 ms). For
+    ASCII text it is several times faster: its classes are tables. Unicode counts \x1c-\x1f
+    as spaces and ASCII does not, so _normal makes them spaces."""
+    return re.compile(_SEARCH, re.ASCII if ascii_only else 0)
+
+
 _known: set[str] = set()
 
 
 def _normal(text: str) -> str:
-    """``text`` as :data:`CREDENTIAL` reads it (see there)."""
+    """``text`` as :func:`_search` reads it (see there)."""
     return text.replace("\u0130", "z").lower().replace("\u017f", "s").replace("-", "D")
 
 
 def _credentials(text: str) -> Iterator[tuple[int, int, str]]:
     """Start, end and mask of every credential in ``text``, in order."""
     normal = _normal(text)
-    search = CREDENTIAL
-    if normal.isascii():
-        search = _ASCII_CREDENTIAL
-        if _ODD_SPACES.search(normal):
-            normal = _ODD_SPACES.sub(" ", normal)
-    for match in search.finditer(normal):
+    ascii_only = normal.isascii()
+    if ascii_only and _ODD_SPACES.search(normal):
+        normal = _ODD_SPACES.sub(" ", normal)
+    for match in _search(ascii_only).finditer(normal):
         if match["run"] is not None:
             mask = "******" if match["after"] is not None else "***"
             yield match.start("run"), match.end(), mask

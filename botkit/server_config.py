@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -102,6 +101,8 @@ class ServerConfig:
 
 def parse_value(text: str) -> Any:
     """A value typed in chat, read as TOML (``0.2``, ``true``, ``["a", "b"]``) or else text."""
+    import tomllib  # here: start-up without a configuration file never needs it
+
     try:
         return tomllib.loads(f"value = {text}")["value"]
     except tomllib.TOMLDecodeError:

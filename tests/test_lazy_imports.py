@@ -18,6 +18,7 @@ HEAVY = (
     "gtts",
     "aiogram",
     "sqlalchemy",
+    "multiprocessing",  # worker pools start when a job comes, not when a plugin loads
 )
 PLUGINS = sorted(
     (ep.name, ep.value) for ep in importlib.metadata.entry_points(group="botkit.plugins")

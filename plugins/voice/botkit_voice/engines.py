@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import ctypes
 import os
 import re
 import shutil
 from pathlib import Path
 
 import attrs
-import espeakng_loader
 
-from botkit_voice import espeak_worker, tts, whisper_model
+from botkit_voice import tts, whisper_model
 from botkit_voice.settings import VoiceSettings
 from botkit_voice.stt import SPHINX_DATA, SPHINX_DEFAULT
 
@@ -33,6 +31,8 @@ def espeak_problem() -> Unavailable | None:
     fix = "pip install --force-reinstall espeakng-loader, or install espeak-ng"
     library = tts.espeak_library()
     if library is not None:
+        import ctypes  # here, as the library itself: only a check loads it
+
         try:
             ctypes.CDLL(library)
         except OSError as exc:
@@ -126,7 +126,10 @@ def flac_problem() -> Unavailable | None:
 
 def known_languages() -> set[str]:
     """Lower-case language codes gTTS or espeak-ng speak. Blocking (lists espeak's voices)."""
+    import espeakng_loader
     from gtts.lang import tts_langs
+
+    from botkit_voice import espeak_worker
 
     codes = {code.lower() for code in tts_langs()}
     codes |= set(espeak_worker.ALIASES)

@@ -8,8 +8,10 @@ its next jobs.
 from __future__ import annotations
 
 import signal
-from multiprocessing.connection import Connection
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
 
 _whisper_models: dict[tuple[str, int], Any] = {}
 

@@ -14,14 +14,15 @@ from __future__ import annotations
 
 import asyncio
 import atexit
-import multiprocessing
-import multiprocessing.connection
 import os
 from collections import deque
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botkit_voice import jobs
+
+if TYPE_CHECKING:
+    import multiprocessing.context
 
 
 class Busy(Exception):
@@ -42,6 +43,8 @@ def default_size() -> int:
 
 def _context() -> multiprocessing.context.BaseContext:
     """Fork server where there is one (quick restarts, nothing inherited), else spawn."""
+    import multiprocessing  # here: listing or checking the plugin never starts a process
+
     method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
     return multiprocessing.get_context(method)
 

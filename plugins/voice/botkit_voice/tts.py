@@ -13,8 +13,6 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-import espeakng_loader
-
 from botkit import Audio
 from botkit_voice import jobs, pool, process
 from botkit_voice.errors import Busy, VoiceProblem
@@ -115,6 +113,8 @@ def espeak_command(language: str, out: Path) -> list[str]:
 @functools.cache
 def espeak_library() -> str | None:
     """Path of the libespeak-ng that espeakng-loader ships, if it is there (looked up once)."""
+    import espeakng_loader  # here: it loads ctypes, which only speaking needs
+
     try:
         path = Path(espeakng_loader.get_library_path())
     except (OSError, RuntimeError):
