@@ -26,7 +26,7 @@ from botkit.plugins import Plugins
 from botkit.server_config import ServerConfig
 from botkit.switches import Switches
 from botkit.tools import Toolbox
-from botkit.web import create as create_web
+from botkit.web.console import create as create_web
 
 if TYPE_CHECKING:
     from botkit.storage import Storage

@@ -178,7 +178,7 @@ def cmd_sync(args: argparse.Namespace, config: Config) -> int:
 def cmd_web_login(args: argparse.Namespace, config: Config) -> int:
     import asyncio
 
-    from botkit.web import owner_link
+    from botkit.web.console import owner_link
 
     link = asyncio.run(owner_link(config))
     print(f"Sign in to the web console within 10 minutes (the link works once):\n{link}")

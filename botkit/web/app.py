@@ -37,7 +37,7 @@ from botkit.web.tokens import Session
 from botkit.web.tools_page import ToolsPage
 
 if TYPE_CHECKING:
-    from botkit.web import Console
+    from botkit.web.console import Console
 
 log = logging.getLogger("botkit.web")
 

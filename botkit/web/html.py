@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from html import escape
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from botkit.web.tokens import Session
+if TYPE_CHECKING:
+    from botkit.web.tokens import Session
 
 STYLE = """
 *{box-sizing:border-box}
