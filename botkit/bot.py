@@ -157,7 +157,8 @@ class Bot:
             except ConfigError as exc:  # one line naming file, section and key; no traceback
                 self.plugins.fail(name, f"{exc}; see botkit doctor", NOT_LOADED)
         unknown = set(self.config.raw) - HOST_SECTIONS - set(self.plugins.statuses)
-        unknown -= set(self.config.adapter_sections)
+        if unknown:  # only then are adapters looked up (that reads every installed package)
+            unknown -= set(self.config.adapter_sections)
         for section in sorted(unknown):
             log.warning("config section [%s] matches no installed plugin or adapter", section)
         for name, commands in self.plugins.collect("botkit_commands").items():
