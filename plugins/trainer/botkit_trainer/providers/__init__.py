@@ -41,4 +41,6 @@ def registered() -> dict[str, ProviderSpec]:
 
 
 def get(name: str) -> ProviderSpec | None:
-    return registered().get(name)
+    """Provider ``name``: a built-in one without reading every installed package's entry
+    points (no distribution can replace a built-in one)."""
+    return BUILT_IN.get(name) or registered().get(name)
