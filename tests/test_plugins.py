@@ -131,7 +131,7 @@ async def test_allowlist_loads_only_the_named_plugins(
     monkeypatch.setenv("BOTKIT_PLUGINS", "good")
     bot = build(tmp_path)
     states = {n: s.state for n, s in bot.plugins.statuses.items() if s.state != "disabled"}
-    assert states == {"builtin": "ok", "good": "ok"}
+    assert states == {"builtin": "ok", "permissions": "ok", "good": "ok"}
     assert bot.plugins.statuses["other"].state == "disabled"
     assert "other_plugin" not in sys.modules
 
