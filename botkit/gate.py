@@ -84,6 +84,8 @@ class Gate:
         self.limits: LimitStore = MemoryLimits(clock)  # PostgresLimits: shared by processes
         # (bucket key, user) -> the cooldown window that user was already told about
         self._told: collections.OrderedDict[tuple[str, str], float] = collections.OrderedDict()
+        # the cooldown found for the command decided last, which admitting it reuses
+        self._decided: tuple[Message, Command, Cooldown | None] | None = None
 
     # --- deciding (no side effects) ---
 
@@ -185,7 +187,12 @@ class Gate:
     ) -> Verdict | None:
         if message.author.is_owner:
             return None
-        limit = await self.cooldown(cmd, message.space)
+        decided = self._decided
+        if take and decided is not None and decided[0] is message and decided[1] is cmd:
+            limit = decided[2]  # admitting the command just decided: its cooldown as decided
+        else:
+            limit = await self.cooldown(cmd, message.space)
+            self._decided = None if take else (message, cmd, limit)
         if limit is None:
             return None
         key = _key(message.space, cmd.name, limit.bucket, _bucket(limit.bucket, message))
