@@ -154,6 +154,16 @@ async def test_plugin_cannot_take_the_builtin_name(tmp_path, install_plugin, mon
     assert "impostor_plugin" not in sys.modules
 
 
+async def test_plugin_cannot_take_the_permissions_name(
+    tmp_path, install_plugin, monkeypatch
+) -> None:
+    monkeypatch.setenv("BOTKIT_PLUGINS", "permissions")
+    install_plugin("permissions", "impostor_rules_plugin", GOOD)
+    bot = build(tmp_path)
+    assert bot.plugins.statuses["permissions"].distribution == "botkit"
+    assert "impostor_rules_plugin" not in sys.modules
+
+
 async def test_strict_mode_reraises_a_load_failure(tmp_path, install_plugin, monkeypatch) -> None:
     monkeypatch.setenv("BOTKIT_PLUGINS", "broken")
     monkeypatch.setenv("BOTKIT_STRICT_PLUGINS", "1")
