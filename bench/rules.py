@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from botkit.models import User
-from botkit.rules import Rule
+from botkit.permissions.rules import Rule, loaded
 from botkit.testing import CHANNEL, GUILD, start_harness
 
 MEMBERS = [User(id=str(100 + i), name=f"member{i}") for i in range(50)]
@@ -49,15 +49,16 @@ async def rate(setup: str, messages: int, data_dir: Path) -> float:
     if setup == "metrics":
         config["metrics"] = {"listen": "127.0.0.1:0"}
     async with start_harness(config=config, data_dir=data_dir, clock=clock) as bot:
+        perms = await loaded(bot.handle("permissions"))  # the permissions plugin's state
         if setup == "200 rules":
             for i in range(199):
                 rule = Rule("deny", "command", f"other{i}", "user", str(i))
-                await bot.bot.gate.rules.add(GUILD, rule)
-            await bot.bot.gate.rules.add(GUILD, Rule("allow", "command", "hi", "role", "7"))
+                await perms.rules.add(GUILD, rule)
+            await perms.rules.add(GUILD, Rule("allow", "command", "hi", "role", "7"))
         if setup == "cooldown":
             from botkit import Cooldown
 
-            await bot.bot.gate.set_cooldown(GUILD, "hi", Cooldown(1, 1.0, "user"))
+            await perms.cooldowns.set(GUILD, "hi", Cooldown(1, 1.0, "user"))
         for member in MEMBERS:  # warm up
             await bot.send("!hi", user=member, channel=CHANNEL)
         started = time.process_time()

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
         Reply,
         User,
     )
+    from botkit.results import Refusal
     from botkit.storage import Storage
     from botkit.tools import Tool
 
@@ -63,6 +64,7 @@ _EXPORTS = {
     "Problem": "botkit.health",
     "Reaction": "botkit.models",
     "ReferencedMessage": "botkit.models",
+    "Refusal": "botkit.results",
     "Reply": "botkit.models",
     "Storage": "botkit.storage",
     "Tool": "botkit.tools",
@@ -109,6 +111,7 @@ __all__ = [
     "Problem",
     "Reaction",
     "ReferencedMessage",
+    "Refusal",
     "Reply",
     "Storage",
     "Tool",

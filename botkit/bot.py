@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from botkit import builtin
+from botkit import builtin, permissions
 from botkit.adapters.base import Adapter
 from botkit.commands import Command, CommandTable
 from botkit.config import Config, ConfigError
@@ -89,7 +89,7 @@ class Bot:
         self.tools = Toolbox(self)
         plugins.handles = self.handles
         self.gate = Gate(
-            lambda: self.storage, prefix=config.bot.prefix, clock=clock, switches=self.switches.off
+            prefix=config.bot.prefix, clock=clock, switches=self.switches.off, hooks=plugins
         )
         self.dispatcher = Dispatcher(
             settings=config.bot,
@@ -135,9 +135,10 @@ class Bot:
         wall_clock: Callable[[], float] = wall_clock,
         strict: bool | None = None,
     ) -> Bot:
-        """Load the built-in plugin, installed plugins and ``extra_plugins`` (name, object)."""
+        """Load the built-in plugins, installed plugins and ``extra_plugins`` (name, object)."""
         plugins = Plugins(strict=strict, timeout=config.bot.hook_timeout)
         plugins.register(builtin, "builtin", "botkit", _version())
+        plugins.register(permissions, "permissions", "botkit", _version())
         if entry_points:
             plugins.load_entry_points(disabled=config.plugins.disabled)
         for name, plugin in extra_plugins:
@@ -206,7 +207,6 @@ class Bot:
         self.web_pages = self.plugins.collect("botkit_web_pages")
         await self.switches.load()
         await self.server_config.load()
-        await self.gate.load()
         await self.plugins.call_all("botkit_startup", plugin=None)
         self.ready.set()
         await self.metrics.start()

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from botkit import rules_commands, tools_commands, userdata
+from botkit import tools_commands, userdata
 from botkit.commands import Command, Permission, command
 from botkit.config import ConfigError
 from botkit.context import CommandError, Context, host_of
@@ -256,7 +256,6 @@ def botkit_commands() -> list[Command]:
             },
         ),
         *userdata.commands(),
-        *rules_commands.commands(),
         *tools_commands.commands(),
         *web_command.commands(),
     ]

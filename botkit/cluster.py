@@ -50,6 +50,7 @@ if TYPE_CHECKING:
 
     from botkit.config import Config
     from botkit.gate import Gate
+    from botkit.plugins import Plugins
     from botkit.server_config import ServerConfig
     from botkit.storage import Storage
     from botkit.switches import Switches
@@ -73,6 +74,7 @@ class Synced(Protocol):
 
     config: Config
     gate: Gate
+    plugins: Plugins
     server_config: ServerConfig
     switches: Switches
     tools: Toolbox
@@ -81,6 +83,7 @@ class Synced(Protocol):
     def storage(self) -> Storage: ...
 
 
+STORED = "botkit_stored_elsewhere"  # the hook telling plugins what another process stored
 LEASE_CHANNEL = "botkit_shards"  # NOTIFY: a process gave shards back; claim them now
 FENCE = 0.75  # of a lease: a process that could not renew closes its shards by then
 TICKS_PER_LEASE = 3
@@ -872,8 +875,6 @@ class StateSync:
         self._own_limits = bot.gate.limits
 
     async def apply(self, plugin: str, guild: str, key: str) -> None:
-        from botkit.gate import COOLDOWN_KEY
-        from botkit.rules import RULES_KEY, SILENT_KEY
         from botkit.server_config import KEY as CONFIG_KEY
         from botkit.switches import KEY as DISABLED_KEY
         from botkit.tools import TOOLS_KEY
@@ -881,26 +882,21 @@ class StateSync:
         bot = self.bot
         if plugin == "botkit" and key == DISABLED_KEY:
             await bot.switches.reload(guild)
-        elif plugin == "botkit" and key in (RULES_KEY, SILENT_KEY):
-            await bot.gate.rules.reload(guild)
-        elif plugin == "botkit" and key == COOLDOWN_KEY:
-            await bot.gate.reload(guild)
         elif plugin == "botkit" and key == TOOLS_KEY:
             await bot.tools.reload(guild)
         elif plugin.startswith(f"{CONFIG_KEY}:") and key == CONFIG_KEY:
             await bot.server_config.reload(plugin.removeprefix(f"{CONFIG_KEY}:"), guild)
-        else:
-            return  # other values are read from the database each time
+        else:  # plugins keep what they want in memory (the permissions plugin: rules)
+            await bot.plugins.call_all(STORED, owner=plugin, guild_id=guild, key=key)
+            return
         log.debug("reloaded %s %s of %s", plugin, key, guild)
 
     async def reload_all(self) -> None:
-
         bot = self.bot
         await bot.switches.load()
         await bot.server_config.load()
-        bot.gate.overrides.clear()
-        await bot.gate.load()
         bot.tools.forget()
+        await bot.plugins.call_all(STORED, owner="", guild_id=None, key="")
 
     async def start(self) -> None:
         self.bot.gate.limits = self.limits

@@ -3,34 +3,45 @@
 :meth:`Gate.decide` answers "may this person run this command here, and if not, why" and changes
 nothing, so ``!help``, ``!rules check`` and tool offers ask it as freely as a typed command does.
 Its order: the plugin switched off here, the command's own permission (everyone, admin, owner),
-the server's rules (botkit/rules.py), the plugins' ``botkit_check`` hook, then the concurrency
-limit and the cooldown as they stand. :meth:`Gate.admit` then takes the cooldown slot of a
-command about to run, and :meth:`Gate.running` holds its concurrency slot while it runs. A
-refusal by a rule or a limit is not answered where the server's admins chose silence.
+the plugins' ``botkit_check`` hook (the built-in permissions plugin's server rules among them),
+then the concurrency limit and the cooldown as they stand (a space's cooldown comes from the
+``botkit_cooldown`` hook, else the command's own). :meth:`Gate.admit` then takes the cooldown
+slot of a command about to run, and :meth:`Gate.running` holds its concurrency slot while it
+runs. A refusal by a limit is not answered where ``botkit_silent`` says the space chose silence.
 """
 
 from __future__ import annotations
 
 import collections
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import TYPE_CHECKING
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection
+from typing import Any, Protocol
 
 import attrs
 
 from botkit.commands import Bucket, Command, Cooldown, permission_refusal
 from botkit.limits import LimitStore, MemoryLimits
 from botkit.models import Message
-from botkit.rules import EXEMPT, Rule, RuleBook, deciding, refusal
+from botkit.results import Refusal
 
-if TYPE_CHECKING:
-    from botkit.storage import Storage
-
-COOLDOWN_KEY = "cooldowns"
 MAX_BUCKETS = 100_000  # users x commands remembered at once; the oldest are forgotten
+HOOK_TIMEOUT = 10.0  # seconds a cooldown or silence hook may delay a command
+EXEMPT = ("permissions", "rules")  # the rules commands: no plugin can lock an admin out of them
 
-Check = Callable[[Command, Message], Awaitable[str | None]]  # the plugins' botkit_check
+Check = Callable[[Command, Message], Awaitable[str | Refusal | None]]  # plugins' botkit_check
 Switches = Callable[[str], frozenset[str]]  # the plugins switched off in a space
+
+
+class Hooks(Protocol):
+    """How the gate asks plugins (botkit.plugins.Plugins)."""
+
+    timeout: float
+
+    async def call_first(
+        self, hook: str, *, skip: Collection[str] = (), hook_timeout: float | None = None, **kw: Any
+    ) -> Any: ...
+
+    def implements(self, hook: str) -> list[str]: ...
 
 
 @attrs.frozen
@@ -40,8 +51,9 @@ class Verdict:
     refused: bool = False
     reason: str = ""
     reply: bool = True
-    kind: str = ""  # disabled, permission, rule, check, concurrency or cooldown
-    rule: Rule | None = None  # the server rule that decided, when one did
+    kind: str = (
+        ""  # disabled, permission, a botkit_check's kind (check, rule), concurrency, cooldown
+    )
 
 
 ALLOWED = Verdict()
@@ -53,43 +65,27 @@ async def _no_check(cmd: Command, message: Message) -> None:
 
 
 class Gate:
-    """Decides commands against switches, permission, rules, plugins' checks and limits."""
+    """Decides commands against switches, permission, plugins' checks and limits."""
 
     def __init__(
         self,
-        storage: Callable[[], Storage],
         *,
         prefix: str,
         clock: Callable[[], float],
         switches: Switches = lambda space: frozenset(),
         check: Check = _no_check,
+        hooks: Hooks | None = None,
     ) -> None:
-        self._storage = storage
         self.prefix = prefix
         self.clock = clock
         self.switches = switches
         self.check = check
-        self.rules = RuleBook(storage)
-        self.overrides: dict[tuple[str, str], Cooldown | None] = {}  # (space, command)
+        self.hooks = hooks
         self.limits: LimitStore = MemoryLimits(clock)  # PostgresLimits: shared by processes
         # (bucket key, user) -> the cooldown window that user was already told about
         self._told: collections.OrderedDict[tuple[str, str], float] = collections.OrderedDict()
-
-    async def load(self) -> None:
-        """Read every server's rules and cooldown changes once at start."""
-        await self.rules.load()
-        stored = await self._storage().settings_by_guild("botkit", COOLDOWN_KEY)
-        for guild, table in stored.items():
-            for name, value in table.items():
-                self.overrides[(guild, name)] = Cooldown(**value) if value else None
-
-    async def reload(self, space: str) -> None:
-        """Read one server's cooldown changes again (another process changed them)."""
-        table = await self._storage().get_setting("botkit", space, COOLDOWN_KEY, {})
-        for key in [k for k in self.overrides if k[0] == space]:
-            del self.overrides[key]
-        for name, value in table.items():
-            self.overrides[(space, name)] = Cooldown(**value) if value else None
+        # the cooldown found for the command decided last, which admitting it reuses
+        self._decided: tuple[Message, Command, Cooldown | None] | None = None
 
     # --- deciding (no side effects) ---
 
@@ -101,30 +97,38 @@ class Gate:
         why = permission_refusal(cmd.permission, message.author)
         if why:
             return Verdict(True, why, kind="permission")
-        quiet = not self.rules.silent(message.guild_id)
-        rule = None if self.exempt(cmd, message) else self._rule(cmd, message)
-        if rule is not None and rule.action == "deny":
-            why = refusal(rule, cmd, self.prefix, self.rules.rules(message.guild_id))
-            return Verdict(True, why, quiet, "rule", rule)
-        reason = None if _rules_command(cmd) else await self.check(cmd, message)
-        if reason:
-            return Verdict(True, reason, kind="check", rule=rule)
+        found = None if exempt(cmd) else await self.check(cmd, message)
+        if found:
+            refusal = found if isinstance(found, Refusal) else Refusal(found)
+            return Verdict(True, refusal.reason, not refusal.silent, refusal.kind)
         verdict = await self._concurrency(cmd, message) or await self._cooldown(cmd, message)
         if verdict is None:
-            return Verdict(rule=rule)
-        return attrs.evolve(verdict, reply=quiet, rule=rule)
+            return ALLOWED
+        return attrs.evolve(verdict, reply=not await self._silent(message.space))
 
-    def exempt(self, cmd: Command, message: Message) -> bool:
-        """The owner, direct messages and the rules commands have no rules."""
-        return message.author.is_owner or message.guild_id is None or _rules_command(cmd)
+    async def cooldown(self, cmd: Command, space: str) -> Cooldown | None:
+        """The cooldown in force for ``cmd`` in this space: a plugin's for the space (hook
+        ``botkit_cooldown``), else the command's own."""
+        found = await self._ask("botkit_cooldown", space, command=cmd)
+        if found is None:
+            return cmd.cooldown
+        return found or None
 
-    def _rule(self, cmd: Command, message: Message) -> Rule | None:
-        found = self.rules.index(message.guild_id)
-        return deciding(found, cmd, message.author, message.channel) if found else None
+    async def _silent(self, space: str) -> bool:
+        return bool(await self._ask("botkit_silent", space))
 
-    def cooldown(self, cmd: Command, space: str | None) -> Cooldown | None:
-        """The cooldown in force for ``cmd`` in this space."""
-        return self.overrides.get((space or "", cmd.name), cmd.cooldown)
+    async def _ask(self, hook: str, space: str, **kwargs: Any) -> Any:
+        """The first plugin's answer to a call-first ``hook`` about ``space``; None without."""
+        hooks = self.hooks
+        if hooks is None or not hooks.implements(hook):
+            return None
+        return await hooks.call_first(
+            hook,
+            guild_id=space,
+            skip=self.switches(space),
+            hook_timeout=min(HOOK_TIMEOUT, hooks.timeout),
+            **kwargs,
+        )
 
     # --- admitting (takes the slots) ---
 
@@ -141,8 +145,7 @@ class Gate:
                 await self.limits.leave(key)
         if verdict is None:
             return ALLOWED
-        quiet = not self.rules.silent(message.guild_id)
-        return attrs.evolve(verdict, reply=verdict.reply and quiet)
+        return attrs.evolve(verdict, reply=verdict.reply and not await self._silent(message.space))
 
     @contextlib.asynccontextmanager
     async def running(self, cmd: Command, message: Message) -> AsyncIterator[None]:
@@ -153,29 +156,6 @@ class Gate:
             key = self._running_key(cmd, message)
             if key is not None:
                 await self.limits.leave(key)
-
-    # --- changing a server's cooldowns ---
-
-    async def set_cooldown(self, space: str, command: str, cooldown: Cooldown | None) -> None:
-        """Change a command's cooldown in one server (None: no cooldown there)."""
-        self.overrides[(space, command)] = cooldown
-        await self._store_cooldowns(space)
-
-    async def reset_cooldown(self, space: str, command: str) -> bool:
-        """Back to the command's own cooldown in one server; False when it was not changed."""
-        if (space, command) not in self.overrides:
-            return False
-        del self.overrides[(space, command)]
-        await self._store_cooldowns(space)
-        return True
-
-    async def _store_cooldowns(self, space: str) -> None:
-        table = {
-            name: attrs.asdict(value) if value else None
-            for (guild, name), value in self.overrides.items()
-            if guild == space
-        }
-        await self._storage().set_setting("botkit", space, COOLDOWN_KEY, table)
 
     # --- limits ---
 
@@ -205,8 +185,15 @@ class Gate:
     async def _cooldown(
         self, cmd: Command, message: Message, *, take: bool = False
     ) -> Verdict | None:
-        limit = self.cooldown(cmd, message.space)
-        if limit is None or message.author.is_owner:
+        if message.author.is_owner:
+            return None
+        decided = self._decided
+        if take and decided is not None and decided[0] is message and decided[1] is cmd:
+            limit = decided[2]  # admitting the command just decided: its cooldown as decided
+        else:
+            limit = await self.cooldown(cmd, message.space)
+            self._decided = None if take else (message, cmd, limit)
+        if limit is None:
             return None
         key = _key(message.space, cmd.name, limit.bucket, _bucket(limit.bucket, message))
         store = self.limits
@@ -242,9 +229,10 @@ _WHERE = {
 _WHO = {Bucket.USER: "you", Bucket.CHANNEL: "this channel", Bucket.SERVER: "this server"}
 
 
-def _rules_command(cmd: Command) -> bool:
-    """The host's ``!rules`` commands: no rule or plugin can lock an admin out of them."""
-    return cmd.plugin == "builtin" and cmd.name.split(" ", 1)[0] == EXEMPT
+def exempt(cmd: Command) -> bool:
+    """The ``!rules`` commands of the built-in permissions plugin, which no plugin's
+    ``botkit_check`` is asked about: nothing can lock a server's admins out of its rules."""
+    return (cmd.plugin, cmd.name.split(" ", 1)[0]) == EXEMPT
 
 
 def _seconds(wait: float) -> str:

@@ -10,14 +10,17 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import attrs
 
-from botkit.commands import Permission, allowed
+from botkit.commands import Command, Permission, allowed
+from botkit.gate import LIMITS
 from botkit.models import Channel, Message, Reply, Sent, User
 from botkit.paths import inside
+from botkit.results import Refusal
 
 if TYPE_CHECKING:
     from botkit.adapters.base import Voice
     from botkit.commands import CommandTable
     from botkit.config import Config
+    from botkit.gate import Gate
     from botkit.metrics import Metrics
     from botkit.outbox import Outbox
     from botkit.plugins import Plugins
@@ -51,6 +54,7 @@ class Parts(Protocol):
     plugins: Plugins
     commands: CommandTable
     switches: Switches
+    gate: Gate
     outbox: Outbox
     handle: Callable[[Message], Awaitable[None]]  # the dispatcher's, for what was heard
     metrics: Metrics
@@ -174,6 +178,33 @@ class PluginHandle:
     def has_command(self, name: str) -> bool:
         """Whether a command (or alias) of that name is installed, e.g. before suggesting it."""
         return name.lower() in self._parts.commands.by_name
+
+    def command(self, name: str) -> Command | None:
+        """The installed command ``name`` (a name or alias, as typed after the prefix) names."""
+        cmd, _, rest = self._parts.commands.find(name)
+        return None if rest else cmd
+
+    def commands(self) -> list[Command]:
+        """Every installed command, by name."""
+        return self._parts.commands.unique()
+
+    def loaded(self, plugin: str) -> bool:
+        """Whether plugin ``plugin`` is loaded and running."""
+        status = self._parts.plugins.statuses.get(plugin)
+        return status is not None and status.state == "ok"
+
+    def is_owner(self, user_id: str) -> bool:
+        """Whether ``user_id`` is one of the bot's owners."""
+        return user_id in self._parts.config.bot.owner_ids
+
+    async def refusal(self, command: Command, message: Message) -> Refusal | None:
+        """Why ``message.author`` may not run ``command`` where ``message`` was sent, decided
+        as for a typed command but without the limits that last only a while; None when
+        they may. Changes nothing."""
+        verdict = await self._parts.gate.decide(command, message)
+        if not verdict.refused or verdict.kind in LIMITS:
+            return None
+        return Refusal(verdict.reason, not verdict.reply, verdict.kind)
 
     # --- posting outside a message's handling ---
 

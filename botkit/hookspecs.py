@@ -16,10 +16,10 @@ runtime hook that raises ``botkit.CommandError`` stops the message's handling an
 its text; any other exception, a time-out or a result that fails its check is logged with the
 plugin's name, counted on its status, and the other plugins still run.
 
-Host events: startup, shutdown, message_received, reaction, press, check, respond, deliver,
-health. The others are services plugins offer each other, called by whoever needs them:
-transcribe, synthesize, knowledge, training_examples, models, tools, user_data,
-delete_user_data (the host's own ``!mydata`` and ``!forgetme`` call the last two).
+Host events: startup, shutdown, stored_elsewhere, message_received, reaction, press, check,
+cooldown, silent, respond, deliver, health. The others are services plugins offer each other,
+called by whoever needs them: transcribe, synthesize, knowledge, training_examples, models,
+tools, user_data, delete_user_data (the host's own ``!mydata`` and ``!forgetme`` call the last two).
 """
 
 from __future__ import annotations
@@ -33,9 +33,10 @@ import attrs
 import pluggy
 
 from botkit import results
-from botkit.commands import Command
+from botkit.commands import Command, Cooldown
 from botkit.health import Problem
 from botkit.models import Reply
+from botkit.results import Refusal
 from botkit.tools import Tool
 from botkit.web.pages import WebPage
 
@@ -132,6 +133,16 @@ def botkit_shutdown(plugin: PluginHandle) -> None:
 
 
 @spec(OBSERVER)
+def botkit_stored_elsewhere(
+    plugin: PluginHandle, owner: str, guild_id: str | None, key: str
+) -> None:
+    """Another process of the bot (sharing its PostgreSQL database) stored value ``key`` of
+    ``owner`` (a plugin's name, or "botkit" for the host) in space ``guild_id``: read again
+    what you keep of it in memory. ``guild_id`` None: anything may have changed (the
+    connection was lost for a while), so read everything again."""
+
+
+@spec(OBSERVER)
 def botkit_message_received(ctx: Context) -> None:
     """Observe every message that is not the bot's own, before commands run."""
 
@@ -194,11 +205,27 @@ def botkit_health(plugin: PluginHandle) -> list[Problem] | None:
     """Return problems for ``botkit doctor``: missing keys, libraries, models."""
 
 
-@spec(CALL_FIRST, results.one_of((str,), "a reason"))
-def botkit_check(ctx: Context, command: Command) -> str | None:
-    """Refuse ``command`` to ``ctx.message.author`` here: return the reason the user is told,
-    or None to let it run. Asked wherever the host decides (typed commands, ``!help``,
-    ``!rules check``), so it must only look, never count or change anything."""
+@spec(CALL_FIRST, results.refusal)
+def botkit_check(ctx: Context, command: Command) -> str | Refusal | None:
+    """Refuse ``command`` to ``ctx.message.author`` here: return the reason the user is told
+    (or a ``botkit.Refusal``: one that is ``silent`` is not answered, its ``kind`` names it in
+    the metrics), or None to let it run. Asked wherever the host decides (typed commands,
+    ``!help``, ``!rules check``), so it must only look, never count or change anything."""
+
+
+@spec(CALL_FIRST, results.cooldown)
+def botkit_cooldown(
+    plugin: PluginHandle, guild_id: str, command: Command
+) -> Cooldown | bool | None:
+    """Return the cooldown ``command`` has in space ``guild_id`` instead of its own (a
+    ``botkit.Cooldown``, or False for none there), or None to keep its own. Asked for every
+    command the gate decides: only look, and be quick."""
+
+
+@spec(CALL_FIRST, results.one_of((bool,), "True or False"))
+def botkit_silent(plugin: PluginHandle, guild_id: str) -> bool | None:
+    """Return True when space ``guild_id`` chose silence: refusals by the limits (a cooldown,
+    a command already running) are then logged and counted but not answered; None to pass."""
 
 
 @spec(CALL_FIRST, results.one_of((str,), "a string"))

@@ -3,13 +3,29 @@ anything else is a failure of the plugin that returned it."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import attrs
 
+from botkit.commands import Cooldown
 from botkit.models import Audio, File, Reply
+
+
+@attrs.frozen
+class Refusal:
+    """Why a command may not run here (what ``botkit_check`` may return instead of a string).
+
+    ``silent``: the user is told nothing (a server whose admins chose silence); the refusal is
+    still logged and counted. ``kind``: what it is counted as in ``botkit_commands_refused``
+    (a short word, e.g. "rule").
+    """
+
+    reason: str
+    silent: bool = False
+    kind: str = "check"
 
 
 def list_of(kind: type | tuple[type, ...], what: str) -> Callable[[Any], str]:
@@ -106,6 +122,24 @@ def audio(value: Any) -> str:
     return ""
 
 
+def refusal(value: Any) -> str:
+    """A reason, or a :class:`Refusal` with a text reason and a short word as its kind."""
+    if isinstance(value, Refusal):
+        if not isinstance(value.reason, str) or not value.reason:
+            return f"a Refusal whose reason is {_describe(value.reason)}, not a non-empty string"
+        if not isinstance(value.kind, str) or not _KIND.fullmatch(value.kind):
+            return f"a Refusal whose kind is {_describe(value.kind)}, not a short lowercase word"
+        return ""
+    return one_of((str,), "a reason or a botkit.Refusal")(value)
+
+
+def cooldown(value: Any) -> str:
+    """A ``Cooldown``, or False for none."""
+    if value is False or isinstance(value, Cooldown):
+        return ""
+    return f"{_describe(value)} where a botkit.Cooldown or False was expected"
+
+
 def anything(value: Any) -> str:
     return ""
 
@@ -130,3 +164,4 @@ def _describe(value: Any) -> str:
 
 
 _NONE = object()
+_KIND = re.compile(r"[a-z][a-z_]{0,30}")

@@ -103,14 +103,14 @@ async def test_plugins_is_refused_to_a_member(botkit_harness) -> None:
 async def test_plugins_lists_states_for_an_admin(botkit_harness) -> None:
     async with botkit_harness(plugins={"extra": Extra()}) as bot:
         replies = await bot.send("!plugins", user=bot.admin)
-    assert replies.text == "`builtin` 0.2.0 ok\n`extra`  ok"
+    assert replies.text == "`builtin` 0.2.0 ok\n`permissions` 0.2.0 ok\n`extra`  ok"
 
 
 async def test_plugins_shows_a_plugin_disabled_here(botkit_harness) -> None:
     async with botkit_harness(plugins={"extra": Extra()}) as bot:
         await bot.send("!plugin disable extra")
         replies = await bot.send("!plugins")
-    assert replies.text == "`builtin` 0.2.0 ok\n`extra`  disabled here"
+    assert replies.text == "`builtin` 0.2.0 ok\n`permissions` 0.2.0 ok\n`extra`  disabled here"
 
 
 async def test_plugin_switch_is_refused_in_a_dm(botkit_harness) -> None:

@@ -47,11 +47,13 @@ def test_plugins_list_json_has_the_builtin_plugin(builtins_only, capsys) -> None
 def test_plugins_list_shows_state_and_commands(builtins_only, capsys) -> None:
     assert main(["plugins", "list"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[:2] == [
+    assert lines[:3] == [
         "plugins:",
         f"  builtin        {__version__:<9} ok       config, forgetme, getfile, help, hi, "
-        "instruction, mydata, plugin, plugins, rules, rules add, rules check, rules cooldown, "
-        "rules remove, rules silent, tools, tools approval, tools disable, tools enable, web",
+        "instruction, mydata, plugin, plugins, tools, tools approval, tools disable, "
+        "tools enable, web",
+        f"  permissions    {__version__:<9} ok       rules, rules add, rules check, "
+        "rules cooldown, rules remove, rules silent",
     ]
     assert "  console        " in "\n".join(lines[lines.index("adapters:") :])
 

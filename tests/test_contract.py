@@ -18,7 +18,12 @@ import botkit.web.pages
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = sorted(
     p
-    for pattern in ("plugins/*/botkit_*", "adapters/*/botkit_*", "testkit/botkit_*")
+    for pattern in (
+        "plugins/*/botkit_*",
+        "adapters/*/botkit_*",
+        "testkit/botkit_*",
+        "botkit/permissions",  # the built-in permissions plugin, written as any plugin is
+    )
     for p in ROOT.glob(pattern)
     if p.is_dir()
 )
@@ -103,7 +108,7 @@ def _named(node: ast.expr, name: str) -> bool:
 def test_there_are_packages_to_check() -> None:
     names = {p.name for p in PACKAGES}
     assert {"botkit_openai_chat", "botkit_trainer", "botkit_voice", "botkit_feedback"} <= names
-    assert {"botkit_discord", "botkit_telegram"} <= names
+    assert {"botkit_discord", "botkit_telegram", "permissions"} <= names
 
 
 @pytest.mark.parametrize("package", PACKAGES, ids=lambda p: p.name)

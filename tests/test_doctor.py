@@ -91,7 +91,16 @@ def test_a_healthy_install_shows_every_adapter(healthy) -> None:
 
 def test_a_healthy_install_shows_every_plugin_loaded(healthy) -> None:
     names = [detail.split()[0] for detail in fine(healthy[1], "plugin")]
-    assert names == ["builtin", "feedback", "mcp", "openai_chat", "piper", "trainer", "voice"]
+    assert names == [
+        "builtin",
+        "permissions",
+        "feedback",
+        "mcp",
+        "openai_chat",
+        "piper",
+        "trainer",
+        "voice",
+    ]
 
 
 def test_a_healthy_install_shows_the_speech_engines(healthy) -> None:

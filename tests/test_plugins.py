@@ -131,7 +131,7 @@ async def test_allowlist_loads_only_the_named_plugins(
     monkeypatch.setenv("BOTKIT_PLUGINS", "good")
     bot = build(tmp_path)
     states = {n: s.state for n, s in bot.plugins.statuses.items() if s.state != "disabled"}
-    assert states == {"builtin": "ok", "good": "ok"}
+    assert states == {"builtin": "ok", "permissions": "ok", "good": "ok"}
     assert bot.plugins.statuses["other"].state == "disabled"
     assert "other_plugin" not in sys.modules
 
@@ -152,6 +152,16 @@ async def test_plugin_cannot_take_the_builtin_name(tmp_path, install_plugin, mon
     bot = build(tmp_path)
     assert bot.plugins.statuses["builtin"].distribution == "botkit"
     assert "impostor_plugin" not in sys.modules
+
+
+async def test_plugin_cannot_take_the_permissions_name(
+    tmp_path, install_plugin, monkeypatch
+) -> None:
+    monkeypatch.setenv("BOTKIT_PLUGINS", "permissions")
+    install_plugin("permissions", "impostor_rules_plugin", GOOD)
+    bot = build(tmp_path)
+    assert bot.plugins.statuses["permissions"].distribution == "botkit"
+    assert "impostor_rules_plugin" not in sys.modules
 
 
 async def test_strict_mode_reraises_a_load_failure(tmp_path, install_plugin, monkeypatch) -> None:

@@ -11,7 +11,7 @@ import botkit
 from botkit import Context
 from botkit.commands import command
 from botkit.models import Channel, ChannelKind, Message, User
-from botkit.rules import Rule, RuleError, deciding, index, parse_rule
+from botkit.permissions.rules import Rule, RuleError, deciding, index, parse_rule
 from botkit.testing import ADMIN, CHANNEL, GUILD, MEMBER, OWNER
 
 TRAINERS = "77"

@@ -131,3 +131,35 @@ async def test_an_unreachable_database_holds_no_command_back_and_says_so(caplog)
         assert await limits.enter("k", 1)
     assert "limits not shared: the database cannot be reached" in caplog.text
     await limits.close()
+
+
+async def _answer_once_arrived(harness: BotHarness, text: str, expected: str) -> str:
+    """What ``harness`` answers ``text`` once another process's change has arrived (it is
+    announced with NOTIFY, so it may take a moment): ``expected``, or the last answer."""
+    for _ in range(200):
+        answer = (await harness.send(text, user=harness.member)).text
+        if answer == expected:
+            break
+        await asyncio.sleep(0.05)
+    return answer
+
+
+async def test_a_rule_added_in_one_process_refuses_in_the_other(two_bots) -> None:
+    (a, _, _), (b, _, _) = await two_bots(), await two_bots()
+    assert (await b.send("!hi", user=b.member)).text == "HI!"
+    assert (await a.send("!rules add deny command hi server")).text == (
+        "Rule added: deny command hi in this server."
+    )
+    denied = "!hi is disabled in this server."
+    assert await _answer_once_arrived(b, "!hi", denied) == denied
+
+
+async def test_a_cooldown_turned_off_in_one_process_is_off_in_the_other(two_bots) -> None:
+    (a, _, _), (b, _, _) = await two_bots(), await two_bots()
+    assert (await b.send("!say one", user=b.member)).text == "saying one"
+    refused = (await b.send("!say two", user=b.member)).text
+    assert refused.startswith("!say is cooling down for you")
+    assert (
+        await a.send("!rules cooldown say off")
+    ).text == "!say has no cooldown in this server now."
+    assert await _answer_once_arrived(b, "!say two", "saying two") == "saying two"

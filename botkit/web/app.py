@@ -16,8 +16,8 @@ from botkit.config import ConfigError
 from botkit.context import CommandError
 from botkit.metrics import adapter_connected
 from botkit.models import Channel, Message, User
-from botkit.rules import RuleError, parse_rule
-from botkit.rules_commands import ORDER, known_target
+from botkit.permissions.commands import ORDER, known_target
+from botkit.permissions.rules import PLUGIN, Permissions, RuleError, loaded, parse_rule
 from botkit.storage import guild_settings
 from botkit.web import forms
 from botkit.web.chart import bar_chart
@@ -420,13 +420,16 @@ class Pages:
         log.info("web: config %s.%s %s in %s by %s", name, key, what, space, self._who(session))
         return await self.settings(request, forms.mask_credentials(done))
 
-    # --- rules and cooldowns ---
+    # --- rules and cooldowns (the permissions plugin's, at the console's own addresses) ---
+
+    async def _permissions(self) -> Permissions:
+        return await loaded(self.bot.plugin_handle(PLUGIN))
 
     async def rules(self, request: web.Request, message: str = "", error: bool = False) -> Any:
         session, space = self._space(request)
-        gate = self.bot.gate
+        perms = await self._permissions()
         prefix = self.bot.prefix
-        found = gate.rules.rules(space)
+        found = perms.rules.rules(space)
         rows = []
         for number, rule in enumerate(found, 1):
             rows.append(
@@ -460,7 +463,7 @@ class Pages:
             )
             + "</div><button>Add rule</button></form>"
         )
-        cooldowns = sorted((n, c) for (g, n), c in gate.overrides.items() if g == space)
+        cooldowns = perms.cooldowns.of(space)
         cool_rows = [[e(f"{prefix}{n}"), e(str(c or "none"))] for n, c in cooldowns]
         cool = "<h2>Cooldowns</h2>" + (
             table(("command", "cooldown here"), cool_rows, "Cooldowns changed in this server")
@@ -520,16 +523,20 @@ class Pages:
         )
         channel = Channel(id=query.get("channel", "").strip() or "web", guild_id=space)
         message = Message(id="web-check", content="", author=user, channel=channel)
-        verdict = await bot.gate.decide(cmd, message)
+        handle = bot.plugin_handle(PLUGIN)
+        refused = await handle.refusal(cmd, message)
+        perms = await loaded(handle)
+        rule = perms.deciding(cmd, message)
         name, who = f"{prefix}{cmd.name}", f"User {user_id}"
-        rules = bot.gate.rules.rules(space)
+        rules = perms.rules.rules(space)
+        before = refused is not None and refused.kind in ("disabled", "permission")
         deciding = (
-            f" Rule {rules.index(verdict.rule) + 1} ({verdict.rule}) decides."
-            if verdict.rule is not None and verdict.rule in rules
+            f" Rule {rules.index(rule) + 1} ({rule}) decides."
+            if rule is not None and rule in rules and not before
             else ""
         )
-        if verdict.refused and verdict.kind not in ("cooldown", "concurrency"):
-            return f"{who} may not run {name} here: {verdict.reason}{deciding}"
+        if refused is not None:
+            return f"{who} may not run {name} here: {refused.reason}{deciding}"
         if owner:
             return f"{who} may run {name}: the bot's owners are never refused by rules."
         return f"{who} may run {name} here." + (deciding or " No rule is about it.")
@@ -541,8 +548,8 @@ class Pages:
         words = [w for w in words if w.strip()]
         try:
             tokens = [w for text in words for w, _ in tokenize(text)]
-            new = known_target(self.bot, parse_rule(tokens, space))
-            old = await self.bot.gate.rules.add(space, new)
+            new = known_target(self.bot.plugin_handle(PLUGIN), parse_rule(tokens, space))
+            old = await (await self._permissions()).rules.add(space, new)
         except (RuleError, UsageError) as exc:
             return await self.rules(request, f"{str(exc).capitalize()}.", True)
         except CommandError as exc:
@@ -557,7 +564,8 @@ class Pages:
     async def rule_remove(self, request: web.Request) -> web.Response:
         session, space = self._space(request)
         form = await request.post()
-        current = self.bot.gate.rules.rules(space)
+        perms = await self._permissions()
+        current = perms.rules.rules(space)
         number = _one(form, "number") or ""
         index = int(number) - 1 if number.isdecimal() and len(number) < 6 else -1
         if not 0 <= index < len(current) or str(current[index]) != _one(form, "rule"):
@@ -567,7 +575,7 @@ class Pages:
                 True,
             )
         gone = current[index]
-        await self.bot.gate.rules.remove(space, gone)
+        await perms.rules.remove(space, gone)
         log.info("web: rule %r removed in %s by %s", str(gone), space, self._who(session))
         return await self.rules(request, f"Rule removed: {gone}.")
 
@@ -590,12 +598,12 @@ class Pages:
         return await self.rules(request, done)
 
     async def _set_cooldown(self, space: str, cmd: Command, rate: str, bucket: str) -> str:
-        gate, name = self.bot.gate, f"{self.bot.prefix}{cmd.name}"
+        cooldowns, name = (await self._permissions()).cooldowns, f"{self.bot.prefix}{cmd.name}"
         if rate == "reset":
-            await gate.reset_cooldown(space, cmd.name)
+            await cooldowns.reset(space, cmd.name)
             return f"{name} is back to its own cooldown here: {cmd.cooldown or 'none'}."
         if rate == "off":
-            await gate.set_cooldown(space, cmd.name, None)
+            await cooldowns.set(space, cmd.name, None)
             return f"{name} has no cooldown in this server now."
         found = _RATE.fullmatch(rate)
         if found is None:
@@ -608,7 +616,7 @@ class Pages:
             limit = Cooldown(rate=int(found[1]), per=float(found[2]), bucket=Bucket(bucket))
         except ValueError as exc:
             raise ValueError(f"{str(exc).capitalize()}.") from None
-        await gate.set_cooldown(space, cmd.name, limit)
+        await cooldowns.set(space, cmd.name, limit)
         return f"{name} cooldown in this server: {limit}."
 
     # --- usage ---

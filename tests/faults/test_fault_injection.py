@@ -29,7 +29,7 @@ import botkit
 from botkit.doctor import diagnose
 from botkit.hookspecs import SPECS, Kind
 from botkit.models import File, Message, Reply
-from botkit.testing import MEMBER, OWNER, BotHarness
+from botkit.testing import ADMIN, MEMBER, OWNER, BotHarness
 
 OTHER = MEMBER  # the user who must still be served while a plugin fails
 
@@ -64,6 +64,13 @@ TRIGGERS: dict[str, Callable[[BotHarness], Awaitable[list[str]]]] = {
     "botkit_press": lambda bot: _texts(bot.press("1", "yes", user=OTHER)),
     "botkit_tools": lambda bot: _listed(bot.bot.tools.offered(_message(bot))),
     "botkit_check": lambda bot: _texts(bot.send("!hi", user=OTHER)),
+    "botkit_cooldown": lambda bot: _texts(bot.send("!hi", user=OTHER)),
+    "botkit_silent": lambda bot: _cooled_down(bot),
+    "botkit_stored_elsewhere": lambda bot: _listed(
+        bot.bot.plugins.call_all(  # as the cluster does for what another process stored
+            "botkit_stored_elsewhere", owner="botkit", guild_id=bot.channel.guild_id, key="rules"
+        )
+    ),
     "botkit_knowledge": lambda bot: _texts(bot.dm("what is new?", user=OTHER)),
     "botkit_respond": lambda bot: _texts(bot.dm("hello", user=OTHER)),
     "botkit_deliver": lambda bot: _texts(bot.dm("say hello", user=OTHER)),
@@ -79,6 +86,12 @@ TRIGGERS: dict[str, Callable[[BotHarness], Awaitable[list[str]]]] = {
     ),
     "botkit_health": lambda bot: _listed(_as_plugin(bot, "botkit_health")),
 }
+
+
+async def _cooled_down(bot: BotHarness) -> list[str]:
+    """A cooldown refusal (whether to answer it is asked), for a user other than ``OTHER``."""
+    await bot.send("!rules cooldown hi 1/60 user")
+    return [await _texts(bot.send("!hi", user=ADMIN)) for _ in "ab"][1]
 
 
 async def _nothing() -> list[str]:

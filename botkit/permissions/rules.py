@@ -25,19 +25,21 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from botkit.models import Channel, User
+from botkit import Channel, Cooldown, User
 
 if TYPE_CHECKING:
-    from botkit.commands import Command
-    from botkit.storage import Storage
+    from botkit import Command, Message, PluginHandle, Storage
 
+PLUGIN = "permissions"  # this plugin's name
+OWNER = "botkit"  # rules and cooldowns are stored as the host stored them in 0.2 and 0.3
 RULES_KEY = "rules"
 SILENT_KEY = "rules_silent"
+COOLDOWN_KEY = "cooldowns"
 ACTIONS = ("allow", "deny")
 TARGETS = ("command", "plugin")
 SCOPES = ("user", "channel", "role", "server")
 MAX_RULES = 200  # per server
-EXEMPT = "rules"  # the host's rules commands: never subject to rules
+EXEMPT = "rules"  # the rules commands: never subject to rules
 ADMINS = "admins"  # the role every server admin has, on every platform (Telegram has no roles)
 
 _USER = re.compile(r"<@!?(\d+)>|(\d+)")
@@ -197,19 +199,19 @@ class RuleBook:
         self._silent: dict[str, bool] = {}
 
     async def load(self) -> None:
-        stored = await self._storage().settings_by_guild("botkit", RULES_KEY)
+        stored = await self._storage().settings_by_guild(OWNER, RULES_KEY)
         self._rules = {guild: tuple(_rules_from(items)) for guild, items in stored.items()}
         self._index = {guild: index(rules) for guild, rules in self._rules.items()}
-        silent = await self._storage().settings_by_guild("botkit", SILENT_KEY)
+        silent = await self._storage().settings_by_guild(OWNER, SILENT_KEY)
         self._silent = {guild: bool(value) for guild, value in silent.items()}
 
     async def reload(self, guild_id: str) -> None:
         """Read one server's rules and silence switch again (another process changed them)."""
-        items = await self._storage().get_setting("botkit", guild_id, RULES_KEY, [])
+        items = await self._storage().get_setting(OWNER, guild_id, RULES_KEY, [])
         rules = tuple(_rules_from(items))
         self._rules[guild_id] = rules
         self._index[guild_id] = index(rules)
-        silent = await self._storage().get_setting("botkit", guild_id, SILENT_KEY, False)
+        silent = await self._storage().get_setting(OWNER, guild_id, SILENT_KEY, False)
         self._silent[guild_id] = bool(silent)
 
     def rules(self, guild_id: str | None) -> tuple[Rule, ...]:
@@ -242,15 +244,65 @@ class RuleBook:
         return True
 
     async def set_silent(self, guild_id: str, silent: bool) -> None:
-        await self._storage().set_setting("botkit", guild_id, SILENT_KEY, silent)
+        await self._storage().set_setting(OWNER, guild_id, SILENT_KEY, silent)
         self._silent[guild_id] = silent
 
     async def _store(self, guild_id: str, rules: list[Rule]) -> None:
         await self._storage().set_setting(
-            "botkit", guild_id, RULES_KEY, [attrs.asdict(r) for r in rules]
+            OWNER, guild_id, RULES_KEY, [attrs.asdict(r) for r in rules]
         )
         self._rules[guild_id] = tuple(rules)
         self._index[guild_id] = index(rules)
+
+
+class Cooldowns:
+    """Every server's changed cooldowns (``!rules cooldown``), loaded once and kept current."""
+
+    def __init__(self, storage: Callable[[], Storage]) -> None:
+        self._storage = storage
+        self.changed: dict[tuple[str, str], Cooldown | None] = {}  # (space, command)
+
+    async def load(self) -> None:
+        """Read every server's cooldown changes."""
+        stored = await self._storage().settings_by_guild(OWNER, COOLDOWN_KEY)
+        self.changed = {
+            (guild, name): _cooldown(value)
+            for guild, table in stored.items()
+            for name, value in table.items()
+        }
+
+    async def reload(self, space: str) -> None:
+        """Read one server's cooldown changes again (another process changed them)."""
+        table = await self._storage().get_setting(OWNER, space, COOLDOWN_KEY, {})
+        for key in [k for k in self.changed if k[0] == space]:
+            del self.changed[key]
+        for name, value in table.items():
+            self.changed[(space, name)] = _cooldown(value)
+
+    def of(self, space: str) -> list[tuple[str, Cooldown | None]]:
+        """The commands whose cooldown changed in ``space`` (None: no cooldown), by name."""
+        return sorted((n, c) for (g, n), c in self.changed.items() if g == space)
+
+    async def set(self, space: str, command: str, cooldown: Cooldown | None) -> None:
+        """Change a command's cooldown in one server (None: no cooldown there)."""
+        self.changed[(space, command)] = cooldown
+        await self._store(space)
+
+    async def reset(self, space: str, command: str) -> bool:
+        """Back to the command's own cooldown in one server; False when it was not changed."""
+        if (space, command) not in self.changed:
+            return False
+        del self.changed[(space, command)]
+        await self._store(space)
+        return True
+
+    async def _store(self, space: str) -> None:
+        table = {name: attrs.asdict(value) if value else None for name, value in self.of(space)}
+        await self._storage().set_setting(OWNER, space, COOLDOWN_KEY, table)
+
+
+def _cooldown(value: Any) -> Cooldown | None:
+    return Cooldown(**value) if value else None
 
 
 def _rules_from(items: Any) -> Iterable[Rule]:
@@ -260,3 +312,55 @@ def _rules_from(items: Any) -> Iterable[Rule]:
             yield Rule(**item)
         except (TypeError, ValueError):
             continue
+
+
+class Permissions:
+    """The permissions plugin's state (its handle's ``state``): rules and changed cooldowns."""
+
+    def __init__(self, storage: Callable[[], Storage]) -> None:
+        self.rules = RuleBook(storage)
+        self.cooldowns = Cooldowns(storage)
+
+    async def load(self) -> None:
+        """Read every server's rules, silence switch and cooldown changes."""
+        await self.rules.load()
+        await self.cooldowns.load()
+
+    async def reload(self, space: str, key: str) -> None:
+        """Read one stored value of one server again (another process changed it)."""
+        if key in (RULES_KEY, SILENT_KEY):
+            await self.rules.reload(space)
+        elif key == COOLDOWN_KEY:
+            await self.cooldowns.reload(space)
+
+    def deciding(self, cmd: Command, message: Message) -> Rule | None:
+        """The rule that decides whether ``message.author`` may run ``cmd`` where ``message``
+        was sent (None: no rule is about it, or rules do not apply)."""
+        if exempt(cmd, message):
+            return None
+        found = self.rules.index(message.guild_id)
+        return deciding(found, cmd, message.author, message.channel) if found else None
+
+    def cooldown(self, cmd: Command, space: str) -> Cooldown | None:
+        """The cooldown in force for ``cmd`` in this space."""
+        return self.cooldowns.changed.get((space, cmd.name), cmd.cooldown)
+
+
+async def loaded(plugin: PluginHandle) -> Permissions:
+    """The plugin's rules and cooldowns (its handle's ``state``), read on first use."""
+    found = plugin.state
+    if not isinstance(found, Permissions):
+        found = Permissions(lambda: plugin.storage)
+        await found.load()
+        plugin.state = found
+    return found
+
+
+def exempt(cmd: Command, message: Message) -> bool:
+    """The owner, direct messages and the rules commands have no rules."""
+    return message.author.is_owner or message.guild_id is None or rules_command(cmd)
+
+
+def rules_command(cmd: Command) -> bool:
+    """One of this plugin's ``!rules`` commands."""
+    return cmd.plugin == PLUGIN and cmd.name.split(" ", 1)[0] == EXEMPT

@@ -4,20 +4,33 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import TYPE_CHECKING, Protocol
 
 import attrs
 
-from botkit.commands import Bucket, Command, Cooldown, Permission, UsageError, command, tokenize
-from botkit.context import CommandError, Context, host_of
-from botkit.models import Message, User
-from botkit.rules import EXEMPT, Rule, RuleError, mentioned_user, parse_rule
+from botkit import (
+    Command,
+    CommandError,
+    Context,
+    Cooldown,
+    Message,
+    Permission,
+    PluginHandle,
+    User,
+    command,
+)
 
-if TYPE_CHECKING:
-    from botkit.commands import CommandTable
-    from botkit.plugins import Plugins
+from .rules import (
+    EXEMPT,
+    Rule,
+    RuleError,
+    exempt,
+    loaded,
+    mentioned_user,
+    parse_rule,
+)
 
 log = logging.getLogger("botkit.rules")
+BUCKETS = ("user", "channel", "server")
 
 RULE_HELP = "allow|deny command|plugin NAME [user|channel|role|server] [WHO]"
 ORDER = "user, then channel, then roles, then server; command before plugin"
@@ -30,31 +43,24 @@ def _guild(ctx: Context) -> str:
     return ctx.guild_id
 
 
-def _words(text: str) -> list[str]:
+def words(text: str) -> list[str]:
+    """A rule as typed, in words (quotes group words; mentions stay whole)."""
     try:
-        return [word for word, _ in tokenize(text)]
-    except UsageError as exc:
+        return [word for word, _ in _tokens(text)]
+    except ValueError as exc:
         raise CommandError(f"{exc}.") from None
 
 
-class Parts(Protocol):
-    """What checking a rule's target reads: the loaded plugins and the command table."""
-
-    plugins: Plugins
-    commands: CommandTable
-
-
-def known_target(bot: Parts, rule: Rule) -> Rule:
+def known_target(plugin: PluginHandle, rule: Rule) -> Rule:
     """The rule with an alias turned into its command's name; CommandError if none exists."""
     if rule.target == "plugin":
-        status = bot.plugins.statuses.get(rule.name)
-        if status is None or status.state != "ok":
+        if not plugin.loaded(rule.name):
             raise CommandError(f"No loaded plugin {rule.name[:40]!r}; see the plugins command.")
         return rule
-    cmd = bot.commands.by_name.get(rule.name)
+    cmd = plugin.command(rule.name)
     if cmd is not None:
         name = cmd.name
-    elif any(c.name.startswith(rule.name + " ") for c in bot.commands.unique()):
+    elif any(c.name.startswith(rule.name + " ") for c in plugin.commands()):
         name = rule.name  # a group: rules about ``train`` cover ``train start``
     else:
         raise CommandError(f"No command {rule.name[:40]!r}.")
@@ -63,25 +69,25 @@ def known_target(bot: Parts, rule: Rule) -> Rule:
     return Rule(rule.action, rule.target, name, rule.scope, rule.who)
 
 
-def _find_command(commands: CommandTable, name: str, prefix: str) -> Command:
-    cmd, _, rest = commands.find(name.removeprefix(prefix))
-    if cmd is None or rest:
-        raise CommandError(f"No command {name[:40]!r}. See {prefix}help.")
+def _find_command(plugin: PluginHandle, name: str) -> Command:
+    cmd = plugin.command(name.removeprefix(plugin.prefix))
+    if cmd is None:
+        raise CommandError(f"No command {name[:40]!r}. See {plugin.prefix}help.")
     return cmd
 
 
 async def rules(ctx: Context) -> str:
     """Show this server's command rules, changed cooldowns and whether refusals are answered."""
-    bot = host_of(ctx)
+    perms = await loaded(ctx.plugin)
     guild = _guild(ctx)
-    found = bot.gate.rules.rules(guild)
+    found = perms.rules.rules(guild)
     lines = [f"**Rules in this server** (the first that applies decides: {ORDER}):"]
     lines += [f"{i}. {rule}" for i, rule in enumerate(found, 1)] or ["none"]
-    changed = sorted((n, c) for (g, n), c in bot.gate.overrides.items() if g == guild)
+    changed = perms.cooldowns.of(guild)
     if changed:
         lines.append("**Cooldowns changed here:**")
         lines += [f"{ctx.plugin.prefix}{name}: {limit or 'none'}" for name, limit in changed]
-    silent = bot.gate.rules.silent(guild)
+    silent = perms.rules.silent(guild)
     lines.append(f"Refusals are {'not answered (silent)' if silent else 'answered'}.")
     lines.append(f"Change them with `{ctx.plugin.prefix}rules add {RULE_HELP}`.")
     return "\n".join(lines)
@@ -89,11 +95,11 @@ async def rules(ctx: Context) -> str:
 
 async def rules_add(ctx: Context, *, rule: str) -> str:
     """Add a rule: allow|deny command|plugin NAME [user|channel|role|server] [WHO]."""
-    bot = host_of(ctx)
+    perms = await loaded(ctx.plugin)
     guild = _guild(ctx)
     try:
-        new = known_target(bot, parse_rule(_words(rule), guild))
-        old = await bot.gate.rules.add(guild, new)
+        new = known_target(ctx.plugin, parse_rule(words(rule), guild))
+        old = await perms.rules.add(guild, new)
     except RuleError as exc:
         raise CommandError(f"{str(exc).capitalize()}.") from None
     log.info("rule %r added in %s by user %s", str(new), guild, ctx.message.author.id)
@@ -106,9 +112,9 @@ async def rules_add(ctx: Context, *, rule: str) -> str:
 
 async def rules_remove(ctx: Context, *, rule: str) -> str:
     """Remove a rule: its number in the list, or the rule as it was added."""
-    bot = host_of(ctx)
+    perms = await loaded(ctx.plugin)
     guild = _guild(ctx)
-    current = bot.gate.rules.rules(guild)
+    current = perms.rules.rules(guild)
     if rule.strip().isdecimal():
         digits = rule.strip()
         number = int(digits) if len(digits) <= 6 else 0  # 5,000 digits are no rule number
@@ -118,10 +124,10 @@ async def rules_remove(ctx: Context, *, rule: str) -> str:
         gone = current[number - 1]
     else:
         try:
-            gone = known_target(bot, parse_rule(_words(rule), guild))
+            gone = known_target(ctx.plugin, parse_rule(words(rule), guild))
         except RuleError as exc:
             raise CommandError(f"{str(exc).capitalize()}.") from None
-    if not await bot.gate.rules.remove(guild, gone):
+    if not await perms.rules.remove(guild, gone):
         raise CommandError(f"No such rule here: {gone}. See {ctx.plugin.prefix}rules.")
     log.info("rule %r removed in %s by user %s", str(gone), guild, ctx.message.author.id)
     return f"Rule removed: {gone}."
@@ -146,37 +152,59 @@ def _target_user(ctx: Context, who: str | None) -> tuple[User, str]:
 
 async def rules_check(ctx: Context, command: str, user: str | None = None) -> str:
     """Say whether someone (default: you) may run a command here, and why."""
-    bot = host_of(ctx)
-    _guild(ctx)
+    perms = await loaded(ctx.plugin)
+    guild = _guild(ctx)
     prefix = ctx.plugin.prefix
-    cmd = _find_command(bot.commands, command, prefix)
+    cmd = _find_command(ctx.plugin, command)
     target, note = _target_user(ctx, user)
-    if target.id in bot.config.bot.owner_ids:
+    if ctx.plugin.is_owner(target.id):
         target = attrs.evolve(target, is_owner=True, is_admin=True)
     message = _as(ctx.message, target)
     who, name = f"<@{target.id}>", f"{prefix}{cmd.name}"
-    verdict = await bot.gate.decide(cmd, message)
-    rule = verdict.rule
-    if verdict.kind in ("disabled", "permission", "check"):
-        line = f"{who} may not run {name}{note}: {verdict.reason}"
-    elif target.is_owner:
+    refused = await ctx.plugin.refusal(cmd, message)
+    if refused is not None and refused.kind != "rule":
+        return f"{who} may not run {name}{note}: {refused.reason}"
+    rule = perms.deciding(cmd, message)
+    if target.is_owner:
         line = f"{who} may run {name}: the bot's owners are never refused by rules."
-    elif bot.gate.exempt(cmd, message):
+    elif exempt(cmd, message):
         line = f"{who} may run {name}: it has no rules."
     elif rule is None:
         line = f"{who} may run {name} here: no rule is about it{note}."
     else:
-        number = bot.gate.rules.rules(ctx.guild_id).index(rule) + 1
+        number = perms.rules.rules(guild).index(rule) + 1
         allowed = "may run" if rule.action == "allow" else "may not run"
         line = f"{who} {allowed} {name} here: rule {number} ({rule}) decides{note}."
-        if rule.action == "deny":
-            line += " They see: " + verdict.reason
-    if verdict.kind in ("disabled", "permission", "check"):
-        return line
-    limit = bot.gate.cooldown(cmd, ctx.space)
+        if rule.action == "deny" and refused is not None:
+            line += " They see: " + refused.reason
+    limit = perms.cooldown(cmd, ctx.space)
     if limit is not None:
         line += f" Cooldown: {limit}."
     return line
+
+
+def _tokens(text: str) -> list[tuple[str, int]]:
+    """Words split on whitespace, quotes honoured, with where each ends (as commands read
+    their arguments)."""
+    found: list[tuple[str, int]] = []
+    i, n = 0, len(text)
+    while i < n:
+        if text[i].isspace():
+            i += 1
+            continue
+        if text[i] in "\"'":
+            quote, start = text[i], i + 1
+            end = text.find(quote, start)
+            if end < 0:
+                raise ValueError(f"unclosed quote {quote} in the arguments")
+            found.append((text[start:end], end + 1))
+            i = end + 1
+            continue
+        start = i
+        while i < n and not text[i].isspace():
+            i += 1
+        found.append((text[start:i], i))
+    return found
 
 
 def _as(message: Message, user: User) -> Message:
@@ -186,16 +214,16 @@ def _as(message: Message, user: User) -> Message:
 
 async def rules_cooldown(ctx: Context, command: str, rate: str, bucket: str | None = None) -> str:
     """Change a command's cooldown here: COMMAND N/SECONDS [user|channel|server], off or reset."""
-    bot = host_of(ctx)
+    perms = await loaded(ctx.plugin)
     guild = _guild(ctx)
-    cmd = _find_command(bot.commands, command, ctx.plugin.prefix)
+    cmd = _find_command(ctx.plugin, command)
     name = f"{ctx.plugin.prefix}{cmd.name}"
     if rate.lower() == "reset":
-        if not await bot.gate.reset_cooldown(guild, cmd.name):
+        if not await perms.cooldowns.reset(guild, cmd.name):
             return f"{name} keeps its own cooldown here: {cmd.cooldown or 'none'}."
         return f"{name} is back to its own cooldown here: {cmd.cooldown or 'none'}."
     if rate.lower() == "off":
-        await bot.gate.set_cooldown(guild, cmd.name, None)
+        await perms.cooldowns.set(guild, cmd.name, None)
         return f"{name} has no cooldown in this server now."
     found = _RATE.fullmatch(rate.strip())
     chosen = (bucket or (cmd.cooldown.bucket if cmd.cooldown else "user")).lower()
@@ -205,23 +233,23 @@ async def rules_cooldown(ctx: Context, command: str, rate: str, bucket: str | No
             f"`{ctx.plugin.prefix}rules cooldown {cmd.name} "
             f"1/30 user`, or off, or reset; not {rate[:20]!r}."
         )
-    if chosen not in set(Bucket):
-        names = ", ".join(Bucket)
+    if chosen not in BUCKETS:
+        names = ", ".join(BUCKETS)
         raise CommandError(f"A cooldown counts per {names}, not {chosen[:20]!r}.")
     try:
         limit = Cooldown(rate=int(found[1]), per=float(found[2]), bucket=chosen)
     except ValueError as exc:
         raise CommandError(f"{str(exc).capitalize()}.") from None
-    await bot.gate.set_cooldown(guild, cmd.name, limit)
+    await perms.cooldowns.set(guild, cmd.name, limit)
     log.info("cooldown of %s set to %s in %s", cmd.name, limit, guild)
     return f"{name} cooldown in this server: {limit}."
 
 
 async def rules_silent(ctx: Context, switch: bool) -> str:
     """Answer refusals by rules and cooldowns (off) or say nothing (on)."""
-    bot = host_of(ctx)
+    perms = await loaded(ctx.plugin)
     guild = _guild(ctx)
-    await bot.gate.rules.set_silent(guild, switch)
+    await perms.rules.set_silent(guild, switch)
     if switch:
         return "Refused commands get no answer in this server now (they are still logged)."
     return "Refused commands are answered with the reason in this server now."
