@@ -38,6 +38,7 @@ from botkit.models import (
 )
 from botkit.outbox import Outbox
 from botkit.plugins import Plugins, own_cancellation
+from botkit.results import Refusal
 from botkit.switches import Switches
 from botkit.text import clean_text
 from botkit.triggers import should_answer
@@ -53,7 +54,7 @@ log = logging.getLogger("botkit")
 
 _NOTHING = nullcontext()
 NOT_LOADED = "is installed but not loaded"
-OBSERVER_TIMEOUT = 10.0  # seconds a message_received or check hook may delay every message
+OBSERVER_TIMEOUT = 10.0  # seconds a message_received hook may delay every message
 
 
 @attrs.frozen
@@ -275,16 +276,15 @@ class Dispatcher:
             with self.metrics.command(cmd.name):
                 await self._invoke(cmd, ctx.for_plugin(cmd.plugin), values)
 
-    async def check(self, cmd: Command, message: Message) -> str | None:
+    def check(self, cmd: Command, message: Message) -> str | Refusal | None:
         """The first plugin's reason to refuse ``cmd`` to this message's author here."""
         if not self.plugins.implements("botkit_check"):
             return None
-        return await self.plugins.call_first(
+        return self.plugins.ask(
             "botkit_check",
             ctx=self.context(message),
             command=cmd,
             skip=self.switches.off(message.space),
-            hook_timeout=min(OBSERVER_TIMEOUT, self.plugins.timeout),
         )
 
     async def _unknown(self, ctx: Context, name: str) -> None:

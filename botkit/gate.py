@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Collection
+from collections.abc import AsyncIterator, Callable, Collection
 from typing import Any, Protocol
 
 import attrs
@@ -25,23 +25,16 @@ from botkit.models import Message
 from botkit.results import Refusal
 
 MAX_BUCKETS = 100_000  # users x commands remembered at once; the oldest are forgotten
-HOOK_TIMEOUT = 10.0  # seconds a cooldown or silence hook may delay a command
 EXEMPT = ("permissions", "rules")  # the rules commands: no plugin can lock an admin out of them
 
-Check = Callable[[Command, Message], Awaitable[str | Refusal | None]]  # plugins' botkit_check
+Check = Callable[[Command, Message], str | Refusal | None]  # the plugins' botkit_check
 Switches = Callable[[str], frozenset[str]]  # the plugins switched off in a space
 
 
 class Hooks(Protocol):
-    """How the gate asks plugins (botkit.plugins.Plugins)."""
+    """How the gate asks plugins' quick hooks (botkit.plugins.Plugins)."""
 
-    timeout: float
-
-    async def call_first(
-        self, hook: str, *, skip: Collection[str] = (), hook_timeout: float | None = None, **kw: Any
-    ) -> Any: ...
-
-    def implements(self, hook: str) -> list[str]: ...
+    def ask(self, hook: str, *, skip: Collection[str] = (), **kwargs: Any) -> Any: ...
 
 
 @attrs.frozen
@@ -60,7 +53,7 @@ ALLOWED = Verdict()
 LIMITS = ("concurrency", "cooldown")  # refusals that last only a while
 
 
-async def _no_check(cmd: Command, message: Message) -> None:
+def _no_check(cmd: Command, message: Message) -> None:
     return None
 
 
@@ -84,8 +77,6 @@ class Gate:
         self.limits: LimitStore = MemoryLimits(clock)  # PostgresLimits: shared by processes
         # (bucket key, user) -> the cooldown window that user was already told about
         self._told: collections.OrderedDict[tuple[str, str], float] = collections.OrderedDict()
-        # the cooldown found for the command decided last, which admitting it reuses
-        self._decided: tuple[Message, Command, Cooldown | None] | None = None
 
     # --- deciding (no side effects) ---
 
@@ -97,38 +88,31 @@ class Gate:
         why = permission_refusal(cmd.permission, message.author)
         if why:
             return Verdict(True, why, kind="permission")
-        found = None if exempt(cmd) else await self.check(cmd, message)
+        found = None if exempt(cmd) else self.check(cmd, message)
         if found:
             refusal = found if isinstance(found, Refusal) else Refusal(found)
             return Verdict(True, refusal.reason, not refusal.silent, refusal.kind)
         verdict = await self._concurrency(cmd, message) or await self._cooldown(cmd, message)
         if verdict is None:
             return ALLOWED
-        return attrs.evolve(verdict, reply=not await self._silent(message.space))
+        return attrs.evolve(verdict, reply=not self._silent(message.space))
 
-    async def cooldown(self, cmd: Command, space: str) -> Cooldown | None:
+    def cooldown(self, cmd: Command, space: str) -> Cooldown | None:
         """The cooldown in force for ``cmd`` in this space: a plugin's for the space (hook
         ``botkit_cooldown``), else the command's own."""
-        found = await self._ask("botkit_cooldown", space, command=cmd)
+        found = self._ask("botkit_cooldown", space, command=cmd)
         if found is None:
             return cmd.cooldown
         return found or None
 
-    async def _silent(self, space: str) -> bool:
-        return bool(await self._ask("botkit_silent", space))
+    def _silent(self, space: str) -> bool:
+        return bool(self._ask("botkit_silent", space))
 
-    async def _ask(self, hook: str, space: str, **kwargs: Any) -> Any:
-        """The first plugin's answer to a call-first ``hook`` about ``space``; None without."""
-        hooks = self.hooks
-        if hooks is None or not hooks.implements(hook):
+    def _ask(self, hook: str, space: str, **kwargs: Any) -> Any:
+        """The first plugin's answer to quick ``hook`` about ``space``; None without."""
+        if self.hooks is None:
             return None
-        return await hooks.call_first(
-            hook,
-            guild_id=space,
-            skip=self.switches(space),
-            hook_timeout=min(HOOK_TIMEOUT, hooks.timeout),
-            **kwargs,
-        )
+        return self.hooks.ask(hook, guild_id=space, skip=self.switches(space), **kwargs)
 
     # --- admitting (takes the slots) ---
 
@@ -145,7 +129,7 @@ class Gate:
                 await self.limits.leave(key)
         if verdict is None:
             return ALLOWED
-        return attrs.evolve(verdict, reply=verdict.reply and not await self._silent(message.space))
+        return attrs.evolve(verdict, reply=verdict.reply and not self._silent(message.space))
 
     @contextlib.asynccontextmanager
     async def running(self, cmd: Command, message: Message) -> AsyncIterator[None]:
@@ -187,12 +171,7 @@ class Gate:
     ) -> Verdict | None:
         if message.author.is_owner:
             return None
-        decided = self._decided
-        if take and decided is not None and decided[0] is message and decided[1] is cmd:
-            limit = decided[2]  # admitting the command just decided: its cooldown as decided
-        else:
-            limit = await self.cooldown(cmd, message.space)
-            self._decided = None if take else (message, cmd, limit)
+        limit = self.cooldown(cmd, message.space)
         if limit is None:
             return None
         key = _key(message.space, cmd.name, limit.bucket, _bucket(limit.bucket, message))

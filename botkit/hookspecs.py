@@ -6,9 +6,11 @@ plugin manager, the result checks, the fault suite and the plugin guide's table 
 - registration: called once at start-up, synchronously, with no arguments;
 - call all: every implementation, one by one in pluggy's order, results collected;
 - call first: implementations in order until one returns something other than None;
+- quick: as call first, but a plain ``def`` called on the event loop that answers from memory
+  (the gate asks these for every command, every ``!help`` line and every tool offered);
 - observer: every implementation, results ignored (an event plugins watch).
 
-Runtime hooks may be ``async def`` (run on the event loop: every step must be quick) or plain
+Other runtime hooks may be ``async def`` (run on the event loop: every step must be quick) or plain
 ``def`` (run in one of the host's hook worker threads under the hook's time-out, so it may
 block). Each implementation gets its own view: ``ctx`` (a :class:`botkit.Context` whose
 ``ctx.plugin`` is that plugin's handle) or ``plugin`` (its :class:`botkit.PluginHandle`). A
@@ -57,6 +59,7 @@ class Kind(enum.Enum):
     REGISTRATION = "registration"
     CALL_ALL = "call all"
     CALL_FIRST = "call first"
+    QUICK = "quick"
     OBSERVER = "observer"
 
 
@@ -80,12 +83,12 @@ def spec(kind: Kind, check: Callable[[Any], str] = results.anything) -> Callable
     def declare(function: F) -> F:
         doc = " ".join((function.__doc__ or "").split())
         SPECS[function.__name__] = Spec(function.__name__, kind, check, doc)
-        return hookspec(firstresult=kind is Kind.CALL_FIRST)(function)
+        return hookspec(firstresult=kind in (Kind.CALL_FIRST, Kind.QUICK))(function)
 
     return declare
 
 
-REGISTRATION, CALL_ALL, CALL_FIRST, OBSERVER = Kind
+REGISTRATION, CALL_ALL, CALL_FIRST, QUICK, OBSERVER = Kind
 
 
 # --- registration (plain synchronous calls, once at start-up) ---
@@ -205,24 +208,25 @@ def botkit_health(plugin: PluginHandle) -> list[Problem] | None:
     """Return problems for ``botkit doctor``: missing keys, libraries, models."""
 
 
-@spec(CALL_FIRST, results.refusal)
+@spec(QUICK, results.refusal)
 def botkit_check(ctx: Context, command: Command) -> str | Refusal | None:
     """Refuse ``command`` to ``ctx.message.author`` here: return the reason the user is told
     (or a ``botkit.Refusal``: one that is ``silent`` is not answered, its ``kind`` names it in
     the metrics), or None to let it run. Asked wherever the host decides (typed commands,
-    ``!help``, ``!rules check``), so it must only look, never count or change anything."""
+    ``!help``, ``!rules check``, tool offers), so it must only look in memory, never count or
+    change anything."""
 
 
-@spec(CALL_FIRST, results.cooldown)
+@spec(QUICK, results.cooldown)
 def botkit_cooldown(
     plugin: PluginHandle, guild_id: str, command: Command
 ) -> Cooldown | bool | None:
     """Return the cooldown ``command`` has in space ``guild_id`` instead of its own (a
     ``botkit.Cooldown``, or False for none there), or None to keep its own. Asked for every
-    command the gate decides: only look, and be quick."""
+    command the gate decides."""
 
 
-@spec(CALL_FIRST, results.one_of((bool,), "True or False"))
+@spec(QUICK, results.one_of((bool,), "True or False"))
 def botkit_silent(plugin: PluginHandle, guild_id: str) -> bool | None:
     """Return True when space ``guild_id`` chose silence: refusals by the limits (a cooldown,
     a command already running) are then logged and counted but not answered; None to pass."""

@@ -20,7 +20,7 @@ import pluggy
 from botkit import hookspecs, waits
 from botkit.commands import Command
 from botkit.context import CommandError, Context
-from botkit.hookspecs import SPECS
+from botkit.hookspecs import QUICK, SPECS
 from botkit.models import Reply
 from botkit.results import check_command
 from botkit.text import clean_text
@@ -144,6 +144,7 @@ class Plugins:
             unknown = [h.name for h in self.pm.get_hookcallers(plugin) or () if not h.spec]
             if unknown:
                 raise pluggy.PluginValidationError(plugin, f"unknown hook(s): {unknown}")
+            _check_quick(plugin, self.pm.get_hookcallers(plugin) or ())
         except KeyboardInterrupt:
             raise
         except BaseException as exc:
@@ -262,6 +263,30 @@ class Plugins:
             ok, value = await self._call(name, hook, impl, kwargs, hook_timeout)
             if ok and value is not None:
                 return value
+        return None
+
+    def ask(self, hook: str, *, skip: Collection[str] = (), **kwargs: Any) -> Any:
+        """The first answer to a quick ``hook`` other than None. Each implementation is a
+        plain def called here, on the event loop, timed by the watchdog; one that raises or
+        answers wrongly is logged and counted, and the next one is asked."""
+        for name, impl in self._impls(hook, skip):
+            args = [self._argument(name, hook, arg, kwargs) for arg in impl.argnames]
+            try:
+                value = self.watchdog.call(name, hook, impl.function, *args)
+            except KeyboardInterrupt:
+                raise
+            except BaseException:  # SystemExit too: one plugin never ends the bot
+                self.statuses[name].failures += 1
+                self.failed(name, hook, "error")
+                log.exception("plugin %s: %s failed", name, hook)
+                continue
+            if value is None:
+                continue
+            problem = SPECS[hook].check(value)
+            if problem:
+                self._bad_result(name, hook, problem)
+                continue
+            return value
         return None
 
     def implements(self, hook: str) -> list[str]:
@@ -392,6 +417,21 @@ class Plugins:
         if status is not None:
             status.slow_calls += 1
         self.failed(name, hook, "slow")
+
+
+def _check_quick(plugin: object, callers: Iterable[pluggy.HookCaller]) -> None:
+    """Refuse an ``async def`` implementation of a quick hook, which the gate calls on the
+    event loop for every command and must answer from memory."""
+    for caller in callers:
+        if SPECS[caller.name].kind is not QUICK:
+            continue
+        for impl in caller.get_hookimpls():
+            if impl.plugin is plugin and inspect.iscoroutinefunction(impl.function):
+                raise pluggy.PluginValidationError(
+                    plugin,
+                    f"{caller.name} must be a plain def answering from memory (the gate asks "
+                    "it for every command), not async",
+                )
 
 
 def _encodable(value: Any) -> Any:

@@ -37,7 +37,7 @@ class Maintenance:
         self.asked = 0
 
     @botkit.hookimpl
-    async def botkit_check(self, ctx: Context, command: botkit.Command) -> str | None:
+    def botkit_check(self, ctx: Context, command: botkit.Command) -> str | None:
         self.asked += 1
         if command.name == "secret" and not ctx.message.author.is_admin:
             return "!secret is closed for maintenance until tonight."

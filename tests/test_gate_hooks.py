@@ -7,7 +7,7 @@ import logging
 
 import botkit
 from botkit import Context, Cooldown, Refusal
-from botkit.testing import GUILD, MEMBER
+from botkit.testing import ADMIN, GUILD, MEMBER, OWNER
 
 
 async def say(ctx: Context, *, text: str) -> str:
@@ -30,7 +30,7 @@ class Closed:
     """Refuses ``!shout`` silently, counted as "closed"."""
 
     @botkit.hookimpl
-    async def botkit_check(self, ctx: Context, command: botkit.Command) -> Refusal | None:
+    def botkit_check(self, ctx: Context, command: botkit.Command) -> Refusal | None:
         return (
             Refusal("!shout is closed.", silent=True, kind="closed")
             if command.name == "shout"
@@ -42,7 +42,7 @@ class ServerLimits:
     """In the test server: ``!shout`` once a minute, ``!say`` without a cooldown."""
 
     @botkit.hookimpl
-    async def botkit_cooldown(
+    def botkit_cooldown(
         self, plugin: botkit.PluginHandle, guild_id: str, command: botkit.Command
     ) -> Cooldown | bool | None:
         if guild_id != GUILD:
@@ -54,7 +54,7 @@ class Hushed:
     """The test server chose silence."""
 
     @botkit.hookimpl
-    async def botkit_silent(self, plugin: botkit.PluginHandle, guild_id: str) -> bool | None:
+    def botkit_silent(self, plugin: botkit.PluginHandle, guild_id: str) -> bool | None:
         return guild_id == GUILD or None
 
 
@@ -62,7 +62,7 @@ class BadKind:
     """Returns a refusal whose kind is no metric label."""
 
     @botkit.hookimpl
-    async def botkit_check(self, ctx: Context, command: botkit.Command) -> Refusal:
+    def botkit_check(self, ctx: Context, command: botkit.Command) -> Refusal:
         return Refusal("no", kind="Not a word!")
 
 
@@ -116,3 +116,53 @@ async def test_a_refusal_of_the_wrong_shape_is_a_bad_result(botkit_harness) -> N
         replies = await bot.send("!shout hey", user=MEMBER)
         bad = bot.status("bad").bad_results
     assert (replies.text, bad) == ("SHOUTING hey", 1)
+
+
+class AsyncCheck:
+    """Implements a quick hook as ``async def``, which the gate cannot ask on every command."""
+
+    @botkit.hookimpl
+    async def botkit_check(self, ctx: Context, command: botkit.Command) -> None:
+        return None
+
+
+async def test_an_async_quick_hook_is_refused_when_the_plugin_loads(botkit_harness) -> None:
+    async with botkit_harness(plugins={"slow": AsyncCheck()}, strict=False) as bot:
+        hi = await bot.send("!hi", user=MEMBER)
+        error = bot.status("slow").error
+    assert hi.text == "HI!"
+    assert "botkit_check must be a plain def answering from memory" in error
+
+
+def unreadable_rules(monkeypatch) -> None:
+    """Reading every server's rules fails, as when the database is unreachable at start."""
+    original = botkit.Storage.settings_by_guild
+
+    async def failing(self, owner: str, key: str):
+        if (owner, key) == ("botkit", "rules"):
+            raise OSError("the database is unreachable")
+        return await original(self, owner, key)
+
+    monkeypatch.setattr(botkit.Storage, "settings_by_guild", failing)
+
+
+async def test_commands_are_refused_while_the_rules_cannot_be_read(
+    botkit_harness, monkeypatch
+) -> None:
+    unreadable_rules(monkeypatch)
+    async with botkit_harness(strict=False) as bot:
+        member = await bot.send("!hi", user=MEMBER)
+        owner = await bot.send("!hi", user=OWNER)
+    assert member.text.startswith("This server's rules could not be read")
+    assert owner.text == "HI!"
+
+
+async def test_the_rules_commands_read_the_rules_again_once_they_can(
+    botkit_harness, monkeypatch
+) -> None:
+    unreadable_rules(monkeypatch)
+    async with botkit_harness(strict=False) as bot:
+        monkeypatch.undo()
+        await bot.send("!rules", user=ADMIN)
+        member = await bot.send("!hi", user=MEMBER)
+    assert member.text == "HI!"

@@ -36,9 +36,9 @@ def test_the_guide_lists_every_hook_with_its_declared_kind() -> None:
 
 
 @pytest.mark.parametrize("name", sorted(SPECS))
-def test_pluggy_stops_at_the_first_result_only_for_call_first_hooks(name: str) -> None:
+def test_pluggy_stops_at_the_first_result_only_for_call_first_and_quick_hooks(name: str) -> None:
     options = getattr(hookspecs, name).botkit_spec  # pluggy's marker on the function
-    assert options["firstresult"] is (SPECS[name].kind is Kind.CALL_FIRST)
+    assert options["firstresult"] is (SPECS[name].kind in (Kind.CALL_FIRST, Kind.QUICK))
 
 
 def test_registration_hooks_take_no_arguments() -> None:

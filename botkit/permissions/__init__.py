@@ -12,20 +12,35 @@ from __future__ import annotations
 from botkit import Command, Context, Cooldown, PluginHandle, Refusal, hookimpl
 
 from . import commands
-from .rules import OWNER, loaded, refusal
+from .rules import OWNER, UNREADABLE, Permissions, exempt, loaded, refusal
+
+UNREAD = Refusal(
+    "This server's rules could not be read, so commands wait until they can be; the bot's "
+    "owner finds why in its log.",
+    kind="rule",
+)
 
 
 @hookimpl
 async def botkit_startup(plugin: PluginHandle) -> None:
-    """Read every server's rules and cooldowns once."""
-    await loaded(plugin)
+    """Read every server's rules and cooldowns once. Should that fail, every command a rule
+    could be about is refused (never run unchecked) until ``!rules`` reads them again."""
+    try:
+        await loaded(plugin)
+    except BaseException:
+        plugin.state = UNREADABLE
+        raise
 
 
 @hookimpl(tryfirst=True)
-async def botkit_check(ctx: Context, command: Command) -> Refusal | None:
+def botkit_check(ctx: Context, command: Command) -> Refusal | None:
     """A server rule that denies ``command`` to the author here (silent where the server's
     admins chose silence)."""
-    perms = await loaded(ctx.plugin)
+    perms = ctx.plugin.state
+    if perms is UNREADABLE:
+        return None if exempt(command, ctx.message) else UNREAD
+    if not isinstance(perms, Permissions):
+        return None  # not started: no rules read, none to apply
     rule = perms.deciding(command, ctx.message)
     if rule is None or rule.action != "deny":
         return None
@@ -35,21 +50,24 @@ async def botkit_check(ctx: Context, command: Command) -> Refusal | None:
 
 
 @hookimpl
-async def botkit_cooldown(
+def botkit_cooldown(
     plugin: PluginHandle, guild_id: str, command: Command
 ) -> Cooldown | bool | None:
     """The cooldown a server's admins gave ``command`` there (False: none), if they did."""
-    changed = (await loaded(plugin)).cooldowns.changed
-    key = (guild_id, command.name)
-    if key not in changed:
+    perms = plugin.state
+    if not isinstance(perms, Permissions):
         return None
-    return changed[key] or False
+    key = (guild_id, command.name)
+    if key not in perms.cooldowns.changed:
+        return None
+    return perms.cooldowns.changed[key] or False
 
 
 @hookimpl
-async def botkit_silent(plugin: PluginHandle, guild_id: str) -> bool | None:
+def botkit_silent(plugin: PluginHandle, guild_id: str) -> bool | None:
     """Whether the server's admins chose silence (``!rules silent on``)."""
-    return (await loaded(plugin)).rules.silent(guild_id) or None
+    perms = plugin.state
+    return (isinstance(perms, Permissions) and perms.rules.silent(guild_id)) or None
 
 
 @hookimpl

@@ -346,8 +346,12 @@ class Permissions:
         return self.cooldowns.changed.get((space, cmd.name), cmd.cooldown)
 
 
+UNREADABLE = "unreadable"  # the handle's state when reading the rules at start failed
+
+
 async def loaded(plugin: PluginHandle) -> Permissions:
-    """The plugin's rules and cooldowns (its handle's ``state``), read on first use."""
+    """The plugin's rules and cooldowns (its handle's ``state``), read on first use (and read
+    again by the ``!rules`` commands when reading them at start failed)."""
     found = plugin.state
     if not isinstance(found, Permissions):
         found = Permissions(lambda: plugin.storage)

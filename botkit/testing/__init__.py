@@ -196,8 +196,7 @@ class BotHarness:
         self.adapter.channel_of[message.id] = channel.id
         before = len(self.adapter.sent)
         await self.bot.handle(message)
-        ids = [s.id for s in self.adapter.sent[before:]]
-        return Replies(s for s in self.adapter.sent if s.id in ids)
+        return Replies(self.adapter.sent[before:])
 
     async def dm(self, content: str, *, user: User = OWNER, **kwargs: Any) -> Replies:
         """Send a direct message (answered by the chat plugin under the default triggers)."""

@@ -110,6 +110,8 @@ def _sleep(clock: Any) -> None:
 
 def runtime_faults(hook: str) -> list[Fault]:
     """Every fault kind for runtime hook ``hook``."""
+    if SPECS.get(hook) is not None and SPECS[hook].kind is Kind.QUICK:
+        return quick_faults(hook)
     faults = [
         Fault("raise", _raise(RuntimeError("injected fault")), False, "failure"),
         Fault("raise-async", _raise(RuntimeError("injected fault")), True, "failure"),
@@ -123,6 +125,21 @@ def runtime_faults(hook: str) -> list[Fault]:
     ]
     for i, value in enumerate(wrong_values(hook)):
         faults.append(Fault(f"wrong-type-{i}", lambda clock, v=value: v, i % 2 == 1, "bad result"))
+    return faults
+
+
+def quick_faults(hook: str) -> list[Fault]:
+    """Every fault kind for quick hook ``hook``: a plain def the gate calls on the loop (an
+    ``async def`` one is refused when its plugin loads, see the fault suite)."""
+    faults = [
+        Fault("raise", _raise(RuntimeError("injected fault")), False, "failure"),
+        Fault("system-exit", _raise(SystemExit(3)), False, "failure"),
+        Fault("base-exception", _raise(Injected("injected")), False, "failure"),
+        Fault("cancelled", _raise(asyncio.CancelledError()), False, "failure"),
+        Fault("blocking", hold_loop, False, "slow call"),
+    ]
+    for i, value in enumerate(wrong_values(hook)):
+        faults.append(Fault(f"wrong-type-{i}", lambda clock, v=value: v, False, "bad result"))
     return faults
 
 

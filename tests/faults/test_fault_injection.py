@@ -232,9 +232,22 @@ async def test_stream_fault_is_answered_named_and_others_are_served(fault_bot, f
     assert f"1 {fault.counted}" in _faulty_line(listing)
 
 
-# startup runs before the bot serves anyone; message_received and check run for the other
-# user's message too, so that one waits for the time-out (see test_runtime_fault_..._timeout)
-HANGING = sorted(set(TRIGGERS) - {"botkit_startup", "botkit_message_received", "botkit_check"})
+# startup runs before the bot serves anyone; message_received runs for the other user's
+# message too, so that one waits for the time-out (see test_runtime_fault_..._timeout); quick
+# hooks are plain defs on the loop, which cannot hang apart from it
+QUICK = sorted(h for h in HOOKS if SPECS[h].kind is Kind.QUICK)
+HANGING = sorted(set(TRIGGERS) - {"botkit_startup", "botkit_message_received", *QUICK})
+
+
+@pytest.mark.parametrize("hook", QUICK)
+async def test_an_async_quick_hook_drops_its_plugin_named(fault_bot, hook) -> None:
+    clock = FakeClock()
+    faulty = faulty_plugin(hook, Fault("async-def", lambda clock: None, True, "error"), clock)
+    async with fault_bot({"faulty": faulty}, clock=clock) as bot:
+        hi = await bot.send("!hi", user=OTHER)
+        listing = (await bot.send("!plugins")).text
+    assert hi.text == "HI!"
+    assert f"{hook} must be a plain def" in _faulty_line(listing)
 
 
 @pytest.mark.parametrize("hook", HANGING)
