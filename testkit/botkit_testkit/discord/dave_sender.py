@@ -15,6 +15,7 @@ import attrs
 import davey
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 MLS10 = 1  # ProtocolVersion mls10
 PUBLIC_MESSAGE = 1  # WireFormat mls_public_message
@@ -58,8 +59,6 @@ class ExternalSender:
 
     def public_key(self) -> bytes:
         """The signature key as MLS carries it: the uncompressed P-256 point."""
-        from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-
         return self.key.public_key().public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
 
     def package(self) -> bytes:
@@ -105,7 +104,7 @@ def form_group(
     newcomers = list(sessions) if members else list(sessions[1:])
     committer = members[0] if members else sessions[0]
     others = list(members[1:])
-    for session in sessions if members else [committer, *newcomers]:
+    for session in sessions:
         session.set_external_sender(sender.package())
     epoch = committer.epoch or 0
     packages = [s.get_serialized_key_package() for s in newcomers]
@@ -119,7 +118,7 @@ def form_group(
     committer.process_commit(result.commit)
     for member in others:
         member.process_commit(result.commit)
+    if result.welcome is None:
+        raise RuntimeError("the commit welcomed nobody")
     for session in newcomers:
-        if result.welcome is None:
-            raise RuntimeError("the commit welcomed nobody")
         session.process_welcome(result.welcome)

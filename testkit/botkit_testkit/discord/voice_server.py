@@ -42,6 +42,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 import attrs
+import davey
 from aiohttp import web
 
 from botkit_testkit.discord.dave_sender import APPEND, ExternalSender
@@ -190,7 +191,9 @@ class VoiceServer:
         self.channel_id = 0  # the voice channel (the DAVE group's id), set by FakeDiscord
         self.bot_user_id = 0
         self.dave_sender = ExternalSender()
-        self.dave_people: dict[int, Any] = {}  # user id -> davey session, in the bot's group
+        self.dave_people: dict[
+            int, davey.DaveSession
+        ] = {}  # user id -> davey session, in the bot's group
         self.bot_key_package: bytes | None = None
         self.bot_commits: list[bytes] = []  # opcode 28 as the bot sent it (the server's pick
         # is always a person's commit)
@@ -321,8 +324,6 @@ class VoiceServer:
     async def dave_join(self, user_id: int) -> None:
         """``user_id`` (a person, with a ``davey`` session of their own) joins the bot's DAVE
         group; returns once the bot executed the transition."""
-        import davey
-
         if user_id in self.dave_people:
             return
         await asyncio.wait_for(self._key_package.wait(), DAVE_TIMEOUT)
@@ -352,16 +353,14 @@ class VoiceServer:
 
     def _commit(
         self,
-        committer: Any,
-        others: list[Any],
+        committer: davey.DaveSession,
+        others: list[davey.DaveSession],
         package: bytes,
         user_id: int,
         proposals: bytes | None = None,
-    ) -> Any:
+    ) -> davey.CommitWelcome:
         """``committer``'s commit (and Welcome) of the Add of ``package`` (``user_id``'s);
         ``others`` (the group's other people) keep the proposals it refers to."""
-        import davey
-
         if proposals is None:
             proposals = self.dave_sender.proposals(self.channel_id, committer.epoch, [package])
         for member in others:
@@ -388,8 +387,6 @@ class VoiceServer:
             return
         sequence, ssrc, opus = unseal(self.mode, self.secret_key, data)
         if self.dave_people and opus != SILENCE_FRAME:  # what a person in the call hears
-            import davey
-
             listener = next(iter(self.dave_people.values()))
             with contextlib.suppress(ValueError):  # sent before the bot's group was ready
                 opus = bytes(listener.decrypt(self.bot_user_id, davey.MediaType.audio, opus))
