@@ -172,6 +172,55 @@ async def test_two_people_speaking_at_once_are_heard_apart(discord_harness, ears
     assert voice_updates(dh)[:3] == [(channel, True), (channel, False), (channel, True)]
 
 
+async def test_two_people_in_an_end_to_end_encrypted_call_are_heard_apart(
+    discord_harness, ears
+) -> None:
+    low = opus_frames(tone_wav(ears.audio.parent / "low.wav", 300, 1.0))
+    high = opus_frames(tone_wav(ears.audio.parent / "high.wav", 1200, 1.0))
+    async with (
+        VoiceServer(dave_protocol_version=1) as server,
+        discord_harness(plugins={"ears": ears}, fake=FakeDiscord(voice_server=server)) as dh,
+    ):
+        await dh.join_voice(dh.member)
+        await dh.join_voice(dh.admin)
+        await dh.message("!join", author=dh.member)
+        heard = await dh.message("!hear", author=dh.member)
+        await server.speak(dh.member.id, low, pace=0.005)  # welcomes the bot into the group
+        await server.speak(dh.admin.id, high, pace=0.005)  # a new epoch: the admin joins
+        await wait_for(
+            lambda: len(ears.heard) == 2 and min(map(len, ears.heard.values())) >= 31_000
+        )
+        (vc,) = dh.adapter.client.voice_clients
+        state = vc._connection
+        dave = (state.dave_protocol_version, state.dave_session.epoch, state.dave_session.ready)
+    assert heard.text == "hearing Admin, Member"
+    assert dave == (1, 2, True)
+    assert len(server.bot_commits) == 1  # the bot committed the admin's Add as well
+    assert [f["d"]["transition_id"] for f in server.received if f["op"] == 23] == [1, 2]
+    member, admin = str(dh.member.id), str(dh.admin.id)
+    assert abs(pitch(bytes(ears.heard[member]), 16_000) - 300) < 10
+    assert abs(pitch(bytes(ears.heard[admin]), 16_000) - 1200) < 10
+
+
+async def test_the_bots_audio_in_an_end_to_end_encrypted_call_is_heard_by_the_people(
+    discord_harness, ears
+) -> None:
+    hello = opus_frames(tone_wav(ears.audio.parent / "hello.wav", 300, 0.2))
+    async with (
+        VoiceServer(dave_protocol_version=1) as server,
+        discord_harness(plugins={"ears": ears}, fake=FakeDiscord(voice_server=server)) as dh,
+    ):
+        await dh.join_voice(dh.member)
+        await dh.message("!join", author=dh.member)
+        await server.speak(dh.member.id, hello, pace=0.005)  # the member and the bot: a group
+        await dh.message("!play", author=dh.member)
+        await wait_for(lambda: len(server.bot_opus()) >= 20)
+        sealed = server.dave_people[dh.member.id].get_decryption_stats(dh.bot_user.id)
+    pcm = decode_opus(server.bot_opus())
+    assert abs(pitch(pcm, 48_000) - 440) < 10
+    assert sealed.successes >= 20  # each frame was end-to-end encrypted, the member opened it
+
+
 async def test_speakers_are_known_from_client_connect_and_forgotten_on_disconnect(
     discord_harness, ears
 ) -> None:

@@ -748,6 +748,8 @@ class FakeDiscord(World):
             socket.dispatch(event, payload)
             if channel is not None and moved:  # (un)deafening in place needs no new server
                 server = self.voice_server
+                if server is not None:
+                    server.channel_id = channel  # the DAVE group's id
                 socket.dispatch(
                     "VOICE_SERVER_UPDATE",
                     {

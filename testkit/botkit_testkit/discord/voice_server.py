@@ -9,19 +9,28 @@ server to :meth:`VoiceServer.connect`, which opens a real websocket to it over p
 
 The gateway: HELLO, IDENTIFY (the token of the VOICE_SERVER_UPDATE is checked), READY (the bot's
 SSRC, the UDP address, the modes), SELECT_PROTOCOL, SESSION_DESCRIPTION (mode, secret key and
-``dave_protocol_version`` 0: no end-to-end encryption, which real Discord no longer allows
-since 2026-03-01; acting as DAVE's MLS external sender needs more than ``davey`` offers),
-SPEAKING, CLIENTS_CONNECT, CLIENT_CONNECT, CLIENT_DISCONNECT, heartbeats with their ACK,
-RESUME. UDP: IP discovery, the bot's own RTP (decrypted and kept,
+``dave_protocol_version``: 0 by default, no end-to-end encryption), SPEAKING,
+CLIENTS_CONNECT, CLIENT_CONNECT, CLIENT_DISCONNECT, heartbeats with their ACK, RESUME.
+UDP: IP discovery, the bot's own RTP (decrypted and kept,
 :attr:`VoiceServer.from_bot`) and people's RTP sent to the bot with :meth:`VoiceServer.speak`,
 encrypted as Discord does in ``aead_aes256_gcm_rtpsize`` (AES-GCM from ``cryptography``) or
 ``aead_xchacha20_poly1305_rtpsize`` (PyNaCl), whichever the bot chose of ``modes`` (Discord's
 order: AES-GCM first).
+
+With ``dave_protocol_version=1`` the call is end-to-end encrypted (DAVE) as Discord's are
+since 2026-03-01: the server is the MLS external sender
+(:class:`~botkit_testkit.discord.dave_sender.ExternalSender`) and sends its package (opcode
+25); the bot answers with its key package (26). Each person who speaks first joins the group:
+the first one commits the bot's Add and the bot gets the Welcome (30); later ones are proposed
+to the bot (27) and the group's commit announced (29); each transition the bot is ready for
+(23) is executed (22). People's Opus frames are encrypted with their own ``davey`` session,
+and the bot's are decrypted with one (:attr:`VoiceServer.from_bot` holds them decrypted).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import os
@@ -33,7 +42,10 @@ from urllib.parse import urlsplit
 
 import aiohttp
 import attrs
+import davey
 from aiohttp import web
+
+from botkit_testkit.discord.dave_sender import APPEND, ExternalSender
 
 AES = "aead_aes256_gcm_rtpsize"
 XCHACHA = "aead_xchacha20_poly1305_rtpsize"
@@ -41,6 +53,8 @@ MODES = (AES, XCHACHA)
 SILENCE_FRAME = b"\xf8\xff\xfe"
 TOKEN = "fake-voice-token"
 FRAME_SAMPLES = 960  # 20 ms at 48 kHz
+MLS_KEY_PACKAGE, MLS_COMMIT_WELCOME = 26, 28  # the bot's binary DAVE opcodes
+DAVE_TIMEOUT = 5.0  # seconds the bot gets to send its key package or be ready for a transition
 
 
 def seal(mode: str, key: bytes, header: bytes, payload: bytes, counter: int) -> bytes:
@@ -174,6 +188,18 @@ class VoiceServer:
         self._udp: _Udp | None = None
         self._session: aiohttp.ClientSession | None = None
         self.port = 0
+        self.channel_id = 0  # the voice channel (the DAVE group's id), set by FakeDiscord
+        self.bot_user_id = 0
+        self.dave_sender = ExternalSender()
+        self.dave_people: dict[
+            int, davey.DaveSession
+        ] = {}  # user id -> davey session, in the bot's group
+        self.bot_key_package: bytes | None = None
+        self.bot_commits: list[bytes] = []  # opcode 28 as the bot sent it (the server's pick
+        # is always a person's commit)
+        self._key_package = asyncio.Event()
+        self._ready: dict[int, asyncio.Event] = {}  # transition id -> the bot said it is ready
+        self._transitions = itertools.count(1)
 
     @property
     def endpoint(self) -> str:
@@ -220,6 +246,13 @@ class VoiceServer:
         self._seq += 1
         await self._ws.send_str(json.dumps({"op": op, "d": data, "seq": self._seq}))
 
+    async def send_binary(self, op: int, payload: bytes) -> None:
+        """A binary (DAVE MLS) frame: the sequence number, the opcode, the payload."""
+        if self._ws is None or self._ws.closed:
+            raise RuntimeError("the bot is not connected to the voice server")
+        self._seq += 1
+        await self._ws.send_bytes(struct.pack(">HB", self._seq, op) + payload)
+
     async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse()
         await ws.prepare(request)
@@ -227,6 +260,9 @@ class VoiceServer:
         self.connections += 1
         await self.send(8, {"heartbeat_interval": 41250.0, "v": 8})
         async for message in ws:
+            if message.type is aiohttp.WSMsgType.BINARY:
+                self._binary(message.data)
+                continue
             if message.type is not aiohttp.WSMsgType.TEXT:
                 continue
             frame = json.loads(message.data)
@@ -239,6 +275,7 @@ class VoiceServer:
             if data.get("token") != TOKEN:
                 await ws.close(code=4004)
                 return
+            self.bot_user_id = int(data.get("user_id") or 0)
             await self.send(
                 2,
                 {
@@ -264,10 +301,75 @@ class VoiceServer:
                     "dave_protocol_version": self.dave_protocol_version,
                 },
             )
+            if self.dave_protocol_version:
+                await self.send_binary(25, self.dave_sender.package())
             if self.speakers:
                 await self.send(11, {"user_ids": [str(u) for u in self.speakers]})
         elif op == 7:  # RESUME
             await self.send(9, None)
+        elif op == 23 and data.get("transition_id") in self._ready:  # DAVE_TRANSITION_READY
+            self._ready[data["transition_id"]].set()
+            await self.send(22, {"transition_id": data["transition_id"]})
+
+    def _binary(self, data: bytes) -> None:
+        """The bot's DAVE frames: its key package (26), its commit and welcome (28)."""
+        if data[:1] == bytes([MLS_KEY_PACKAGE]):
+            self.bot_key_package = data[1:]
+            self._key_package.set()
+        elif data[:1] == bytes([MLS_COMMIT_WELCOME]):
+            self.bot_commits.append(data[1:])
+
+    # --- DAVE: the MLS group of the bot and the people who speak ---
+
+    async def dave_join(self, user_id: int) -> None:
+        """``user_id`` (a person, with a ``davey`` session of their own) joins the bot's DAVE
+        group; returns once the bot executed the transition."""
+        if user_id in self.dave_people:
+            return
+        await asyncio.wait_for(self._key_package.wait(), DAVE_TIMEOUT)
+        newcomer = davey.DaveSession(self.dave_protocol_version, user_id, self.channel_id)
+        newcomer.set_external_sender(self.dave_sender.package())
+        transition = next(self._transitions)
+        self._ready[transition] = asyncio.Event()
+        if not self.dave_people:  # the first person commits the bot's Add; the bot is welcomed
+            assert self.bot_key_package is not None
+            result = self._commit(newcomer, [], self.bot_key_package, self.bot_user_id)
+            newcomer.process_commit(result.commit)
+            assert result.welcome is not None
+            await self.send_binary(30, struct.pack(">H", transition) + result.welcome)
+        else:
+            members = list(self.dave_people.values())
+            package = newcomer.get_serialized_key_package()
+            proposals = self.dave_sender.proposals(self.channel_id, members[0].epoch, [package])
+            await self.send_binary(27, bytes([APPEND]) + proposals)
+            result = self._commit(members[0], members[1:], package, user_id, proposals)
+            for member in members:
+                member.process_commit(result.commit)
+            assert result.welcome is not None
+            newcomer.process_welcome(result.welcome)
+            await self.send_binary(29, struct.pack(">H", transition) + result.commit)
+        self.dave_people[user_id] = newcomer
+        await asyncio.wait_for(self._ready[transition].wait(), DAVE_TIMEOUT)
+
+    def _commit(
+        self,
+        committer: davey.DaveSession,
+        others: list[davey.DaveSession],
+        package: bytes,
+        user_id: int,
+        proposals: bytes | None = None,
+    ) -> davey.CommitWelcome:
+        """``committer``'s commit (and Welcome) of the Add of ``package`` (``user_id``'s);
+        ``others`` (the group's other people) keep the proposals it refers to."""
+        if proposals is None:
+            proposals = self.dave_sender.proposals(self.channel_id, committer.epoch, [package])
+        for member in others:
+            member.process_proposals(davey.ProposalsOperationType.append, proposals, [user_id])
+        result = committer.process_proposals(
+            davey.ProposalsOperationType.append, proposals, [user_id]
+        )
+        assert result is not None, "the proposals made no commit"
+        return result
 
     # --- UDP ---
 
@@ -284,6 +386,10 @@ class VoiceServer:
         if len(data) < 12 or data[0] >> 6 != 2 or self.mode is None:
             return
         sequence, ssrc, opus = unseal(self.mode, self.secret_key, data)
+        if self.dave_people and opus != SILENCE_FRAME:  # what a person in the call hears
+            listener = next(iter(self.dave_people.values()))
+            with contextlib.suppress(ValueError):  # sent before the bot's group was ready
+                opus = bytes(listener.decrypt(self.bot_user_id, davey.MediaType.audio, opus))
         at = asyncio.get_running_loop().time()
         self.from_bot.append(BotPacket(sequence, ssrc, opus, at))
         self.bot_packet.set()
@@ -313,6 +419,8 @@ class VoiceServer:
         if self.mode is None or self.bot_address is None:
             raise RuntimeError("the bot has not finished connecting to the voice server")
         person = self.speaker(user_id)
+        if self.dave_protocol_version:
+            await self.dave_join(user_id)
         if announce:
             await self.send(5, {"user_id": str(user_id), "ssrc": person.ssrc, "speaking": 1})
         loop = asyncio.get_running_loop()
@@ -334,6 +442,9 @@ class VoiceServer:
         header = struct.pack(
             ">BBHIIHH", 0x90, 0x78, person.sequence, person.timestamp, person.ssrc, 0xBEDE, 1
         )
+        session = self.dave_people.get(person.user_id)
+        if session is not None:
+            frame = bytes(session.encrypt_opus(frame))
         payload = b"\x10\x7f\x00\x00" + frame
         packet = seal(self.mode, self.secret_key, header, payload, next(self._counter))
         self._udp.transport.sendto(packet, self.bot_address)
