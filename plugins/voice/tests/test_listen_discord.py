@@ -107,12 +107,13 @@ def questions(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return {text: speech(directory, text) for text in (WEATHER, DRAGON, STOP, STORY)}
 
 
+@pytest.mark.parametrize("dave", [0, 1], ids=["transport-encryption", "dave-end-to-end"])
 async def test_two_people_ask_aloud_and_each_is_answered_and_speaking_over_the_bot_stops_it(
-    discord_harness, questions
+    discord_harness, questions, dave
 ) -> None:
     plugins = {"voice": botkit_voice, "chat": Answers()}
     async with (
-        VoiceServer() as server,
+        VoiceServer(dave_protocol_version=dave) as server,
         discord_harness(
             plugins=plugins, config=CONFIG, fake=FakeDiscord(voice_server=server)
         ) as dh,
@@ -132,6 +133,7 @@ async def test_two_people_ask_aloud_and_each_is_answered_and_speaking_over_the_b
         await until(lambda: len(server.bot_spurts()) == 3 and not server.bot_playing())
         said = posted(dh)
         ids = transcript_ids(dh)
+        encrypted = {uid: person.ready for uid, person in server.dave_people.items()}
         stopped = await dh.message("!listen stop", author=dh.member)
 
     assert started.text.startswith("🎙️ Listening in Lounge. I hear only those who said !listen")
@@ -149,6 +151,7 @@ async def test_two_people_ask_aloud_and_each_is_answered_and_speaking_over_the_b
     assert sunny > 50 and alright > 25
     assert 50 < story < full_story / 2  # the member spoke over it: it stopped early
     assert stopped.text == "🎙️ I stopped listening."
+    assert encrypted == ({int(member): True, int(admin): True} if dave else {})
 
 
 async def test_listening_stops_when_everyone_has_left_the_voice_channel(discord_harness) -> None:
