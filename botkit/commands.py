@@ -231,6 +231,15 @@ def tokenize(text: str, limit: int | None = None) -> list[tuple[str, int]]:
     return words
 
 
+def split_words(text: str) -> list[str]:
+    """``text`` in words as a command reads its arguments: split on whitespace, quotes group
+    words. ValueError (saying which quote) when a quote is not closed."""
+    try:
+        return [word for word, _ in tokenize(text)]
+    except UsageError as exc:
+        raise ValueError(str(exc)) from None
+
+
 def convert(param: Parameter, word: str) -> Any:
     """Turn one word into the parameter's type, or raise UsageError."""
     if param.type is bool:

@@ -18,6 +18,7 @@ from botkit import (
     User,
     command,
 )
+from botkit.util import split_words
 
 from .rules import (
     EXEMPT,
@@ -46,7 +47,7 @@ def _guild(ctx: Context) -> str:
 def words(text: str) -> list[str]:
     """A rule as typed, in words (quotes group words; mentions stay whole)."""
     try:
-        return [word for word, _ in _tokens(text)]
+        return split_words(text)
     except ValueError as exc:
         raise CommandError(f"{exc}.") from None
 
@@ -181,30 +182,6 @@ async def rules_check(ctx: Context, command: str, user: str | None = None) -> st
     if limit is not None:
         line += f" Cooldown: {limit}."
     return line
-
-
-def _tokens(text: str) -> list[tuple[str, int]]:
-    """Words split on whitespace, quotes honoured, with where each ends (as commands read
-    their arguments)."""
-    found: list[tuple[str, int]] = []
-    i, n = 0, len(text)
-    while i < n:
-        if text[i].isspace():
-            i += 1
-            continue
-        if text[i] in "\"'":
-            quote, start = text[i], i + 1
-            end = text.find(quote, start)
-            if end < 0:
-                raise ValueError(f"unclosed quote {quote} in the arguments")
-            found.append((text[start:end], end + 1))
-            i = end + 1
-            continue
-        start = i
-        while i < n and not text[i].isspace():
-            i += 1
-        found.append((text[start:i], i))
-    return found
 
 
 def _as(message: Message, user: User) -> Message:
