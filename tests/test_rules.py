@@ -80,6 +80,13 @@ async def test_adding_a_rule_confirms_it(bot) -> None:
     assert text == f"Rule added: allow command train to role <@&{TRAINERS}>."
 
 
+async def test_a_rule_with_an_unclosed_quote_is_explained(bot) -> None:
+    replies = await bot.send('!rules add deny command hi role "night owls', user=ADMIN)
+    listing = await bot.send("!rules", user=ADMIN)
+    assert replies.text == 'unclosed quote " in the arguments.'
+    assert "\nnone\n" in listing.text
+
+
 async def test_rules_lists_the_servers_rules_in_order(bot) -> None:
     await admin(bot, "!rules add deny command train role @everyone")
     await admin(bot, f"!rules add allow command train role <@&{TRAINERS}>")
