@@ -113,20 +113,26 @@ class Template:
     key, base URL and time-out, the URL, the headers of each retry count (without the body's
     length) and the request's extensions (its time-outs)."""
 
-    api_key: str
-    base_url: httpx2.URL
-    timeout: Any
+    settings: tuple[Any, ...]
     url: httpx2.URL
     extensions: dict[str, Any]
     headers: dict[int, list[tuple[bytes, bytes]]] = attrs.field(factory=dict)
 
-    def fits(self, client: openai.AsyncOpenAI) -> bool:
-        """Whether ``client`` still has the key, base URL and time-out this was made for."""
+    @staticmethod
+    def of(client: openai.AsyncOpenAI) -> tuple[Any, ...]:
+        """What the SDK's URL and headers depend on: key, organization, project, base URL and
+        time-out (compared by identity: whatever is set anew makes a new template)."""
         return (
-            self.api_key is client.api_key
-            and self.base_url is client.base_url
-            and self.timeout is client.timeout
+            client.api_key,
+            client.organization,
+            client.project,
+            client.base_url,
+            client.timeout,
         )
+
+    def fits(self, client: openai.AsyncOpenAI) -> bool:
+        """Whether ``client`` still has the settings this was made for."""
+        return all(a is b for a, b in zip(self.settings, self.of(client), strict=True))
 
 
 def plain(options: FinalRequestOptions) -> bool:
@@ -150,9 +156,15 @@ class ChatClient(openai.AsyncOpenAI):
     first one (per retry count) instead of merging and encoding them again each time.
 
     The SDK still builds every other request, and a chat request whenever the client's key,
-    base URL or time-out changed since, or the client sends an idempotency header."""
+    organization, project, base URL or time-out changed since, or the client sends an
+    idempotency header."""
 
     _template: Template | None = None
+
+    @property
+    def user_agent(self) -> str:
+        """The SDK's own (it would name this class instead)."""
+        return f"{openai.AsyncOpenAI.__name__}/Python {openai.__version__}"
 
     def _build_request(
         self, options: FinalRequestOptions, *, retries_taken: int = 0
@@ -167,7 +179,7 @@ class ChatClient(openai.AsyncOpenAI):
             built = super()._build_request(options, retries_taken=retries_taken)
             if template is None:
                 template = self._template = Template(
-                    self.api_key, self.base_url, self.timeout, built.url, built.extensions
+                    Template.of(self), built.url, dict(built.extensions)
                 )
             template.headers[retries_taken] = [
                 (name, value)

@@ -62,6 +62,13 @@ async def test_a_new_key_is_sent_from_the_next_request_on(chat, server) -> None:
         await client.complete(chat, BODY)
 
 
+async def test_a_new_organization_is_sent_from_the_next_request_on(chat, server) -> None:
+    await client.complete(chat, BODY)
+    chat.organization = "org-botkit"
+    await client.complete(chat, BODY)
+    assert [h.get("openai-organization") for h in chats(server)] == [None, "org-botkit"]
+
+
 async def test_a_redirect_is_followed(chat) -> None:
     """(To another host, so without the key: the SDK's HTTP client drops it, as it should.)"""
 
