@@ -1,9 +1,11 @@
 """The one ``AsyncOpenAI`` client a bot process uses, and the chat requests sent through it.
 
-Requests go through the SDK's low-level ``post`` with a body encoded here and a raw response
-back: the SDK still does the authentication, the retries and the error types, but not its
-per-call transform of the parameters, which costs more the longer the history is. The JSON
-answer (or the server-sent events of a streamed one) is read here too.
+Requests go through the SDK's low-level ``request`` with a body encoded here and a raw
+response back: the SDK still does the authentication, the retries and the error types, but
+not its per-call transform of the parameters, which costs more the longer the history is.
+What the SDK would work out afresh for every chat request and that is the same each time (the
+request options, the URL and the headers) is worked out once (``ChatClient``). The JSON answer
+(or the server-sent events of a streamed one) is read here too.
 """
 
 from __future__ import annotations
@@ -17,12 +19,16 @@ from typing import Any
 import attrs
 import httpx2
 import openai
+from openai._models import FinalRequestOptions
 
 from botkit_openai_chat.settings import ChatSettings
 
 TRANSPORTS = {"aiohttp": openai.DefaultAioHttpClient, "httpx": openai.DefaultAsyncHttpxClient}
 PATH = "/chat/completions"
 SECURITY = {"bearer_auth": True}  # what chat.completions.create sends
+# The options of every chat request but its body and idempotency key, made once (building
+# them field by field costs more than the rest of the request's options together).
+OPTIONS = FinalRequestOptions.construct(method="post", url=PATH, security=SECURITY)
 KEY_PREFIX = f"botkit-{secrets.token_hex(8)}-"
 _numbers = itertools.count()
 UNREADABLE = "the chat answer is not the JSON the chat completions API sends"
@@ -101,7 +107,96 @@ def usage_of(data: dict[str, Any]) -> Usage | None:
     return Usage(prompt, completion)
 
 
-def make_client(settings: ChatSettings, api_key: str) -> openai.AsyncOpenAI:
+@attrs.frozen
+class Template:
+    """What the SDK builds for a chat request that is the same for every one: for the client's
+    key, base URL and time-out, the URL, the headers of each retry count (without the body's
+    length) and the request's extensions (its time-outs)."""
+
+    settings: tuple[Any, ...]
+    url: httpx2.URL
+    extensions: dict[str, Any]
+    headers: dict[int, list[tuple[bytes, bytes]]] = attrs.field(factory=dict)
+
+    @staticmethod
+    def of(client: openai.AsyncOpenAI) -> tuple[Any, ...]:
+        """What the SDK's URL and headers depend on: key, organization, project, base URL and
+        time-out (compared by identity: whatever is set anew makes a new template)."""
+        return (
+            client.api_key,
+            client.organization,
+            client.project,
+            client.base_url,
+            client.timeout,
+        )
+
+    def fits(self, client: openai.AsyncOpenAI) -> bool:
+        """Whether ``client`` still has the settings this was made for."""
+        return all(a is b for a, b in zip(self.settings, self.of(client), strict=True))
+
+
+def plain(options: FinalRequestOptions) -> bool:
+    """Whether ``options`` are a chat request's as ``complete`` and ``stream`` make them: a
+    body of bytes and nothing of the request's own (headers, query, time-out, files)."""
+    return (
+        options.url == PATH
+        and isinstance(options.content, bytes)
+        and options.json_data is None
+        and options.extra_json is None
+        and options.files is None
+        and not options.params
+        and isinstance(options.headers, openai.NotGiven)
+        and isinstance(options.timeout, openai.NotGiven)
+        and options.follow_redirects is None
+    )
+
+
+class ChatClient(openai.AsyncOpenAI):
+    """The SDK's client; a chat request reuses the URL and headers the SDK built for the
+    first one (per retry count) instead of merging and encoding them again each time.
+
+    The SDK still builds every other request, and a chat request whenever the client's key,
+    organization, project, base URL or time-out changed since, or the client sends an
+    idempotency header."""
+
+    _template: Template | None = None
+
+    @property
+    def user_agent(self) -> str:
+        """The SDK's own (it would name this class instead)."""
+        return f"{openai.AsyncOpenAI.__name__}/Python {openai.__version__}"
+
+    def _build_request(
+        self, options: FinalRequestOptions, *, retries_taken: int = 0
+    ) -> httpx2.Request:
+        if self._idempotency_header or not plain(options):
+            return super()._build_request(options, retries_taken=retries_taken)
+        template = self._template
+        if template is None or not template.fits(self):
+            template = None
+        headers = template.headers.get(retries_taken) if template else None
+        if template is None or headers is None:
+            built = super()._build_request(options, retries_taken=retries_taken)
+            if template is None:
+                template = self._template = Template(
+                    Template.of(self), built.url, dict(built.extensions)
+                )
+            template.headers[retries_taken] = [
+                (name, value)
+                for name, value in built.headers.raw
+                if name.lower() != b"content-length"
+            ]
+            return built
+        return httpx2.Request(
+            "POST",
+            template.url,
+            headers=headers,
+            content=options.content,
+            extensions=dict(template.extensions),
+        )
+
+
+def make_client(settings: ChatSettings, api_key: str) -> ChatClient:
     """The client, on the SDK's aiohttp or httpx transport, pooled for the concurrency bound.
 
     Every connection stays open between requests (keep-alive = the bound), so a burst never
@@ -112,7 +207,7 @@ def make_client(settings: ChatSettings, api_key: str) -> openai.AsyncOpenAI:
     size = settings.max_concurrent_requests
     limits = httpx2.Limits(max_connections=size, max_keepalive_connections=size)
     transport = TRANSPORTS[settings.http_client]
-    return openai.AsyncOpenAI(
+    return ChatClient(
         api_key=api_key,
         base_url=settings.base_url or None,
         timeout=settings.request_timeout,
@@ -147,10 +242,13 @@ def chat_body(
     return body
 
 
-def options() -> Any:
-    """Request options: bearer auth, and an idempotency key that is cheap to make (the SDK
-    would draw a random UUID for every request) and the same across the SDK's retries."""
-    return {"security": SECURITY, "idempotency_key": f"{KEY_PREFIX}{next(_numbers)}"}
+def options(content: bytes) -> FinalRequestOptions:
+    """A chat request's options: ``OPTIONS`` with this body, and an idempotency key that is
+    cheap to make (the SDK would draw a random UUID for every request) and the same across
+    the SDK's retries."""
+    return OPTIONS.model_copy(
+        update={"content": content, "idempotency_key": f"{KEY_PREFIX}{next(_numbers)}"}
+    )
 
 
 def encode(body: dict[str, Any]) -> bytes:
@@ -160,9 +258,7 @@ def encode(body: dict[str, Any]) -> bytes:
 
 async def complete(client: openai.AsyncOpenAI, body: dict[str, Any]) -> Answer:
     """Ask for the whole answer at once."""
-    response: httpx2.Response = await client.post(
-        PATH, cast_to=httpx2.Response, content=encode(body), options=options()
-    )
+    response = await client.request(httpx2.Response, options(encode(body)))
     return parse_completion(response)
 
 
@@ -191,9 +287,7 @@ async def stream(
 ) -> AsyncIterator[str | Usage | CallPiece]:
     """Yield the pieces of a streamed answer as they come (``str``, ``CallPiece`` for tool
     calls), and its ``Usage`` when the usage chunk at the end says it."""
-    response: httpx2.Response = await client.post(
-        PATH, cast_to=httpx2.Response, content=encode(body), options=options(), stream=True
-    )
+    response = await client.request(httpx2.Response, options(encode(body)), stream=True)
     try:
         async for line in response.aiter_lines():
             if not line.startswith("data:"):
