@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING, Any
 
@@ -95,6 +95,8 @@ class Dispatcher:
         self.tools = tools  # what the assistant may run as the asker
         self.counted = counted  # around each message handled (the web console's usage)
         self._ephemeral = itertools.count(1)
+        # what contexts reply through: the outbox itself, no forwarding await in between
+        self.send: Callable[..., Awaitable[list[Sent]]] = outbox.send
 
     # --- what adapters call ---
 
@@ -181,9 +183,6 @@ class Dispatcher:
 
     def context(self, message: Message, plugin: str = "builtin") -> Context:
         return Context(message=message, plugin=self.handle_for(plugin), flow=self)
-
-    async def send(self, channel: Any, reply: Reply, reply_to: str | None = None) -> list[Sent]:
-        return await self.outbox.send(channel, reply, reply_to)
 
     async def fetch(self, channel: Any, message_id: str) -> ReferencedMessage | None:
         return await self.outbox.adapter.fetch_message(channel, message_id)
