@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING, Any
 
@@ -96,6 +96,8 @@ class Dispatcher:
         self.tools = tools  # what the assistant may run as the asker
         self.counted = counted  # around each message handled (the web console's usage)
         self._ephemeral = itertools.count(1)
+        # what contexts reply through: the outbox itself, no forwarding await in between
+        self.send: Callable[..., Awaitable[list[Sent]]] = outbox.send
 
     # --- what adapters call ---
 
@@ -182,9 +184,6 @@ class Dispatcher:
 
     def context(self, message: Message, plugin: str = "builtin") -> Context:
         return Context(message=message, plugin=self.handle_for(plugin), flow=self)
-
-    async def send(self, channel: Any, reply: Reply, reply_to: str | None = None) -> list[Sent]:
-        return await self.outbox.send(channel, reply, reply_to)
 
     async def fetch(self, channel: Any, message_id: str) -> ReferencedMessage | None:
         return await self.outbox.adapter.fetch_message(channel, message_id)
@@ -310,8 +309,6 @@ class Dispatcher:
 
     async def _invoke(self, cmd: Command, ctx: Context, values: dict[str, Any]) -> None:
         """Run a command callback and send what it returns; errors become short replies."""
-        status = self.plugins.statuses[cmd.plugin]
-        failed = f"{ctx.plugin.prefix}{cmd.name} failed; the details are in the bot's log."
         try:
             async with waits.timeout(self.plugins.timeout):
                 result = await cmd.callback(ctx, **values)
@@ -320,7 +317,7 @@ class Dispatcher:
             await ctx.reply(str(exc))
             return
         except TimeoutError:
-            status.timeouts += 1
+            self.plugins.statuses[cmd.plugin].timeouts += 1
             self.plugins.failed(cmd.plugin, f"command {cmd.name}", "timeout")
             log.error("command %s of plugin %s timed out", cmd.name, cmd.plugin)
             await ctx.reply(f"{ctx.plugin.prefix}{cmd.name} took too long and was stopped.")
@@ -328,19 +325,21 @@ class Dispatcher:
         except asyncio.CancelledError:
             if own_cancellation():
                 raise
-            status.failures += 1
-            self.plugins.failed(cmd.plugin, f"command {cmd.name}", "error")
+            self._count_failure(cmd)
             log.error("command %s of plugin %s raised CancelledError", cmd.name, cmd.plugin)
-            await ctx.reply(failed)
+            await ctx.reply(_failure_text(ctx, cmd))
             return
         except Exception:
-            status.failures += 1
-            self.plugins.failed(cmd.plugin, f"command {cmd.name}", "error")
+            self._count_failure(cmd)
             log.exception("command %s of plugin %s failed", cmd.name, cmd.plugin)
-            await ctx.reply(failed)
+            await ctx.reply(_failure_text(ctx, cmd))
             return
         if result is not None:
             await ctx.reply(result)
+
+    def _count_failure(self, cmd: Command) -> None:
+        self.plugins.statuses[cmd.plugin].failures += 1
+        self.plugins.failed(cmd.plugin, f"command {cmd.name}", "error")
 
     # --- the answer pipeline ---
 
@@ -438,3 +437,8 @@ class Dispatcher:
             if isinstance(other, Reply):
                 reply = attrs.evolve(other, answer=True)
         await ctx.reply(reply)
+
+
+def _failure_text(ctx: Context, cmd: Command) -> str:
+    """What the user is told when a command failed."""
+    return f"{ctx.plugin.prefix}{cmd.name} failed; the details are in the bot's log."

@@ -15,26 +15,60 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-_deadlines: ContextVar[tuple[asyncio.Timeout, ...]] = ContextVar("botkit_deadlines", default=())
+_deadlines: ContextVar[tuple[timeout, ...]] = ContextVar("botkit_deadlines", default=())
 
 
 class timeout:
     """``async with waits.timeout(seconds):`` as ``asyncio.timeout``, but a wait for a person
-    inside (``for_person``) stands it still."""
+    inside (``for_person``) stands it still.
 
-    __slots__ = ("_timeout", "_token")
+    The timer is armed only once the block has let the event loop run (a ``call_soon`` made on
+    entry): a block that finishes without suspending, as most commands and hooks do, never puts
+    a timer on the loop's heap. A time-out can only strike at a suspension, and the deadline
+    counts from entry, so this changes nothing but the cost.
+    """
+
+    __slots__ = ("_arming", "_deadline", "_seconds", "_timeout", "_token")
 
     def __init__(self, seconds: float | None) -> None:
-        self._timeout = asyncio.timeout(seconds)
+        self._seconds = seconds
+        self._timeout = asyncio.Timeout(None)
+        self._deadline: float | None = None
+        self._arming: asyncio.Handle | None = None
 
-    async def __aenter__(self) -> asyncio.Timeout:
-        entered = await self._timeout.__aenter__()
-        self._token = _deadlines.set((*_deadlines.get(), entered))
-        return entered
+    async def __aenter__(self) -> timeout:
+        await self._timeout.__aenter__()
+        if self._seconds is not None:
+            loop = asyncio.get_running_loop()
+            self._deadline = loop.time() + self._seconds
+            self._arming = loop.call_soon(self._arm)
+        self._token = _deadlines.set((*_deadlines.get(), self))
+        return self
 
     async def __aexit__(self, *exc_info: Any) -> bool | None:
         _deadlines.reset(self._token)
+        if self._arming is not None:
+            self._arming.cancel()
+            self._arming = None
         return await self._timeout.__aexit__(*exc_info)
+
+    def _arm(self) -> None:
+        self._arming = None
+        if self._deadline is not None:
+            self._timeout.reschedule(self._deadline)
+
+    def when(self) -> float | None:
+        """The deadline (the loop's clock), None while it stands still."""
+        return self._deadline
+
+    def expired(self) -> bool:
+        return self._timeout.expired()
+
+    def reschedule(self, when: float | None) -> None:
+        """Move the deadline (None: no deadline)."""
+        self._deadline = when
+        if self._arming is None:
+            self._timeout.reschedule(when)
 
 
 @contextmanager

@@ -17,7 +17,6 @@ import threading
 import time
 from collections.abc import Awaitable, Callable, Generator
 from contextlib import suppress
-from functools import partial
 from typing import Any, TypeVar
 
 import attrs
@@ -90,22 +89,23 @@ class Watchdog:
 
     def call(self, plugin: str, hook: str, function: Callable[..., T], *args: Any) -> T:
         """``function(*args)``, timed as one step of ``plugin``'s ``hook``."""
-        return self._step(plugin, hook, lambda: function(*args))
+        return self._step(plugin, hook, function, *args)
 
     def watch(self, plugin: str, hook: str, awaitable: Awaitable[T]) -> Awaitable[T]:
         """``awaitable`` with each of its steps timed as ``plugin``'s ``hook``."""
         return _Watched(self, plugin, hook, awaitable)
 
-    def _step(self, plugin: str, hook: str, step: Callable[[], T]) -> T:
+    def _step(self, plugin: str, hook: str, step: Callable[..., T], *args: Any) -> T:
         started = self.clock()
-        _steps.nested.append(0.0)
+        steps = _steps.nested
+        steps.append(0.0)
         try:
-            return step()
+            return step(*args)
         finally:
-            nested = _steps.nested.pop()
+            nested = steps.pop()
             elapsed = self.clock() - started
-            if _steps.nested:
-                _steps.nested[-1] += elapsed
+            if steps:
+                steps[-1] += elapsed
             if elapsed - nested >= self.threshold:
                 self._held(plugin, hook, elapsed - nested)
 
@@ -165,14 +165,17 @@ class _Watched(Awaitable[T]):
         self._awaitable = awaitable
 
     def __await__(self) -> Generator[Any, Any, T]:
+        dog, plugin, hook = self._dog, self._plugin, self._hook
         inner = self._awaitable.__await__()
         sent: Any = None
         thrown: BaseException | None = None
         while True:
             try:
-                step = partial(inner.send, sent) if thrown is None else partial(inner.throw, thrown)
-                thrown = None
-                yielded = self._dog._step(self._plugin, self._hook, step)
+                if thrown is None:
+                    yielded = dog._step(plugin, hook, inner.send, sent)
+                else:
+                    error, thrown = thrown, None
+                    yielded = dog._step(plugin, hook, inner.throw, error)
             except StopIteration as stop:
                 return stop.value
             try:

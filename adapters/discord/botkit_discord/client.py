@@ -443,7 +443,11 @@ class DiscordAdapter:
     async def _message(self, message: discord.Message) -> None:
         bot = self.bot
         assert bot is not None
-        channel = await self._resolved(message.channel)
+        ch = message.channel
+        if isinstance(ch, discord.PartialMessageable) and ch.guild_id is not None:
+            channel = await self._resolved(ch)
+        else:
+            channel = self._converter.channel(ch)  # known to discord.py: nothing to fetch
         if (
             not self._observed
             and not message.content.startswith(bot.prefix)

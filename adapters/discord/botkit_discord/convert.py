@@ -20,6 +20,7 @@ from botkit.adapter import (
 
 OCTET_STREAM = "application/octet-stream"
 CHANNELS_KEPT = 10_000
+_MANAGES = discord.Permissions(manage_guild=True, administrator=True).value
 _DM_TYPES = (discord.ChannelType.private, discord.ChannelType.group)
 _THREAD_TYPES = (
     discord.ChannelType.public_thread,
@@ -42,10 +43,7 @@ def member_facts(author: discord.abc.User) -> tuple[bool, tuple[str, ...]]:
     value = 0
     for role in member_roles:
         value |= role.permissions.value
-    permissions = discord.Permissions(value)
-    admin = (
-        author.guild.owner_id == author.id or permissions.manage_guild or permissions.administrator
-    )
+    admin = author.guild.owner_id == author.id or bool(value & _MANAGES)
     return admin, tuple(str(role.id) for role in member_roles if not role.is_default())
 
 
@@ -153,6 +151,8 @@ class Converter:
         return self._mention.sub(" ", content).strip()
 
     def mentions_bot(self, message: discord.Message) -> bool:
+        if "<@" not in message.content:  # no user or role mention at all
+            return False
         if self.bot_user_id in message.raw_mentions:
             return True
         guild = message.guild
@@ -197,14 +197,17 @@ class Converter:
     def message(self, message: discord.Message, channel: Channel) -> Message:
         """The whole Message; ``channel`` is the message's channel, converted."""
         voice_flag = message.flags.voice
+        found, files = message.mentions, message.attachments
         return Message(
             id=str(message.id),
             content=self.strip_mention(message.content),
             author=self.user(message.author),
             channel=channel,
             mentions_bot=self.mentions_bot(message),
-            reference=self.reference(message),
-            attachments=tuple(attachment(a, voice_flag) for a in message.attachments),
+            reference=self.reference(message) if message.reference is not None else None,
+            attachments=tuple(attachment(a, voice_flag) for a in files) if files else (),
             created_at=created_at(message.id),
-            mentions=tuple(self.user(u) for u in message.mentions if u.id != self.bot_user_id),
+            mentions=(
+                tuple(self.user(u) for u in found if u.id != self.bot_user_id) if found else ()
+            ),
         )

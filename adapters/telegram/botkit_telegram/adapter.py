@@ -12,7 +12,7 @@ import logging
 import os
 import secrets
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager, suppress
 from typing import Any
 
@@ -241,17 +241,19 @@ class TelegramAdapter:
     # --- updates ---
 
     def _feed(self, update: types.Update) -> None:
+        """Handle the update in a task of its own (the handler chosen here, one await less)."""
         if self._closing:
             return
-        self.handlers.spawn(self._on_update(update), f"telegram update {update.update_id}")
-
-    async def _on_update(self, update: types.Update) -> None:
+        work: Coroutine[Any, Any, None]
         if update.message is not None:
-            await self._on_message(update.message)
+            work = self._on_message(update.message)
         elif update.message_reaction is not None:
-            await self._on_reaction(update.message_reaction)
+            work = self._on_reaction(update.message_reaction)
         elif update.callback_query is not None:
-            await self._on_press(update.callback_query)
+            work = self._on_press(update.callback_query)
+        else:
+            return
+        self.handlers.spawn(work, f"telegram update {update.update_id}")
 
     async def _on_message(self, update: types.Message) -> None:
         assert self._converter is not None and self._bot is not None
