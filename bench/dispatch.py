@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 import discord
+from _quiet import threads_quiet
 from botkit_discord import DiscordSettings, make_intents
 from discord.ext import commands
 
@@ -164,21 +165,6 @@ async def measure(
             seconds = await wrap(c, c.run(events))
             rates[c.name].append(count / seconds)
     return rates
-
-
-async def threads_quiet(idle: float = 0.5, limit: float = 60.0) -> None:
-    """Wait until no thread but this one uses CPU: work a bot starts in threads at start-up
-    (a plugin importing its SDK) is no per-message cost, and would land in whichever
-    contender's round it overlaps."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + limit
-    others = time.process_time() - time.thread_time()
-    while loop.time() < deadline:
-        await asyncio.sleep(idle)
-        now = time.process_time() - time.thread_time()
-        if now - others < 0.01 * idle:
-            return
-        others = now
 
 
 async def plain(contender: Contender, work: Coroutine[Any, Any, float]) -> float:

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+from _quiet import threads_quiet
 from aiogram import Bot as AiogramBot
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
@@ -168,21 +169,6 @@ class Botkit:
             with suppress(asyncio.CancelledError):
                 await self.task
         await self.bot.stop()
-
-
-async def threads_quiet(idle: float = 0.5, limit: float = 60.0) -> None:
-    """Wait until no thread but this one uses CPU: work a bot starts in threads at start-up
-    (a plugin importing its SDK) is no per-message cost, and would land in whichever
-    contender's round it overlaps."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + limit
-    others = time.process_time() - time.thread_time()
-    while loop.time() < deadline:
-        await asyncio.sleep(idle)
-        now = time.process_time() - time.thread_time()
-        if now - others < 0.01 * idle:
-            return
-        others = now
 
 
 async def measure(
