@@ -85,7 +85,7 @@ class ChatPlugin:
         state.start_sweeping()
         # the SDK takes about half a second to import: in a worker thread, while the bot
         # already serves commands; the first answer waits for it (state.ready)
-        state.engine = asyncio.create_task(asyncio.to_thread(load_engine, state))
+        state.engine = asyncio.create_task(load_engine(state))
         if key is None:  # a normal first run, not a failure: one line saying what to do
             log.warning(
                 "%s: no API key, so the bot cannot chat yet; add one with `export %s=...` "
@@ -149,12 +149,18 @@ class ChatPlugin:
         return await probe(settings, key)
 
 
-def load_engine(state: ChatState) -> None:
-    """Import the modules that answer (the SDK and what uses it), then make the bot's client
-    (none without a key)."""
+async def load_engine(state: ChatState) -> None:
+    """Import the modules that answer (the SDK and what uses it) in a worker thread, then
+    make the bot's client (none without a key) here, on the loop, where every other use of
+    the clients is: made in the thread, a message asking for the client meanwhile made a
+    second one."""
+    await asyncio.to_thread(_import_engine)
+    state.client_for(state.settings)
+
+
+def _import_engine() -> None:
     for module in ENGINE:
         importlib.import_module(module)
-    state.client_for(state.settings)
 
 
 async def probe(settings: ChatSettings, key: str) -> list[Problem]:
