@@ -317,7 +317,6 @@ class Dispatcher:
             await ctx.reply(str(exc))
             return
         except TimeoutError:
-            self.plugins.statuses[cmd.plugin].timeouts += 1
             self.plugins.failed(cmd.plugin, f"command {cmd.name}", "timeout")
             log.error("command %s of plugin %s timed out", cmd.name, cmd.plugin)
             await ctx.reply(f"{ctx.plugin.prefix}{cmd.name} took too long and was stopped.")
@@ -325,21 +324,17 @@ class Dispatcher:
         except asyncio.CancelledError:
             if own_cancellation():
                 raise
-            self._count_failure(cmd)
+            self.plugins.failed(cmd.plugin, f"command {cmd.name}", "error")
             log.error("command %s of plugin %s raised CancelledError", cmd.name, cmd.plugin)
             await ctx.reply(_failure_text(ctx, cmd))
             return
         except Exception:
-            self._count_failure(cmd)
+            self.plugins.failed(cmd.plugin, f"command {cmd.name}", "error")
             log.exception("command %s of plugin %s failed", cmd.name, cmd.plugin)
             await ctx.reply(_failure_text(ctx, cmd))
             return
         if result is not None:
             await ctx.reply(result)
-
-    def _count_failure(self, cmd: Command) -> None:
-        self.plugins.statuses[cmd.plugin].failures += 1
-        self.plugins.failed(cmd.plugin, f"command {cmd.name}", "error")
 
     # --- the answer pipeline ---
 

@@ -98,7 +98,12 @@ class Plugins:
         self._failure_observers.append(observer)
 
     def failed(self, plugin: str, hook: str, kind: str) -> None:
-        """Tell the failure observers that ``plugin``'s ``hook`` failed in this way."""
+        """Count that ``plugin``'s ``hook`` failed in this way (timeout, error, bad_result or
+        slow) on its status, and tell the failure observers."""
+        status = self.statuses.get(plugin)
+        if status is not None:
+            counter = _COUNTERS[kind]
+            setattr(status, counter, getattr(status, counter) + 1)
         for observer in self._failure_observers:
             observer(plugin, hook, kind)
 
@@ -276,7 +281,6 @@ class Plugins:
             except KeyboardInterrupt:
                 raise
             except BaseException:  # SystemExit too: one plugin never ends the bot
-                self.statuses[name].failures += 1
                 self.failed(name, hook, "error")
                 log.exception("plugin %s: %s failed", name, hook)
                 continue
@@ -310,7 +314,6 @@ class Plugins:
         kwargs: dict[str, Any],
         hook_timeout: float | None = None,
     ) -> tuple[bool, Any]:
-        status = self.statuses[name]
         timeout = self.timeout if hook_timeout is None else hook_timeout
         args = [self._argument(name, hook, arg, kwargs) for arg in impl.argnames]
         try:
@@ -326,19 +329,16 @@ class Plugins:
         except KeyboardInterrupt:
             raise
         except TimeoutError:
-            status.timeouts += 1
             self.failed(name, hook, "timeout")
             log.error("plugin %s: %s took longer than %g s, cut off", name, hook, timeout)
             return False, None
         except asyncio.CancelledError:
             if own_cancellation():
                 raise
-            status.failures += 1
             self.failed(name, hook, "error")
             log.error("plugin %s: %s raised CancelledError of its own; ignored", name, hook)
             return False, None
         except BaseException:  # SystemExit and friends too: one plugin never ends the bot
-            status.failures += 1
             self.failed(name, hook, "error")
             log.exception("plugin %s: %s failed", name, hook)
             return False, None
@@ -369,7 +369,6 @@ class Plugins:
     ) -> AsyncIterator[str]:
         """A reply stream whose every piece is timed and checked; a stream that breaks or
         yields something other than text is counted on its plugin (the bot then says so)."""
-        status = self.statuses[name]
         pieces = aiter(stream)
         while True:
             try:
@@ -381,11 +380,9 @@ class Plugins:
             except asyncio.CancelledError:
                 if own_cancellation():
                     raise
-                status.failures += 1
                 self.failed(name, hook, "error")
                 raise PluginCrash(f"the reply stream of {name} raised CancelledError") from None
             except BaseException as exc:
-                status.failures += 1
                 self.failed(name, hook, "error")
                 raise PluginCrash(f"the reply stream of {name} broke: {exc!r}") from exc
             if not isinstance(piece, str):
@@ -407,15 +404,11 @@ class Plugins:
         raise TypeError(f"{hook} was called without {arg!r}, which plugin {name} needs")
 
     def _bad_result(self, name: str, hook: str, problem: str) -> None:
-        self.statuses[name].bad_results += 1
         self.failed(name, hook, "bad_result")
         log.error("plugin %s: %s returned %s; ignored", name, hook, problem)
 
     def _held(self, name: str, hook: str, seconds: float) -> None:
         """The watchdog saw ``name``'s ``hook`` hold the event loop too long."""
-        status = self.statuses.get(name)
-        if status is not None:
-            status.slow_calls += 1
         self.failed(name, hook, "slow")
 
 
@@ -432,6 +425,15 @@ def _check_quick(plugin: object, callers: Iterable[pluggy.HookCaller]) -> None:
                     f"{caller.name} must be a plain def answering from memory (the gate asks "
                     "it for every command), not async",
                 )
+
+
+# what each kind of failure counts on a plugin's status
+_COUNTERS = {
+    "error": "failures",
+    "timeout": "timeouts",
+    "bad_result": "bad_results",
+    "slow": "slow_calls",
+}
 
 
 def _encodable(value: Any) -> Any:

@@ -444,14 +444,12 @@ class Toolbox:
         from botkit.context import CommandError
 
         plugins = self._bot.plugins
-        status = plugins.statuses[cmd.plugin]
         try:
             async with asyncio.timeout(time_limit):
                 result = await cmd.callback(ctx, **values)
         except CommandError as exc:
             return ToolResult(call, str(exc))
         except TimeoutError:
-            status.timeouts += 1
             plugins.failed(cmd.plugin, f"tool {cmd.name}", "timeout")
             log.error("tool %s of plugin %s timed out", cmd.name, cmd.plugin)
             return ToolResult(
@@ -461,12 +459,10 @@ class Toolbox:
             task = asyncio.current_task()
             if task is not None and task.cancelling():
                 raise
-            status.failures += 1
             plugins.failed(cmd.plugin, f"tool {cmd.name}", "error")
             log.error("tool %s of plugin %s raised CancelledError", cmd.name, cmd.plugin)
             return ToolResult(call, f"{cmd.name} failed.")
         except Exception:
-            status.failures += 1
             plugins.failed(cmd.plugin, f"tool {cmd.name}", "error")
             log.exception("tool %s of plugin %s failed", cmd.name, cmd.plugin)
             return ToolResult(call, f"{cmd.name} failed.")
@@ -476,7 +472,6 @@ class Toolbox:
             return ToolResult(call, result)
         if isinstance(result, Reply) and result.stream is None:
             return ToolResult(call, result.text, result.files)
-        status.bad_results += 1
         plugins.failed(cmd.plugin, f"tool {cmd.name}", "bad_result")
         log.error("tool %s of plugin %s returned %s", cmd.name, cmd.plugin, type(result).__name__)
         return ToolResult(call, f"{cmd.name} failed.")
