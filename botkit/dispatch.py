@@ -277,8 +277,6 @@ class Dispatcher:
 
     def check(self, cmd: Command, message: Message) -> str | Refusal | None:
         """The first plugin's reason to refuse ``cmd`` to this message's author here."""
-        if not self.plugins.implements("botkit_check"):
-            return None
         return self.plugins.ask(
             "botkit_check",
             ctx=self.context(message),
